@@ -1,0 +1,105 @@
+import type { Kafka } from 'kafkajs';
+import type { Logger } from '@petition/logging';
+import { dlqSuffix, topicName, type TopicSpec } from './topic.ts';
+
+export interface TopicOptions {
+  partitions: number;
+  replicationFactor?: number;
+}
+
+export interface ClusterInfo {
+  brokers: string[];
+  controllerId: number | null;
+  clusterId: string;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Resolves once the broker answers a metadata request; rejects after `timeoutMs`. */
+export async function waitForBroker(kafka: Kafka, timeoutMs: number, logger: Logger): Promise<ClusterInfo> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    const admin = kafka.admin();
+    try {
+      await admin.connect();
+      const cluster = await admin.describeCluster();
+      return {
+        brokers: cluster.brokers.map((b) => `${b.host}:${b.port}`),
+        controllerId: cluster.controller,
+        clusterId: cluster.clusterId,
+      };
+    } catch (err) {
+      lastError = err;
+      logger.debug({ err }, 'broker not answering yet');
+      await sleep(500);
+    } finally {
+      await admin.disconnect().catch(() => {});
+    }
+  }
+  throw new Error(`Kafka broker did not answer metadata requests within ${timeoutMs} ms`, { cause: lastError });
+}
+
+/**
+ * Creates each topic and its `.dlq` if missing. An existing topic keeps its partition count: raising
+ * it would move keys to other partitions and break the per-case order, so a mismatch is only reported.
+ */
+export async function ensureTopics(
+  kafka: Kafka,
+  prefix: string,
+  specs: readonly Pick<TopicSpec<unknown>, 'name' | 'compacted'>[],
+  options: TopicOptions,
+  logger: Logger,
+): Promise<string[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const wanted = specs.flatMap((spec) => [
+      { topic: topicName(prefix, spec), compacted: spec.compacted === true },
+      { topic: topicName(prefix, spec) + dlqSuffix, compacted: false },
+    ]);
+    const existing = new Set(await admin.listTopics());
+    const missing = wanted.filter((t) => !existing.has(t.topic));
+    if (missing.length > 0) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((t) => ({
+          topic: t.topic,
+          numPartitions: options.partitions,
+          replicationFactor: options.replicationFactor ?? 1,
+          configEntries: t.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
+        })),
+      });
+      logger.info({ topics: missing.map((t) => t.topic), partitions: options.partitions }, 'topics created');
+    }
+    const present = wanted.filter((t) => existing.has(t.topic)).map((t) => t.topic);
+    if (present.length > 0) {
+      const meta = await admin.fetchTopicMetadata({ topics: present });
+      for (const t of meta.topics) {
+        if (t.partitions.length !== options.partitions) {
+          logger.warn(
+            { topic: t.name, partitions: t.partitions.length, configured: options.partitions },
+            'existing topic has another partition count; left as it is',
+          );
+        }
+      }
+    }
+    return wanted.map((t) => t.topic);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Removes every topic whose name starts with `prefix` (test and benchmark clean-up). */
+export async function deleteTopicsWithPrefix(kafka: Kafka, prefix: string): Promise<number> {
+  if (prefix === '') throw new Error('refusing to delete topics without a prefix');
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+    if (topics.length > 0) await admin.deleteTopics({ topics });
+    return topics.length;
+  } finally {
+    await admin.disconnect();
+  }
+}

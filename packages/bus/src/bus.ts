@@ -1,0 +1,54 @@
+import type { Kafka } from 'kafkajs';
+import type { Logger } from '@petition/logging';
+import { type ClusterInfo, deleteTopicsWithPrefix, ensureTopics, type TopicOptions, waitForBroker } from './admin.ts';
+import { type BusConsumer, type ConsumerOptions, createConsumer } from './consumer.ts';
+import { type BusOptions, createKafka } from './kafka-client.ts';
+import { createPublisher, type Publisher } from './publisher.ts';
+import { topicName, type TopicSpec } from './topic.ts';
+
+/** One service's connection to the event bus: a shared publisher, any number of consumers. */
+export interface Bus {
+  readonly prefix: string;
+  topicName(spec: { name: string }): string;
+  waitUntilReady(timeoutMs?: number): Promise<ClusterInfo>;
+  ensureTopics(specs: readonly Pick<TopicSpec<unknown>, 'name' | 'compacted'>[], options: TopicOptions): Promise<string[]>;
+  deleteOwnTopics(): Promise<number>;
+  /** The idempotent producer, connected on first use and shared by everything on this bus. */
+  publisher(): Promise<Publisher>;
+  consumer(options: ConsumerOptions): BusConsumer;
+  /** Stops every consumer (in-flight records finish, offsets commit), then disconnects the producer. */
+  close(): Promise<void>;
+}
+
+export function createBus(options: BusOptions): Bus {
+  const kafka: Kafka = createKafka(options);
+  const prefix = options.topicPrefix ?? '';
+  const logger = options.logger;
+  const consumers: BusConsumer[] = [];
+  let publisher: Promise<Publisher> | undefined;
+  const getPublisher = () => {
+    publisher ??= createPublisher(kafka, prefix).catch((err) => {
+      publisher = undefined;
+      throw err;
+    });
+    return publisher;
+  };
+
+  return {
+    prefix,
+    topicName: (spec) => topicName(prefix, spec),
+    waitUntilReady: (timeoutMs = 60_000) => waitForBroker(kafka, timeoutMs, logger),
+    ensureTopics: (specs, topicOptions) => ensureTopics(kafka, prefix, specs, topicOptions, logger),
+    deleteOwnTopics: () => deleteTopicsWithPrefix(kafka, prefix),
+    publisher: getPublisher,
+    consumer(consumerOptions) {
+      const consumer = createConsumer({ kafka, prefix, logger, publisher: getPublisher }, consumerOptions);
+      consumers.push(consumer);
+      return consumer;
+    },
+    async close() {
+      await Promise.all(consumers.map((c) => c.stop()));
+      if (publisher) await (await publisher).close();
+    },
+  };
+}

@@ -1,0 +1,189 @@
+import type { Consumer as KafkaConsumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Logger } from '@petition/logging';
+import { Header, readHeaders } from './headers.ts';
+import type { Publisher } from './publisher.ts';
+import { backoffDelayMs, defaultRetryPolicy, isRetryable, type RetryPolicy } from './retry.ts';
+import { dlqSuffix, topicName, type TopicSpec } from './topic.ts';
+
+export interface ConsumedRecord<T> {
+  topic: TopicSpec<T>;
+  key: string;
+  value: T;
+  headers: Record<string, string>;
+  partition: number;
+  offset: string;
+  /** Broker timestamp, ms since the epoch. */
+  timestamp: number;
+}
+
+export type Handler<T> = (record: ConsumedRecord<T>) => Promise<void>;
+
+export interface Subscription<T> {
+  topic: TopicSpec<T>;
+  handle: Handler<T>;
+}
+
+/** Binds a handler to a topic with the topic's message type. */
+export function on<T>(topic: TopicSpec<T>, handle: Handler<T>): Subscription<T> {
+  return { topic, handle };
+}
+
+export interface ConsumerOptions {
+  groupId: string;
+  // biome-ignore lint/suspicious/noExplicitAny: each subscription carries its own message type
+  subscriptions: readonly Subscription<any>[];
+  /** Where a group without committed offsets starts; services rebuild from the beginning. */
+  fromBeginning?: boolean;
+  retry?: Partial<RetryPolicy>;
+  sessionTimeoutMs?: number;
+  /** Milliseconds `start()` waits for the group join before giving up. */
+  joinTimeoutMs?: number;
+}
+
+export interface ConsumerStats {
+  processed: number;
+  retried: number;
+  parked: number;
+}
+
+export interface BusConsumer {
+  /** Connects, subscribes and resolves once this member has joined the group and holds partitions. */
+  start(): Promise<void>;
+  /** Stops taking records, lets the record in hand finish, commits what is done, leaves the group. */
+  stop(): Promise<void>;
+  readonly stats: Readonly<ConsumerStats>;
+}
+
+interface Deps {
+  kafka: Kafka;
+  prefix: string;
+  logger: Logger;
+  publisher: () => Promise<Publisher>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+type Outcome = { kind: 'done' } | { kind: 'parked' } | { kind: 'interrupted' };
+
+export function createConsumer(deps: Deps, options: ConsumerOptions): BusConsumer {
+  const policy: RetryPolicy = { ...defaultRetryPolicy, ...options.retry };
+  const logger = deps.logger.child({ group: options.groupId });
+  const byTopic = new Map(options.subscriptions.map((s) => [topicName(deps.prefix, s.topic), s]));
+  const stats: ConsumerStats = { processed: 0, retried: 0, parked: 0 };
+  const consumer: KafkaConsumer = deps.kafka.consumer({
+    groupId: options.groupId,
+    sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+    allowAutoTopicCreation: false,
+  });
+
+  async function park(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    err: unknown,
+    attempts: number,
+  ): Promise<void> {
+    const reason = err instanceof Error ? err.message : String(err);
+    const code = (err as { code?: unknown } | null)?.code;
+    const publisher = await deps.publisher();
+    await publisher.publishRaw(topic + dlqSuffix, [
+      {
+        key: message.key?.toString() ?? null,
+        value: message.value,
+        headers: {
+          ...readHeaders(message.headers),
+          [Header.dlqReason]: reason,
+          [Header.dlqErrorCode]: typeof code === 'string' ? code : err instanceof Error ? err.name : 'UNKNOWN',
+          [Header.dlqSourceTopic]: topic,
+          [Header.dlqSourcePartition]: String(partition),
+          [Header.dlqSourceOffset]: message.offset,
+          [Header.dlqAttempts]: String(attempts),
+          [Header.dlqGroup]: options.groupId,
+          [Header.dlqTime]: new Date().toISOString(),
+        },
+      },
+    ]);
+    stats.parked++;
+    logger.warn({ topic, partition, offset: message.offset, reason, attempts }, 'record parked in the DLQ');
+  }
+
+  async function handleOne(payload: EachBatchPayload, message: KafkaMessage): Promise<Outcome> {
+    const { topic, partition } = payload.batch;
+    const sub = byTopic.get(topic);
+    if (!sub) throw new Error(`no subscription for topic ${topic}`);
+    let value: unknown;
+    try {
+      if (!message.value) throw new Error('record has no value');
+      value = sub.topic.codec.decode(message.value);
+    } catch (err) {
+      await park(topic, partition, message, new Error(`undecodable record: ${(err as Error).message}`), 0);
+      return { kind: 'parked' };
+    }
+    const record: ConsumedRecord<unknown> = {
+      topic: sub.topic,
+      key: message.key?.toString() ?? '',
+      value,
+      headers: readHeaders(message.headers),
+      partition,
+      offset: message.offset,
+      timestamp: Number(message.timestamp),
+    };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await sub.handle(record);
+        return { kind: 'done' };
+      } catch (err) {
+        if (!isRetryable(err) || attempt >= policy.maxAttempts) {
+          await park(topic, partition, message, err, attempt);
+          return { kind: 'parked' };
+        }
+        stats.retried++;
+        logger.warn({ err, topic, partition, offset: message.offset, attempt }, 'handler failed; retrying');
+        await sleep(backoffDelayMs(policy, attempt));
+        await payload.heartbeat();
+        if (!payload.isRunning() || payload.isStale()) return { kind: 'interrupted' };
+      }
+    }
+  }
+
+  async function eachBatch(payload: EachBatchPayload): Promise<void> {
+    for (const message of payload.batch.messages) {
+      if (!payload.isRunning() || payload.isStale()) return;
+      const outcome = await handleOne(payload, message);
+      if (outcome.kind === 'interrupted') return;
+      if (outcome.kind === 'done') stats.processed++;
+      // The effect (or the parking) is durable: only now may the offset move past this record.
+      payload.resolveOffset(message.offset);
+      await payload.heartbeat();
+    }
+    // kafkajs commits the resolved offsets after each batch, and on stop once the batch in hand is done.
+  }
+
+  return {
+    stats,
+    async start() {
+      const joined = new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`group ${options.groupId} not joined within ${options.joinTimeoutMs ?? 60_000} ms`)),
+          options.joinTimeoutMs ?? 60_000,
+        );
+        const off = consumer.on(consumer.events.GROUP_JOIN, () => {
+          clearTimeout(timer);
+          off();
+          resolve();
+        });
+      });
+      await consumer.connect();
+      await consumer.subscribe({ topics: [...byTopic.keys()], fromBeginning: options.fromBeginning ?? true });
+      // One partition at a time: kafkajs re-delivered batches unprocessed with concurrent partitions
+      // (tulios/kafkajs#1700), and a case's records must be applied in order anyway.
+      await consumer.run({ eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch });
+      await joined;
+      logger.info({ topics: [...byTopic.keys()] }, 'consumer joined its group');
+    },
+    async stop() {
+      await consumer.disconnect();
+      logger.info({ ...stats }, 'consumer stopped');
+    },
+  };
+}

@@ -1,0 +1,37 @@
+/** A topic of the bus: its name, its one message type, and how a record of it is keyed and labelled. */
+export interface MessageCodec<T> {
+  encode(message: T): { finish(): Uint8Array };
+  decode(input: Uint8Array): T;
+}
+
+export interface TopicSpec<T> {
+  /** Name without the deployment prefix, e.g. `petition.case-events.v1`. */
+  readonly name: string;
+  readonly codec: MessageCodec<T>;
+  /** The record key: every record of a case is keyed by its case id (one partition, one order). */
+  readonly keyOf: (message: T) => string;
+  /** The `event-type` header: the payload's message name, so consumers can filter without decoding. */
+  readonly typeOf: (message: T) => string;
+  /** W3C trace context carried by the message, copied into headers. */
+  readonly traceOf?: (message: T) => { traceparent?: string; tracestate?: string } | undefined;
+  /** Log-compacted topics keep the latest record per key (the unit directory). */
+  readonly compacted?: boolean;
+  readonly schemaVersion: number;
+}
+
+export function defineTopic<T>(spec: TopicSpec<T>): TopicSpec<T> {
+  return Object.freeze({ ...spec });
+}
+
+export const dlqSuffix = '.dlq';
+
+/** The name on the broker: prefix + name. A prefix isolates tests and nodes sharing one broker. */
+export function topicName(prefix: string, spec: { name: string }): string {
+  return `${prefix}${spec.name}`;
+}
+
+/** A fresh prefix for one test file or benchmark run, so that runs sharing a broker never meet. */
+export function isolatedPrefix(label: string): string {
+  const safe = label.replace(/[^a-zA-Z0-9-]/g, '-').slice(0, 40);
+  return `t-${safe}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}.`;
+}
