@@ -7,3 +7,4 @@ export { createLedger, type Ledger, type LedgerOptions } from './ledger.ts';
 export { backoffDelayMs, defaultRetryPolicy, isRetryable, PoisonRecordError, type RetryPolicy } from './retry.ts';
 export { Header, protobufContentType, readHeaders } from './headers.ts';
 export { defineTopic, dlqSuffix, isolatedPrefix, type MessageCodec, topicName, type TopicSpec } from './topic.ts';
+export { allTopics, caseCommands, caseEvents, deadlineEvents, notificationEvents, units } from './topics.ts';

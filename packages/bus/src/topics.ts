@@ -1,0 +1,64 @@
+import { CaseCommand, CaseEvent, DeadlineEvent, NotificationEvent, UnitEvent } from '@petition/contract';
+import { defineTopic, type TopicSpec } from './topic.ts';
+
+// The topics of the system (DESIGN: "Topics"). Each has one writing service and one message type;
+// case topics are keyed by case id, the compacted directory by unit id. The `event-type` header is the
+// protobuf name of the payload message, e.g. `petition.v1.CaseAccepted`.
+
+const pkg = 'petition.v1.';
+const pascal = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
+const payloadType = (wrapper: string, prefix: string, $case: string | undefined) =>
+  pkg + ($case ? prefix + pascal($case) : wrapper);
+
+export const caseCommands = defineTopic<CaseCommand>({
+  name: 'petition.case-commands.v1',
+  codec: CaseCommand,
+  schemaVersion: 1,
+  keyOf: (m) => m.meta?.caseId ?? '',
+  typeOf: (m) => payloadType('CaseCommand', '', m.command?.$case),
+  traceOf: (m) => m.meta?.trace,
+});
+
+export const caseEvents = defineTopic<CaseEvent>({
+  name: 'petition.case-events.v1',
+  codec: CaseEvent,
+  schemaVersion: 1,
+  keyOf: (m) => m.envelope?.caseId ?? '',
+  typeOf: (m) => payloadType('CaseEvent', '', m.payload?.$case),
+  traceOf: (m) => m.envelope?.trace,
+});
+
+export const deadlineEvents = defineTopic<DeadlineEvent>({
+  name: 'petition.deadline-events.v1',
+  codec: DeadlineEvent,
+  schemaVersion: 1,
+  keyOf: (m) => m.envelope?.caseId ?? '',
+  typeOf: (m) => payloadType('DeadlineEvent', '', m.payload?.$case),
+  traceOf: (m) => m.envelope?.trace,
+});
+
+export const notificationEvents = defineTopic<NotificationEvent>({
+  name: 'petition.notification-events.v1',
+  codec: NotificationEvent,
+  schemaVersion: 1,
+  keyOf: (m) => m.envelope?.caseId ?? '',
+  typeOf: (m) => payloadType('NotificationEvent', '', m.payload?.$case),
+  traceOf: (m) => m.envelope?.trace,
+});
+
+export const units = defineTopic<UnitEvent>({
+  name: 'petition.units.v1',
+  codec: UnitEvent,
+  schemaVersion: 1,
+  keyOf: (m) => m.unit?.unitId ?? '',
+  typeOf: (m) => payloadType('UnitEvent', 'Unit', m.payload?.$case),
+  compacted: true,
+});
+
+export const allTopics: readonly TopicSpec<never>[] = [
+  caseCommands,
+  caseEvents,
+  deadlineEvents,
+  notificationEvents,
+  units,
+] as unknown as TopicSpec<never>[];
