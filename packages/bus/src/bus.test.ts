@@ -1,0 +1,138 @@
+import type { CaseEvent } from '@petition/contract';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Bus, createBus } from './bus.ts';
+import { type ConsumedRecord, on } from './consumer.ts';
+import { Header } from './headers.ts';
+import { PoisonRecordError } from './retry.ts';
+import { caseAccepted, testBrokers, testLogger, waitFor } from './test-support.ts';
+import { defineTopic, dlqSuffix, isolatedPrefix } from './topic.ts';
+import { caseEvents } from './topics.ts';
+
+// The DLQ holds raw bytes that may not decode, so it is read as a topic of plain buffers.
+const rawDlq = defineTopic<Uint8Array>({
+  name: caseEvents.name + dlqSuffix,
+  codec: { encode: (b) => ({ finish: () => b }), decode: (b) => b },
+  schemaVersion: 1,
+  keyOf: () => '',
+  typeOf: () => 'raw',
+});
+
+let bus: Bus;
+
+beforeAll(async () => {
+  bus = createBus({ brokers: testBrokers(), clientId: 'bus-test', logger: testLogger(), topicPrefix: isolatedPrefix('bus') });
+  await bus.ensureTopics([caseEvents], { partitions: 12 });
+});
+
+afterAll(async () => {
+  await bus.close();
+  await bus.deleteOwnTopics();
+});
+
+describe('bus against the real broker', () => {
+  it('publishes protobuf records and consumes them decoded, with headers', async () => {
+    const sent = [caseAccepted('case-rt-1', 1), caseAccepted('case-rt-2', 1), caseAccepted('case-rt-1', 2)];
+    const got: ConsumedRecord<CaseEvent>[] = [];
+    const consumer = bus.consumer({
+      groupId: 'rt',
+      subscriptions: [on(caseEvents, async (r) => void got.push(r))],
+    });
+    await consumer.start();
+    const published = await (await bus.publisher()).publish(caseEvents, sent);
+    expect(published.length).toBeGreaterThan(0);
+    await waitFor('three records', () => got.length >= 3);
+    await consumer.stop();
+
+    const ids = sent.map((e) => e.envelope?.eventId);
+    expect(got.map((r) => r.value.envelope?.eventId).sort()).toEqual([...ids].sort());
+    const first = got.find((r) => r.value.envelope?.eventId === ids[0]);
+    expect(first?.key).toBe('case-rt-1');
+    expect(first?.value).toEqual(sent[0]);
+    expect(first?.headers[Header.eventType]).toBe('petition.v1.CaseAccepted');
+    expect(first?.headers[Header.schemaVersion]).toBe('1');
+  });
+
+  it('keeps the order of each key across partitions', async () => {
+    const keys = Array.from({ length: 40 }, (_, i) => `case-order-${i}`);
+    const perKey = 50;
+    const events = Array.from({ length: perKey }, (_, v) => keys.map((k) => caseAccepted(k, v + 1))).flat();
+    const seen = new Map<string, number[]>();
+    const partitionOf = new Map<string, Set<number>>();
+    const consumer = bus.consumer({
+      groupId: 'order',
+      subscriptions: [
+        on(caseEvents, async (r) => {
+          const key = r.value.envelope?.caseId ?? '';
+          if (!key.startsWith('case-order-')) return;
+          seen.set(key, [...(seen.get(key) ?? []), r.value.envelope?.caseVersion ?? 0]);
+          partitionOf.set(key, (partitionOf.get(key) ?? new Set()).add(r.partition));
+        }),
+      ],
+    });
+    await consumer.start();
+    const publisher = await bus.publisher();
+    // Several sends in flight at once: order must hold per key even so.
+    for (let i = 0; i < events.length; i += 250) await publisher.publish(caseEvents, events.slice(i, i + 250));
+    await waitFor('every record', () => [...seen.values()].reduce((n, v) => n + v.length, 0) >= events.length);
+    await consumer.stop();
+
+    const expected = Array.from({ length: perKey }, (_, v) => v + 1);
+    for (const key of keys) expect(seen.get(key), key).toEqual(expected);
+    for (const key of keys) expect(partitionOf.get(key)?.size, key).toBe(1);
+    expect(new Set([...partitionOf.values()].map((s) => [...s][0])).size).toBeGreaterThan(1);
+  });
+
+  it('parks poison in the DLQ with the reason, retries transient faults, and goes on', async () => {
+    const prefix = 'case-dlq-';
+    const good = caseAccepted(`${prefix}good`, 1);
+    const refused = caseAccepted(`${prefix}refused`, 1);
+    const flaky = caseAccepted(`${prefix}flaky`, 1);
+    const after = caseAccepted(`${prefix}good`, 2);
+    const handled: string[] = [];
+    let flakyFailures = 0;
+    const consumer = bus.consumer({
+      groupId: 'dlq',
+      retry: { maxAttempts: 3, initialDelayMs: 10, maxDelayMs: 50 },
+      subscriptions: [
+        on(caseEvents, async (r) => {
+          const id = r.value.envelope?.eventId ?? '';
+          if (!r.value.envelope?.caseId.startsWith(prefix)) return;
+          if (id === refused.envelope?.eventId) throw new PoisonRecordError('CASE_UNKNOWN', 'no such case');
+          if (id === flaky.envelope?.eventId && flakyFailures++ < 2) throw new Error('redis went away');
+          handled.push(id);
+        }),
+      ],
+    });
+    const parked: ConsumedRecord<Uint8Array>[] = [];
+    const dlqReader = bus.consumer({ groupId: 'dlq-reader', subscriptions: [on(rawDlq, async (r) => void parked.push(r))] });
+    await consumer.start();
+    await dlqReader.start();
+
+    const publisher = await bus.publisher();
+    await publisher.publish(caseEvents, [good, refused, flaky]);
+    // Bytes that are no protobuf CaseEvent at all, on the same key as the good records.
+    await publisher.publishRaw(bus.topicName(caseEvents), [{ key: `${prefix}good`, value: Buffer.from([0xff, 0xff, 0xff, 0x0f]) }]);
+    await publisher.publish(caseEvents, [after]);
+
+    await waitFor('good, flaky and after handled', () => handled.length >= 3);
+    await waitFor('two records parked', () => parked.length >= 2);
+    await Promise.all([consumer.stop(), dlqReader.stop()]);
+
+    expect(handled).toEqual(expect.arrayContaining([good, flaky, after].map((e) => e.envelope?.eventId)));
+    expect(handled.indexOf(after.envelope?.eventId ?? '')).toBeGreaterThan(handled.indexOf(good.envelope?.eventId ?? ''));
+    expect(flakyFailures).toBe(3);
+    expect(consumer.stats.retried).toBeGreaterThanOrEqual(2);
+
+    const byCode = new Map(parked.map((r) => [r.headers[Header.dlqErrorCode], r]));
+    const poison = byCode.get('CASE_UNKNOWN');
+    expect(poison?.headers[Header.dlqReason]).toBe('no such case');
+    expect(poison?.headers[Header.dlqAttempts]).toBe('1');
+    expect(poison?.headers[Header.eventType]).toBe('petition.v1.CaseAccepted');
+    expect(poison?.headers[Header.dlqSourceTopic]).toBe(bus.topicName(caseEvents));
+    expect(poison?.key).toBe(`${prefix}refused`);
+    const garbage = byCode.get('Error');
+    expect(garbage?.headers[Header.dlqReason]).toMatch(/^undecodable record/);
+    expect(Buffer.from(garbage?.value ?? [])).toEqual(Buffer.from([0xff, 0xff, 0xff, 0x0f]));
+    expect(consumer.stats.parked).toBe(2);
+  });
+});
