@@ -3,9 +3,18 @@
 // plain JavaScript with no dependencies. It fetches what a fresh clone lacks — the Node and pnpm
 // versions the repo pins, the workspace dependencies, the generated contract code — reusing what an
 // earlier run fetched, then hands the task to scripts/tasks.ts under the pinned Node.
-import { spawnSync, spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -116,16 +125,26 @@ const env = {
 };
 const ci = !!process.env.CI || !process.stdin.isTTY;
 
-onChange('install', workspaceManifests(), () => existsSync(join(root, 'node_modules', '.modules.yaml')), () => {
-  log('installing workspace dependencies');
-  const frozen = existsSync(join(root, 'pnpm-lock.yaml')) && ci ? ['--frozen-lockfile'] : [];
-  run(join(shimBin, 'pnpm'), ['install', '--reporter=append-only', ...frozen], { env });
-});
-onChange('gen', protoInputs(), () => existsSync(join(root, 'packages', 'contract', 'src', 'gen')), () => {
-  log('generating the contract code (buf generate)');
-  rmSync(join(root, 'packages', 'contract', 'src', 'gen'), { recursive: true, force: true });
-  run(join(root, 'node_modules', '.bin', 'buf'), ['generate'], { env });
-});
+onChange(
+  'install',
+  workspaceManifests(),
+  () => existsSync(join(root, 'node_modules', '.modules.yaml')),
+  () => {
+    log('installing workspace dependencies');
+    const frozen = existsSync(join(root, 'pnpm-lock.yaml')) && ci ? ['--frozen-lockfile'] : [];
+    run(join(shimBin, 'pnpm'), ['install', '--reporter=append-only', ...frozen], { env });
+  },
+);
+onChange(
+  'gen',
+  protoInputs(),
+  () => existsSync(join(root, 'packages', 'contract', 'src', 'gen')),
+  () => {
+    log('generating the contract code (buf generate)');
+    rmSync(join(root, 'packages', 'contract', 'src', 'gen'), { recursive: true, force: true });
+    run(join(root, 'node_modules', '.bin', 'buf'), ['generate'], { env });
+  },
+);
 if (task === 'setup') process.exit(0);
 
 const child = spawn(join(shimBin, 'node'), [join(root, 'scripts', 'tasks.ts'), task, ...args], {

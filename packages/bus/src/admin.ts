@@ -1,6 +1,6 @@
-import type { Kafka } from 'kafkajs';
 import type { Logger } from '@petition/logging';
-import { dlqSuffix, topicName, type TopicSpec } from './topic.ts';
+import type { Kafka } from 'kafkajs';
+import { dlqSuffix, type TopicSpec, topicName } from './topic.ts';
 
 export interface TopicOptions {
   partitions: number;

@@ -20,7 +20,12 @@ const rawDlq = defineTopic<Uint8Array>({
 let bus: Bus;
 
 beforeAll(async () => {
-  bus = createBus({ brokers: testBrokers(), clientId: 'bus-test', logger: testLogger(), topicPrefix: isolatedPrefix('bus') });
+  bus = createBus({
+    brokers: testBrokers(),
+    clientId: 'bus-test',
+    logger: testLogger(),
+    topicPrefix: isolatedPrefix('bus'),
+  });
   await bus.ensureTopics([caseEvents], { partitions: 12 });
 });
 
@@ -104,14 +109,19 @@ describe('bus against the real broker', () => {
       ],
     });
     const parked: ConsumedRecord<Uint8Array>[] = [];
-    const dlqReader = bus.consumer({ groupId: 'dlq-reader', subscriptions: [on(rawDlq, async (r) => void parked.push(r))] });
+    const dlqReader = bus.consumer({
+      groupId: 'dlq-reader',
+      subscriptions: [on(rawDlq, async (r) => void parked.push(r))],
+    });
     await consumer.start();
     await dlqReader.start();
 
     const publisher = await bus.publisher();
     await publisher.publish(caseEvents, [good, refused, flaky]);
     // Bytes that are no protobuf CaseEvent at all, on the same key as the good records.
-    await publisher.publishRaw(bus.topicName(caseEvents), [{ key: `${prefix}good`, value: Buffer.from([0xff, 0xff, 0xff, 0x0f]) }]);
+    await publisher.publishRaw(bus.topicName(caseEvents), [
+      { key: `${prefix}good`, value: Buffer.from([0xff, 0xff, 0xff, 0x0f]) },
+    ]);
     await publisher.publish(caseEvents, [after]);
 
     await waitFor('good, flaky and after handled', () => handled.length >= 3);
@@ -119,7 +129,9 @@ describe('bus against the real broker', () => {
     await Promise.all([consumer.stop(), dlqReader.stop()]);
 
     expect(handled).toEqual(expect.arrayContaining([good, flaky, after].map((e) => e.envelope?.eventId)));
-    expect(handled.indexOf(after.envelope?.eventId ?? '')).toBeGreaterThan(handled.indexOf(good.envelope?.eventId ?? ''));
+    expect(handled.indexOf(after.envelope?.eventId ?? '')).toBeGreaterThan(
+      handled.indexOf(good.envelope?.eventId ?? ''),
+    );
     expect(flakyFailures).toBe(3);
     expect(consumer.stats.retried).toBeGreaterThanOrEqual(2);
 

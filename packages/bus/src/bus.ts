@@ -1,17 +1,19 @@
 import type { Kafka } from 'kafkajs';
-import type { Logger } from '@petition/logging';
 import { type ClusterInfo, deleteTopicsWithPrefix, ensureTopics, type TopicOptions, waitForBroker } from './admin.ts';
 import { type BusConsumer, type ConsumerOptions, createConsumer } from './consumer.ts';
 import { type BusOptions, createKafka } from './kafka-client.ts';
 import { createPublisher, type Publisher } from './publisher.ts';
-import { topicName, type TopicSpec } from './topic.ts';
+import { type TopicSpec, topicName } from './topic.ts';
 
 /** One service's connection to the event bus: a shared publisher, any number of consumers. */
 export interface Bus {
   readonly prefix: string;
   topicName(spec: { name: string }): string;
   waitUntilReady(timeoutMs?: number): Promise<ClusterInfo>;
-  ensureTopics(specs: readonly Pick<TopicSpec<unknown>, 'name' | 'compacted'>[], options: TopicOptions): Promise<string[]>;
+  ensureTopics(
+    specs: readonly Pick<TopicSpec<unknown>, 'name' | 'compacted'>[],
+    options: TopicOptions,
+  ): Promise<string[]>;
   deleteOwnTopics(): Promise<number>;
   /** The idempotent producer, connected on first use and shared by everything on this bus. */
   publisher(): Promise<Publisher>;

@@ -1,9 +1,9 @@
-import type { Consumer as KafkaConsumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from '@petition/logging';
+import type { EachBatchPayload, Kafka, Consumer as KafkaConsumer, KafkaMessage } from 'kafkajs';
 import { Header, readHeaders } from './headers.ts';
 import type { Publisher } from './publisher.ts';
 import { backoffDelayMs, defaultRetryPolicy, isRetryable, type RetryPolicy } from './retry.ts';
-import { dlqSuffix, topicName, type TopicSpec } from './topic.ts';
+import { dlqSuffix, type TopicSpec, topicName } from './topic.ts';
 
 export interface ConsumedRecord<T> {
   topic: TopicSpec<T>;

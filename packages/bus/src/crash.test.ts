@@ -16,7 +16,13 @@ let redis: Redis;
 
 function startFixture(): ChildProcess {
   return spawn(process.execPath, [fixture], {
-    env: { ...process.env, FIXTURE_KEYS: keys, FIXTURE_PREFIX: prefix, KAFKA_BROKERS: testBrokers().join(','), REDIS_URL: redisUrl() },
+    env: {
+      ...process.env,
+      FIXTURE_KEYS: keys,
+      FIXTURE_PREFIX: prefix,
+      KAFKA_BROKERS: testBrokers().join(','),
+      REDIS_URL: redisUrl(),
+    },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
 }
@@ -40,7 +46,9 @@ afterAll(async () => {
 describe('a consumer killed mid-batch', () => {
   it('loses nothing after restart, and the ledger applies no record twice', async () => {
     const total = 3_000;
-    const events = Array.from({ length: total }, (_, i) => caseAccepted(`case-crash-${i % 97}`, Math.floor(i / 97) + 1));
+    const events = Array.from({ length: total }, (_, i) =>
+      caseAccepted(`case-crash-${i % 97}`, Math.floor(i / 97) + 1),
+    );
     const publisher = await bus.publisher();
     for (let i = 0; i < total; i += 500) await publisher.publish(caseEvents, events.slice(i, i + 500));
     const effects = () => redis.llen(`${keys}effects`);

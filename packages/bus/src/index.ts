@@ -1,10 +1,18 @@
-export { type Bus, createBus } from './bus.ts';
-export type { BusOptions } from './kafka-client.ts';
 export type { ClusterInfo, TopicOptions } from './admin.ts';
-export { type BusConsumer, type ConsumedRecord, type ConsumerOptions, type ConsumerStats, type Handler, on, type Subscription } from './consumer.ts';
-export type { PublishedRecord, Publisher, RawRecord } from './publisher.ts';
-export { createLedger, type Ledger, type LedgerOptions } from './ledger.ts';
-export { backoffDelayMs, defaultRetryPolicy, isRetryable, PoisonRecordError, type RetryPolicy } from './retry.ts';
+export { type Bus, createBus } from './bus.ts';
+export {
+  type BusConsumer,
+  type ConsumedRecord,
+  type ConsumerOptions,
+  type ConsumerStats,
+  type Handler,
+  on,
+  type Subscription,
+} from './consumer.ts';
 export { Header, protobufContentType, readHeaders } from './headers.ts';
-export { defineTopic, dlqSuffix, isolatedPrefix, type MessageCodec, topicName, type TopicSpec } from './topic.ts';
+export type { BusOptions } from './kafka-client.ts';
+export { createLedger, type Ledger, type LedgerOptions } from './ledger.ts';
+export type { PublishedRecord, Publisher, RawRecord } from './publisher.ts';
+export { backoffDelayMs, defaultRetryPolicy, isRetryable, PoisonRecordError, type RetryPolicy } from './retry.ts';
+export { defineTopic, dlqSuffix, isolatedPrefix, type MessageCodec, type TopicSpec, topicName } from './topic.ts';
 export { allTopics, caseCommands, caseEvents, deadlineEvents, notificationEvents, units } from './topics.ts';

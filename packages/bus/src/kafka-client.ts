@@ -1,5 +1,5 @@
-import { Kafka, logLevel, type LogEntry } from 'kafkajs';
 import type { Logger } from '@petition/logging';
+import { Kafka, type LogEntry, logLevel } from 'kafkajs';
 
 export interface BusOptions {
   brokers: string[];

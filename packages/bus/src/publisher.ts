@@ -1,6 +1,6 @@
 import type { Kafka, Message, Producer } from 'kafkajs';
 import { Header, protobufContentType } from './headers.ts';
-import { topicName, type TopicSpec } from './topic.ts';
+import { type TopicSpec, topicName } from './topic.ts';
 
 export interface PublishedRecord {
   topic: string;
@@ -42,7 +42,11 @@ export function toMessage<T>(topic: TopicSpec<T>, message: T): Message {
 export async function createPublisher(kafka: Kafka, prefix: string): Promise<Publisher> {
   // Idempotent with one request in flight: the broker drops retried duplicates by sequence number
   // and nothing can overtake a retried batch, so per-key order survives broker failover.
-  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const producer: Producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+  });
   await producer.connect();
 
   const send = async (topic: string, messages: Message[]): Promise<PublishedRecord[]> => {
@@ -57,7 +61,11 @@ export async function createPublisher(kafka: Kafka, prefix: string): Promise<Pub
         topicName(prefix, topic),
         messages.map((m) => toMessage(topic, m)),
       ),
-    publishRaw: (topic, records) => send(topic, records.map((r) => ({ ...r }))),
+    publishRaw: (topic, records) =>
+      send(
+        topic,
+        records.map((r) => ({ ...r })),
+      ),
     close: () => producer.disconnect(),
   };
 }

@@ -1,6 +1,12 @@
+export { dockerEngineAnswers } from './docker.ts';
 export { ensureBroker, type Infra, infraDown, infraUp } from './infra.ts';
 export { type InfraConfig, infraSchema, loadInfraConfig } from './infra-config.ts';
-export { type LocalKafka, type LocalKafkaOptions, startLocalKafka, stopLocalKafka, wipeLocalKafka } from './local-kafka.ts';
 export { ensureKafkaJars, pinnedKafkaVersion } from './kafka-jars.ts';
-export { dockerEngineAnswers } from './docker.ts';
+export {
+  type LocalKafka,
+  type LocalKafkaOptions,
+  startLocalKafka,
+  stopLocalKafka,
+  wipeLocalKafka,
+} from './local-kafka.ts';
 export { localDir, workspaceRoot } from './paths.ts';
