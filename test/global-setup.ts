@@ -10,6 +10,7 @@ export default async function setup() {
   const started = Date.now();
   const broker = await ensureBroker(config, logger);
   process.env.KAFKA_BROKERS = broker.brokers.join(',');
+  process.env.TEST_BROKER_MODE = broker.mode;
   process.stderr.write(
     `[test-harness] Kafka at ${process.env.KAFKA_BROKERS} (${broker.mode}, ${broker.startedBroker ? 'started' : 'reused'} in ${Date.now() - started} ms)\n`,
   );

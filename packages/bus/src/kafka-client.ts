@@ -11,17 +11,19 @@ export interface BusOptions {
   requestTimeoutMs?: number;
 }
 
-// kafkajs logs every retried request at ERROR ("coordinator is loading", "leader not available") even
-// though it recovers on its own; those are debug noise unless the retry finally fails.
-const retriedRequest = /^\[Connection\] Response /;
+// kafkajs logs every failed response at ERROR ("coordinator is loading", "not the leader") and again
+// for each retry, although it recovers on its own: responses are debug noise, retries a warning; what
+// is left at ERROR is a final failure.
+const failedResponse = /^Response \w+\(key: /;
 
 function logCreator(logger: Logger) {
   return () =>
     ({ level, log }: LogEntry) => {
       const { message, ...rest } = log;
       const fields = { kafkajs: rest };
-      if (level === logLevel.ERROR && !retriedRequest.test(message)) logger.error(fields, message);
-      else if (level === logLevel.WARN) logger.warn(fields, message);
+      const retrying = typeof rest.retryCount === 'number';
+      if (level === logLevel.ERROR && !failedResponse.test(message) && !retrying) logger.error(fields, message);
+      else if (level === logLevel.WARN || (level === logLevel.ERROR && retrying)) logger.warn(fields, message);
       else if (level === logLevel.INFO) logger.info(fields, message);
       else logger.debug(fields, message);
     };

@@ -41,11 +41,13 @@ export function toMessage<T>(topic: TopicSpec<T>, message: T): Message {
 
 export async function createPublisher(kafka: Kafka, prefix: string): Promise<Publisher> {
   // Idempotent with one request in flight: the broker drops retried duplicates by sequence number
-  // and nothing can overtake a retried batch, so per-key order survives broker failover.
+  // and nothing can overtake a retried batch, so per-key order survives broker failover. kafkajs keeps
+  // idempotence only with unbounded retries (it warns otherwise): a send waits out a broker outage.
   const producer: Producer = kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
+    retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 5_000 },
   });
   await producer.connect();
 
