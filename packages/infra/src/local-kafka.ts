@@ -166,7 +166,7 @@ export async function startLocalKafka(
   });
   child.unref();
   writeFileSync(paths.pid, String(pid));
-  logger.info({ pid, port: options.port, version: options.version, log: paths.log }, 'Kafka broker starting');
+  logger.info({ brokerPid: pid, port: options.port, version: options.version, log: paths.log }, 'Kafka broker starting');
 
   let waiting = true;
   const watchExit = async () => {
@@ -196,11 +196,11 @@ export async function stopLocalKafka(options: Pick<LocalKafkaOptions, 'port' | '
   const deadline = Date.now() + 30_000;
   while (isAlive(pid) && Date.now() < deadline) await sleep(200);
   if (isAlive(pid)) {
-    logger.warn({ pid }, 'broker ignored SIGTERM for 30 s; killing it');
+    logger.warn({ brokerPid: pid }, 'broker ignored SIGTERM for 30 s; killing it');
     process.kill(pid, 'SIGKILL');
   }
   rmSync(paths.pid, { force: true });
-  logger.info({ pid, port: options.port }, 'Kafka broker stopped');
+  logger.info({ brokerPid: pid, port: options.port }, 'Kafka broker stopped');
   return true;
 }
 
