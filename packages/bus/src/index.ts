@@ -12,7 +12,7 @@ export {
 export { Header, protobufContentType, readHeaders } from './headers.ts';
 export type { BusOptions } from './kafka-client.ts';
 export { createLedger, type Ledger, type LedgerOptions } from './ledger.ts';
-export type { PublishedRecord, Publisher, RawRecord } from './publisher.ts';
+export { type PublishedRecord, type Publisher, type RawRecord, toMessage } from './publisher.ts';
 export { backoffDelayMs, defaultRetryPolicy, isRetryable, PoisonRecordError, type RetryPolicy } from './retry.ts';
 export { defineTopic, dlqSuffix, isolatedPrefix, type MessageCodec, type TopicSpec, topicName } from './topic.ts';
 export { allTopics, caseCommands, caseEvents, deadlineEvents, notificationEvents, units } from './topics.ts';

@@ -166,7 +166,10 @@ export async function startLocalKafka(
   });
   child.unref();
   writeFileSync(paths.pid, String(pid));
-  logger.info({ brokerPid: pid, port: options.port, version: options.version, log: paths.log }, 'Kafka broker starting');
+  logger.info(
+    { brokerPid: pid, port: options.port, version: options.version, log: paths.log },
+    'Kafka broker starting',
+  );
 
   let waiting = true;
   const watchExit = async () => {
