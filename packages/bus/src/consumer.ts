@@ -162,23 +162,31 @@ export function createConsumer(deps: Deps, options: ConsumerOptions): BusConsume
   return {
     stats,
     async start() {
+      const timeoutMs = options.joinTimeoutMs ?? 60_000;
+      let timer: NodeJS.Timeout | undefined;
+      let off: (() => void) | undefined;
       const joined = new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`group ${options.groupId} not joined within ${options.joinTimeoutMs ?? 60_000} ms`)),
-          options.joinTimeoutMs ?? 60_000,
+        timer = setTimeout(
+          () => reject(new Error(`group ${options.groupId} not joined within ${timeoutMs} ms`)),
+          timeoutMs,
         );
-        const off = consumer.on(consumer.events.GROUP_JOIN, () => {
-          clearTimeout(timer);
-          off();
-          resolve();
-        });
+        off = consumer.on(consumer.events.GROUP_JOIN, () => resolve());
       });
-      await consumer.connect();
-      await consumer.subscribe({ topics: [...byTopic.keys()], fromBeginning: options.fromBeginning ?? true });
-      // One partition at a time: kafkajs re-delivered batches unprocessed with concurrent partitions
-      // (tulios/kafkajs#1700), and a case's records must be applied in order anyway.
-      await consumer.run({ eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch });
-      await joined;
+      try {
+        await consumer.connect();
+        await consumer.subscribe({ topics: [...byTopic.keys()], fromBeginning: options.fromBeginning ?? true });
+        // One partition at a time: kafkajs re-delivered batches unprocessed with concurrent partitions
+        // (tulios/kafkajs#1700), and a case's records must be applied in order anyway.
+        await consumer.run({ eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch });
+        await joined;
+      } catch (err) {
+        joined.catch(() => {});
+        await consumer.disconnect().catch(() => {});
+        throw err;
+      } finally {
+        clearTimeout(timer);
+        off?.();
+      }
       logger.info({ topics: [...byTopic.keys()] }, 'consumer joined its group');
     },
     async stop() {
