@@ -24,6 +24,7 @@ const tasks: Record<string, Step[]> = {
   'infra:down': [node('infra down', 'packages/infra/src/cli.ts', 'down')],
   start: [node('start', 'scripts/start.ts', ...args)],
   bench: [node('bench', 'bench/run.ts', ...args)],
+  directory: [node('directory', 'scripts/directory.ts', ...args)],
 };
 
 const steps = tasks[task];

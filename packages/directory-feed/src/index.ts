@@ -1,0 +1,1 @@
+export { type PublishOptions, publishUnitRecords } from './publish.ts';

@@ -1,0 +1,100 @@
+import {
+  type CaseEvent,
+  CaseState,
+  type Category,
+  ClosureReason,
+  type Evaluation,
+  OpinionStage,
+  type PetitionKind,
+  type ReviewDecision,
+  type UnitLevel,
+} from '@petition/contract';
+
+// What routing knows of a case: everything here is derived from the case's own events (`evolve`), so
+// replaying the log rebuilds it exactly and nothing depends on the commands that caused them.
+
+export interface Forwarded {
+  readonly fromUnitId: string;
+  readonly toUnitId: string;
+  readonly toHandlingUnit: boolean;
+  readonly legLevel: UnitLevel;
+  readonly time: Date;
+  readonly legDueTime: Date;
+}
+
+export interface Assignment {
+  readonly assigningUnitId: string;
+  readonly assigneeUnitId: string;
+  readonly time: Date;
+  readonly reportDueTime: Date;
+  readonly reported: boolean;
+}
+
+export interface Opinion {
+  readonly unitId: string;
+  readonly time: Date;
+  /** When the petitioner received it: the start of the next request window. */
+  readonly deliveryTime: Date;
+}
+
+export interface Appeal {
+  readonly unitId: string;
+  readonly requestTime: Date;
+  readonly dueTime: Date;
+  readonly decision?: ReviewDecision;
+  readonly opinion?: Opinion;
+}
+
+export interface Hearing {
+  /** Set while a hearing is open. */
+  readonly openSince?: Date;
+  /** Whole days of closed hearings, not counted in the re-review period (art 36). */
+  readonly pausedDays: number;
+  readonly held: boolean;
+}
+
+export interface CaseSnapshot {
+  readonly caseId: string;
+  readonly caseNumber: string;
+  readonly version: number;
+  readonly state: CaseState;
+  readonly custodyUnitId: string;
+  readonly kind: PetitionKind;
+  readonly category: Category;
+  readonly regionCode: string;
+  readonly anonymous: boolean;
+  readonly accusedUnitId: string;
+  readonly representatives: number;
+  readonly registeringUnitId: string;
+  readonly receivedTime: Date;
+  readonly registrationDueTime: Date;
+  readonly forwarded?: Forwarded;
+  readonly assignment?: Assignment;
+  readonly leadUnitId?: string;
+  readonly coUnitIds: readonly string[];
+  readonly acceptingUnitId?: string;
+  readonly acceptedTime?: Date;
+  readonly handlingDueTime?: Date;
+  readonly extensionDays: number;
+  readonly reply?: Opinion;
+  readonly evaluations: Readonly<Partial<Record<OpinionStage, Evaluation>>>;
+  readonly evaluationWindowLapsed: boolean;
+  readonly review?: Appeal;
+  readonly reReview?: Appeal & { readonly hearing: Hearing };
+  readonly linkedToCaseId?: string;
+  readonly closure?: ClosureReason;
+}
+
+/** States from which no command but a late evaluation moves the case. */
+export const terminalStates: ReadonlySet<CaseState> = new Set([
+  CaseState.CASE_STATE_NOT_ACCEPTED,
+  CaseState.CASE_STATE_GUIDED_TO_LEGAL_CHANNEL,
+  CaseState.CASE_STATE_FINAL,
+  CaseState.CASE_STATE_WITHDRAWN,
+  CaseState.CASE_STATE_LINKED_AS_REPEAT,
+  CaseState.CASE_STATE_CLOSED,
+  CaseState.CASE_STATE_COMPLETION_REPORTED,
+]);
+
+export const isTerminal = (state: CaseState) => terminalStates.has(state);
+
