@@ -86,14 +86,14 @@ export function createLegalCalendar(options: {
   const { table } = options;
   const overrides = [...(options.overrides ?? [])].sort((a, b) => a.regionPrefix.length - b.regionPrefix.length);
   overrides.forEach(checkOverride);
+  const mostSpecificFirst = [...overrides].reverse();
   const published = new Set(table.years);
 
   const isPublished = (date: CivilDate) => published.has(yearOf(date));
 
   function isRestDay(date: CivilDate, regionCode?: string): boolean {
     // The most specific override that names the date decides; then the national table; then the weekend.
-    for (let i = overrides.length - 1; i >= 0; i--) {
-      const o = overrides[i];
+    for (const o of mostSpecificFirst) {
       if (!regionCode?.startsWith(o.regionPrefix)) continue;
       if (o.workdays?.includes(date)) return false;
       if (o.restDays?.includes(date)) return true;

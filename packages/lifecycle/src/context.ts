@@ -2,6 +2,7 @@ import {
   type CaseCommand,
   type CaseEvent,
   CaseState,
+  type ClosureReason,
   type CommandMeta,
   caseStateToJSON,
   type Unit,
@@ -41,19 +42,23 @@ export interface Step {
   readonly payload: NonNullable<CaseEvent['payload']>;
 }
 
-/** What a step handler sees. */
-export interface Decision<C extends NonNullable<CaseCommand['command']>['$case']> {
+/** What every step handler sees, whatever its command. */
+export interface DecisionBase {
   readonly ctx: DecideContext;
   readonly meta: CommandMeta;
-  readonly command: Extract<NonNullable<CaseCommand['command']>, { $case: C }>['value'];
   readonly policy: DeadlinePolicy;
+}
+
+/** What a step handler sees. */
+export interface Decision<C extends NonNullable<CaseCommand['command']>['$case']> extends DecisionBase {
+  readonly command: Extract<NonNullable<CaseCommand['command']>, { $case: C }>['value'];
 }
 
 export const policyOf = (ctx: DecideContext, regionCode: string) => ctx.policyFor?.(regionCode) ?? defaultPolicy;
 
 /** The due time of a statutory period of `stage` starting at `start`, by the case's region. */
 export function dueTime(
-  d: { ctx: DecideContext; policy: DeadlinePolicy },
+  d: Pick<DecisionBase, 'ctx' | 'policy'>,
   regionCode: string,
   stage: ClockStageName,
   start: Date,
@@ -125,14 +130,48 @@ export function receivingUnit(ctx: DecideContext, snapshot: CaseSnapshot, unitId
   return unit;
 }
 
-export function required(value: string | undefined, field: string, code: 'INVALID_FIELD' | 'REASON_REQUIRED' = 'INVALID_FIELD') {
+export function required(
+  value: string | undefined,
+  field: string,
+  code: 'INVALID_FIELD' | 'REASON_REQUIRED' = 'INVALID_FIELD',
+) {
   if (!value?.trim()) refuse(code, `${field} is empty`);
   return value ?? '';
 }
 
 /** An enum field that must be set to a known value. */
-export function known(value: number | undefined, field: string): number {
-  if (value === undefined || value <= 0) refuse('INVALID_FIELD', `${field} is unspecified`);
-  return value ?? 0;
+export function known<T extends number>(value: T | undefined, field: string): T {
+  if (value === undefined || value <= 0) return refuse('INVALID_FIELD', `${field} is unspecified`);
+  return value;
 }
 
+/** One event to write. */
+export const step = (state: CaseState, custodyUnitId: string, payload: Step['payload']): Step => ({
+  state,
+  custodyUnitId,
+  payload,
+});
+
+/** The case ends: CaseClosedAsFinal in `state` (FINAL after re-review or a lapsed appeal window, else CLOSED). */
+export const closure = (
+  s: { custodyUnitId: string },
+  reason: ClosureReason,
+  state: CaseState = CaseState.CASE_STATE_CLOSED,
+): Step => step(state, s.custodyUnitId, { $case: 'caseClosedAsFinal', value: { reason } });
+
+/** True once `now` is past 24:00 of the period's last day. */
+export const isPast = (now: Date, due: Date) => now.getTime() >= due.getTime();
+
+/** A written opinion must say something. */
+export function opinionGiven<O extends { summary: string }>(opinion: O | undefined, field: string): O {
+  if (!opinion) return refuse('INVALID_FIELD', `${field} is missing`);
+  required(opinion.summary, `${field}.summary`);
+  return opinion;
+}
+
+/** When the petitioner received a written answer: now, or later for a letter; never earlier. */
+export function deliveredAt(ctx: DecideContext, given: Date | undefined): Date {
+  const time = given ?? ctx.now;
+  if (time.getTime() < ctx.now.getTime()) refuse('INVALID_FIELD', 'deliveryTime lies before the answer');
+  return time;
+}

@@ -41,6 +41,7 @@ export function evolve(snapshot: CaseSnapshot | undefined, event: CaseEvent): Ca
       receivedTime: time(p?.receivedTime, at),
       registrationDueTime: time(payload.value.registrationDueTime, at),
       coUnitIds: [],
+      extensions: 0,
       extensionDays: 0,
       evaluations: {},
       evaluationWindowLapsed: false,
@@ -100,6 +101,7 @@ export function evolve(snapshot: CaseSnapshot | undefined, event: CaseEvent): Ca
     case 'deadlineExtended':
       return {
         ...next,
+        extensions: next.extensions + 1,
         extensionDays: next.extensionDays + payload.value.extraDays,
         handlingDueTime: time(payload.value.newDueTime, at),
       };
@@ -171,7 +173,9 @@ export function evolve(snapshot: CaseSnapshot | undefined, event: CaseEvent): Ca
       };
     }
     case 'caseWindowLapsed':
-      return payload.value.stage === ClockStage.CLOCK_STAGE_EVALUATION_WINDOW ? { ...next, evaluationWindowLapsed: true } : next;
+      return payload.value.stage === ClockStage.CLOCK_STAGE_EVALUATION_WINDOW
+        ? { ...next, evaluationWindowLapsed: true }
+        : next;
     case 'caseLinkedAsRepeat':
       return { ...next, linkedToCaseId: payload.value.originalCaseId };
     case 'caseClosedAsFinal':

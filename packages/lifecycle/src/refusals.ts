@@ -18,7 +18,12 @@ export const refusalCatalogue = {
   INVALID_FIELD: rule('字段无效', 'a field is missing or invalid'),
   CASE_NOT_FOUND: rule('信访件不存在', 'no such case'),
   CASE_EXISTS: rule('信访件已存在', 'the case already exists'),
-  CASE_VERSION_CONFLICT: rule('信访件已被他人更新，请刷新后重试', 'the case changed meanwhile; re-read it and retry', '', true),
+  CASE_VERSION_CONFLICT: rule(
+    '信访件已被他人更新，请刷新后重试',
+    'the case changed meanwhile; re-read it and retry',
+    '',
+    true,
+  ),
   CASE_CLOSED: rule('信访件已办结', 'the case is closed'),
   CASE_FINAL: rule('复核意见为终结意见，同一事项不再受理', 'the case is final after re-review', art('三十六')),
   WRONG_STATE: rule('当前环节不能办理此操作', 'the case is not at a step where this can be done'),
@@ -27,20 +32,40 @@ export const refusalCatalogue = {
   UNKNOWN_UNIT: rule('单位不存在', 'no such unit in the directory'),
   UNIT_DISSOLVED: rule('单位已撤销或合并', 'the unit is dissolved or merged away', art('二十五')),
   UNKNOWN_REGION: rule('行政区划代码不存在', 'no such region code'),
-  TOO_MANY_REPRESENTATIVES: rule('多人信访推选代表不得超过5人', 'a group may send at most 5 representatives', art('二十')),
+  TOO_MANY_REPRESENTATIVES: rule(
+    '多人信访推选代表不得超过5人',
+    'a group may send at most 5 representatives',
+    art('二十'),
+  ),
   RECEIVED_IN_FUTURE: rule('收到时间不能晚于当前时间', 'the received time lies in the future'),
   ACCUSED_UNIT_EXCLUDED: rule(
     '检举控告材料不得转送、交办给被检举控告的单位',
     'accusation material never goes to the accused unit or any unit under it',
     art('三十'),
   ),
-  NOT_A_PETITION_BUREAU: rule('只有信访工作机构可以转送、交办', 'only a petition bureau forwards or assigns', art('二十二')),
+  NOT_A_PETITION_BUREAU: rule(
+    '只有信访工作机构可以转送、交办',
+    'only a petition bureau forwards or assigns',
+    art('二十二'),
+  ),
   SAME_UNIT: rule('不能转给本单位', 'the case is already with that unit'),
   REPORT_DUE_IN_PAST: rule('报结期限必须晚于当前时间', 'the report deadline must lie in the future', art('二十二')),
-  OBJECTION_WINDOW_CLOSED: rule('异议须在收到之日起5个工作日内提出', 'objections are due within 5 working days', art('二十三')),
+  OBJECTION_WINDOW_CLOSED: rule(
+    '异议须在收到之日起5个工作日内提出',
+    'objections are due within 5 working days',
+    art('二十三'),
+  ),
   REASON_REQUIRED: rule('必须说明理由', 'a reason is required', art('二十三')),
-  NOT_COMMON_SUPERIOR: rule('只有共同的上一级机关可以决定', 'only the common superior of the units decides', art('二十四')),
-  GUIDANCE_NOT_APPLICABLE: rule('建议意见类事项不导入法定途径', 'suggestions are not guided to legal channels', art('二十九')),
+  NOT_COMMON_SUPERIOR: rule(
+    '只有共同的上一级机关可以决定',
+    'only the common superior of the units decides',
+    art('二十四'),
+  ),
+  GUIDANCE_NOT_APPLICABLE: rule(
+    '建议意见类事项不导入法定途径',
+    'suggestions are not guided to legal channels',
+    art('二十九'),
+  ),
   EXTENSION_ALREADY_USED: rule('办理期限只能延长一次', 'the handling period was already extended once', art('三十四')),
   EXTENSION_TOO_LONG: rule('延长期限不得超过30日', 'an extension is at most 30 days', art('三十四')),
   HANDLING_PERIOD_EXPIRED: rule('办理期限已届满，不能再延长', 'the handling period has run out', art('三十四')),
@@ -52,7 +77,11 @@ export const refusalCatalogue = {
   HEARING_ALREADY_OPEN: rule('听证已在进行', 'a hearing is already open', art('三十六')),
   HEARING_NOT_OPEN: rule('没有进行中的听证', 'no hearing is open', art('三十六')),
   HEARING_IN_PROGRESS: rule('听证结束后方可作出复核意见', 'the hearing must end before the decision', art('三十六')),
-  PUBLICIZE_WITHOUT_HEARING: rule('只有经听证的复核意见可以公开', 'only opinions reached after a hearing are made public', art('三十六')),
+  PUBLICIZE_WITHOUT_HEARING: rule(
+    '只有经听证的复核意见可以公开',
+    'only opinions reached after a hearing are made public',
+    art('三十六'),
+  ),
   ANONYMOUS_CASE: rule('匿名检举控告没有信访人', 'an anonymous accusation has no petitioner to act', art('三十')),
   WRONG_CASE_NUMBER: rule('信访件编号不符', 'the case number does not match'),
   ORIGINAL_NOT_FOUND: rule('原信访件不存在', 'the original case is unknown'),
@@ -88,6 +117,6 @@ export class Refused extends Error {
   }
 }
 
-export const refuse = (code: RefusalCode, detail?: string): never => {
+export function refuse(code: RefusalCode, detail?: string): never {
   throw new Refused(refusal(code, detail));
-};
+}

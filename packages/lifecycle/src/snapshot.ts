@@ -1,10 +1,9 @@
 import {
-  type CaseEvent,
   CaseState,
   type Category,
-  ClosureReason,
+  type ClosureReason,
   type Evaluation,
-  OpinionStage,
+  type OpinionStage,
   type PetitionKind,
   type ReviewDecision,
   type UnitLevel,
@@ -75,6 +74,8 @@ export interface CaseSnapshot {
   readonly acceptingUnitId?: string;
   readonly acceptedTime?: Date;
   readonly handlingDueTime?: Date;
+  /** Extensions granted (art 34: one) and the days they added. */
+  readonly extensions: number;
   readonly extensionDays: number;
   readonly reply?: Opinion;
   readonly evaluations: Readonly<Partial<Record<OpinionStage, Evaluation>>>;
@@ -97,4 +98,3 @@ export const terminalStates: ReadonlySet<CaseState> = new Set([
 ]);
 
 export const isTerminal = (state: CaseState) => terminalStates.has(state);
-

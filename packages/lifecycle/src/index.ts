@@ -1,0 +1,22 @@
+export {
+  type CaseSummary,
+  type DecideContext,
+  dueTime,
+  policyOf,
+  type Step,
+} from './context.ts';
+export { decide, decideAndEvolve, eventIdOf, type Outcome } from './decide.ts';
+export { EvolveError, evolve, replay } from './evolve.ts';
+export { hearingDays } from './hearing.ts';
+export { invariantViolations } from './invariants.ts';
+export { type Refusal, type RefusalCode, type RefusalRule, refusal, refusalCatalogue } from './refusals.ts';
+export {
+  type Appeal,
+  type Assignment,
+  type CaseSnapshot,
+  type Forwarded,
+  type Hearing,
+  isTerminal,
+  type Opinion,
+  terminalStates,
+} from './snapshot.ts';
