@@ -37,13 +37,16 @@ export const petitionerOf = (caseNumber: string): Actor => ({
 });
 export const watchdog: Actor = { $case: 'system', value: { service: 'deadline-watchdog', triggerEventId: 'w-1' } };
 
+// Enums widen to number so that tests can send values outside them, as a broken client could.
 type DeepPartial<T> = T extends Date
   ? T
-  : T extends readonly (infer U)[]
-    ? DeepPartial<U>[]
-    : T extends object
-      ? { [K in keyof T]?: DeepPartial<T[K]> }
-      : T;
+  : T extends number
+    ? number
+    : T extends readonly (infer U)[]
+      ? DeepPartial<U>[]
+      : T extends object
+        ? { [K in keyof T]?: DeepPartial<T[K]> }
+        : T;
 type Command = NonNullable<CaseCommand['command']>;
 /** A command body with only the fields a test cares about (the rest default as on the wire). */
 export type Body = {
