@@ -1,13 +1,21 @@
 // `npm run bench -- <name> [--records N]`: one benchmark, one JSON line on stdout (progress on stderr).
-// The broker is the one KAFKA_BROKERS names, else a local one started (and stopped) here.
+// Benchmarks that need Kafka use the broker KAFKA_BROKERS names, else a local one started (and stopped)
+// here; in-process ones (domain) start nothing.
 import { ensureBroker, loadInfraConfig, stopLocalKafka } from '@petition/infra';
-import { createLogger } from '@petition/logging';
+import { createLogger, type Logger } from '@petition/logging';
 import { benchBus } from './bus.ts';
+import { benchDomain } from './domain.ts';
 
-const benches = { bus: benchBus } as const;
+type Result = { lost?: boolean } & Record<string, unknown>;
+type BrokerBench = (o: { brokers: string[]; logger: Logger; records: number }) => Promise<Result>;
+type LocalBench = (o: { logger: Logger; records: number }) => Result;
+const benches: Record<string, { broker: BrokerBench } | { local: LocalBench }> = {
+  bus: { broker: benchBus },
+  domain: { local: benchDomain },
+};
 
 const [name = '', ...rest] = process.argv.slice(2);
-const bench = benches[name as keyof typeof benches];
+const bench = benches[name];
 if (!bench) {
   process.stderr.write(`unknown benchmark "${name}"; one of: ${Object.keys(benches).join(', ')}\n`);
   process.exit(2);
@@ -18,12 +26,23 @@ const flag = (f: string) => {
 };
 
 const logger = createLogger({ service: 'bench', level: process.env.LOG_LEVEL ?? 'info' });
-const config = loadInfraConfig();
-const broker = await ensureBroker(config, logger.child({}, { level: 'warn' }));
-try {
-  const result = await bench({ brokers: broker.brokers, logger, records: Number(flag('--records') ?? 200_000) });
-  process.stdout.write(`${JSON.stringify(result)}\n`);
-  if (result.lost) process.exitCode = 1;
-} finally {
-  if (broker.mode === 'local' && broker.startedBroker) await stopLocalKafka({ port: config.kafkaPort }, logger);
+const records = flag('--records');
+
+async function run(): Promise<Result> {
+  if (bench && 'local' in bench) return bench.local({ logger, records: Number(records ?? 160_000) });
+  const config = loadInfraConfig();
+  const broker = await ensureBroker(config, logger.child({}, { level: 'warn' }));
+  try {
+    return await (bench as { broker: BrokerBench }).broker({
+      brokers: broker.brokers,
+      logger,
+      records: Number(records ?? 200_000),
+    });
+  } finally {
+    if (broker.mode === 'local' && broker.startedBroker) await stopLocalKafka({ port: config.kafkaPort }, logger);
+  }
 }
+
+const result = await run();
+process.stdout.write(`${JSON.stringify(result)}\n`);
+if (result.lost) process.exitCode = 1;
