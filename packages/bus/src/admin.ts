@@ -40,6 +40,21 @@ export async function waitForBroker(kafka: Kafka, timeoutMs: number, logger: Log
   throw new Error(`Kafka broker did not answer metadata requests within ${timeoutMs} ms`, { cause: lastError });
 }
 
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Repeats a request while it fails with a retriable protocol error (a leader not serving yet). */
+async function untilServed<T>(request: () => Promise<T>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await request();
+    } catch (error) {
+      if (!(error as { retriable?: boolean }).retriable || Date.now() > deadline) throw error;
+      await pause(100);
+    }
+  }
+}
+
 /**
  * Creates each topic and its `.dlq` if missing. An existing topic keeps its partition count: raising
  * it would move keys to other partitions and break the per-case order, so a mismatch is only reported.
@@ -70,6 +85,11 @@ export async function ensureTopics(
           configEntries: t.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
         })),
       });
+      // Metadata names the leaders before the broker serves them: a produce in that gap gets
+      // NOT_LEADER, and kafkajs's idempotent producer then resends with a reset sequence number, which the
+      // broker rejects (OUT_OF_ORDER_SEQUENCE_NUMBER). Asking every leader for its offsets (retried by the
+      // admin client until it answers) waits the gap out.
+      for (const t of missing) await untilServed(() => admin.fetchTopicOffsets(t.topic), 60_000);
       logger.info({ topics: missing.map((t) => t.topic), partitions: options.partitions }, 'topics created');
     }
     const present = wanted.filter((t) => existing.has(t.topic)).map((t) => t.topic);

@@ -29,7 +29,7 @@ export function createBus(options: BusOptions): Bus {
   const consumers: BusConsumer[] = [];
   let publisher: Promise<Publisher> | undefined;
   const getPublisher = () => {
-    publisher ??= createPublisher(kafka, prefix).catch((err) => {
+    publisher ??= createPublisher(kafka, prefix, logger).catch((err) => {
       publisher = undefined;
       throw err;
     });
