@@ -1,0 +1,52 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { Person, SealAlgorithm, type SealedData } from '@petition/contract';
+import { SealError } from './errors.ts';
+import type { Keyring } from './keyring.ts';
+
+// AES-256-GCM with a fresh 96-bit nonce per seal. The additional data binds the ciphertext to where it
+// belongs (the case and the purpose), so a sealed record copied into another case does not open there.
+
+export function seal(keyring: Keyring, plaintext: Uint8Array, purpose: string, aad: string): SealedData {
+  const key = keyring.key(keyring.currentKeyId) as Buffer;
+  const nonce = randomBytes(12);
+  const aadBytes = Buffer.from(aad, 'utf8');
+  const cipher = createCipheriv('aes-256-gcm', key, nonce);
+  cipher.setAAD(aadBytes);
+  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return {
+    algorithm: SealAlgorithm.SEAL_ALGORITHM_AES_256_GCM,
+    keyId: keyring.currentKeyId,
+    nonce,
+    ciphertext,
+    authTag: cipher.getAuthTag(),
+    purpose,
+    aad: aadBytes,
+  };
+}
+
+export function open(keyring: Keyring, sealed: SealedData): Uint8Array {
+  if (sealed.algorithm !== SealAlgorithm.SEAL_ALGORITHM_AES_256_GCM) {
+    throw new SealError('UNSUPPORTED', `algorithm ${sealed.algorithm}`);
+  }
+  const key = keyring.key(sealed.keyId);
+  if (!key) throw new SealError('KEY_DESTROYED', `key ${sealed.keyId} is not held (destroyed or never given)`);
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key, sealed.nonce);
+    decipher.setAAD(sealed.aad);
+    decipher.setAuthTag(sealed.authTag);
+    return Buffer.concat([decipher.update(sealed.ciphertext), decipher.final()]);
+  } catch {
+    throw new SealError('TAMPERED', 'the sealed data does not authenticate');
+  }
+}
+
+/** Seals a person for a case: the event carries only the person id and the sealed bytes. */
+export const sealPerson = (keyring: Keyring, person: Person, caseId: string, purpose: string): SealedData =>
+  seal(keyring, Person.encode(person).finish(), purpose, `${caseId}|${purpose}`);
+
+export function openPerson(keyring: Keyring, sealed: SealedData, caseId: string): Person {
+  if (Buffer.from(sealed.aad).toString('utf8') !== `${caseId}|${sealed.purpose}`) {
+    throw new SealError('TAMPERED', 'sealed for another case');
+  }
+  return Person.decode(open(keyring, sealed));
+}
