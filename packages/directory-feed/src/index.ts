@@ -1,1 +1,2 @@
+export { followDirectory } from './follow.ts';
 export { type PublishOptions, publishUnitRecords } from './publish.ts';

@@ -1,0 +1,28 @@
+import { type Bus, type BusConsumer, on, PoisonRecordError, units } from '@petition/bus';
+import { type Directory, DirectoryError } from '@petition/directory';
+import type { Logger } from '@petition/logging';
+
+/**
+ * Keeps a directory current from the compacted `units` topic: every record from the beginning (each
+ * instance in its own group), then changes as they come. Records the directory already has are 'stale'
+ * and change nothing; a record that is not a valid unit goes to the DLQ.
+ */
+export function followDirectory(bus: Bus, directory: Directory, options: { groupId: string; logger: Logger }): BusConsumer {
+  let applied = 0;
+  return bus.consumer({
+    groupId: options.groupId,
+    fromBeginning: true,
+    subscriptions: [
+      on(units, async (record) => {
+        try {
+          if (directory.apply(record.value) === 'applied' && ++applied % 10_000 === 0) {
+            options.logger.info({ applied }, 'directory records applied');
+          }
+        } catch (error) {
+          if (error instanceof DirectoryError) throw new PoisonRecordError(error.code, error.message);
+          throw error;
+        }
+      }),
+    ],
+  });
+}

@@ -1,0 +1,258 @@
+import {
+  AcceptCase,
+  AssignCase,
+  type CaseCommand,
+  CoUnitBasis,
+  DecideReReview,
+  DecideReview,
+  DesignateCoUnits,
+  EndHearing,
+  EvaluateCase,
+  Evaluation,
+  ExtendDeadline,
+  ForwardCase,
+  GuideToLegalChannel,
+  LegalChannel,
+  LinkAsRepeat,
+  NotAcceptCase,
+  NotAcceptedReason,
+  ObjectToForward,
+  OpinionStage,
+  RepeatBasis,
+  ReplyCase,
+  ReplyDisposition,
+  ReportCompletion,
+  RequestReReview,
+  RequestReview,
+  ReviewDecision,
+  StartHearing,
+  TransferCase,
+  WithdrawCase,
+} from '@petition/contract';
+
+// Every action a unit or a petitioner can take, once: its path segment, the command it becomes, who may
+// issue it, and its JSON body (proto3 JSON names, enums by their proto names) — served in the OpenAPI
+// document and validated before anything is published.
+
+export type CommandCase = Exclude<NonNullable<CaseCommand['command']>['$case'], 'registerPetition' | 'expireWindow'>;
+type Schema = Record<string, unknown>;
+
+const enumOf = (values: Record<string, number>, description?: string): Schema => ({
+  type: 'string',
+  enum: Object.keys(values).filter((k) => !k.endsWith('_UNSPECIFIED') && k !== 'UNRECOGNIZED'),
+  ...(description ? { description } : {}),
+});
+const text = (max = 2_000, min = 0): Schema => ({ type: 'string', maxLength: max, ...(min ? { minLength: min } : {}) });
+const unitId: Schema = { type: 'string', minLength: 1, maxLength: 64 };
+const time: Schema = { type: 'string', format: 'date-time' };
+const opinion: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['summary'],
+  properties: { summary: text(20_000, 1), documentUri: text(1024) },
+};
+const body = (properties: Record<string, Schema>, required: string[] = []): Schema => ({
+  type: 'object',
+  additionalProperties: false,
+  required,
+  properties,
+});
+
+interface Codec {
+  fromJSON(object: unknown): unknown;
+  toJSON(message: never): unknown;
+}
+
+export interface ActionSpec {
+  readonly path: string;
+  readonly command: CommandCase;
+  readonly who: 'unit' | 'petitioner';
+  /** The unit must hold the case (intake refuses early what it can already see is not the caller's). */
+  readonly custodianOnly: boolean;
+  readonly summary: string;
+  readonly schema: Schema;
+  readonly codec: Codec;
+}
+
+const unit = (
+  path: string,
+  command: CommandCase,
+  codec: Codec,
+  summary: string,
+  schema: Schema,
+  custodianOnly = true,
+): ActionSpec => ({ path, command, who: 'unit', custodianOnly, summary, schema, codec });
+const petitioner = (path: string, command: CommandCase, codec: Codec, summary: string, schema: Schema): ActionSpec => ({
+  path,
+  command,
+  who: 'petitioner',
+  custodianOnly: false,
+  summary,
+  schema,
+  codec,
+});
+
+export const actions: readonly ActionSpec[] = [
+  unit(
+    'forward',
+    'forwardCase',
+    ForwardCase,
+    '转送: forward one leg, to a bureau or the unit with authority (art 22)',
+    body({ toUnitId: unitId, toHandlingUnit: { type: 'boolean' }, reason: text() }, ['toUnitId']),
+  ),
+  unit(
+    'assign',
+    'assignCase',
+    AssignCase,
+    '交办: assign with a report deadline (art 22)',
+    body({ assigneeUnitId: unitId, reportDueTime: time, instructions: text() }, ['assigneeUnitId', 'reportDueTime']),
+  ),
+  unit(
+    'object',
+    'objectToForward',
+    ObjectToForward,
+    'Object to a wrong forward within 5 working days (art 23)',
+    body({ reasons: text(2_000, 1), suggestedUnitId: unitId }, ['reasons']),
+  ),
+  unit(
+    'accept',
+    'acceptCase',
+    AcceptCase,
+    'Accept (受理) with the written notice (art 23)',
+    body({ noticeDocumentUri: text(1024) }),
+  ),
+  unit(
+    'not-accept',
+    'notAcceptCase',
+    NotAcceptCase,
+    'Decline with reasons (art 23)',
+    body({ reason: enumOf(NotAcceptedReason), reasonText: text(), noticeDocumentUri: text(1024) }, ['reason']),
+  ),
+  unit(
+    'guide',
+    'guideToLegalChannel',
+    GuideToLegalChannel,
+    'Guide to litigation, arbitration, reconsideration … (art 31)',
+    body({ legalChannel: enumOf(LegalChannel), channelDetail: text(), reason: text(2_000, 1) }, [
+      'legalChannel',
+      'reason',
+    ]),
+  ),
+  unit(
+    'designate-co-units',
+    'designateCoUnits',
+    DesignateCoUnits,
+    'Lead and co-units of a matter (art 24)',
+    body(
+      {
+        leadUnitId: unitId,
+        coUnitIds: { type: 'array', minItems: 1, maxItems: 20, items: unitId },
+        basis: enumOf(CoUnitBasis),
+      },
+      ['leadUnitId', 'coUnitIds', 'basis'],
+    ),
+    false,
+  ),
+  unit(
+    'extend',
+    'extendDeadline',
+    ExtendDeadline,
+    'Extend the handling period once, ≤ 30 days, with a reason (art 34)',
+    body(
+      {
+        extraDays: { type: 'integer', minimum: 1, maximum: 365 },
+        reason: text(2_000, 1),
+        approvalReference: text(256),
+      },
+      ['extraDays', 'reason'],
+    ),
+  ),
+  unit(
+    'reply',
+    'replyCase',
+    ReplyCase,
+    'Issue the handling opinion (art 33)',
+    body({ opinion, disposition: enumOf(ReplyDisposition), deliveryTime: time }, ['opinion', 'disposition']),
+  ),
+  unit(
+    'report-completion',
+    'reportCompletion',
+    ReportCompletion,
+    'Report an assigned case done (art 22)',
+    body({ report: opinion }, ['report']),
+    false,
+  ),
+  unit(
+    'decide-review',
+    'decideReview',
+    DecideReview,
+    'Issue the review opinion (art 35)',
+    body({ decision: enumOf(ReviewDecision), opinion, deliveryTime: time }, ['decision', 'opinion']),
+  ),
+  unit('start-hearing', 'startHearing', StartHearing, 'Open a hearing; the re-review clock stops (art 36)', body({})),
+  unit('end-hearing', 'endHearing', EndHearing, 'Close the hearing; the clock runs again (art 36)', body({})),
+  unit(
+    'decide-re-review',
+    'decideReReview',
+    DecideReReview,
+    'Issue the re-review opinion; the case is final (art 36)',
+    body({ decision: enumOf(ReviewDecision), opinion, deliveryTime: time, publicize: { type: 'boolean' } }, [
+      'decision',
+      'opinion',
+    ]),
+  ),
+  unit(
+    'link-as-repeat',
+    'linkAsRepeat',
+    LinkAsRepeat,
+    'Link to the original case instead of handling again (arts 19, 36)',
+    body({ originalCaseId: unitId, basis: enumOf(RepeatBasis), reason: text() }, ['originalCaseId', 'basis']),
+  ),
+  unit(
+    'transfer',
+    'transferCase',
+    TransferCase,
+    'Move custody: objection upheld, superior designated, manual (arts 23–25)',
+    body(
+      {
+        toUnitId: unitId,
+        reason: {
+          type: 'string',
+          enum: ['TRANSFER_REASON_OBJECTION_UPHELD', 'TRANSFER_REASON_SUPERIOR_DESIGNATED', 'TRANSFER_REASON_MANUAL'],
+        },
+        note: text(),
+      },
+      ['toUnitId', 'reason'],
+    ),
+    false,
+  ),
+  petitioner(
+    'evaluate',
+    'evaluateCase',
+    EvaluateCase,
+    'Rate an opinion: 满意 / 基本满意 / 不满意',
+    body({ stage: enumOf(OpinionStage), evaluation: enumOf(Evaluation), comment: text() }, ['stage', 'evaluation']),
+  ),
+  petitioner(
+    'request-review',
+    'requestReview',
+    RequestReview,
+    'Ask the handling unit’s superior for review within 30 days (art 35)',
+    body({ reason: text() }),
+  ),
+  petitioner(
+    'request-re-review',
+    'requestReReview',
+    RequestReReview,
+    'Ask the reviewer’s superior for re-review within 30 days (art 36)',
+    body({ reason: text() }),
+  ),
+  petitioner('withdraw', 'withdrawCase', WithdrawCase, 'Withdraw the petition', body({ reason: text() })),
+];
+
+export const actionByPath: ReadonlyMap<string, ActionSpec> = new Map(actions.map((a) => [`${a.who}:${a.path}`, a]));
+export const actionByCommand: ReadonlyMap<CommandCase, ActionSpec> = new Map(actions.map((a) => [a.command, a]));
+
+/** The command body from its proto3 JSON (validated against `schema` first). */
+export const commandOf = (spec: ActionSpec, json: unknown) =>
+  ({ $case: spec.command, value: spec.codec.fromJSON(json) }) as NonNullable<CaseCommand['command']>;

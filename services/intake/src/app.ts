@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import { caseNumberSource, parseTokenKeys } from '@petition/auth';
+import { type BusConsumer, caseCommands, caseEvents, createBus, on, units } from '@petition/bus';
+import { buildNationalDirectory, createDirectory, creationEvents } from '@petition/directory';
+import { followDirectory } from '@petition/directory-feed';
+import type { Logger } from '@petition/logging';
+import { parseKeyring } from '@petition/seal';
+import { Redis } from 'ioredis';
+import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
+import { type CaseIndex, createCaseIndex } from './case-index.ts';
+import { devPersonIdSecret, devSealKeys, devTokenKeys, type IntakeConfig } from './config.ts';
+import { createCore } from './core.ts';
+import { createGrpc } from './grpc.ts';
+import { createHttp } from './http.ts';
+import { createIdempotency } from './idempotency.ts';
+import { createOutcomes } from './outcomes.ts';
+
+// Wiring: config → the pieces → two listeners. Everything here is replaceable in tests by config alone.
+
+export interface Intake {
+  readonly httpUrl: string;
+  readonly grpcAddress: string;
+  readonly index: CaseIndex;
+  close(): Promise<void>;
+}
+
+export async function startIntake(
+  config: IntakeConfig,
+  logger: Logger,
+  options: { now?: () => Date } = {},
+): Promise<Intake> {
+  if (
+    config.tokenKeys === devTokenKeys ||
+    config.sealKeys === devSealKeys ||
+    config.personIdSecret === devPersonIdSecret
+  ) {
+    logger.warn('development keys in use: set UNIT_TOKEN_KEYS, SEAL_KEYS and PERSON_ID_SECRET for anything real');
+  }
+  const instance = randomUUID().slice(0, 8);
+  const redisPrefix = `${config.topicPrefix}intake:`;
+  const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 3 });
+  await redis.connect();
+  const bus = createBus({
+    brokers: config.brokers ?? [],
+    clientId: `intake-${instance}`,
+    logger,
+    topicPrefix: config.topicPrefix,
+  });
+  await bus.waitUntilReady();
+  await bus.ensureTopics([caseCommands, caseEvents, units], { partitions: config.topicPartitions });
+
+  const started = performance.now();
+  const national = buildNationalDirectory();
+  const directory = createDirectory(creationEvents(national.units, new Date(0)), { aliases: national.aliases });
+  logger.info({ units: directory.size, ms: Math.round(performance.now() - started) }, 'directory built');
+
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const published = new Counter({
+    name: 'intake_commands_published_total',
+    help: 'Commands published',
+    labelNames: ['command'],
+    registers: [registry],
+  });
+
+  const index = createCaseIndex(redis, redisPrefix);
+  const outcomes = createOutcomes(redis, redisPrefix);
+  const consumers: BusConsumer[] = [
+    followDirectory(bus, directory, { groupId: `intake-directory-${instance}`, logger }),
+    // One shared group keeps the index; each instance watches every answer for its own callers.
+    bus.consumer({
+      groupId: 'intake-case-index',
+      fromBeginning: true,
+      subscriptions: [on(caseEvents, async (r) => void (await index.apply(r.value)))],
+    }),
+    bus.consumer({
+      groupId: `intake-outcomes-${instance}`,
+      subscriptions: [on(caseEvents, (r) => outcomes.record(r.value))],
+    }),
+  ];
+  await Promise.all(consumers.map((c) => c.start()));
+
+  const core = createCore({
+    directory,
+    publisher: () => bus.publisher(),
+    index,
+    outcomes,
+    caseNumbers: caseNumberSource(config.sourceId),
+    tokenKeys: parseTokenKeys(config.tokenKeys),
+    sealKeys: parseKeyring(config.sealKeys),
+    personIdSecret: config.personIdSecret,
+    receivedMaxAgeMs: config.receivedMaxAgeMs,
+    outcomeWaitMs: config.outcomeWaitMs,
+    maxRepresentatives: 5,
+    now: options.now ?? (() => new Date()),
+    logger,
+    onPublished: (kind) => published.inc({ command: kind }),
+  });
+  await bus.publisher();
+  let closing = false;
+  const ready = async () => {
+    const checks = {
+      redis: await redis.ping().then(
+        (r) => r === 'PONG',
+        () => false,
+      ),
+      broker: await bus.waitUntilReady(2_000).then(
+        () => true,
+        () => false,
+      ),
+      accepting: !closing,
+    };
+    return { ok: Object.values(checks).every(Boolean), checks };
+  };
+  const http = await createHttp({
+    core,
+    idempotency: createIdempotency(redis, redisPrefix, config.idempotencyTtlMs),
+    outcomes,
+    registry,
+    ready,
+    bodyLimitBytes: config.bodyLimitBytes,
+    logger,
+  });
+  const httpUrl = await http.listen({ port: config.httpPort, host: config.host });
+  const grpc = await createGrpc({ core, logger, port: config.grpcPort, host: config.host });
+  logger.info({ http: httpUrl, grpc: grpc.address, docs: `${httpUrl}/docs` }, 'intake listening');
+
+  return {
+    httpUrl,
+    grpcAddress: grpc.address,
+    index,
+    async close() {
+      // Stop taking requests, let the ones in flight finish, then flush the producer and leave the groups.
+      closing = true;
+      await Promise.all([http.close(), grpc.close()]);
+      await bus.close();
+      redis.disconnect();
+      logger.info('intake stopped');
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import { durationMs, int, loadConfig, port, str } from '@petition/config';
+import { infraSchema } from '@petition/infra';
+
+// Development-only defaults, so that `npm start` runs on a fresh clone; a deployment sets its own keys
+// (the service logs a warning while these are in use).
+export const devTokenKeys = 'dev:development-only-unit-token-secret-0000';
+export const devSealKeys = 'dev:ZGV2ZWxvcG1lbnQtb25seS1zZWFsLWtleS0wMDAwMDA=';
+export const devPersonIdSecret = 'development-only-person-id-secret';
+
+export const intakeSchema = {
+  ...infraSchema,
+  httpPort: port('INTAKE_HTTP_PORT', { default: 8080, doc: 'HTTP port of intake (0 picks a free one)' }),
+  grpcPort: int('INTAKE_GRPC_PORT', {
+    default: 50051,
+    min: 0,
+    max: 65_535,
+    doc: 'gRPC port of intake (0 picks a free one)',
+  }),
+  host: str('INTAKE_HOST', { default: '0.0.0.0', doc: 'Address intake listens on' }),
+  sourceId: int('INTAKE_SOURCE_ID', {
+    default: 0,
+    min: 0,
+    max: 1023,
+    doc: 'This instance’s id in the nation (0–1023), unique per running instance: it keeps case numbers unique',
+  }),
+  tokenKeys: str('UNIT_TOKEN_KEYS', {
+    default: devTokenKeys,
+    secret: true,
+    doc: 'Unit-token signing keys `kid:secret,…` (≥ 32 characters each); the first signs, all verify',
+  }),
+  sealKeys: str('SEAL_KEYS', {
+    default: devSealKeys,
+    secret: true,
+    doc: 'Personal-data keys `kid:base64(32 bytes),…`; the first seals, all open',
+  }),
+  personIdSecret: str('PERSON_ID_SECRET', {
+    default: devPersonIdSecret,
+    secret: true,
+    doc: 'HMAC secret turning an ID number into the pseudonymous person id carried by events',
+  }),
+  receivedMaxAgeMs: durationMs('INTAKE_RECEIVED_MAX_AGE', {
+    default: 90 * 86_400_000,
+    min: 0,
+    doc: 'Oldest receivedTime accepted for letters and visits entered after the fact',
+  }),
+  outcomeWaitMs: durationMs('INTAKE_OUTCOME_WAIT', {
+    default: 3_000,
+    min: 0,
+    max: 60_000,
+    doc: 'How long a caller waits for routing’s outcome before getting 202 and a link to follow',
+  }),
+  bodyLimitBytes: int('INTAKE_BODY_LIMIT_BYTES', {
+    default: 256 * 1024,
+    min: 1024,
+    doc: 'Largest request body accepted',
+  }),
+  idempotencyTtlMs: durationMs('INTAKE_IDEMPOTENCY_TTL', {
+    default: 86_400_000,
+    min: 60_000,
+    doc: 'How long an Idempotency-Key is remembered',
+  }),
+} as const;
+
+export type IntakeConfig = ReturnType<typeof loadIntakeConfig>;
+
+export const loadIntakeConfig = (env: NodeJS.ProcessEnv = process.env) => loadConfig(intakeSchema, env);

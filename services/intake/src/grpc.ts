@@ -1,0 +1,218 @@
+import * as grpc from '@grpc/grpc-js';
+import {
+  ActionOutcome,
+  type CaseCommand,
+  Category,
+  Channel,
+  IntakeServiceService,
+  type Person,
+  type Petition,
+  PetitionKind,
+} from '@petition/contract';
+import type { Logger } from '@petition/logging';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
+import { type ActionSpec, actionByCommand, commandOf } from './actions.ts';
+import type { Core } from './core.ts';
+import { type PetitionBody, petitionBodySchema } from './petition-request.ts';
+import { invalidRequest, type Problem, ProblemError, problem } from './problems.ts';
+import { refusalProblem } from './render.ts';
+import { categoryNames, channelNames, kindNames } from './vocabulary.ts';
+
+// IntakeService for provincial nodes and other systems: the same operations as HTTP through the same
+// core, the same JSON schemas applied to the messages' proto3 JSON, deadlines honoured, and every
+// problem as a status with the problem document in the `problem-bin` trailer.
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+addFormats.default(ajv);
+const checkPetitionBody = ajv.compile(petitionBodySchema);
+const checkAction = new Map<ActionSpec, ReturnType<typeof ajv.compile>>();
+
+const statusOf = (httpStatus: number): grpc.status =>
+  ({
+    400: grpc.status.INVALID_ARGUMENT,
+    401: grpc.status.UNAUTHENTICATED,
+    403: grpc.status.PERMISSION_DENIED,
+    404: grpc.status.NOT_FOUND,
+    409: grpc.status.ABORTED,
+    413: grpc.status.RESOURCE_EXHAUSTED,
+    422: grpc.status.INVALID_ARGUMENT,
+  })[httpStatus] ?? grpc.status.INTERNAL;
+
+function serviceError(p: Problem): Partial<grpc.StatusObject> {
+  const metadata = new grpc.Metadata();
+  metadata.set('problem-bin', Buffer.from(JSON.stringify(p)));
+  return { code: statusOf(p.status), details: `${p.code}: ${p.detail ?? p.title}`, metadata };
+}
+
+function schemaProblems(validate: ReturnType<typeof ajv.compile>, json: unknown) {
+  if (validate(json)) return;
+  throw new ProblemError(
+    invalidRequest(
+      (validate.errors ?? []).map((e) => ({
+        field: `${e.instancePath}${e.keyword === 'required' ? `/${String(e.params.missingProperty)}` : ''}${e.keyword === 'additionalProperties' ? `/${String(e.params.additionalProperty)}` : ''}`,
+        message: e.message ?? 'is invalid',
+      })),
+    ),
+  );
+}
+
+const nameOf = <V>(names: Readonly<Record<string, V>>, value: V) =>
+  Object.entries(names).find(([, v]) => v === value)?.[0] ?? '';
+const optional = (s: string) => (s ? s : undefined);
+const personBody = (p: Person) => ({
+  name: p.name,
+  idNumber: optional(p.idNumber),
+  phone: optional(p.phone),
+  address: optional(p.address),
+  email: optional(p.email),
+});
+
+/** The proto petition as the JSON body HTTP takes, so both are checked by the same rules. */
+function petitionBody(
+  petition: Petition | undefined,
+  petitioner: Person | undefined,
+  representatives: Person[],
+): PetitionBody {
+  const p = petition ?? ({} as Petition);
+  const body: Record<string, unknown> = {
+    channel: nameOf(channelNames, p.channel ?? Channel.CHANNEL_UNSPECIFIED),
+    regionCode: p.regionCode ?? '',
+    category: nameOf(categoryNames, p.category ?? Category.CATEGORY_UNSPECIFIED),
+    kind: nameOf(kindNames, p.kind ?? PetitionKind.PETITION_KIND_UNSPECIFIED),
+    title: p.title ?? '',
+    content: p.content ?? '',
+    petitioner: petitioner ? personBody(petitioner) : undefined,
+    anonymous: p.anonymous || undefined,
+    accusedUnitId: optional(p.accusedUnitId ?? ''),
+    groupSize: p.groupSize || undefined,
+    representatives: representatives.length > 0 ? representatives.map(personBody) : undefined,
+    registeringUnitId: optional(p.registeringUnitId ?? ''),
+    receivedTime: p.receivedTime?.toISOString(),
+    externalRef: optional(p.externalRef ?? ''),
+  };
+  for (const k of Object.keys(body)) if (body[k] === undefined) delete body[k];
+  return body as unknown as PetitionBody;
+}
+
+const bearer = (metadata: grpc.Metadata) => {
+  const v = metadata.get('authorization')[0];
+  return typeof v === 'string' && v.startsWith('Bearer ') ? v.slice(7).trim() : undefined;
+};
+
+const remainingMs = (call: Call) => {
+  const deadline = call.getDeadline();
+  const at = deadline instanceof Date ? deadline.getTime() : Number(deadline);
+  // Leave time for the answer to travel back.
+  return Number.isFinite(at) && at > 0 ? Math.max(0, at - Date.now() - 100) : undefined;
+};
+
+interface AnyRequest {
+  caseId?: string;
+  options?: { idempotencyKey: string; expectedCaseVersion?: number };
+  command?: unknown;
+  credentials?: { caseNumber: string; queryCode: string };
+  petition?: Petition;
+  petitioner?: Person;
+  representatives?: Person[];
+}
+type Call = grpc.ServerUnaryCall<AnyRequest, unknown>;
+type Unary = (call: Call, callback: grpc.sendUnaryData<unknown>) => void;
+
+function unary(logger: Logger, work: (call: Call) => Promise<unknown>): Unary {
+  return (call, callback) => {
+    work(call).then(
+      (response) => callback(null, response),
+      (error: unknown) => {
+        if (error instanceof ProblemError) return callback(serviceError(error.problem));
+        logger.error({ err: error }, 'grpc call failed');
+        callback(serviceError(problem(500, 'INTERNAL', 'Something went wrong on our side')));
+      },
+    );
+  };
+}
+
+export async function createGrpc(deps: { core: Core; logger: Logger; port: number; host: string }) {
+  const { core, logger } = deps;
+  const outcome = async (call: Call, spec: ActionSpec, caller: Parameters<Core['act']>[1]['caller']) => {
+    const json =
+      spec.codec.fromJSON === undefined
+        ? {}
+        : (spec.codec as unknown as { toJSON(m: unknown): unknown }).toJSON(call.request.command ?? {});
+    let validate = checkAction.get(spec);
+    if (!validate) {
+      validate = ajv.compile(spec.schema);
+      checkAction.set(spec, validate);
+    }
+    schemaProblems(validate, json);
+    const result = await core.act(spec, {
+      caseId: call.request.caseId,
+      caller,
+      command: commandOf(spec, json),
+      expectedCaseVersion: call.request.options?.expectedCaseVersion,
+      idempotencyKey: optional(call.request.options?.idempotencyKey ?? ''),
+      waitMs: remainingMs(call),
+    });
+    const o: ActionOutcome =
+      result.kind === 'pending'
+        ? ActionOutcome.fromPartial({
+            commandId: result.commandId,
+            outcome: {
+              $case: 'pending',
+              value: { commandId: result.commandId, followUri: `/v1/commands/${result.commandId}` },
+            },
+          })
+        : result.kind === 'refused' && result.event.payload?.$case === 'commandRefused'
+          ? { commandId: result.commandId, outcome: { $case: 'refused', value: result.event.payload.value } }
+          : { commandId: result.commandId, outcome: { $case: 'event', value: result.event } };
+    if (result.kind === 'refused') logger.debug({ problem: refusalProblem(result.commandId, result.event) }, 'refused');
+    return { outcome: o };
+  };
+
+  const handlers: Record<string, Unary> = {
+    registerPetition: unary(logger, async (call) => {
+      const body = petitionBody(call.request.petition, call.request.petitioner, call.request.representatives ?? []);
+      schemaProblems(checkPetitionBody, body);
+      const r = await core.register(body, { token: bearer(call.metadata) });
+      return {
+        caseId: r.caseId,
+        caseNumber: r.caseNumber,
+        queryCode: r.queryCode,
+        outcome: {
+          commandId: r.commandId,
+          outcome: { $case: 'pending', value: { commandId: r.commandId, followUri: `/v1/commands/${r.commandId}` } },
+        },
+      };
+    }),
+  };
+  for (const [command, spec] of actionByCommand) {
+    const rpc = command as NonNullable<CaseCommand['command']>['$case'];
+    handlers[rpc] = unary(logger, (call) =>
+      spec.who === 'unit'
+        ? outcome(call, spec, { kind: 'unit', token: bearer(call.metadata) })
+        : outcome(call, spec, {
+            kind: 'petitioner',
+            caseNumber: call.request.credentials?.caseNumber ?? '',
+            queryCode: call.request.credentials?.queryCode ?? '',
+          }),
+    );
+  }
+  const server = new grpc.Server();
+  server.addService(IntakeServiceService, handlers as unknown as grpc.UntypedServiceImplementation);
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`${deps.host}:${deps.port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(err) : resolve(p),
+    ),
+  );
+  return {
+    address: `127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.tryShutdown(() => resolve());
+        setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, 5_000).unref();
+      }),
+  };
+}

@@ -1,0 +1,242 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Logger } from '@petition/logging';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import type { Registry } from 'prom-client';
+import { type ActionSpec, actions, commandOf } from './actions.ts';
+import type { Core } from './core.ts';
+import type { Idempotency } from './idempotency.ts';
+import type { Outcomes } from './outcomes.ts';
+import { type PetitionBody, petitionBodySchema } from './petition-request.ts';
+import { type FieldProblem, invalidRequest, type Problem, ProblemError, problem } from './problems.ts';
+import { refusalProblem, renderResult } from './render.ts';
+
+export interface HttpDeps {
+  readonly core: Core;
+  readonly idempotency: Idempotency;
+  readonly outcomes: Outcomes;
+  readonly registry: Registry;
+  readonly ready: () => Promise<{ ok: boolean; checks: Record<string, boolean> }>;
+  readonly bodyLimitBytes: number;
+  readonly logger: Logger;
+}
+
+function send(reply: FastifyReply, p: Problem) {
+  return reply.code(p.status).type('application/problem+json').send(p);
+}
+
+/** Ajv's findings as field problems with JSON pointers. */
+function fieldProblems(error: FastifyError): FieldProblem[] {
+  return (error.validation ?? []).map((v) => {
+    const params = v.params as Record<string, unknown>;
+    const base = v.instancePath || '';
+    if (v.keyword === 'required') return { field: `${base}/${String(params.missingProperty)}`, message: 'is required' };
+    if (v.keyword === 'additionalProperties') {
+      return { field: `${base}/${String(params.additionalProperty)}`, message: 'is not a known field' };
+    }
+    if (v.keyword === 'enum') {
+      return { field: base || '/', message: `must be one of ${(params.allowedValues as unknown[]).join(', ')}` };
+    }
+    return { field: base || '/', message: v.message ?? 'is invalid' };
+  });
+}
+
+function errorProblem(error: FastifyError): Problem | undefined {
+  if (error instanceof ProblemError) return error.problem;
+  if (error.validation) return invalidRequest(fieldProblems(error));
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return problem(413, 'BODY_TOO_LARGE', 'The request body is too large', { detail: error.message });
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return problem(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send application/json', { detail: error.message });
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return problem(400, 'MALFORMED_JSON', 'The body is not valid JSON', { detail: error.message });
+  }
+  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+    return problem(error.statusCode, 'BAD_REQUEST', error.message);
+  }
+  return undefined;
+}
+
+const bearer = (header: string | undefined) => (header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined);
+const idempotencyKeyOf = (h: string | string[] | undefined) => (Array.isArray(h) ? h[0] : h);
+const expectedVersionOf = (h: string | string[] | undefined) => {
+  const v = Array.isArray(h) ? h[0] : h;
+  if (v === undefined) return undefined;
+  if (!/^\d{1,15}$/.test(v))
+    throw new ProblemError(invalidRequest([{ field: 'If-Match', message: 'must be a case version number' }]));
+  return Number(v);
+};
+
+export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: deps.bodyLimitBytes,
+    ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: false } },
+    genReqId: (req) => (req.headers['x-request-id'] as string | undefined)?.slice(0, 100) || crypto.randomUUID(),
+  });
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Petition intake',
+        version: '1',
+        description:
+          'Petitions and unit and petitioner actions enter here; errors are application/problem+json (RFC 9457).',
+      },
+      components: { securitySchemes: { unitToken: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const p = errorProblem(error);
+    if (p) return send(reply, p);
+    request.log.error({ err: error }, 'request failed');
+    return send(reply, problem(500, 'INTERNAL', 'Something went wrong on our side', { requestId: request.id }));
+  });
+  app.setNotFoundHandler((request, reply) =>
+    send(reply, problem(404, 'NOT_FOUND', `No route ${request.method} ${request.url}`)),
+  );
+
+  app.post<{ Body: PetitionBody }>(
+    '/v1/petitions',
+    {
+      schema: {
+        summary: 'Register a petition from any channel',
+        body: petitionBodySchema,
+        headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', maxLength: 200 } } },
+      },
+    },
+    async (request, reply) => {
+      const token = bearer(request.headers.authorization);
+      const answer = await deps.idempotency.once(
+        `register:${token ? deps.core.unitOf(token).unitId : 'public'}`,
+        idempotencyKeyOf(request.headers['idempotency-key']),
+        request.body,
+        async () => {
+          const r = await deps.core.register(request.body, { token, correlationId: request.id });
+          return {
+            status: 201,
+            body: { caseId: r.caseId, caseNumber: r.caseNumber, queryCode: r.queryCode, commandId: r.commandId },
+          };
+        },
+      );
+      return reply.code(answer.status).send(answer.body);
+    },
+  );
+
+  const respond = async (
+    reply: FastifyReply,
+    scope: string,
+    key: string | undefined,
+    body: unknown,
+    work: () => ReturnType<Core['act']>,
+  ) => {
+    const answer = await deps.idempotency.once(scope, key, body, async () => {
+      const rendered = renderResult(await work());
+      const status = rendered.status || (rendered.body as Problem).status;
+      return { status, body: rendered.body };
+    });
+    const location = (answer.body as { follow?: string }).follow;
+    if (location) reply.header('location', location);
+    if (answer.status >= 400) return send(reply, answer.body as Problem);
+    return reply.code(answer.status).send(answer.body);
+  };
+
+  for (const spec of actions) route(app, spec);
+
+  function route(app: FastifyInstance, spec: ActionSpec) {
+    const schema = spec.schema as { properties: Record<string, unknown>; required: string[] };
+    if (spec.who === 'unit') {
+      app.post<{ Params: { caseId: string }; Body: Record<string, unknown> }>(
+        `/v1/cases/:caseId/${spec.path}`,
+        {
+          schema: {
+            summary: spec.summary,
+            tags: ['unit'],
+            security: [{ unitToken: [] }],
+            params: { type: 'object', properties: { caseId: { type: 'string', minLength: 1, maxLength: 64 } } },
+            body: spec.schema,
+          },
+        },
+        async (request, reply) => {
+          const token = bearer(request.headers.authorization);
+          return respond(
+            reply,
+            `unit:${request.params.caseId}:${spec.path}`,
+            idempotencyKeyOf(request.headers['idempotency-key']),
+            request.body,
+            () =>
+              deps.core.act(spec, {
+                caseId: request.params.caseId,
+                caller: { kind: 'unit', token },
+                command: commandOf(spec, request.body),
+                expectedCaseVersion: expectedVersionOf(request.headers['if-match']),
+                idempotencyKey: idempotencyKeyOf(request.headers['idempotency-key']),
+                correlationId: request.id,
+              }),
+          );
+        },
+      );
+      return;
+    }
+    const credentials = {
+      caseNumber: { type: 'string', minLength: 1, maxLength: 64 },
+      queryCode: { type: 'string', minLength: 1, maxLength: 32 },
+    };
+    app.post<{ Body: Record<string, unknown> & { caseNumber: string; queryCode: string } }>(
+      `/v1/petitioner/${spec.path}`,
+      {
+        schema: {
+          summary: spec.summary,
+          tags: ['petitioner'],
+          body: {
+            ...spec.schema,
+            properties: { ...schema.properties, ...credentials },
+            required: [...(schema.required ?? []), 'caseNumber', 'queryCode'],
+          },
+        },
+      },
+      async (request, reply) => {
+        const { caseNumber, queryCode, ...fields } = request.body;
+        return respond(
+          reply,
+          `petitioner:${caseNumber}:${spec.path}`,
+          idempotencyKeyOf(request.headers['idempotency-key']),
+          request.body,
+          () =>
+            deps.core.act(spec, {
+              caller: { kind: 'petitioner', caseNumber, queryCode },
+              command: commandOf(spec, fields),
+              idempotencyKey: idempotencyKeyOf(request.headers['idempotency-key']),
+              correlationId: request.id,
+            }),
+        );
+      },
+    );
+  }
+
+  app.get<{ Params: { commandId: string } }>(
+    '/v1/commands/:commandId',
+    { schema: { summary: 'Routing’s answer to a command, once it has come' } },
+    async (request, reply) => {
+      const event = await deps.outcomes.get(request.params.commandId);
+      if (!event) return reply.code(202).send({ commandId: request.params.commandId, status: 'pending' });
+      if (event.payload?.$case === 'commandRefused')
+        return send(reply, refusalProblem(request.params.commandId, event));
+      return renderResult({ kind: 'event', commandId: request.params.commandId, event }).body;
+    },
+  );
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    const r = await deps.ready();
+    return reply.code(r.ok ? 200 : 503).send({ status: r.ok ? 'ready' : 'not ready', checks: r.checks });
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type(deps.registry.contentType).send(await deps.registry.metrics()),
+  );
+  return app;
+}

@@ -1,0 +1,29 @@
+// `node services/intake/src/main.ts`: intake as its own process. SIGTERM/SIGINT stop it gracefully.
+import { createLogger } from '@petition/logging';
+import { startIntake } from './app.ts';
+import { loadIntakeConfig } from './config.ts';
+
+const logger = createLogger({ service: 'intake' });
+const config = loadIntakeConfig();
+if (!config.brokers?.length) {
+  logger.error(
+    'KAFKA_BROKERS is not set: start the broker with `npm run infra:up` (or `npm start`) and pass its address',
+  );
+  process.exit(2);
+}
+const intake = await startIntake(config, logger);
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    intake.close().then(
+      () => process.exit(0),
+      (err) => {
+        logger.error({ err }, 'unclean stop');
+        process.exit(1);
+      },
+    );
+  });
+}

@@ -1,0 +1,63 @@
+import { CaseEvent } from '@petition/contract';
+import type { Redis } from 'ioredis';
+
+// Routing answers each command with an event whose causation id is the command id: the command's first
+// event, or its refusal. Every intake instance watches case-events, keeps each answer for a day (so any
+// instance can serve `GET /v1/commands/{id}`), and wakes the callers waiting on this instance.
+
+const ttlSeconds = 86_400;
+
+export function createOutcomes(redis: Redis, prefix: string) {
+  const key = (commandId: string) => `${prefix}outcome:${commandId}`;
+  const waiting = new Map<string, Set<(event: CaseEvent) => void>>();
+
+  return {
+    async record(event: CaseEvent): Promise<void> {
+      const commandId = event.envelope?.causationId;
+      if (!commandId) return;
+      // The first event of a command is the answer; later ones of the same command keep it.
+      await redis.set(
+        key(commandId),
+        Buffer.from(CaseEvent.encode(event).finish()).toString('base64'),
+        'EX',
+        ttlSeconds,
+        'NX',
+      );
+      const callers = waiting.get(commandId);
+      if (callers) {
+        waiting.delete(commandId);
+        for (const wake of callers) wake(event);
+      }
+    },
+    async get(commandId: string): Promise<CaseEvent | undefined> {
+      const stored = await redis.get(key(commandId));
+      return stored ? CaseEvent.decode(Buffer.from(stored, 'base64')) : undefined;
+    },
+    /** The answer if it comes within `ms`, else undefined. */
+    async wait(commandId: string, ms: number): Promise<CaseEvent | undefined> {
+      if (ms <= 0) return this.get(commandId);
+      let wake: (event: CaseEvent | undefined) => void = () => undefined;
+      const arrived = new Promise<CaseEvent | undefined>((resolve) => {
+        wake = resolve;
+      });
+      const callers = waiting.get(commandId) ?? new Set();
+      callers.add(wake);
+      waiting.set(commandId, callers);
+      const timer = setTimeout(() => wake(undefined), ms);
+      try {
+        // It may have come before we started waiting.
+        const already = await this.get(commandId);
+        return already ?? (await arrived);
+      } finally {
+        clearTimeout(timer);
+        callers.delete(wake);
+        if (callers.size === 0) waiting.delete(commandId);
+      }
+    },
+    get waitingCount() {
+      return waiting.size;
+    },
+  };
+}
+
+export type Outcomes = ReturnType<typeof createOutcomes>;
