@@ -1,4 +1,4 @@
-import { durationMs, int, loadConfig, port, str } from '@petition/config';
+import { durationMs, int, loadConfig, str } from '@petition/config';
 import { infraSchema } from '@petition/infra';
 
 // Development-only defaults, so that `npm start` runs on a fresh clone; a deployment sets its own keys
@@ -9,7 +9,12 @@ export const devPersonIdSecret = 'development-only-person-id-secret';
 
 export const intakeSchema = {
   ...infraSchema,
-  httpPort: port('INTAKE_HTTP_PORT', { default: 8080, doc: 'HTTP port of intake (0 picks a free one)' }),
+  httpPort: int('INTAKE_HTTP_PORT', {
+    default: 8080,
+    min: 0,
+    max: 65_535,
+    doc: 'HTTP port of intake (0 picks a free one)',
+  }),
   grpcPort: int('INTAKE_GRPC_PORT', {
     default: 50051,
     min: 0,
