@@ -1,11 +1,32 @@
-// `npm start`: the local network. For now: the infrastructure (Kafka broker, Redis, topics); the services
-// join here as they are built. Runs until Ctrl-C or SIGTERM, then stops what it started.
+// `npm start`: the local network — the infrastructure (Kafka broker, Redis, topics) and each service built
+// so far as its own process, restarted if it crashes. Runs until Ctrl-C or SIGTERM, then stops what it
+// started.
+import { type ChildProcess, spawn } from 'node:child_process';
 import { infraDown, infraUp, loadInfraConfig } from '@petition/infra';
 import { createLogger } from '@petition/logging';
 
 const logger = createLogger({ service: 'start' });
 const config = loadInfraConfig();
 const infra = await infraUp(config, logger);
+const env = { ...process.env, KAFKA_BROKERS: infra.brokers.join(','), REDIS_URL: infra.redisUrl };
+
+const services = [{ name: 'intake', script: 'services/intake/src/main.ts' }];
+const children = new Map<string, ChildProcess>();
+let stopping = false;
+
+function run(service: (typeof services)[number]) {
+  const child = spawn(process.execPath, [service.script], { env, stdio: 'inherit' });
+  children.set(service.name, child);
+  child.on('exit', (code, signal) => {
+    children.delete(service.name);
+    if (stopping) return;
+    logger.warn({ service: service.name, code, signal }, 'service exited; restarting in 1 s');
+    setTimeout(() => run(service), 1_000);
+  });
+}
+for (const s of services) run(s);
+
+const intakePort = process.env.INTAKE_HTTP_PORT ?? '8080';
 process.stdout.write(
   [
     '',
@@ -13,18 +34,27 @@ process.stdout.write(
     `  Kafka    ${infra.brokers.join(',')} (${infra.mode}${infra.startedBroker ? ', started now' : ', already running'})`,
     `  Redis    ${infra.redisUrl}`,
     `  Topics   ${infra.topics.length} under prefix "${config.topicPrefix}" with ${config.topicPartitions} partitions`,
-    '  Services none yet',
+    `  intake   http://localhost:${intakePort} (OpenAPI: /docs), gRPC localhost:${process.env.INTAKE_GRPC_PORT ?? '50051'}`,
+    '  tokens   npm run token -- 330106-xfj',
     '',
     'Ctrl-C stops it.',
     '',
   ].join('\n'),
 );
 
-let stopping = false;
 async function stop(signal: string) {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, 'stopping');
+  await Promise.all(
+    [...children.values()].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          child.once('exit', () => resolve());
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
   if (infra.startedBroker) await infraDown(config, logger);
   process.exit(0);
 }

@@ -25,6 +25,7 @@ const tasks: Record<string, Step[]> = {
   start: [node('start', 'scripts/start.ts', ...args)],
   bench: [node('bench', 'bench/run.ts', ...args)],
   directory: [node('directory', 'scripts/directory.ts', ...args)],
+  token: [node('token', 'scripts/token.ts', ...args)],
 };
 
 const steps = tasks[task];
