@@ -5,6 +5,7 @@ import { ensureBroker, loadInfraConfig, stopLocalKafka } from '@petition/infra';
 import { createLogger, type Logger } from '@petition/logging';
 import { benchBus } from './bus.ts';
 import { benchDomain } from './domain.ts';
+import { benchIntake } from './intake.ts';
 
 type Result = { lost?: boolean } & Record<string, unknown>;
 type BrokerBench = (o: { brokers: string[]; logger: Logger; records: number }) => Promise<Result>;
@@ -12,6 +13,7 @@ type LocalBench = (o: { logger: Logger; records: number }) => Result;
 const benches: Record<string, { broker: BrokerBench } | { local: LocalBench }> = {
   bus: { broker: benchBus },
   domain: { local: benchDomain },
+  intake: { broker: benchIntake },
 };
 
 const [name = '', ...rest] = process.argv.slice(2);

@@ -1,4 +1,5 @@
 export type { ClusterInfo, TopicOptions } from './admin.ts';
+export { batchingPublisher } from './batcher.ts';
 export { type Bus, createBus } from './bus.ts';
 export {
   type BusConsumer,

@@ -8,7 +8,7 @@ import {
   type TokenKeys,
   verifyUnitToken,
 } from '@petition/auth';
-import { caseCommands, type Publisher } from '@petition/bus';
+import { batchingPublisher, caseCommands, type Publisher } from '@petition/bus';
 import type { CaseCommand, CaseEvent, CommandMeta, TraceContext } from '@petition/contract';
 import type { Directory } from '@petition/directory';
 import type { Logger } from '@petition/logging';
@@ -80,9 +80,9 @@ const authProblem = (error: AuthError) =>
   problem(401, error.code, 'The unit token is missing or not valid', { detail: error.message });
 
 export function createCore(deps: CoreDeps) {
+  const commands = batchingPublisher(deps.publisher, caseCommands);
   async function publish(command: CaseCommand) {
-    const publisher = await deps.publisher();
-    await publisher.publish(caseCommands, [command]);
+    await commands.publish(command);
     deps.onPublished?.(command.command?.$case ?? 'unknown');
   }
 
