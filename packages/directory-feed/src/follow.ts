@@ -7,7 +7,11 @@ import type { Logger } from '@petition/logging';
  * instance in its own group), then changes as they come. Records the directory already has are 'stale'
  * and change nothing; a record that is not a valid unit goes to the DLQ.
  */
-export function followDirectory(bus: Bus, directory: Directory, options: { groupId: string; logger: Logger }): BusConsumer {
+export function followDirectory(
+  bus: Bus,
+  directory: Directory,
+  options: { groupId: string; logger: Logger },
+): BusConsumer {
   let applied = 0;
   return bus.consumer({
     groupId: options.groupId,
