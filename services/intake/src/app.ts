@@ -13,6 +13,7 @@ import { createCore } from './core.ts';
 import { createGrpc } from './grpc.ts';
 import { createHttp } from './http.ts';
 import { createIdempotency } from './idempotency.ts';
+import { epochHolds, indexEpoch } from './index-epoch.ts';
 import { createOutcomes } from './outcomes.ts';
 
 // Wiring: config → the pieces → two listeners. Everything here is replaceable in tests by config alone.
@@ -65,20 +66,37 @@ export async function startIntake(
 
   const index = createCaseIndex(redis, redisPrefix);
   const outcomes = createOutcomes(redis, redisPrefix);
-  const consumers: BusConsumer[] = [
-    followDirectory(bus, directory, { groupId: `intake-directory-${instance}`, logger }),
-    // One shared group keeps the index; each instance watches every answer for its own callers.
-    bus.consumer({
-      groupId: 'intake-case-index',
+  // One shared group keeps the index (named by its epoch, see index-epoch.ts); each instance watches every
+  // answer for its own callers.
+  const indexConsumer = async () => {
+    const epoch = await indexEpoch(redis, redisPrefix);
+    const consumer = bus.consumer({
+      groupId: `intake-case-index-${epoch}`,
       fromBeginning: true,
       subscriptions: [on(caseEvents, async (r) => void (await index.apply(r.value)))],
-    }),
+    });
+    await consumer.start();
+    return { epoch, consumer };
+  };
+  const consumers: BusConsumer[] = [
+    followDirectory(bus, directory, { groupId: `intake-directory-${instance}`, logger }),
     bus.consumer({
       groupId: `intake-outcomes-${instance}`,
       subscriptions: [on(caseEvents, (r) => outcomes.record(r.value))],
     }),
   ];
   await Promise.all(consumers.map((c) => c.start()));
+  let indexing = await indexConsumer();
+  let watching = true;
+  const watchEpoch = setInterval(() => {
+    void (async () => {
+      if (!watching || (await epochHolds(redis, redisPrefix, indexing.epoch).catch(() => true))) return;
+      logger.warn({ epoch: indexing.epoch }, 'case index lost (Redis flushed?): rebuilding it from case-events');
+      const old = indexing;
+      indexing = await indexConsumer();
+      await old.consumer.stop();
+    })().catch((err) => logger.error({ err }, 'case index rebuild failed'));
+  }, config.indexEpochCheckMs);
 
   const core = createCore({
     directory,
@@ -132,7 +150,10 @@ export async function startIntake(
     async close() {
       // Stop taking requests, let the ones in flight finish, then flush the producer and leave the groups.
       closing = true;
+      watching = false;
+      clearInterval(watchEpoch);
       await Promise.all([http.close(), grpc.close()]);
+      await indexing.consumer.stop();
       await bus.close();
       redis.disconnect();
       logger.info('intake stopped');

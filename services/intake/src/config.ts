@@ -59,6 +59,11 @@ export const intakeSchema = {
     min: 1024,
     doc: 'Largest request body accepted',
   }),
+  indexEpochCheckMs: durationMs('INTAKE_INDEX_CHECK_INTERVAL', {
+    default: 10_000,
+    min: 100,
+    doc: 'How often intake checks that its case index survived in Redis (a flush starts a rebuild)',
+  }),
   idempotencyTtlMs: durationMs('INTAKE_IDEMPOTENCY_TTL', {
     default: 86_400_000,
     min: 60_000,

@@ -1,7 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import {
   AcceptCaseRequest,
-  AssignCaseRequest,
   CaseState,
   Category,
   Channel,

@@ -3,6 +3,7 @@ import { caseEvents } from '@petition/bus';
 import { CaseEvent, CaseState } from '@petition/contract';
 import { buildNationalDirectory, createDirectory, creationEvents } from '@petition/directory';
 import { openPerson, parseKeyring } from '@petition/seal';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { devSealKeys } from './config.ts';
 import { commandLog, routingStandIn, startTestIntake, tokenFor, validPetition, waitFor } from './test-support.ts';
@@ -14,7 +15,7 @@ let log: Awaited<ReturnType<typeof commandLog>>;
 let routing: Awaited<ReturnType<typeof routingStandIn>>;
 
 beforeAll(async () => {
-  t = await startTestIntake('intake-http');
+  t = await startTestIntake('intake-http', { INTAKE_INDEX_CHECK_INTERVAL: '200ms' });
   const national = buildNationalDirectory();
   const directory = createDirectory(creationEvents(national.units, new Date(0)), { aliases: national.aliases });
   log = await commandLog(t.bus, 'test-command-log');
@@ -217,6 +218,30 @@ describe('unit and petitioner actions', () => {
 });
 
 describe('operations', () => {
+  it('rebuilds its case index from case-events after its Redis keys are flushed', async () => {
+    const r = await register();
+    await indexed(r.caseId);
+    const redis = new Redis(t.config.redisUrl);
+    try {
+      // Only this intake's keys: the Redis is shared with other tests.
+      const keys = await redis.keys(`${t.prefix}intake:*`);
+      expect(keys.length).toBeGreaterThan(0);
+      await redis.del(...keys);
+      expect(await t.intake.index.byId(r.caseId)).toBeUndefined();
+      await indexed(r.caseId);
+      const ok = await post('/v1/petitioner/evaluate', {
+        caseNumber: r.caseNumber,
+        queryCode: r.queryCode,
+        stage: 'OPINION_STAGE_HANDLING',
+        evaluation: 'EVALUATION_SATISFIED',
+      });
+      // Known again: the petitioner is recognised, and routing refuses only because nothing was answered yet.
+      expect(((await ok.json()) as { code: string }).code).toBe('NOTHING_TO_EVALUATE');
+    } finally {
+      redis.disconnect();
+    }
+  });
+
   it('serves health, readiness, metrics and the OpenAPI document', async () => {
     expect((await fetch(`${t.intake.httpUrl}/healthz`)).status).toBe(200);
     expect(await (await fetch(`${t.intake.httpUrl}/readyz`)).json()).toMatchObject({ status: 'ready' });
