@@ -11,6 +11,7 @@ import { type CaseIndex, createCaseIndex } from './case-index.ts';
 import { devPersonIdSecret, devSealKeys, devTokenKeys, type IntakeConfig } from './config.ts';
 import { createCore } from './core.ts';
 import { createGrpc } from './grpc.ts';
+import { createGuessLimiter } from './guesses.ts';
 import { createHttp } from './http.ts';
 import { createIdempotency } from './idempotency.ts';
 import { epochHolds, indexEpoch } from './index-epoch.ts';
@@ -103,6 +104,7 @@ export async function startIntake(
     publisher: () => bus.publisher(),
     index,
     outcomes,
+    guesses: createGuessLimiter(redis, redisPrefix, config.guessLimit, config.guessWindowMs),
     caseNumbers: caseNumberSource(config.sourceId),
     tokenKeys: parseTokenKeys(config.tokenKeys),
     sealKeys: parseKeyring(config.sealKeys),

@@ -64,6 +64,16 @@ export const intakeSchema = {
     min: 100,
     doc: 'How often intake checks that its case index survived in Redis (a flush starts a rebuild)',
   }),
+  guessLimit: int('INTAKE_GUESS_LIMIT', {
+    default: 10,
+    min: 1,
+    doc: 'Wrong case number / query code attempts a client may make per window before it is turned away',
+  }),
+  guessWindowMs: durationMs('INTAKE_GUESS_WINDOW', {
+    default: 900_000,
+    min: 1_000,
+    doc: 'The window of INTAKE_GUESS_LIMIT',
+  }),
   idempotencyTtlMs: durationMs('INTAKE_IDEMPOTENCY_TTL', {
     default: 86_400_000,
     min: 60_000,

@@ -15,6 +15,7 @@ import type { Logger } from '@petition/logging';
 import { type Keyring, sealPerson } from '@petition/seal';
 import type { ActionSpec } from './actions.ts';
 import type { CaseIndex } from './case-index.ts';
+import type { GuessLimiter } from './guesses.ts';
 import type { Outcomes } from './outcomes.ts';
 import { checkPetition, type PetitionBody, personIdOf, toPerson, toPetition } from './petition-request.ts';
 import { invalidRequest, ProblemError, problem } from './problems.ts';
@@ -28,6 +29,7 @@ export interface CoreDeps {
   readonly publisher: () => Promise<Publisher>;
   readonly index: CaseIndex;
   readonly outcomes: Outcomes;
+  readonly guesses: GuessLimiter;
   readonly caseNumbers: CaseNumberSource;
   readonly tokenKeys: TokenKeys;
   readonly sealKeys: Keyring;
@@ -49,7 +51,7 @@ export interface Registered {
 
 export type Caller =
   | { readonly kind: 'unit'; readonly token: string | undefined }
-  | { readonly kind: 'petitioner'; readonly caseNumber: string; readonly queryCode: string };
+  | { readonly kind: 'petitioner'; readonly caseNumber: string; readonly queryCode: string; readonly client: string };
 
 export interface ActionRequest {
   readonly caseId?: string;
@@ -150,10 +152,12 @@ export function createCore(deps: CoreDeps) {
     if (req.caller.kind === 'petitioner') {
       if (spec.who !== 'petitioner')
         throw new ProblemError(problem(403, 'ACTOR_NOT_ALLOWED', 'Only a unit may do this'));
-      const { caseNumber, queryCode } = req.caller;
+      const { caseNumber, queryCode, client } = req.caller;
+      await deps.guesses.check(client);
       const known = caseNumber ? await deps.index.byNumber(caseNumber) : undefined;
       // One answer for an unknown number and a wrong code: nothing to learn from guessing.
       if (!known || !queryCode || !queryCodeMatches(caseNumber, queryCode, known.queryCodeHash)) {
+        await deps.guesses.failed(client);
         throw new ProblemError(problem(401, 'BAD_CREDENTIALS', 'The case number or the query code is wrong'));
       }
       return { actor: { $case: 'petitioner', value: { caseNumber, personId: '' } }, caseId: known.caseId };

@@ -36,6 +36,7 @@ const statusOf = (httpStatus: number): grpc.status =>
     404: grpc.status.NOT_FOUND,
     409: grpc.status.ABORTED,
     413: grpc.status.RESOURCE_EXHAUSTED,
+    429: grpc.status.RESOURCE_EXHAUSTED,
     422: grpc.status.INVALID_ARGUMENT,
   })[httpStatus] ?? grpc.status.INTERNAL;
 
@@ -194,6 +195,7 @@ export async function createGrpc(deps: { core: Core; logger: Logger; port: numbe
             kind: 'petitioner',
             caseNumber: call.request.credentials?.caseNumber ?? '',
             queryCode: call.request.credentials?.queryCode ?? '',
+            client: call.getPeer().replace(/:\d+$/, ''),
           }),
     );
   }

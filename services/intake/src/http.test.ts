@@ -15,7 +15,7 @@ let log: Awaited<ReturnType<typeof commandLog>>;
 let routing: Awaited<ReturnType<typeof routingStandIn>>;
 
 beforeAll(async () => {
-  t = await startTestIntake('intake-http', { INTAKE_INDEX_CHECK_INTERVAL: '200ms' });
+  t = await startTestIntake('intake-http', { INTAKE_INDEX_CHECK_INTERVAL: '200ms', INTAKE_GUESS_LIMIT: '6' });
   const national = buildNationalDirectory();
   const directory = createDirectory(creationEvents(national.units, new Date(0)), { aliases: national.aliases });
   log = await commandLog(t.bus, 'test-command-log');
@@ -253,5 +253,21 @@ describe('operations', () => {
     const missing = await fetch(`${t.intake.httpUrl}/nowhere`);
     expect(missing.status).toBe(404);
     expect(missing.headers.get('content-type')).toContain('application/problem+json');
+  });
+});
+
+describe('guessing', () => {
+  // Last in the file: it uses up this client's attempts.
+  it('turns a client away after too many wrong query codes, even with the right one', async () => {
+    const r = await register();
+    await indexed(r.caseId);
+    const attempt = (queryCode: string) => post('/v1/petitioner/withdraw', { caseNumber: r.caseNumber, queryCode });
+    let status = 0;
+    for (let i = 0; i < 8 && status !== 429; i++) status = (await attempt(`WRONG${i}`)).status;
+    expect(status).toBe(429);
+    const right = await attempt(r.queryCode);
+    expect(right.status).toBe(429);
+    expect(Number(right.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(((await right.json()) as { code: string }).code).toBe('TOO_MANY_ATTEMPTS');
   });
 });

@@ -22,6 +22,7 @@ export interface HttpDeps {
 }
 
 function send(reply: FastifyReply, p: Problem) {
+  if (typeof p.retryAfterSeconds === 'number') reply.header('retry-after', String(p.retryAfterSeconds));
   return reply.code(p.status).type('application/problem+json').send(p);
 }
 
@@ -208,7 +209,7 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
           request.body,
           () =>
             deps.core.act(spec, {
-              caller: { kind: 'petitioner', caseNumber, queryCode },
+              caller: { kind: 'petitioner', caseNumber, queryCode, client: request.ip },
               command: commandOf(spec, fields),
               idempotencyKey: idempotencyKeyOf(request.headers['idempotency-key']),
               correlationId: request.id,
