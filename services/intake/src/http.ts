@@ -1,7 +1,13 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Logger } from '@petition/logging';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  LogController,
+} from 'fastify';
 import type { Registry } from 'prom-client';
 import { type ActionSpec, actions, commandOf } from './actions.ts';
 import type { Core } from './core.ts';
@@ -73,7 +79,7 @@ const expectedVersionOf = (h: string | string[] | undefined) => {
 export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.bodyLimitBytes,
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: false } },
     genReqId: (req) => (req.headers['x-request-id'] as string | undefined)?.slice(0, 100) || crypto.randomUUID(),
@@ -164,9 +170,11 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
         },
         async (request, reply) => {
           const token = bearer(request.headers.authorization);
+          // An idempotency key belongs to the unit that sent it: another unit's key never replays its answer.
+          const unitId = deps.core.unitOf(token).unitId;
           return respond(
             reply,
-            `unit:${request.params.caseId}:${spec.path}`,
+            `unit:${unitId}:${request.params.caseId}:${spec.path}`,
             idempotencyKeyOf(request.headers['idempotency-key']),
             request.body,
             () =>
