@@ -1,0 +1,8 @@
+export {
+  type Hop,
+  JurisdictionError,
+  type Matter,
+  type RouteMode,
+  routeTo,
+  unitWithAuthority,
+} from './jurisdiction.ts';
