@@ -30,10 +30,10 @@ describe('the unit with authority (属地管理)', () => {
     expect(unitWithAuthority(directory, complaint('110101', Category.CATEGORY_EDUCATION)).unitId).toBe('110101-jyj');
   });
 
-  it('sends 政法 matters to the political-legal committee (诉访分离 starts there)', () => {
-    expect(unitWithAuthority(directory, complaint('330106', Category.CATEGORY_POLITICAL_LEGAL)).unitId).toBe(
-      '330106-zfw',
-    );
+  it('sends 政法 matters to the first unit the directory lists for them (公安), not to a bureau', () => {
+    const unit = unitWithAuthority(directory, complaint('330106', Category.CATEGORY_POLITICAL_LEGAL));
+    expect(unit.unitId).toBe('330106-gaj');
+    expect(unit.categories).toContain(Category.CATEGORY_POLITICAL_LEGAL);
   });
 
   it('refuses an unknown region', () => {
