@@ -10,7 +10,10 @@ const config = loadInfraConfig();
 const infra = await infraUp(config, logger);
 const env = { ...process.env, KAFKA_BROKERS: infra.brokers.join(','), REDIS_URL: infra.redisUrl };
 
-const services = [{ name: 'intake', script: 'services/intake/src/main.ts' }];
+const services = [
+  { name: 'intake', script: 'services/intake/src/main.ts' },
+  { name: 'routing', script: 'services/routing/src/main.ts' },
+];
 const children = new Map<string, ChildProcess>();
 let stopping = false;
 
@@ -35,6 +38,7 @@ process.stdout.write(
     `  Redis    ${infra.redisUrl}`,
     `  Topics   ${infra.topics.length} under prefix "${config.topicPrefix}" with ${config.topicPartitions} partitions`,
     `  intake   http://localhost:${intakePort} (OpenAPI: /docs), gRPC localhost:${process.env.INTAKE_GRPC_PORT ?? '50051'}`,
+    `  routing  http://localhost:${process.env.ROUTING_HTTP_PORT ?? '8090'}/readyz (applies case-commands, writes case-events)`,
     '  tokens   npm run token -- 330106-xfj',
     '',
     'Ctrl-C stops it.',

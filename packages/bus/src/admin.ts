@@ -123,3 +123,15 @@ export async function deleteTopicsWithPrefix(kafka: Kafka, prefix: string): Prom
     await admin.disconnect();
   }
 }
+
+/** The next offset of every partition of a topic (where a consumer that has read everything stands). */
+export async function endOffsets(kafka: Kafka, topic: string): Promise<Map<number, bigint>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await untilServed(() => admin.fetchTopicOffsets(topic), 30_000);
+    return new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
+  } finally {
+    await admin.disconnect();
+  }
+}

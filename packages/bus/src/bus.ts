@@ -1,5 +1,12 @@
 import type { Kafka } from 'kafkajs';
-import { type ClusterInfo, deleteTopicsWithPrefix, ensureTopics, type TopicOptions, waitForBroker } from './admin.ts';
+import {
+  type ClusterInfo,
+  deleteTopicsWithPrefix,
+  endOffsets,
+  ensureTopics,
+  type TopicOptions,
+  waitForBroker,
+} from './admin.ts';
 import { type BusConsumer, type ConsumerOptions, createConsumer } from './consumer.ts';
 import { type BusOptions, createKafka } from './kafka-client.ts';
 import { createPublisher, type Publisher } from './publisher.ts';
@@ -15,6 +22,8 @@ export interface Bus {
     options: TopicOptions,
   ): Promise<string[]>;
   deleteOwnTopics(): Promise<number>;
+  /** Per partition, the offset after the last record now in the topic. */
+  endOffsets(spec: { name: string }): Promise<Map<number, bigint>>;
   /** The idempotent producer, connected on first use and shared by everything on this bus. */
   publisher(): Promise<Publisher>;
   consumer(options: ConsumerOptions): BusConsumer;
@@ -42,6 +51,7 @@ export function createBus(options: BusOptions): Bus {
     waitUntilReady: (timeoutMs = 60_000) => waitForBroker(kafka, timeoutMs, logger),
     ensureTopics: (specs, topicOptions) => ensureTopics(kafka, prefix, specs, topicOptions, logger),
     deleteOwnTopics: () => deleteTopicsWithPrefix(kafka, prefix),
+    endOffsets: (spec) => endOffsets(kafka, topicName(prefix, spec)),
     publisher: getPublisher,
     consumer(consumerOptions) {
       const consumer = createConsumer({ kafka, prefix, logger, publisher: getPublisher }, consumerOptions);

@@ -1,0 +1,30 @@
+import type { CaseEvent } from '@petition/contract';
+import { type CaseSnapshot, evolve } from '@petition/lifecycle';
+
+// Every case as its own events left it, and which commands have already been answered: the events carry
+// the command id as causation, so after a crash between publishing and committing, the command that comes
+// again is recognised and not applied twice. Rebuilt from case-events on every start.
+
+export function createCaseStore() {
+  const cases = new Map<string, CaseSnapshot>();
+  const answered = new Set<string>();
+  return {
+    get: (caseId: string) => cases.get(caseId),
+    answered: (commandId: string) => answered.has(commandId),
+    /** Applies an event unless the case already has it (events published here come back from the topic). */
+    apply(event: CaseEvent): void {
+      const envelope = event.envelope;
+      if (!envelope) return;
+      if (envelope.causationId) answered.add(envelope.causationId);
+      const current = cases.get(envelope.caseId);
+      if (envelope.caseVersion < 1 || (current && envelope.caseVersion <= current.version)) return;
+      const next = evolve(current, event);
+      if (next) cases.set(envelope.caseId, next);
+    },
+    get size() {
+      return cases.size;
+    },
+  };
+}
+
+export type CaseStore = ReturnType<typeof createCaseStore>;

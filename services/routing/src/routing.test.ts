@@ -1,0 +1,151 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { caseCommands, caseEvents, createBus, isolatedPrefix, on } from '@petition/bus';
+import { CaseCommand, type CaseEvent, CaseState, Channel, PetitionKind } from '@petition/contract';
+import { createLogger } from '@petition/logging';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Routing, startRouting } from './app.ts';
+import { loadRoutingConfig } from './config.ts';
+
+// Routing against the real broker: commands in, events out, each command answered exactly once — also
+// when it is delivered twice, and when the process dies between publishing and committing.
+
+const logger = createLogger({ service: 'routing-test', level: process.env.LOG_LEVEL ?? 'warn' });
+const prefix = isolatedPrefix('routing');
+const env = { ...process.env, TOPIC_PREFIX: prefix, ROUTING_HTTP_PORT: '0', ROUTING_HOST: '127.0.0.1' };
+const bus = createBus({
+  brokers: (process.env.KAFKA_BROKERS ?? '').split(','),
+  clientId: 'routing-test',
+  logger,
+  topicPrefix: prefix,
+});
+const events: CaseEvent[] = [];
+let routing: Routing | undefined;
+
+beforeAll(async () => {
+  routing = await startRouting(loadRoutingConfig(env), logger);
+  const watcher = bus.consumer({
+    groupId: 'test-events',
+    fromBeginning: true,
+    subscriptions: [on(caseEvents, async (r) => void events.push(r.value))],
+  });
+  await watcher.start();
+});
+
+afterAll(async () => {
+  await routing?.close();
+  await bus.deleteOwnTopics();
+  await bus.close();
+});
+
+let n = 0;
+const unit = (unitId: string) => ({ $case: 'unit' as const, value: { unitId, staffId: 't' } });
+function command(
+  caseId: string,
+  actor: CaseCommand['meta'] extends infer M ? (M extends { actor?: infer A } ? A : never) : never,
+  body: NonNullable<CaseCommand['command']>,
+  commandId = `cmd-${++n}-${Date.now()}`,
+) {
+  return CaseCommand.fromPartial({ meta: { commandId, caseId, issueTime: new Date(), actor }, command: body } as never);
+}
+const send = async (...commands: CaseCommand[]) => (await bus.publisher()).publish(caseCommands, commands);
+const of = (commandId: string) => events.filter((e) => e.envelope?.causationId === commandId);
+async function until(what: string, check: () => boolean, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+const register = (caseId: string) =>
+  command(caseId, undefined as never, {
+    $case: 'registerPetition',
+    value: {
+      petition: {
+        caseNumber: `N-${caseId}`,
+        channel: Channel.CHANNEL_WEB,
+        kind: PetitionKind.PETITION_KIND_COMPLAINT,
+        category: 3,
+        regionCode: '330106',
+        title: 't',
+        content: 'c',
+        petitioner: { personId: 'p' },
+      },
+    } as never,
+  });
+
+describe('routing', () => {
+  it('applies commands in order and answers each with its events or a refusal', async () => {
+    const caseId = `case-a-${Date.now()}`;
+    const reg = register(caseId);
+    const fwd = command(caseId, unit('330106-xfj'), {
+      $case: 'forwardCase',
+      value: { toUnitId: '330106-rsj', toHandlingUnit: true, reason: '' },
+    });
+    const wrong = command(caseId, unit('330106-xfj'), { $case: 'acceptCase', value: { noticeDocumentUri: '' } });
+    await send(reg, fwd, wrong);
+    await until('three answers', () => of(wrong.meta?.commandId ?? '').length === 1);
+    const mine = events.filter((e) => e.envelope?.caseId === caseId);
+    expect(mine.map((e) => e.envelope?.caseVersion)).toEqual([1, 2, 3]);
+    expect(mine.map((e) => e.state)).toEqual([
+      CaseState.CASE_STATE_REGISTERED,
+      CaseState.CASE_STATE_AWAITING_ACCEPTANCE,
+      CaseState.CASE_STATE_AWAITING_ACCEPTANCE,
+    ]);
+    const refused = mine[2]?.payload;
+    expect(refused?.$case === 'commandRefused' && refused.value.reasonCode).toBe('NOT_IN_CUSTODY');
+  });
+
+  it('answers a command delivered twice only once', async () => {
+    const caseId = `case-b-${Date.now()}`;
+    const reg = register(caseId);
+    await send(reg, reg);
+    const after = command(caseId, unit('330106-xfj'), {
+      $case: 'forwardCase',
+      value: { toUnitId: '330106-rsj', toHandlingUnit: true, reason: '' },
+    });
+    await send(after);
+    await until('the later command', () => of(after.meta?.commandId ?? '').length === 1);
+    expect(of(reg.meta?.commandId ?? '')).toHaveLength(1);
+  });
+
+  it('killed between publishing and committing, still answers the command exactly once after a restart', async () => {
+    await routing?.close();
+    routing = undefined;
+    const caseId = `case-c-${Date.now()}`;
+    const reg = register(caseId);
+    // A routing process that dies right after publishing its first answer, before committing the command.
+    const child = spawn(process.execPath, ['services/routing/src/main.ts'], {
+      env: { ...env, ROUTING_FAULT_AFTER_PUBLISH: 'true', ROUTING_HTTP_PORT: '18290', LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    let ready = false;
+    await until('the faulty routing to be ready', () => {
+      void fetch('http://127.0.0.1:18290/readyz').then(
+        (r) => {
+          ready ||= r.ok;
+        },
+        () => undefined,
+      );
+      return ready;
+    });
+    await send(reg);
+    const [code] = (await once(child, 'exit')) as [number];
+    expect(code).toBe(137);
+    await until('the answer published before the crash', () => of(reg.meta?.commandId ?? '').length === 1);
+    // A new routing gets the uncommitted command again, recognises it, and goes on.
+    routing = await startRouting(loadRoutingConfig(env), logger);
+    const next = command(caseId, unit('330106-xfj'), {
+      $case: 'forwardCase',
+      value: { toUnitId: '330106-rsj', toHandlingUnit: true, reason: '' },
+    });
+    await send(next);
+    await until('the next command', () => of(next.meta?.commandId ?? '').length === 1);
+    expect(of(reg.meta?.commandId ?? '')).toHaveLength(1);
+    const versions = events.filter((e) => e.envelope?.caseId === caseId).map((e) => e.envelope?.caseVersion);
+    expect(versions).toEqual([1, 2]);
+    // The command did come again, and was recognised.
+    const metrics = await (await fetch(`${routing.httpUrl}/metrics`)).text();
+    expect(metrics).toMatch(/routing_commands_total\{outcome="duplicate"\} [1-9]/);
+  });
+});
