@@ -38,6 +38,11 @@ export interface ConsumerOptions {
   sessionTimeoutMs?: number;
   /** Milliseconds `start()` waits for the group join before giving up. */
   joinTimeoutMs?: number;
+  /**
+   * Called on every (re)join with this member's partitions per topic, before records of them are
+   * handled: handlers can wait on what it starts (e.g. catching up on state for newly owned partitions).
+   */
+  onAssigned?: (partitions: ReadonlyMap<TopicSpec<unknown>, readonly number[]>) => void;
 }
 
 export interface ConsumerStats {
@@ -75,6 +80,17 @@ export function createConsumer(deps: Deps, options: ConsumerOptions): BusConsume
     sessionTimeout: options.sessionTimeoutMs ?? 30_000,
     allowAutoTopicCreation: false,
   });
+  if (options.onAssigned) {
+    const notify = options.onAssigned;
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      const assigned = new Map<TopicSpec<unknown>, number[]>();
+      for (const [topic, partitions] of Object.entries(event.payload.memberAssignment)) {
+        const sub = byTopic.get(topic);
+        if (sub) assigned.set(sub.topic, partitions);
+      }
+      notify(assigned);
+    });
+  }
 
   async function park(
     topic: string,

@@ -109,6 +109,42 @@ describe('routing', () => {
     expect(of(reg.meta?.commandId ?? '')).toHaveLength(1);
   });
 
+  it('shares the work between two instances and loses or repeats nothing across the rebalance', async () => {
+    const cases = Array.from({ length: 30 }, (_, i) => `case-r${i}-${Date.now()}`);
+    const steps = (caseId: string) => [
+      register(caseId),
+      command(caseId, unit('330106-xfj'), {
+        $case: 'forwardCase',
+        value: { toUnitId: '330106-rsj', toHandlingUnit: true, reason: '' },
+      }),
+      command(caseId, unit('330106-rsj'), { $case: 'acceptCase', value: { noticeDocumentUri: '' } }),
+    ];
+    const all = cases.map(steps);
+    // The first steps go to one instance; a second joins while the rest arrive, step by step.
+    await send(...all.map((s) => s[0] as CaseCommand));
+    const second = startRouting(loadRoutingConfig(env), logger);
+    for (const k of [1, 2]) {
+      await send(...all.map((s) => s[k] as CaseCommand));
+      await new Promise((r) => setTimeout(r, 1_500));
+    }
+    const other = await second;
+    try {
+      await until(
+        'every command answered',
+        () => all.flat().every((c) => of(c.meta?.commandId ?? '').length >= 1),
+        120_000,
+      );
+      for (const c of all.flat()) expect(of(c.meta?.commandId ?? '')).toHaveLength(1);
+      for (const caseId of cases) {
+        const mine = events.filter((e) => e.envelope?.caseId === caseId);
+        expect(mine.map((e) => e.envelope?.caseVersion)).toEqual([1, 2, 3]);
+        expect(mine.at(-1)?.state).toBe(CaseState.CASE_STATE_ACCEPTED);
+      }
+    } finally {
+      await other.close();
+    }
+  });
+
   it('killed between publishing and committing, still answers the command exactly once after a restart', async () => {
     await routing?.close();
     routing = undefined;
