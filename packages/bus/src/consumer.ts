@@ -39,10 +39,11 @@ export interface ConsumerOptions {
   /** Milliseconds `start()` waits for the group join before giving up. */
   joinTimeoutMs?: number;
   /**
-   * Called on every (re)join with this member's partitions per topic, before records of them are
+   * Called on every (re)join with this member's partitions per topic (by its name in the catalogue, without
+   * prefix), before records of them are
    * handled: handlers can wait on what it starts (e.g. catching up on state for newly owned partitions).
    */
-  onAssigned?: (partitions: ReadonlyMap<TopicSpec<unknown>, readonly number[]>) => void;
+  onAssigned?: (partitions: ReadonlyMap<string, readonly number[]>) => void;
 }
 
 export interface ConsumerStats {
@@ -83,10 +84,10 @@ export function createConsumer(deps: Deps, options: ConsumerOptions): BusConsume
   if (options.onAssigned) {
     const notify = options.onAssigned;
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
-      const assigned = new Map<TopicSpec<unknown>, number[]>();
+      const assigned = new Map<string, number[]>();
       for (const [topic, partitions] of Object.entries(event.payload.memberAssignment)) {
         const sub = byTopic.get(topic);
-        if (sub) assigned.set(sub.topic, partitions);
+        if (sub) assigned.set(sub.topic.name, partitions);
       }
       notify(assigned);
     });

@@ -100,10 +100,30 @@ export async function startRouting(
       process.exit(137);
     }
   }
+  // A partition that comes to this instance (start, another instance joining or leaving) may hold cases
+  // another instance just wrote: before deciding on it, read case-events of that partition to its end.
+  // case-commands and case-events are keyed alike with as many partitions, so a case sits in the same
+  // partition number in both.
+  let fence: Promise<void> = Promise.resolve();
+  const catchUp = async (partitions: readonly number[]) => {
+    const ends = await bus.endOffsets(caseEvents);
+    const behind = () => partitions.some((p) => (read.get(p) ?? 0n) < (ends.get(p) ?? 0n));
+    while (behind()) await new Promise((r) => setTimeout(r, 20));
+  };
   const commandConsumer = bus.consumer({
     groupId: 'routing',
     fromBeginning: true,
-    subscriptions: [on(caseCommands, (r) => apply(r.value))],
+    onAssigned: (assigned) => {
+      const partitions = assigned.get(caseCommands.name) ?? [];
+      fence = catchUp(partitions).catch((err) => logger.error({ err }, 'catching up on case-events failed'));
+      logger.info({ partitions: partitions.length }, 'command partitions assigned');
+    },
+    subscriptions: [
+      on(caseCommands, async (r) => {
+        await fence;
+        await apply(r.value);
+      }),
+    ],
   });
   await commandConsumer.start();
   consumers.push(commandConsumer);
