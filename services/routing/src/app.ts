@@ -75,10 +75,15 @@ export async function startRouting(
     stateConsumer,
   ];
   await Promise.all(consumers.map((c) => c.start()));
-  const ends = await bus.endOffsets(caseEvents);
-  const caughtUp = () => [...ends].every(([p, end]) => end === 0n || (read.get(p) ?? 0n) >= end);
+  /** Resolves once this instance has read case-events of `partitions` (all when omitted) to their end. */
+  const catchUp = async (partitions?: readonly number[]) => {
+    const ends = await bus.endOffsets(caseEvents);
+    const wanted = partitions ?? [...ends.keys()];
+    const behind = () => wanted.some((p) => (read.get(p) ?? 0n) < (ends.get(p) ?? 0n));
+    while (behind()) await new Promise((r) => setTimeout(r, 20));
+  };
   const started = Date.now();
-  while (!caughtUp()) await new Promise((r) => setTimeout(r, 50));
+  await catchUp();
   logger.info({ cases: store.size, ms: Date.now() - started }, 'case state rebuilt from case-events');
 
   // 2. The commands.
@@ -91,7 +96,13 @@ export async function startRouting(
       return;
     }
     const caseId = command.meta?.caseId ?? '';
-    const outcome = decide(store.get(caseId), command, { now: now(), directory, calendar, producer: 'routing' });
+    const outcome = decide(store.get(caseId), command, {
+      now: now(),
+      directory,
+      calendar,
+      cases: store.summary,
+      producer: 'routing',
+    });
     await publisher.publish(caseEvents, outcome.events);
     for (const event of outcome.events) store.apply(event as CaseEvent);
     decided.inc({ outcome: outcome.kind });
@@ -105,11 +116,6 @@ export async function startRouting(
   // case-commands and case-events are keyed alike with as many partitions, so a case sits in the same
   // partition number in both.
   let fence: Promise<void> = Promise.resolve();
-  const catchUp = async (partitions: readonly number[]) => {
-    const ends = await bus.endOffsets(caseEvents);
-    const behind = () => partitions.some((p) => (read.get(p) ?? 0n) < (ends.get(p) ?? 0n));
-    while (behind()) await new Promise((r) => setTimeout(r, 20));
-  };
   const commandConsumer = bus.consumer({
     groupId: 'routing',
     fromBeginning: true,

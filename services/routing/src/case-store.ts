@@ -1,5 +1,5 @@
 import type { CaseEvent } from '@petition/contract';
-import { type CaseSnapshot, evolve } from '@petition/lifecycle';
+import { type CaseSnapshot, type CaseSummary, evolve } from '@petition/lifecycle';
 
 // Every case as its own events left it, and which commands have already been answered: the events carry
 // the command id as causation, so after a crash between publishing and committing, the command that comes
@@ -10,6 +10,11 @@ export function createCaseStore() {
   const answered = new Set<string>();
   return {
     get: (caseId: string) => cases.get(caseId),
+    /** Another case as a repeat link needs it (arts 19, 36). */
+    summary: (caseId: string): CaseSummary | undefined => {
+      const c = cases.get(caseId);
+      return c && { caseId: c.caseId, caseNumber: c.caseNumber, state: c.state };
+    },
     answered: (commandId: string) => answered.has(commandId),
     /** Applies an event unless the case already has it (events published here come back from the topic). */
     apply(event: CaseEvent): void {

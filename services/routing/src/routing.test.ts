@@ -96,6 +96,18 @@ describe('routing', () => {
     expect(refused?.$case === 'commandRefused' && refused.value.reasonCode).toBe('NOT_IN_CUSTODY');
   });
 
+  it('links a repeat to its original case in progress (art 19)', async () => {
+    const original = `case-o-${Date.now()}`;
+    const repeat = `case-p-${Date.now()}`;
+    const link = command(repeat, unit('330106-xfj'), {
+      $case: 'linkAsRepeat',
+      value: { originalCaseId: original, basis: 1, reason: '同一事项' },
+    } as never);
+    await send(register(original), register(repeat), link);
+    await until('the link', () => of(link.meta?.commandId ?? '').length === 1);
+    expect(of(link.meta?.commandId ?? '')[0]?.state).toBe(CaseState.CASE_STATE_LINKED_AS_REPEAT);
+  });
+
   it('answers a command delivered twice only once', async () => {
     const caseId = `case-b-${Date.now()}`;
     const reg = register(caseId);
