@@ -103,7 +103,11 @@ describe('routing', () => {
       $case: 'linkAsRepeat',
       value: { originalCaseId: original, basis: 1, reason: '同一事项' },
     } as never);
-    await send(register(original), register(repeat), link);
+    // The two cases may sit in different partitions: the link is sent once both exist.
+    const registrations = [register(original), register(repeat)];
+    await send(...registrations);
+    await until('both cases', () => registrations.every((r) => of(r.meta?.commandId ?? '').length === 1));
+    await send(link);
     await until('the link', () => of(link.meta?.commandId ?? '').length === 1);
     expect(of(link.meta?.commandId ?? '')[0]?.state).toBe(CaseState.CASE_STATE_LINKED_AS_REPEAT);
   });
