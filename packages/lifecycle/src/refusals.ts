@@ -84,7 +84,8 @@ export const refusalCatalogue = {
   ),
   ANONYMOUS_CASE: rule('匿名检举控告没有信访人', 'an anonymous accusation has no petitioner to act', art('三十')),
   WRONG_CASE_NUMBER: rule('信访件编号不符', 'the case number does not match'),
-  ORIGINAL_NOT_FOUND: rule('原信访件不存在', 'the original case is unknown'),
+  // Retryable: the original may be registered in another partition and not be known here yet.
+  ORIGINAL_NOT_FOUND: rule('原信访件不存在', 'the original case is unknown', '', true),
   ORIGINAL_NOT_IN_PROGRESS: rule('原信访事项不在办理中', 'the original case is not in progress', art('十九')),
   ORIGINAL_NOT_FINAL: rule('原信访事项尚未复核终结', 'the original case is not final', art('三十六')),
   NO_ASSIGNMENT: rule('该信访件不是交办件或已报结', 'the case has no open assignment', art('二十二')),
