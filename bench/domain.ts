@@ -13,7 +13,7 @@ import {
   ReviewDecision,
   UnitLevel,
 } from '@petition/contract';
-import { buildNationalDirectory, createDirectory, creationEvents, type Directory } from '@petition/directory';
+import { buildNationalDirectory, type Directory, nationalDirectory } from '@petition/directory';
 import { createLegalCalendar, stateCouncilTable } from '@petition/legal-calendar';
 import { type CaseSnapshot, decideAndEvolve } from '@petition/lifecycle';
 import { type Logger, progress } from '@petition/logging';
@@ -169,7 +169,7 @@ export function benchDomain(options: { logger: Logger; records: number }) {
   const logger = options.logger.child({ bench: 'domain' });
   let started = performance.now();
   const national = buildNationalDirectory();
-  const directory = createDirectory(creationEvents(national.units, new Date()), { aliases: national.aliases });
+  const directory = nationalDirectory(national, new Date());
   const buildMs = Math.round(performance.now() - started);
   logger.info({ units: directory.size, buildMs }, 'directory built');
   const ids = [...directory.units()].map((u) => u.unitId);

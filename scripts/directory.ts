@@ -2,13 +2,7 @@
 // per level. `npm run directory -- publish`: the same, then publishes every unit to the compacted `units`
 // topic (the broker KAFKA_BROKERS names, else a local one started here and left running).
 import { createBus } from '@petition/bus';
-import {
-  buildNationalDirectory,
-  createDirectory,
-  creationEvents,
-  divisionsSource,
-  levelNames,
-} from '@petition/directory';
+import { buildNationalDirectory, divisionsSource, levelNames, nationalDirectory } from '@petition/directory';
 import { publishUnitRecords } from '@petition/directory-feed';
 import { infraUp, loadInfraConfig } from '@petition/infra';
 import { createLogger } from '@petition/logging';
@@ -22,7 +16,7 @@ if (command !== 'stats' && command !== 'publish') {
 const logger = createLogger({ service: 'directory' });
 const started = performance.now();
 const national = buildNationalDirectory();
-const directory = createDirectory(creationEvents(national.units, new Date()), { aliases: national.aliases });
+const directory = nationalDirectory(national, new Date());
 const counts = directory.counts();
 logger.info(
   {

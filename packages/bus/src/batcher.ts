@@ -8,7 +8,7 @@ import type { TopicSpec } from './topic.ts';
  * Under load this turns a request round trip per record into one per batch.
  */
 export function batchingPublisher<T>(publisher: () => Promise<Publisher>, topic: TopicSpec<T>, maxBatch = 500) {
-  let queue: { message: T; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  const queue: { message: T; resolve: () => void; reject: (e: unknown) => void }[] = [];
   let flushing = false;
 
   async function flush() {
@@ -16,8 +16,7 @@ export function batchingPublisher<T>(publisher: () => Promise<Publisher>, topic:
     flushing = true;
     try {
       while (queue.length > 0) {
-        const batch = queue.slice(0, maxBatch);
-        queue = queue.slice(batch.length);
+        const batch = queue.splice(0, maxBatch);
         try {
           await (await publisher()).publish(
             topic,

@@ -1,5 +1,6 @@
 import { type Unit, type UnitEvent, UnitLevel } from '@petition/contract';
 import { governmentCode, type UnitTemplate, unitTemplates } from './catalogue.ts';
+import { createDirectory, type Directory } from './directory.ts';
 import { chinaDivisions } from './divisions.ts';
 import { buildRegionTree, type Region, type RegionTree } from './regions.ts';
 
@@ -64,4 +65,12 @@ export function creationEvents(units: readonly Unit[], occurTime: Date): UnitEve
     unit,
     payload: { $case: 'created', value: {} },
   }));
+}
+
+/** A live directory holding every unit of `national` (the real one when omitted), as each service starts with. */
+export function nationalDirectory(
+  national: NationalDirectory = buildNationalDirectory(),
+  occurTime = new Date(0),
+): Directory {
+  return createDirectory(creationEvents(national.units, occurTime), { aliases: national.aliases });
 }

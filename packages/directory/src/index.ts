@@ -3,6 +3,7 @@ export {
   creationEvents,
   hostNodeOf,
   type NationalDirectory,
+  nationalDirectory,
   unitIdOf,
   unitsOfRegion,
 } from './build.ts';

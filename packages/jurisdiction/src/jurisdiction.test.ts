@@ -1,5 +1,5 @@
 import { Category, PetitionKind, UnitLevel } from '@petition/contract';
-import { buildNationalDirectory, createDirectory, creationEvents, type Directory } from '@petition/directory';
+import { type Directory, nationalDirectory } from '@petition/directory';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { JurisdictionError, routeTo, unitWithAuthority } from './index.ts';
 
@@ -8,8 +8,7 @@ import { JurisdictionError, routeTo, unitWithAuthority } from './index.ts';
 
 let directory: Directory;
 beforeAll(() => {
-  const national = buildNationalDirectory();
-  directory = createDirectory(creationEvents(national.units, new Date(0)), { aliases: national.aliases });
+  directory = nationalDirectory();
 });
 
 const complaint = (regionCode: string, category: Category) => ({

@@ -208,7 +208,8 @@ describe('random command sequences', () => {
           const outcome = run.send(actor, sent);
           const version = before?.version ?? 0;
           outcome.events.forEach((e, i) => {
-            expect(e.envelope?.caseVersion).toBe(before ? version + i + 1 : e.envelope?.caseVersion);
+            // Without a case, the only answer is a refusal standing at version 0.
+            expect(e.envelope?.caseVersion).toBe(before ? version + i + 1 : 0);
           });
           if (outcome.kind === 'refused') {
             expect(outcome.events).toHaveLength(1);

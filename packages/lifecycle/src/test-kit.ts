@@ -7,7 +7,7 @@ import {
   Petition,
   PetitionKind,
 } from '@petition/contract';
-import { buildNationalDirectory, createDirectory, creationEvents, type Directory } from '@petition/directory';
+import { buildNationalDirectory, type Directory, nationalDirectory } from '@petition/directory';
 import { createLegalCalendar, stateCouncilTable } from '@petition/legal-calendar';
 import { expect } from 'vitest';
 import type { CaseSummary, DecideContext } from './context.ts';
@@ -22,9 +22,7 @@ let national: ReturnType<typeof buildNationalDirectory> | undefined;
 /** A fresh directory built from the real divisions (a test that changes it gets its own). */
 export function realDirectory(): Directory {
   national ??= buildNationalDirectory();
-  return createDirectory(creationEvents(national.units, new Date('2026-01-01T00:00:00Z')), {
-    aliases: national.aliases,
-  });
+  return nationalDirectory(national, new Date('2026-01-01T00:00:00Z'));
 }
 
 export const calendar = createLegalCalendar({ table: stateCouncilTable() });

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { caseNumberSource, parseTokenKeys } from '@petition/auth';
 import { type BusConsumer, caseCommands, caseEvents, createBus, on, units } from '@petition/bus';
-import { buildNationalDirectory, createDirectory, creationEvents } from '@petition/directory';
+import { nationalDirectory } from '@petition/directory';
 import { followDirectory } from '@petition/directory-feed';
+import { defaultPolicy } from '@petition/legal-calendar';
 import type { Logger } from '@petition/logging';
 import { parseKeyring } from '@petition/seal';
 import { Redis } from 'ioredis';
@@ -52,8 +53,7 @@ export async function startIntake(
   await bus.ensureTopics([caseCommands, caseEvents, units], { partitions: config.topicPartitions });
 
   const started = performance.now();
-  const national = buildNationalDirectory();
-  const directory = createDirectory(creationEvents(national.units, new Date(0)), { aliases: national.aliases });
+  const directory = nationalDirectory();
   logger.info({ units: directory.size, ms: Math.round(performance.now() - started) }, 'directory built');
 
   const registry = new Registry();
@@ -111,7 +111,8 @@ export async function startIntake(
     personIdSecret: config.personIdSecret,
     receivedMaxAgeMs: config.receivedMaxAgeMs,
     outcomeWaitMs: config.outcomeWaitMs,
-    maxRepresentatives: 5,
+    // Art 20, from the one deadline policy (the design's defaults; intake has no local overrides yet).
+    maxRepresentatives: defaultPolicy.maxRepresentatives,
     now: options.now ?? (() => new Date()),
     logger,
     onPublished: (kind) => published.inc({ command: kind }),

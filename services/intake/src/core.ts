@@ -6,6 +6,7 @@ import {
   queryCodeHash,
   queryCodeMatches,
   type TokenKeys,
+  type UnitClaims,
   verifyUnitToken,
 } from '@petition/auth';
 import { batchingPublisher, caseCommands, type Publisher } from '@petition/bus';
@@ -50,7 +51,8 @@ export interface Registered {
 }
 
 export type Caller =
-  | { readonly kind: 'unit'; readonly token: string | undefined }
+  /** A unit whose token the transport has verified (with `unitOf`). */
+  | { readonly kind: 'unit'; readonly unit: UnitClaims }
   | { readonly kind: 'petitioner'; readonly caseNumber: string; readonly queryCode: string; readonly client: string };
 
 export interface ActionRequest {
@@ -96,10 +98,13 @@ export function createCore(deps: CoreDeps) {
     }
   }
 
-  async function register(body: PetitionBody, meta: { correlationId?: string; token?: string; trace?: TraceContext }) {
+  async function register(
+    body: PetitionBody,
+    meta: { correlationId?: string; unit?: UnitClaims; trace?: TraceContext },
+  ) {
     const now = deps.now();
     // A unit entering a letter or visit registers it for itself; other channels come without a token.
-    const unit = meta.token ? unitOf(meta.token) : undefined;
+    const unit = meta.unit;
     if (unit && body.registeringUnitId && body.registeringUnitId !== unit.unitId) {
       throw new ProblemError(
         problem(403, 'ACTOR_NOT_ALLOWED', 'A unit registers petitions for itself only', {
@@ -164,7 +169,7 @@ export function createCore(deps: CoreDeps) {
     }
     if (spec.who !== 'unit')
       throw new ProblemError(problem(403, 'ACTOR_NOT_ALLOWED', 'Only the petitioner may do this'));
-    const unit = unitOf(req.caller.token);
+    const unit = req.caller.unit;
     const caseId = req.caseId ?? '';
     if (spec.custodianOnly) {
       const known = await deps.index.byId(caseId);

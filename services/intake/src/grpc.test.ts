@@ -10,7 +10,7 @@ import {
   RegisterPetitionRequest,
   type RegisterPetitionResponse,
 } from '@petition/contract';
-import { buildNationalDirectory, createDirectory, creationEvents } from '@petition/directory';
+import { nationalDirectory } from '@petition/directory';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routingStandIn, startTestIntake, tokenFor, waitFor } from './test-support.ts';
 
@@ -22,12 +22,7 @@ let client: IntakeServiceClient;
 
 beforeAll(async () => {
   t = await startTestIntake('intake-grpc');
-  const national = buildNationalDirectory();
-  routing = await routingStandIn(
-    t.bus,
-    createDirectory(creationEvents(national.units, new Date(0)), { aliases: national.aliases }),
-    'test-routing',
-  );
+  routing = await routingStandIn(t.bus, nationalDirectory(), 'test-routing');
   client = new IntakeServiceClient(t.intake.grpcAddress, grpc.credentials.createInsecure());
 });
 

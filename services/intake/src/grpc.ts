@@ -15,8 +15,7 @@ import addFormats from 'ajv-formats';
 import { type ActionSpec, actionByCommand, commandOf } from './actions.ts';
 import type { Core } from './core.ts';
 import { type PetitionBody, petitionBodySchema } from './petition-request.ts';
-import { invalidRequest, type Problem, ProblemError, problem } from './problems.ts';
-import { refusalProblem } from './render.ts';
+import { invalidRequest, type Problem, ProblemError, problem, schemaFindings } from './problems.ts';
 import { categoryNames, channelNames, kindNames } from './vocabulary.ts';
 
 // IntakeService for provincial nodes and other systems: the same operations as HTTP through the same
@@ -48,14 +47,7 @@ function serviceError(p: Problem): Partial<grpc.StatusObject> {
 
 function schemaProblems(validate: ReturnType<typeof ajv.compile>, json: unknown) {
   if (validate(json)) return;
-  throw new ProblemError(
-    invalidRequest(
-      (validate.errors ?? []).map((e) => ({
-        field: `${e.instancePath}${e.keyword === 'required' ? `/${String(e.params.missingProperty)}` : ''}${e.keyword === 'additionalProperties' ? `/${String(e.params.additionalProperty)}` : ''}`,
-        message: e.message ?? 'is invalid',
-      })),
-    ),
-  );
+  throw new ProblemError(invalidRequest(schemaFindings(validate.errors ?? [])));
 }
 
 const nameOf = <V>(names: Readonly<Record<string, V>>, value: V) =>
@@ -122,14 +114,17 @@ type Unary = (call: Call, callback: grpc.sendUnaryData<unknown>) => void;
 
 function unary(logger: Logger, work: (call: Call) => Promise<unknown>): Unary {
   return (call, callback) => {
-    work(call).then(
-      (response) => callback(null, response),
-      (error: unknown) => {
-        if (error instanceof ProblemError) return callback(serviceError(error.problem));
-        logger.error({ err: error }, 'grpc call failed');
-        callback(serviceError(problem(500, 'INTERNAL', 'Something went wrong on our side')));
-      },
-    );
+    // Through a promise, so that a problem thrown before the first await is answered like any other.
+    Promise.resolve(call)
+      .then(work)
+      .then(
+        (response) => callback(null, response),
+        (error: unknown) => {
+          if (error instanceof ProblemError) return callback(serviceError(error.problem));
+          logger.error({ err: error }, 'grpc call failed');
+          callback(serviceError(problem(500, 'INTERNAL', 'Something went wrong on our side')));
+        },
+      );
   };
 }
 
@@ -166,7 +161,6 @@ export async function createGrpc(deps: { core: Core; logger: Logger; port: numbe
         : result.kind === 'refused' && result.event.payload?.$case === 'commandRefused'
           ? { commandId: result.commandId, outcome: { $case: 'refused', value: result.event.payload.value } }
           : { commandId: result.commandId, outcome: { $case: 'event', value: result.event } };
-    if (result.kind === 'refused') logger.debug({ problem: refusalProblem(result.commandId, result.event) }, 'refused');
     return { outcome: o };
   };
 
@@ -174,7 +168,8 @@ export async function createGrpc(deps: { core: Core; logger: Logger; port: numbe
     registerPetition: unary(logger, async (call) => {
       const body = petitionBody(call.request.petition, call.request.petitioner, call.request.representatives ?? []);
       schemaProblems(checkPetitionBody, body);
-      const r = await core.register(body, { token: bearer(call.metadata) });
+      const token = bearer(call.metadata);
+      const r = await core.register(body, { unit: token ? core.unitOf(token) : undefined });
       return {
         caseId: r.caseId,
         caseNumber: r.caseNumber,
@@ -190,7 +185,7 @@ export async function createGrpc(deps: { core: Core; logger: Logger; port: numbe
     const rpc = command as NonNullable<CaseCommand['command']>['$case'];
     handlers[rpc] = unary(logger, (call) =>
       spec.who === 'unit'
-        ? outcome(call, spec, { kind: 'unit', token: bearer(call.metadata) })
+        ? outcome(call, spec, { kind: 'unit', unit: core.unitOf(bearer(call.metadata)) })
         : outcome(call, spec, {
             kind: 'petitioner',
             caseNumber: call.request.credentials?.caseNumber ?? '',

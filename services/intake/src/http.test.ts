@@ -1,7 +1,7 @@
 import { queryCodeMatches } from '@petition/auth';
 import { caseEvents } from '@petition/bus';
 import { CaseEvent, CaseState } from '@petition/contract';
-import { buildNationalDirectory, createDirectory, creationEvents } from '@petition/directory';
+import { nationalDirectory } from '@petition/directory';
 import { openPerson, parseKeyring } from '@petition/seal';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,8 +16,7 @@ let routing: Awaited<ReturnType<typeof routingStandIn>>;
 
 beforeAll(async () => {
   t = await startTestIntake('intake-http', { INTAKE_INDEX_CHECK_INTERVAL: '200ms', INTAKE_GUESS_LIMIT: '6' });
-  const national = buildNationalDirectory();
-  const directory = createDirectory(creationEvents(national.units, new Date(0)), { aliases: national.aliases });
+  const directory = nationalDirectory();
   log = await commandLog(t.bus, 'test-command-log');
   routing = await routingStandIn(t.bus, directory, 'test-routing');
 });

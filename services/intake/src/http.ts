@@ -14,7 +14,7 @@ import type { Core } from './core.ts';
 import type { Idempotency } from './idempotency.ts';
 import type { Outcomes } from './outcomes.ts';
 import { type PetitionBody, petitionBodySchema } from './petition-request.ts';
-import { type FieldProblem, invalidRequest, type Problem, ProblemError, problem } from './problems.ts';
+import { invalidRequest, type Problem, ProblemError, problem, schemaFindings } from './problems.ts';
 import { refusalProblem, renderResult } from './render.ts';
 
 export interface HttpDeps {
@@ -32,25 +32,9 @@ function send(reply: FastifyReply, p: Problem) {
   return reply.code(p.status).type('application/problem+json').send(p);
 }
 
-/** Ajv's findings as field problems with JSON pointers. */
-function fieldProblems(error: FastifyError): FieldProblem[] {
-  return (error.validation ?? []).map((v) => {
-    const params = v.params as Record<string, unknown>;
-    const base = v.instancePath || '';
-    if (v.keyword === 'required') return { field: `${base}/${String(params.missingProperty)}`, message: 'is required' };
-    if (v.keyword === 'additionalProperties') {
-      return { field: `${base}/${String(params.additionalProperty)}`, message: 'is not a known field' };
-    }
-    if (v.keyword === 'enum') {
-      return { field: base || '/', message: `must be one of ${(params.allowedValues as unknown[]).join(', ')}` };
-    }
-    return { field: base || '/', message: v.message ?? 'is invalid' };
-  });
-}
-
 function errorProblem(error: FastifyError): Problem | undefined {
   if (error instanceof ProblemError) return error.problem;
-  if (error.validation) return invalidRequest(fieldProblems(error));
+  if (error.validation) return invalidRequest(schemaFindings(error.validation));
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return problem(413, 'BODY_TOO_LARGE', 'The request body is too large', { detail: error.message });
@@ -118,12 +102,13 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
     },
     async (request, reply) => {
       const token = bearer(request.headers.authorization);
+      const unit = token ? deps.core.unitOf(token) : undefined;
       const answer = await deps.idempotency.once(
-        `register:${token ? deps.core.unitOf(token).unitId : 'public'}`,
+        `register:${unit?.unitId ?? 'public'}`,
         idempotencyKeyOf(request.headers['idempotency-key']),
         request.body,
         async () => {
-          const r = await deps.core.register(request.body, { token, correlationId: request.id });
+          const r = await deps.core.register(request.body, { unit, correlationId: request.id });
           return {
             status: 201,
             body: { caseId: r.caseId, caseNumber: r.caseNumber, queryCode: r.queryCode, commandId: r.commandId },
@@ -169,9 +154,9 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
           },
         },
         async (request, reply) => {
-          const token = bearer(request.headers.authorization);
+          const unit = deps.core.unitOf(bearer(request.headers.authorization));
           // An idempotency key belongs to the unit that sent it: another unit's key never replays its answer.
-          const unitId = deps.core.unitOf(token).unitId;
+          const unitId = unit.unitId;
           return respond(
             reply,
             `unit:${unitId}:${request.params.caseId}:${spec.path}`,
@@ -180,7 +165,7 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
             () =>
               deps.core.act(spec, {
                 caseId: request.params.caseId,
-                caller: { kind: 'unit', token },
+                caller: { kind: 'unit', unit },
                 command: commandOf(spec, request.body),
                 expectedCaseVersion: expectedVersionOf(request.headers['if-match']),
                 idempotencyKey: idempotencyKeyOf(request.headers['idempotency-key']),

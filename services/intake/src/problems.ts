@@ -24,6 +24,29 @@ export function problem(status: number, code: string, title: string, extra: Part
   return { type: problemType(code), title, status, code, ...extra };
 }
 
+/** One schema finding, as Ajv reports it (fastify passes Ajv's on). */
+export interface SchemaFinding {
+  readonly instancePath: string;
+  readonly keyword: string;
+  readonly params: Record<string, unknown>;
+  readonly message?: string;
+}
+
+/** Schema findings as field problems with JSON pointers, the same for HTTP and gRPC. */
+export const schemaFindings = (findings: readonly SchemaFinding[]): FieldProblem[] =>
+  findings.map((v) => {
+    const base = v.instancePath || '';
+    if (v.keyword === 'required')
+      return { field: `${base}/${String(v.params.missingProperty)}`, message: 'is required' };
+    if (v.keyword === 'additionalProperties') {
+      return { field: `${base}/${String(v.params.additionalProperty)}`, message: 'is not a known field' };
+    }
+    if (v.keyword === 'enum') {
+      return { field: base || '/', message: `must be one of ${(v.params.allowedValues as unknown[]).join(', ')}` };
+    }
+    return { field: base || '/', message: v.message ?? 'is invalid' };
+  });
+
 export const invalidRequest = (errors: readonly FieldProblem[]) =>
   problem(422, 'INVALID_REQUEST', 'The request has invalid fields', {
     detail: errors.map((e) => `${e.field}: ${e.message}`).join('; '),

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type BusConsumer, caseCommands, caseEvents, createBus, on, units } from '@petition/bus';
 import type { CaseCommand, CaseEvent } from '@petition/contract';
-import { buildNationalDirectory, createDirectory, creationEvents } from '@petition/directory';
+import { nationalDirectory } from '@petition/directory';
 import { followDirectory } from '@petition/directory-feed';
 import { createLegalCalendar, stateCouncilTable } from '@petition/legal-calendar';
 import { decide } from '@petition/lifecycle';
@@ -35,9 +35,7 @@ export async function startRouting(
   });
   await bus.waitUntilReady();
   await bus.ensureTopics([caseCommands, caseEvents, units], { partitions: config.topicPartitions });
-
-  const national = buildNationalDirectory();
-  const directory = createDirectory(creationEvents(national.units, new Date(0)), { aliases: national.aliases });
+  const directory = nationalDirectory();
   const calendar = createLegalCalendar({ table: stateCouncilTable() });
   const store = createCaseStore();
 
