@@ -1,4 +1,5 @@
 import { type Bus, type BusConsumer, on, PoisonRecordError, units } from '@petition/bus';
+import type { UnitEvent } from '@petition/contract';
 import { type Directory, DirectoryError } from '@petition/directory';
 import type { Logger } from '@petition/logging';
 
@@ -10,7 +11,12 @@ import type { Logger } from '@petition/logging';
 export function followDirectory(
   bus: Bus,
   directory: Directory,
-  options: { groupId: string; logger: Logger },
+  options: {
+    groupId: string;
+    logger: Logger;
+    /** Called after each record that changed the directory (not for stale ones), in topic order. */
+    onApplied?: (event: UnitEvent) => void | Promise<void>;
+  },
 ): BusConsumer {
   let applied = 0;
   return bus.consumer({
@@ -19,9 +25,9 @@ export function followDirectory(
     subscriptions: [
       on(units, async (record) => {
         try {
-          if (directory.apply(record.value) === 'applied' && ++applied % 10_000 === 0) {
-            options.logger.info({ applied }, 'directory records applied');
-          }
+          if (directory.apply(record.value) !== 'applied') return;
+          if (++applied % 10_000 === 0) options.logger.info({ applied }, 'directory records applied');
+          await options.onApplied?.(record.value);
         } catch (error) {
           if (error instanceof DirectoryError) throw new PoisonRecordError(error.code, error.message);
           throw error;

@@ -35,6 +35,21 @@ describe('the unit with authority (属地管理)', () => {
     expect(unit.categories).toContain(Category.CATEGORY_POLITICAL_LEGAL);
   });
 
+  it('分级负责: a matter about a higher unit’s own decision is handled at that unit’s level', () => {
+    const about = (concernedUnitId: string, category: Category) => ({
+      ...complaint('330106', category),
+      concernedUnitId,
+    });
+    // 杭州市人社局 answers labour matters itself; 杭州市政府's decision on one goes to 杭州's 人社局.
+    expect(unitWithAuthority(directory, about('330100-rsj', Category.CATEGORY_LABOR_SOCIAL_SECURITY)).unitId).toBe(
+      '330100-rsj',
+    );
+    expect(unitWithAuthority(directory, about('330100-zf', Category.CATEGORY_LABOR_SOCIAL_SECURITY)).unitId).toBe(
+      '330100-rsj',
+    );
+    expect(() => unitWithAuthority(directory, about('nope', Category.CATEGORY_OTHER))).toThrow(JurisdictionError);
+  });
+
   it('refuses an unknown region', () => {
     expect(() => unitWithAuthority(directory, complaint('999999', Category.CATEGORY_OTHER))).toThrow(JurisdictionError);
   });

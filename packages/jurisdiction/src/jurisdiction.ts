@@ -18,6 +18,8 @@ export interface Matter {
   readonly category: Category;
   readonly kind: PetitionKind;
   readonly accusedUnitId?: string;
+  /** The unit whose own decision the matter is about (分级负责). */
+  readonly concernedUnitId?: string;
 }
 
 /** Leading bodies of a region: an accusation against one goes to the discipline body one level up. */
@@ -45,14 +47,22 @@ function disciplineFor(directory: Directory, matter: Matter): Unit {
 
 /**
  * 属地管理: the unit of the matter's place that the directory lists first for its category (a matter for
- * litigation is then guided away by that unit, art 31); accusations follow art 30.
+ * litigation is then guided away by that unit, art 31). 分级负责: a matter about a unit's own decision is
+ * handled at that unit's level — by the unit itself when it answers the category, else by the unit that
+ * does in its region. Accusations follow art 30.
  */
 export function unitWithAuthority(directory: Directory, matter: Matter): Unit {
   if (!directory.region(matter.regionCode)) throw new JurisdictionError('UNKNOWN_REGION', matter.regionCode);
   if (matter.kind === PetitionKind.PETITION_KIND_ACCUSATION) return disciplineFor(directory, matter);
-  const unit = directory.responsibleUnit(matter.regionCode, matter.category);
-  if (!unit)
-    throw new JurisdictionError('NO_UNIT_WITH_AUTHORITY', `${matter.regionCode} × category ${matter.category}`);
+  let regionCode = matter.regionCode;
+  if (matter.concernedUnitId) {
+    const concerned = directory.current(matter.concernedUnitId);
+    if (!concerned) throw new JurisdictionError('UNKNOWN_UNIT', `concerned unit ${matter.concernedUnitId}`);
+    if (concerned.categories.includes(matter.category)) return concerned;
+    regionCode = concerned.regionCode;
+  }
+  const unit = directory.responsibleUnit(regionCode, matter.category);
+  if (!unit) throw new JurisdictionError('NO_UNIT_WITH_AUTHORITY', `${regionCode} × category ${matter.category}`);
   return unit;
 }
 

@@ -36,6 +36,7 @@ export function evolve(snapshot: CaseSnapshot | undefined, event: CaseEvent): Ca
       regionCode: p?.regionCode ?? '',
       anonymous: p?.anonymous ?? false,
       accusedUnitId: p?.accusedUnitId ?? '',
+      concernedUnitId: p?.concernedUnitId ?? '',
       representatives: p?.representatives.length ?? 0,
       registeringUnitId: p?.registeringUnitId ?? '',
       receivedTime: time(p?.receivedTime, at),

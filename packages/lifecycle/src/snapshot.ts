@@ -63,6 +63,8 @@ export interface CaseSnapshot {
   readonly regionCode: string;
   readonly anonymous: boolean;
   readonly accusedUnitId: string;
+  /** The unit whose own decision the matter is about (分级负责), if named. */
+  readonly concernedUnitId: string;
   readonly representatives: number;
   readonly registeringUnitId: string;
   readonly receivedTime: Date;

@@ -78,6 +78,7 @@ function petitionBody(
     petitioner: petitioner ? personBody(petitioner) : undefined,
     anonymous: p.anonymous || undefined,
     accusedUnitId: optional(p.accusedUnitId ?? ''),
+    concernedUnitId: optional(p.concernedUnitId ?? ''),
     groupSize: p.groupSize || undefined,
     representatives: representatives.length > 0 ? representatives.map(personBody) : undefined,
     registeringUnitId: optional(p.registeringUnitId ?? ''),

@@ -34,6 +34,11 @@ export const petitionBodySchema = {
     title: { type: 'string', minLength: 1, maxLength: 200 },
     content: { type: 'string', minLength: 1, maxLength: 20_000 },
     accusedUnitId: { type: 'string', maxLength: 64 },
+    concernedUnitId: {
+      type: 'string',
+      maxLength: 64,
+      description: 'The unit whose own decision the matter is about (分级负责: handled at that unit’s level)',
+    },
     groupSize: { type: 'integer', minimum: 1, maximum: 100_000 },
     representatives: { type: 'array', maxItems: 50, items: person },
     attachments: {
@@ -76,6 +81,7 @@ export interface PetitionBody {
   title: string;
   content: string;
   accusedUnitId?: string;
+  concernedUnitId?: string;
   groupSize?: number;
   representatives?: PersonBody[];
   attachments?: { name: string; mediaType: string; sizeBytes: number; sha256?: string; storageUri?: string }[];
@@ -136,6 +142,9 @@ export function checkPetition(body: PetitionBody, ctx: CheckContext): FieldProbl
   if (body.accusedUnitId !== undefined && !accusation)
     out.push({ field: '/accusedUnitId', message: 'belongs to 检举控告 only' });
   checkUnit(ctx.directory, body.accusedUnitId, '/accusedUnitId', out);
+  if (body.concernedUnitId !== undefined && accusation)
+    out.push({ field: '/concernedUnitId', message: 'an accusation names the accused in accusedUnitId' });
+  checkUnit(ctx.directory, body.concernedUnitId, '/concernedUnitId', out);
   checkUnit(ctx.directory, body.registeringUnitId, '/registeringUnitId', out);
   if (body.receivedTime !== undefined) {
     const at = Date.parse(body.receivedTime);
@@ -190,6 +199,7 @@ export function toPetition(body: PetitionBody, extra: { caseNumber: string; quer
     content: body.content,
     groupSize: body.groupSize ?? 0,
     accusedUnitId: body.accusedUnitId ?? '',
+    concernedUnitId: body.concernedUnitId ?? '',
     attachments,
     registeringUnitId: body.registeringUnitId ?? '',
     receivedTime: body.receivedTime ? new Date(body.receivedTime) : undefined,

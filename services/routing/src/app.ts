@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { type BusConsumer, caseCommands, caseEvents, createBus, on, units } from '@petition/bus';
-import type { CaseCommand, CaseEvent } from '@petition/contract';
+import { type BusConsumer, caseCommands, caseEvents, createBus, deadlineEvents, on, units } from '@petition/bus';
+import type { CaseCommand } from '@petition/contract';
 import { nationalDirectory } from '@petition/directory';
 import { followDirectory } from '@petition/directory-feed';
 import { createLegalCalendar, stateCouncilTable } from '@petition/legal-calendar';
-import { decide } from '@petition/lifecycle';
 import type { Logger } from '@petition/logging';
 import Fastify from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { parseRouteModes } from './auto-route.ts';
 import { createCaseStore } from './case-store.ts';
 import type { RoutingConfig } from './config.ts';
+import { createWriter, type DirectoryChange, dissolution } from './writer.ts';
 
 // Routing: the only writer of case-events. It first reads case-events to the end (every case's state and
 // every answered command), then applies case-commands in partition order: decide, publish (acks=all),
@@ -34,10 +35,17 @@ export async function startRouting(
     topicPrefix: config.topicPrefix,
   });
   await bus.waitUntilReady();
-  await bus.ensureTopics([caseCommands, caseEvents, units], { partitions: config.topicPartitions });
+  await bus.ensureTopics([caseCommands, caseEvents, deadlineEvents, units], { partitions: config.topicPartitions });
   const directory = nationalDirectory();
   const calendar = createLegalCalendar({ table: stateCouncilTable() });
   const store = createCaseStore();
+  const writer = createWriter({
+    directory,
+    calendar,
+    store,
+    routeModes: parseRouteModes(config.routeMode, config.routeModes ?? []),
+    now,
+  });
 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -45,6 +53,11 @@ export async function startRouting(
     name: 'routing_commands_total',
     help: 'Commands decided',
     labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const autoLegs = new Counter({
+    name: 'routing_auto_legs_total',
+    help: 'Forwarding legs taken automatically for bureaus in chain or direct mode',
     registers: [registry],
   });
   new Gauge({
@@ -63,16 +76,11 @@ export async function startRouting(
     fromBeginning: true,
     subscriptions: [
       on(caseEvents, async (r) => {
-        store.apply(r.value);
+        store.apply(r.value, r.partition);
         read.set(r.partition, BigInt(r.offset) + 1n);
       }),
     ],
   });
-  const consumers: BusConsumer[] = [
-    followDirectory(bus, directory, { groupId: `routing-directory-${instance}`, logger }),
-    stateConsumer,
-  ];
-  await Promise.all(consumers.map((c) => c.start()));
   /** Resolves once this instance has read case-events of `partitions` (all when omitted) to their end. */
   const catchUp = async (partitions?: readonly number[]) => {
     const ends = await bus.endOffsets(caseEvents);
@@ -80,52 +88,118 @@ export async function startRouting(
     const behind = () => wanted.some((p) => (read.get(p) ?? 0n) < (ends.get(p) ?? 0n));
     while (behind()) await new Promise((r) => setTimeout(r, 20));
   };
+
+  // 2. Applying a command, one at a time whatever its source (commands, deadline events, the directory).
+  const publisher = await bus.publisher();
+  let tail: Promise<unknown> = Promise.resolve();
+  const serial = <T>(work: () => Promise<T>): Promise<T> => {
+    const run = tail.then(work);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+  const apply = (command: CaseCommand, partition: number) =>
+    serial(async () => {
+      const commandId = command.meta?.commandId ?? '';
+      if (commandId && store.answered(commandId)) {
+        decided.inc({ outcome: 'duplicate' });
+        logger.info({ commandId }, 'command already answered; not applied again');
+        return;
+      }
+      const result = writer.decide(command);
+      await publisher.publish(caseEvents, result.events);
+      for (const event of result.events) store.apply(event, partition);
+      decided.inc({ outcome: result.outcome.kind });
+      autoLegs.inc(result.events.length - result.outcome.events.length);
+      if (result.skipped) logger.warn({ commandId, reason: result.skipped }, 'not routed automatically');
+      if (config.faultAfterPublish) {
+        logger.warn({ commandId }, 'fault injection: exiting after publishing, before committing');
+        process.exit(137);
+      }
+    });
+
+  // Partitions this instance holds for case-commands; it alone writes their cases. case-commands,
+  // case-events and deadline-events are keyed alike with as many partitions, so a case has the same
+  // partition number in each.
+  let owned = new Set<number>();
+
+  // 3. The directory (art 25): an open case held by a unit that was merged, split or dissolved moves to
+  // the unit that now exercises its functions. Checked when a unit goes and when partitions arrive.
+  const changes = new Map<string, DirectoryChange>();
+  const moveFromDissolved = async (partitions: ReadonlySet<number>, unitId?: string) => {
+    for (const s of [...store.inPartitions(partitions)]) {
+      if (unitId && s.custodyUnitId !== unitId) continue;
+      const command = writer.transferFromDissolved(s, changes.get(s.custodyUnitId));
+      if (command) await apply(command, store.partitionOf(s.caseId) ?? 0);
+    }
+  };
+
+  // 4. Windows that ran out (deadline-events, read whole by every instance): applied by the instance that
+  // holds the case's partition, kept until then by the others.
+  const pendingWindows = new Map<string, { command: CaseCommand; partition: number }>();
+  const applyPendingWindows = async (partitions: ReadonlySet<number>) => {
+    for (const [id, w] of [...pendingWindows]) {
+      if (store.answered(id)) pendingWindows.delete(id);
+      else if (partitions.has(w.partition)) {
+        pendingWindows.delete(id);
+        await apply(w.command, w.partition);
+      }
+    }
+  };
+
+  let fence: Promise<void> = Promise.resolve();
+  const consumers: BusConsumer[] = [
+    followDirectory(bus, directory, {
+      groupId: `routing-directory-${instance}`,
+      logger,
+      onApplied: async (event) => {
+        const gone = dissolution(event);
+        if (!gone) return;
+        changes.set(gone.unit.unitId, gone);
+        await fence;
+        await moveFromDissolved(owned, gone.unit.unitId);
+      },
+    }),
+    stateConsumer,
+    bus.consumer({
+      groupId: `routing-deadlines-${instance}`,
+      fromBeginning: true,
+      subscriptions: [
+        on(deadlineEvents, async (r) => {
+          const command = writer.expireWindow(r.value);
+          const id = command?.meta?.commandId ?? '';
+          if (!command || store.answered(id)) return;
+          pendingWindows.set(id, { command, partition: r.partition });
+          await fence;
+          await applyPendingWindows(owned);
+        }),
+      ],
+    }),
+  ];
+  await Promise.all(consumers.map((c) => c.start()));
   const started = Date.now();
   await catchUp();
   logger.info({ cases: store.size, ms: Date.now() - started }, 'case state rebuilt from case-events');
 
-  // 2. The commands.
-  const publisher = await bus.publisher();
-  async function apply(command: CaseCommand) {
-    const commandId = command.meta?.commandId ?? '';
-    if (commandId && store.answered(commandId)) {
-      decided.inc({ outcome: 'duplicate' });
-      logger.info({ commandId }, 'command already answered; not applied again');
-      return;
-    }
-    const caseId = command.meta?.caseId ?? '';
-    const outcome = decide(store.get(caseId), command, {
-      now: now(),
-      directory,
-      calendar,
-      cases: store.summary,
-      producer: 'routing',
-    });
-    await publisher.publish(caseEvents, outcome.events);
-    for (const event of outcome.events) store.apply(event as CaseEvent);
-    decided.inc({ outcome: outcome.kind });
-    if (config.faultAfterPublish) {
-      logger.warn({ commandId }, 'fault injection: exiting after publishing, before committing');
-      process.exit(137);
-    }
-  }
-  // A partition that comes to this instance (start, another instance joining or leaving) may hold cases
-  // another instance just wrote: before deciding on it, read case-events of that partition to its end.
-  // case-commands and case-events are keyed alike with as many partitions, so a case sits in the same
-  // partition number in both.
-  let fence: Promise<void> = Promise.resolve();
+  // 5. The commands. A partition that comes to this instance (start, another instance joining or leaving)
+  // may hold cases another instance just wrote: before deciding on it, read case-events of that partition
+  // to its end, then do what the previous holder may have left undone.
   const commandConsumer = bus.consumer({
     groupId: 'routing',
     fromBeginning: true,
     onAssigned: (assigned) => {
       const partitions = assigned.get(caseCommands.name) ?? [];
-      fence = catchUp(partitions).catch((err) => logger.error({ err }, 'catching up on case-events failed'));
+      owned = new Set(partitions);
+      const mine = owned;
+      fence = catchUp(partitions)
+        .then(() => applyPendingWindows(mine))
+        .then(() => moveFromDissolved(mine))
+        .catch((err) => logger.error({ err }, 'taking over partitions failed'));
       logger.info({ partitions: partitions.length }, 'command partitions assigned');
     },
     subscriptions: [
       on(caseCommands, async (r) => {
         await fence;
-        await apply(r.value);
+        await apply(r.value, r.partition);
       }),
     ],
   });

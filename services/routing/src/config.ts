@@ -1,4 +1,4 @@
-import { bool, int, loadConfig, str } from '@petition/config';
+import { bool, int, list, loadConfig, oneOf, str } from '@petition/config';
 import { infraSchema } from '@petition/infra';
 
 export const routingSchema = {
@@ -10,6 +10,14 @@ export const routingSchema = {
     doc: 'Port of routing’s /healthz, /readyz, /metrics',
   }),
   host: str('ROUTING_HOST', { default: '0.0.0.0', doc: 'Address routing listens on' }),
+  routeMode: oneOf('ROUTING_ROUTE_MODE', ['chain', 'direct', 'manual'], {
+    default: 'chain',
+    doc: 'How a bureau passes on a new case: down through each level’s bureau, straight to the unit with authority, or only by its staff',
+  }),
+  routeModes: list('ROUTING_ROUTE_MODES', {
+    optional: true,
+    doc: 'Per-bureau exceptions, `<unit id or region code prefix>=<mode>`, e.g. `000000-xfj=direct,33=manual`',
+  }),
   faultAfterPublish: bool('ROUTING_FAULT_AFTER_PUBLISH', {
     default: false,
     doc: 'Fault injection for tests only: exit right after publishing a command’s events, before committing it',

@@ -1,78 +1,33 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { caseCommands, caseEvents, createBus, isolatedPrefix, on } from '@petition/bus';
-import { CaseCommand, type CaseEvent, CaseState, Channel, PetitionKind } from '@petition/contract';
-import { createLogger } from '@petition/logging';
+import { type CaseCommand, CaseState } from '@petition/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Routing, startRouting } from './app.ts';
 import { loadRoutingConfig } from './config.ts';
+import { command, type Harness, logger, register, routingHarness, unit, until } from './test-support.ts';
 
 // Routing against the real broker: commands in, events out, each command answered exactly once — also
-// when it is delivered twice, and when the process dies between publishing and committing.
+// when it is delivered twice, and when the process dies between publishing and committing. Bureaus route
+// by hand here (ROUTING_ROUTE_MODE=manual); scenarios.test.ts covers automatic routing.
 
-const logger = createLogger({ service: 'routing-test', level: process.env.LOG_LEVEL ?? 'warn' });
-const prefix = isolatedPrefix('routing');
-const env = { ...process.env, TOPIC_PREFIX: prefix, ROUTING_HTTP_PORT: '0', ROUTING_HOST: '127.0.0.1' };
-const bus = createBus({
-  brokers: (process.env.KAFKA_BROKERS ?? '').split(','),
-  clientId: 'routing-test',
-  logger,
-  topicPrefix: prefix,
-});
-const events: CaseEvent[] = [];
+let h: Harness;
+let env: NodeJS.ProcessEnv;
 let routing: Routing | undefined;
+let events: Harness['events'];
+let of: Harness['of'];
+let send: Harness['send'];
 
 beforeAll(async () => {
+  h = await routingHarness('routing', { ROUTING_ROUTE_MODE: 'manual' });
+  ({ env, events, of, send } = h);
   routing = await startRouting(loadRoutingConfig(env), logger);
-  const watcher = bus.consumer({
-    groupId: 'test-events',
-    fromBeginning: true,
-    subscriptions: [on(caseEvents, async (r) => void events.push(r.value))],
-  });
-  await watcher.start();
+  await h.watch();
 });
 
 afterAll(async () => {
   await routing?.close();
-  await bus.deleteOwnTopics();
-  await bus.close();
+  await h.close();
 });
-
-let n = 0;
-const unit = (unitId: string) => ({ $case: 'unit' as const, value: { unitId, staffId: 't' } });
-function command(
-  caseId: string,
-  actor: CaseCommand['meta'] extends infer M ? (M extends { actor?: infer A } ? A : never) : never,
-  body: NonNullable<CaseCommand['command']>,
-  commandId = `cmd-${++n}-${Date.now()}`,
-) {
-  return CaseCommand.fromPartial({ meta: { commandId, caseId, issueTime: new Date(), actor }, command: body } as never);
-}
-const send = async (...commands: CaseCommand[]) => (await bus.publisher()).publish(caseCommands, commands);
-const of = (commandId: string) => events.filter((e) => e.envelope?.causationId === commandId);
-async function until(what: string, check: () => boolean, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-const register = (caseId: string) =>
-  command(caseId, undefined as never, {
-    $case: 'registerPetition',
-    value: {
-      petition: {
-        caseNumber: `N-${caseId}`,
-        channel: Channel.CHANNEL_WEB,
-        kind: PetitionKind.PETITION_KIND_COMPLAINT,
-        category: 3,
-        regionCode: '330106',
-        title: 't',
-        content: 'c',
-        petitioner: { personId: 'p' },
-      },
-    } as never,
-  });
 
 describe('routing', () => {
   it('applies commands in order and answers each with its events or a refusal', async () => {

@@ -54,6 +54,8 @@ export function register(d: Decision<'registerPetition'>): Step[] {
   if (!p.anonymous && !p.petitioner) refuse('INVALID_FIELD', 'petition.petitioner is missing');
   if (p.accusedUnitId && !accusation) refuse('INVALID_FIELD', 'accusedUnitId belongs to accusations only');
   if (p.accusedUnitId) activeUnit(ctx.directory, p.accusedUnitId, 'accusedUnitId');
+  if (p.concernedUnitId && accusation) refuse('INVALID_FIELD', 'an accusation names the accused, not a concerned unit');
+  if (p.concernedUnitId) activeUnit(ctx.directory, p.concernedUnitId, 'concernedUnitId');
   const receivedTime = p.receivedTime ?? ctx.now;
   if (receivedTime.getTime() > ctx.now.getTime()) refuse('RECEIVED_IN_FUTURE', receivedTime.toISOString());
   const unit = registeringUnit(ctx, meta, p.registeringUnitId, p.regionCode, p.accusedUnitId);
