@@ -18,14 +18,27 @@ export interface ConsumedRecord<T> {
 
 export type Handler<T> = (record: ConsumedRecord<T>) => Promise<void>;
 
+export type BatchHandler<T> = (records: ConsumedRecord<T>[]) => Promise<void>;
+
 export interface Subscription<T> {
   topic: TopicSpec<T>;
   handle: Handler<T>;
+  batch?: { handle: BatchHandler<T>; max: number };
 }
 
 /** Binds a handler to a topic with the topic's message type. */
 export function on<T>(topic: TopicSpec<T>, handle: Handler<T>): Subscription<T> {
   return { topic, handle };
+}
+
+/**
+ * Binds a handler of several records at once: consecutive records of one partition, in order, at most
+ * `max` per call; their offsets move on only once it resolves, so a handler that makes its effects durable
+ * together (one produce for all) keeps the at-least-once promise. A chunk that fails for good is handled
+ * again record by record, so that only the bad record is parked. The handler must be idempotent.
+ */
+export function onBatch<T>(topic: TopicSpec<T>, handle: BatchHandler<T>, max = 500): Subscription<T> {
+  return { topic, handle: (record) => handle([record]), batch: { handle, max } };
 }
 
 export interface ConsumerOptions {
@@ -124,17 +137,23 @@ export function createConsumer(deps: Deps, options: ConsumerOptions): BusConsume
     logger.warn({ topic, partition, offset: message.offset, reason, attempts }, 'record parked in the DLQ');
   }
 
-  async function handleOne(payload: EachBatchPayload, message: KafkaMessage): Promise<Outcome> {
-    const { topic, partition } = payload.batch;
+  function subscriptionOf(topic: string) {
     const sub = byTopic.get(topic);
     if (!sub) throw new Error(`no subscription for topic ${topic}`);
+    return sub;
+  }
+
+  /** The record decoded, or undefined once an undecodable one is parked. */
+  async function decoded(payload: EachBatchPayload, message: KafkaMessage) {
+    const { topic, partition } = payload.batch;
+    const sub = subscriptionOf(topic);
     let value: unknown;
     try {
       if (!message.value) throw new Error('record has no value');
       value = sub.topic.codec.decode(message.value);
     } catch (err) {
       await park(topic, partition, message, new Error(`undecodable record: ${(err as Error).message}`), 0);
-      return { kind: 'parked' };
+      return undefined;
     }
     const record: ConsumedRecord<unknown> = {
       topic: sub.topic,
@@ -145,17 +164,24 @@ export function createConsumer(deps: Deps, options: ConsumerOptions): BusConsume
       offset: message.offset,
       timestamp: Number(message.timestamp),
     };
+    return record;
+  }
+
+  /** Runs `work` under the retry policy: 'failed' when it failed for good (after `attempt` tries). */
+  async function withRetries(
+    payload: EachBatchPayload,
+    offset: string,
+    work: () => Promise<void>,
+  ): Promise<Outcome | { kind: 'failed'; err: unknown; attempts: number }> {
+    const { topic, partition } = payload.batch;
     for (let attempt = 1; ; attempt++) {
       try {
-        await sub.handle(record);
+        await work();
         return { kind: 'done' };
       } catch (err) {
-        if (!isRetryable(err) || attempt >= policy.maxAttempts) {
-          await park(topic, partition, message, err, attempt);
-          return { kind: 'parked' };
-        }
+        if (!isRetryable(err) || attempt >= policy.maxAttempts) return { kind: 'failed', err, attempts: attempt };
         stats.retried++;
-        logger.warn({ err, topic, partition, offset: message.offset, attempt }, 'handler failed; retrying');
+        logger.warn({ err, topic, partition, offset, attempt }, 'handler failed; retrying');
         await sleep(backoffDelayMs(policy, attempt));
         await payload.heartbeat();
         if (!payload.isRunning() || payload.isStale()) return { kind: 'interrupted' };
@@ -163,7 +189,60 @@ export function createConsumer(deps: Deps, options: ConsumerOptions): BusConsume
     }
   }
 
+  async function handleOne(payload: EachBatchPayload, message: KafkaMessage): Promise<Outcome> {
+    const record = await decoded(payload, message);
+    if (!record) return { kind: 'parked' };
+    const outcome = await withRetries(payload, message.offset, () =>
+      subscriptionOf(payload.batch.topic).handle(record),
+    );
+    if (outcome.kind !== 'failed') return outcome;
+    await park(payload.batch.topic, payload.batch.partition, message, outcome.err, outcome.attempts);
+    return { kind: 'parked' };
+  }
+
+  /** A chunk for a batch handler; record by record when it fails for good. */
+  async function handleChunk(
+    payload: EachBatchPayload,
+    messages: KafkaMessage[],
+    handle: BatchHandler<unknown>,
+  ): Promise<Outcome> {
+    const records: ConsumedRecord<unknown>[] = [];
+    for (const message of messages) {
+      const record = await decoded(payload, message);
+      if (record) records.push(record);
+    }
+    const last = messages[messages.length - 1] as KafkaMessage;
+    const outcome = records.length
+      ? await withRetries(payload, last.offset, () => handle(records))
+      : { kind: 'done' as const };
+    if (outcome.kind === 'interrupted') return outcome;
+    if (outcome.kind === 'failed') {
+      logger.warn({ err: outcome.err, records: records.length }, 'batch failed; handling its records one by one');
+      for (const message of messages) {
+        const one = await handleOne(payload, message);
+        if (one.kind === 'interrupted') return one;
+        if (one.kind === 'done') stats.processed++;
+        payload.resolveOffset(message.offset);
+      }
+      return { kind: 'done' };
+    }
+    stats.processed += records.length;
+    payload.resolveOffset(last.offset);
+    return { kind: 'done' };
+  }
+
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
+    const batch = subscriptionOf(payload.batch.topic).batch;
+    if (batch) {
+      const { messages } = payload.batch;
+      for (let i = 0; i < messages.length; i += batch.max) {
+        if (!payload.isRunning() || payload.isStale()) return;
+        const outcome = await handleChunk(payload, messages.slice(i, i + batch.max), batch.handle);
+        if (outcome.kind === 'interrupted') return;
+        await payload.heartbeat();
+      }
+      return;
+    }
     for (const message of payload.batch.messages) {
       if (!payload.isRunning() || payload.isStale()) return;
       const outcome = await handleOne(payload, message);

@@ -2,12 +2,14 @@ export type { ClusterInfo, TopicOptions } from './admin.ts';
 export { batchingPublisher } from './batcher.ts';
 export { type Bus, createBus } from './bus.ts';
 export {
+  type BatchHandler,
   type BusConsumer,
   type ConsumedRecord,
   type ConsumerOptions,
   type ConsumerStats,
   type Handler,
   on,
+  onBatch,
   type Subscription,
 } from './consumer.ts';
 export { Header, protobufContentType, readHeaders } from './headers.ts';

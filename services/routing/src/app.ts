@@ -1,5 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { type BusConsumer, caseCommands, caseEvents, createBus, deadlineEvents, on, units } from '@petition/bus';
+import {
+  type BusConsumer,
+  caseCommands,
+  caseEvents,
+  createBus,
+  deadlineEvents,
+  on,
+  onBatch,
+  units,
+} from '@petition/bus';
 import type { CaseCommand } from '@petition/contract';
 import { nationalDirectory } from '@petition/directory';
 import { followDirectory } from '@petition/directory-feed';
@@ -97,25 +106,29 @@ export async function startRouting(
     tail = run.catch(() => undefined);
     return run;
   };
-  const apply = (command: CaseCommand, partition: number) =>
+  /** Decides commands of one partition in order, publishes all their events at once, then remembers them. */
+  const applyAll = (commands: readonly CaseCommand[], partition: number) =>
     serial(async () => {
-      const commandId = command.meta?.commandId ?? '';
-      if (commandId && store.answered(commandId)) {
-        decided.inc({ outcome: 'duplicate' });
-        logger.info({ commandId }, 'command already answered; not applied again');
-        return;
+      const { decided: results, duplicates } = writer.decideAll(commands);
+      if (duplicates.length) {
+        decided.inc({ outcome: 'duplicate' }, duplicates.length);
+        logger.info({ commandIds: duplicates }, 'commands already answered; not applied again');
       }
-      const result = writer.decide(command);
-      await publisher.publish(caseEvents, result.events);
-      for (const event of result.events) store.apply(event, partition);
-      decided.inc({ outcome: result.outcome.kind });
-      autoLegs.inc(result.events.length - result.outcome.events.length);
-      if (result.skipped) logger.warn({ commandId, reason: result.skipped }, 'not routed automatically');
-      if (config.faultAfterPublish) {
-        logger.warn({ commandId }, 'fault injection: exiting after publishing, before committing');
+      const events = results.flatMap((r) => r.events);
+      if (events.length) await publisher.publish(caseEvents, events);
+      for (const event of events) store.apply(event, partition);
+      for (const r of results) {
+        decided.inc({ outcome: r.outcome.kind });
+        autoLegs.inc(r.events.length - r.outcome.events.length);
+        if (r.skipped)
+          logger.warn({ caseId: r.events[0]?.envelope?.caseId, reason: r.skipped }, 'not routed automatically');
+      }
+      if (config.faultAfterPublish && events.length) {
+        logger.warn({ commands: commands.length }, 'fault injection: exiting after publishing, before committing');
         process.exit(137);
       }
     });
+  const apply = (command: CaseCommand, partition: number) => applyAll([command], partition);
 
   // Partitions this instance holds for case-commands; it alone writes their cases. case-commands,
   // case-events and deadline-events are keyed alike with as many partitions, so a case has the same
@@ -197,9 +210,12 @@ export async function startRouting(
       logger.info({ partitions: partitions.length }, 'command partitions assigned');
     },
     subscriptions: [
-      on(caseCommands, async (r) => {
+      onBatch(caseCommands, async (records) => {
         await fence;
-        await apply(r.value, r.partition);
+        await applyAll(
+          records.map((r) => r.value),
+          records[0]?.partition ?? 0,
+        );
       }),
     ],
   });

@@ -37,11 +37,29 @@ export interface WriterOptions {
 /** More legs than any chain has (national → provincial → prefecture → county → unit). */
 const maxLegs = 6;
 
-export function createWriter(o: WriterOptions) {
-  const ctx = () => ({ now: o.now(), directory: o.directory, calendar: o.calendar, cases: o.store.summary });
+/** What deciding reads: the store, seen through the decisions of the batch in hand (not yet published). */
+function overlay(store: CaseStore) {
+  const cases = new Map<string, CaseSnapshot>();
+  const answered = new Set<string>();
+  const get = (caseId: string) => cases.get(caseId) ?? store.get(caseId);
+  return {
+    get,
+    answered: (commandId: string) => answered.has(commandId) || store.answered(commandId),
+    summary: (caseId: string) => {
+      const c = cases.get(caseId);
+      return c ? { caseId, caseNumber: c.caseNumber, state: c.state } : store.summary(caseId);
+    },
+    keep(commandId: string, snapshot: CaseSnapshot | undefined) {
+      answered.add(commandId);
+      if (snapshot) cases.set(snapshot.caseId, snapshot);
+    },
+  };
+}
 
-  function decide(command: CaseCommand): Decided {
-    const first = decideAndEvolve(o.store.get(command.meta?.caseId ?? ''), command, ctx());
+export function createWriter(o: WriterOptions) {
+  function decide(command: CaseCommand, view: ReturnType<typeof overlay>): Decided {
+    const ctx = { now: o.now(), directory: o.directory, calendar: o.calendar, cases: view.summary };
+    const first = decideAndEvolve(view.get(command.meta?.caseId ?? ''), command, ctx);
     const events = [...first.outcome.events];
     let snapshot = first.outcome.kind === 'applied' ? first.snapshot : undefined;
     let skipped: string | undefined;
@@ -56,7 +74,7 @@ export function createWriter(o: WriterOptions) {
         ...derivedMeta(command.meta, `${command.meta?.commandId}/leg${leg}`),
         actor: { $case: 'unit', value: { unitId: next.bureauId, staffId: 'routing' } },
       };
-      const step = decideAndEvolve(snapshot, { meta, command: next.command }, ctx());
+      const step = decideAndEvolve(snapshot, { meta, command: next.command }, ctx);
       // A leg the lifecycle refuses is not taken: the bureau's staff route the case themselves.
       if (step.outcome.kind === 'refused') {
         skipped = `${step.outcome.refusal.code}: ${step.outcome.refusal.detail ?? step.outcome.refusal.en}`;
@@ -65,7 +83,24 @@ export function createWriter(o: WriterOptions) {
       events.push(...step.outcome.events);
       snapshot = step.snapshot;
     }
+    view.keep(command.meta?.commandId ?? '', snapshot ?? first.snapshot);
     return { outcome: first.outcome, events, skipped };
+  }
+
+  /**
+   * Decides commands in order, each seeing the ones before it; a command already answered (in the store
+   * or earlier in the batch) is left out. Nothing changes in the store: apply the events once published.
+   */
+  function decideAll(commands: readonly CaseCommand[]): { decided: Decided[]; duplicates: string[] } {
+    const view = overlay(o.store);
+    const decided: Decided[] = [];
+    const duplicates: string[] = [];
+    for (const command of commands) {
+      const id = command.meta?.commandId ?? '';
+      if (id && view.answered(id)) duplicates.push(id);
+      else decided.push(decide(command, view));
+    }
+    return { decided, duplicates };
   }
 
   function derivedMeta(cause: CommandMeta | undefined, commandId: string): CommandMeta {
@@ -86,7 +121,7 @@ export function createWriter(o: WriterOptions) {
   });
 
   return {
-    decide,
+    decideAll,
 
     /** A WindowExpired deadline event as the ExpireWindow command routing applies in the case's order. */
     expireWindow(event: DeadlineEvent): CaseCommand | undefined {
