@@ -1,7 +1,7 @@
 import type { CaseEvent } from '@petition/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Bus, createBus } from './bus.ts';
-import { type ConsumedRecord, on } from './consumer.ts';
+import { type ConsumedRecord, on, onBatch } from './consumer.ts';
 import { Header } from './headers.ts';
 import { PoisonRecordError } from './retry.ts';
 import { caseAccepted, testBrokers, testLogger, waitFor } from './test-support.ts';
@@ -145,6 +145,43 @@ describe('bus against the real broker', () => {
     const garbage = byCode.get('Error');
     expect(garbage?.headers[Header.dlqReason]).toMatch(/^undecodable record/);
     expect(Buffer.from(garbage?.value ?? [])).toEqual(Buffer.from([0xff, 0xff, 0xff, 0x0f]));
+    expect(consumer.stats.parked).toBe(2);
+  });
+
+  it('hands a batch handler consecutive records of a partition; on a poison record, one by one so only it is parked', async () => {
+    const prefix = 'case-batch-';
+    const records = Array.from({ length: 40 }, (_, i) => caseAccepted(`${prefix}k`, i + 1));
+    const poisonId = records[17]?.envelope?.eventId;
+    const calls: number[] = [];
+    const handled = new Set<string>();
+    const consumer = bus.consumer({
+      groupId: 'batch',
+      retry: { maxAttempts: 2, initialDelayMs: 10, maxDelayMs: 20 },
+      subscriptions: [
+        onBatch(
+          caseEvents,
+          async (batch) => {
+            const mine = batch.filter((r) => r.value.envelope?.caseId.startsWith(prefix));
+            if (mine.length === 0) return;
+            calls.push(mine.length);
+            if (mine.some((r) => r.value.envelope?.eventId === poisonId)) {
+              throw new PoisonRecordError('BAD', 'poison in the batch');
+            }
+            for (const r of mine) handled.add(r.value.envelope?.eventId ?? '');
+          },
+          16,
+        ),
+      ],
+    });
+    await consumer.start();
+    await (await bus.publisher()).publish(caseEvents, records);
+    await waitFor('all but the poison handled', () => handled.size >= 39);
+    await consumer.stop();
+    expect(handled.has(poisonId ?? '')).toBe(false);
+    expect(Math.max(...calls)).toBeGreaterThan(1);
+    expect(Math.max(...calls)).toBeLessThanOrEqual(16);
+    expect(handled.size).toBe(39);
+    // The poison, plus the undecodable record the test before left on the topic.
     expect(consumer.stats.parked).toBe(2);
   });
 });
