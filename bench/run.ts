@@ -6,6 +6,7 @@ import { createLogger, type Logger } from '@petition/logging';
 import { benchBus } from './bus.ts';
 import { benchDomain } from './domain.ts';
 import { benchIntake } from './intake.ts';
+import { benchRouting } from './routing.ts';
 
 type Result = { lost?: boolean } & Record<string, unknown>;
 type BrokerBench = (o: { brokers: string[]; logger: Logger; records: number }) => Promise<Result>;
@@ -14,6 +15,7 @@ const benches: Record<string, { broker: BrokerBench } | { local: LocalBench }> =
   bus: { broker: benchBus },
   domain: { local: benchDomain },
   intake: { broker: benchIntake },
+  routing: { broker: benchRouting },
 };
 
 const [name = '', ...rest] = process.argv.slice(2);
