@@ -24,6 +24,7 @@ const fields = [
   ...Object.keys(validPetition()),
   'anonymous',
   'accusedUnitId',
+  'concernedUnitId',
   'groupSize',
   'representatives',
   'attachments',

@@ -88,9 +88,10 @@ describe('POST /v1/petitions', () => {
       petitioner: { name: '李四', idNumber: '110105194912310021' },
       channel: 'LETTER',
       receivedTime: new Date(Date.now() + 3_600_000).toISOString(),
+      concernedUnitId: '330100-nope',
     });
     const fields = ((await checks.json()) as { errors: { field: string }[] }).errors.map((e) => e.field).sort();
-    expect(fields).toEqual(['/petitioner/idNumber', '/receivedTime', '/regionCode']);
+    expect(fields).toEqual(['/concernedUnitId', '/petitioner/idNumber', '/receivedTime', '/regionCode']);
 
     expect((await post('/v1/petitions', '{"channel": ')).status).toBe(400);
     expect((await post('/v1/petitions', 'x'.repeat(300_000))).status).toBe(413);
