@@ -1,0 +1,118 @@
+import { type DeadlineEvent, UnitLevel } from '@petition/contract';
+import { type Clock, type ClockContext, stageName, windowStages } from './clock.ts';
+
+// What a clock says as time passes, as numbered steps: its warnings (largest lead first), then at the due
+// time the breach with supervision opened at the bureau one level above the holder (or, for a window, its
+// expiry), then each escalation one level further up after the policy's period. `progress` is the number
+// of steps already taken: a step is taken once, whoever takes it, which is what makes firing repeatable.
+
+type Payload = NonNullable<DeadlineEvent['payload']>;
+
+export interface Fired {
+  readonly step: number;
+  readonly at: Date;
+  readonly payload?: Payload;
+}
+
+export interface FireResult {
+  readonly fired: Fired[];
+  readonly progress: number;
+  /** When the next step falls due; undefined when the clock has nothing more to say (or is paused). */
+  readonly next?: Date;
+}
+
+const DAY = 86_400_000;
+const duration = (ms: number) => ({ seconds: Math.round(ms / 1000), nanos: 0 });
+
+function warnings(ctx: ClockContext, c: Clock): number[] {
+  return ctx
+    .policyFor(c.regionCode)
+    .stages[stageName(c.stage)].warningsBeforeDueMs.filter((ms) => c.dueTime.getTime() - ms > c.startTime.getTime());
+}
+
+/** The supervising bureau after `j` escalations: the bureau above the holder, then one above each time. */
+function supervisor(ctx: ClockContext, unitId: string, j: number) {
+  let bureau = ctx.directory.bureauAbove(unitId);
+  for (let i = 0; i < j && bureau; i++) bureau = ctx.directory.bureauAbove(bureau.unitId);
+  return bureau;
+}
+
+/** When step `k` (1-based) falls due, or undefined when there is no such step. */
+export function stepTime(ctx: ClockContext, c: Clock, k: number): Date | undefined {
+  const w = warnings(ctx, c);
+  if (k <= w.length) return new Date(c.dueTime.getTime() - (w[k - 1] ?? 0));
+  if (k === w.length + 1) return c.dueTime;
+  if (windowStages.has(c.stage) || !c.unitId) return undefined;
+  const j = k - w.length - 1;
+  if (!supervisor(ctx, c.unitId, j)) return undefined;
+  const period = ctx.policyFor(c.regionCode).supervisionEscalationDays * DAY;
+  return new Date(c.dueTime.getTime() + j * period);
+}
+
+function payloadOf(ctx: ClockContext, c: Clock, k: number, at: Date, now: Date, lateAfterMs: number): Payload[] {
+  const w = warnings(ctx, c);
+  const late = now.getTime() - at.getTime() > lateAfterMs;
+  const period = ctx.policyFor(c.regionCode).supervisionEscalationDays * DAY;
+  if (k <= w.length) {
+    // A warning that comes only after the due time has nothing left to warn of.
+    if (now.getTime() >= c.dueTime.getTime()) return [];
+    return [
+      {
+        $case: 'deadlineWarned',
+        value: {
+          dueTime: c.dueTime,
+          remaining: duration(c.dueTime.getTime() - now.getTime()),
+          warningPoint: duration(w[k - 1] ?? 0),
+        },
+      },
+    ];
+  }
+  if (windowStages.has(c.stage) || !c.unitId) return [{ $case: 'windowExpired', value: { dueTime: c.dueTime, late } }];
+  const j = k - w.length - 1;
+  const bureau = supervisor(ctx, c.unitId, j);
+  const escalationDueTime = new Date(at.getTime() + period);
+  if (j === 0) {
+    const breached: Payload = { $case: 'deadlineBreached', value: { dueTime: c.dueTime, late } };
+    if (!bureau) return [breached];
+    return [
+      breached,
+      {
+        $case: 'supervisionOpened',
+        value: {
+          supervisingUnitId: bureau.unitId,
+          level: bureau.level ?? UnitLevel.UNIT_LEVEL_UNSPECIFIED,
+          supervisedUnitId: c.unitId,
+          escalationDueTime,
+        },
+      },
+    ];
+  }
+  const from = supervisor(ctx, c.unitId, j - 1);
+  return bureau
+    ? [
+        {
+          $case: 'supervisionEscalated',
+          value: {
+            fromSupervisingUnitId: from?.unitId ?? '',
+            toSupervisingUnitId: bureau.unitId,
+            level: bureau.level,
+            supervisedUnitId: c.unitId,
+            escalationDueTime,
+          },
+        },
+      ]
+    : [];
+}
+
+/** The steps due by `now` after `progress`, and when the next one falls due. */
+export function fire(ctx: ClockContext, c: Clock, progress: number, now: Date, lateAfterMs = 60_000): FireResult {
+  if (c.paused) return { fired: [], progress };
+  const fired: Fired[] = [];
+  let k = progress + 1;
+  for (let at = stepTime(ctx, c, k); at && at.getTime() <= now.getTime(); at = stepTime(ctx, c, ++k)) {
+    const payloads = payloadOf(ctx, c, k, at, now, lateAfterMs);
+    if (payloads.length === 0) fired.push({ step: k, at });
+    for (const payload of payloads) fired.push({ step: k, at, payload });
+  }
+  return { fired, progress: k - 1, next: stepTime(ctx, c, k) };
+}
