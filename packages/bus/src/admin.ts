@@ -135,3 +135,15 @@ export async function endOffsets(kafka: Kafka, topic: string): Promise<Map<numbe
     await admin.disconnect();
   }
 }
+
+/** The offsets a consumer group has committed on a topic, per partition (0 where it has none yet). */
+export async function committedOffsets(kafka: Kafka, groupId: string, topic: string): Promise<Map<number, bigint>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [found] = await untilServed(() => admin.fetchOffsets({ groupId, topics: [topic] }), 30_000);
+    return new Map((found?.partitions ?? []).map((p) => [p.partition, BigInt(Math.max(0, Number(p.offset)))]));
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -1,6 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import {
   type ClusterInfo,
+  committedOffsets,
   deleteTopicsWithPrefix,
   endOffsets,
   ensureTopics,
@@ -24,6 +25,8 @@ export interface Bus {
   deleteOwnTopics(): Promise<number>;
   /** Per partition, the offset after the last record now in the topic. */
   endOffsets(spec: { name: string }): Promise<Map<number, bigint>>;
+  /** Per partition, the offset `groupId` has committed on the topic (0 where none). */
+  committedOffsets(groupId: string, spec: { name: string }): Promise<Map<number, bigint>>;
   /** The idempotent producer, connected on first use and shared by everything on this bus. */
   publisher(): Promise<Publisher>;
   consumer(options: ConsumerOptions): BusConsumer;
@@ -52,6 +55,7 @@ export function createBus(options: BusOptions): Bus {
     ensureTopics: (specs, topicOptions) => ensureTopics(kafka, prefix, specs, topicOptions, logger),
     deleteOwnTopics: () => deleteTopicsWithPrefix(kafka, prefix),
     endOffsets: (spec) => endOffsets(kafka, topicName(prefix, spec)),
+    committedOffsets: (groupId, spec) => committedOffsets(kafka, groupId, topicName(prefix, spec)),
     publisher: getPublisher,
     consumer(consumerOptions) {
       const consumer = createConsumer({ kafka, prefix, logger, publisher: getPublisher }, consumerOptions);

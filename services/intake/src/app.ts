@@ -3,6 +3,7 @@ import { caseNumberSource, parseTokenKeys } from '@petition/auth';
 import { type BusConsumer, caseCommands, caseEvents, createBus, on, units } from '@petition/bus';
 import { nationalDirectory } from '@petition/directory';
 import { followDirectory } from '@petition/directory-feed';
+import { epochHolds, indexEpoch } from '@petition/infra';
 import { defaultPolicy } from '@petition/legal-calendar';
 import type { Logger } from '@petition/logging';
 import { parseKeyring } from '@petition/seal';
@@ -15,7 +16,6 @@ import { createGrpc } from './grpc.ts';
 import { createGuessLimiter } from './guesses.ts';
 import { createHttp } from './http.ts';
 import { createIdempotency } from './idempotency.ts';
-import { epochHolds, indexEpoch } from './index-epoch.ts';
 import { createOutcomes } from './outcomes.ts';
 
 // Wiring: config → the pieces → two listeners. Everything here is replaceable in tests by config alone.
@@ -67,7 +67,7 @@ export async function startIntake(
 
   const index = createCaseIndex(redis, redisPrefix);
   const outcomes = createOutcomes(redis, redisPrefix);
-  // One shared group keeps the index (named by its epoch, see index-epoch.ts); each instance watches every
+  // One shared group keeps the index (named by its epoch, see packages/infra/src/epoch.ts); each instance watches every
   // answer for its own callers.
   const indexConsumer = async () => {
     const epoch = await indexEpoch(redis, redisPrefix);

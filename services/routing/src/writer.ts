@@ -1,6 +1,7 @@
 import {
   type CaseCommand,
   type CaseEvent,
+  ClockStage,
   type CommandMeta,
   type DeadlineEvent,
   TransferReason,
@@ -33,6 +34,12 @@ export interface WriterOptions {
   readonly routeModes: RouteModes;
   readonly now: () => Date;
 }
+
+const petitionerWindows: ReadonlySet<ClockStage> = new Set([
+  ClockStage.CLOCK_STAGE_EVALUATION_WINDOW,
+  ClockStage.CLOCK_STAGE_REVIEW_REQUEST_WINDOW,
+  ClockStage.CLOCK_STAGE_RE_REVIEW_REQUEST_WINDOW,
+]);
 
 /** More legs than any chain has (national → provincial → prefecture → county → unit). */
 const maxLegs = 6;
@@ -127,6 +134,8 @@ export function createWriter(o: WriterOptions) {
     expireWindow(event: DeadlineEvent): CaseCommand | undefined {
       const env = event.envelope;
       if (event.payload?.$case !== 'windowExpired' || !env?.eventId || !env.caseId) return undefined;
+      // A unit's objection window running out changes nothing in the case: only the petitioner's do.
+      if (!petitionerWindows.has(event.stage)) return undefined;
       return {
         meta: {
           commandId: env.eventId,

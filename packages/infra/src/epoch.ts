@@ -1,9 +1,10 @@
 import type { Redis } from 'ioredis';
 
-// The case index lives in Redis, which may be flushed at any time; Kafka keeps the truth. The index's
-// consumer group is named after an epoch kept beside the index: when the epoch key is gone (a flush),
-// a new epoch names a new group, which reads case-events from the beginning and rebuilds the index.
+// What a service keeps in Redis may be flushed at any time; Kafka keeps the truth. The service's consumer
+// groups are named after an epoch kept beside its keys: when the epoch key is gone (a flush), a new epoch
+// names new groups, which read their topics from the beginning and rebuild what was lost.
 
+/** The epoch of the keys under `prefix`: the one stored, or a new one when none is. */
 export async function indexEpoch(redis: Redis, prefix: string): Promise<string> {
   const key = `${prefix}index-epoch`;
   const fresh = Date.now().toString(36);

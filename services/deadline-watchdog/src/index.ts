@@ -1,0 +1,4 @@
+export { startWatchdog, type Watchdog } from './app.ts';
+export { caseKey, packClock, unpackClock } from './codec.ts';
+export { loadWatchdogConfig, type WatchdogConfig, watchdogSchema } from './config.ts';
+export { createClockStore } from './store.ts';

@@ -1,0 +1,28 @@
+// `node services/deadline-watchdog/src/main.ts`: the watchdog as its own process. SIGTERM/SIGINT stop it
+// gracefully; when its Redis keys are flushed it exits (75) so that its supervisor restarts it to rebuild.
+import { createLogger } from '@petition/logging';
+import { startWatchdog } from './app.ts';
+import { loadWatchdogConfig } from './config.ts';
+
+const logger = createLogger({ service: 'deadline-watchdog' });
+const config = loadWatchdogConfig();
+if (!config.brokers?.length) {
+  logger.error(
+    'KAFKA_BROKERS is not set: start the broker with `npm run infra:up` (or `npm start`) and pass its address',
+  );
+  process.exit(2);
+}
+let stopping = false;
+const stop = (code: number) => {
+  if (stopping) return;
+  stopping = true;
+  watchdog.close().then(
+    () => process.exit(code),
+    (err) => {
+      logger.error({ err }, 'unclean stop');
+      process.exit(1);
+    },
+  );
+};
+const watchdog = await startWatchdog(config, logger, { onEpochLost: () => stop(75) });
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => stop(0));

@@ -1,0 +1,153 @@
+import type { Clock } from '@petition/clocks';
+import type { Redis } from 'ioredis';
+import { clockField, type IndexEntry, packClock, packIndex, unpackClock, unpackIndex } from './codec.ts';
+
+// The open clocks of every case in Redis, laid out for few bytes per clock: records in small hashes
+// bucketed by the minute of their next step (and a shard), so that a hash stays in Redis's compact
+// listpack encoding; a per-case index entry saying where each record sits; each clock's progress (steps
+// taken) in hashes of its own, raised only upwards, so that whoever records a step first wins. Keys:
+//   <p>b:<partition>:<minute>:<shard>  records          <p>m:<partition>   minutes with records (zset)
+//   <p>i:<partition>:<shard>           index entries    <p>g:<partition>:<shard>  progress
+//   <p>v:<partition>                   clocks whose due time is provisional (set)
+
+export interface StoredClock {
+  readonly clock: Clock;
+  readonly minute: number;
+  readonly progress: number;
+}
+
+export interface CaseState {
+  readonly entry?: IndexEntry;
+  readonly clocks: StoredClock[];
+}
+
+export const minuteOf = (at: Date | undefined) => (at ? Math.floor(at.getTime() / 60_000) : 0);
+
+const markScript = `
+local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+local n = tonumber(ARGV[2])
+if n > current then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+return current`;
+
+function hash(b: Buffer): number {
+  let h = 2_166_136_261;
+  for (const byte of b) h = Math.imul(h ^ byte, 16_777_619);
+  return h >>> 0;
+}
+
+export function createClockStore(redis: Redis, prefix: string, shards = { buckets: 64, index: 1024 }) {
+  const bucket = (p: number, minute: number, field: Buffer) =>
+    `${prefix}b:${p}:${minute}:${hash(field) % shards.buckets}`;
+  const minutes = (p: number) => `${prefix}m:${p}`;
+  const caseKey = (caseId: string) => clockField(caseId, 0).subarray(0, -1);
+  const index = (p: number, caseId: string) => `${prefix}i:${p}:${hash(caseKey(caseId)) % shards.index}`;
+  const progressOf = (p: number, field: Buffer) => `${prefix}g:${p}:${hash(field) % shards.index}`;
+  const provisional = (p: number) => `${prefix}v:${p}`;
+  /** A clock's progress field: its stage field and the version that started it (a new clock starts at 0). */
+  const progressField = (c: Pick<Clock, 'caseId' | 'stage' | 'startVersion'>) => {
+    const v = Buffer.alloc(4);
+    v.writeUInt32BE(c.startVersion);
+    return Buffer.concat([clockField(c.caseId, c.stage), v]);
+  };
+
+  async function load(p: number, caseId: string): Promise<CaseState> {
+    const raw = await redis.hgetBuffer(index(p, caseId), caseKey(caseId));
+    if (!raw) return { clocks: [] };
+    const entry = unpackIndex(raw);
+    const records = await Promise.all(
+      entry.clocks.map(async ({ stage, minute }) => {
+        const field = clockField(caseId, stage);
+        const b = await redis.hgetBuffer(bucket(p, minute, field), field);
+        if (!b) return undefined;
+        const clock = unpackClock(field, b);
+        const progress = Number((await redis.hget(progressOf(p, progressField(clock)), progressField(clock))) ?? 0);
+        return { clock, minute, progress };
+      }),
+    );
+    return { entry, clocks: records.filter((r): r is StoredClock => r !== undefined) };
+  }
+
+  return {
+    load,
+    progressField,
+
+    /** Replaces a case's stored clocks with `next` (nothing when `entry` is undefined). */
+    async save(p: number, caseId: string, before: CaseState, entry: IndexEntry | undefined, next: StoredClock[]) {
+      const m = redis.multi();
+      const kept = new Set(next.map((s) => progressField(s.clock).toString('base64')));
+      for (const old of before.clocks) {
+        const field = clockField(caseId, old.clock.stage);
+        m.hdel(bucket(p, old.minute, field), field);
+        if (!kept.has(progressField(old.clock).toString('base64'))) {
+          m.hdel(progressOf(p, progressField(old.clock)), progressField(old.clock));
+          m.srem(provisional(p), field);
+        }
+      }
+      for (const s of next) {
+        const field = clockField(caseId, s.clock.stage);
+        m.hset(bucket(p, s.minute, field), field, packClock(s.clock));
+        if (s.minute) m.zadd(minutes(p), s.minute, String(s.minute));
+        if (s.clock.provisional) m.sadd(provisional(p), field);
+        else m.srem(provisional(p), field);
+      }
+      if (entry) m.hset(index(p, caseId), caseKey(caseId), packIndex(entry));
+      else m.hdel(index(p, caseId), caseKey(caseId));
+      await m.exec();
+    },
+
+    /** The earliest minutes at or before `minute` that hold records. */
+    async dueMinutes(p: number, minute: number, limit: number): Promise<number[]> {
+      const found = await redis.zrangebyscore(minutes(p), 1, minute, 'LIMIT', 0, limit);
+      return found.map(Number);
+    },
+
+    /** The case ids with records in a minute's buckets (the records themselves are read with `load`). */
+    async casesAt(p: number, minute: number): Promise<string[]> {
+      const pipe = redis.pipeline();
+      for (let s = 0; s < shards.buckets; s++) pipe.hkeysBuffer(`${prefix}b:${p}:${minute}:${s}`);
+      const replies = (await pipe.exec()) ?? [];
+      const ids = new Set<string>();
+      for (const [, keys] of replies) {
+        for (const field of (keys as Buffer[] | null) ?? []) {
+          ids.add(unpackClock(field, Buffer.alloc(25)).caseId);
+        }
+      }
+      return [...ids];
+    },
+
+    /** Forgets a minute once its buckets are empty. */
+    async dropMinuteIfEmpty(p: number, minute: number) {
+      const pipe = redis.pipeline();
+      for (let s = 0; s < shards.buckets; s++) pipe.exists(`${prefix}b:${p}:${minute}:${s}`);
+      const replies = (await pipe.exec()) ?? [];
+      if (replies.every(([, n]) => n === 0)) await redis.zrem(minutes(p), String(minute));
+    },
+
+    /** Raises a clock's progress to at least `step` (never lowers it); resolves with the progress before. */
+    async mark(p: number, field: Buffer, step: number): Promise<number> {
+      return Number(await redis.eval(markScript, 1, progressOf(p, field), field, String(step)));
+    },
+
+    /** The case ids with a provisional due time in partition `p`. */
+    async provisionalCases(p: number): Promise<string[]> {
+      const fields = await redis.smembersBuffer(provisional(p));
+      return [...new Set(fields.map((f) => unpackClock(f, Buffer.alloc(25)).caseId))];
+    },
+
+    /** Bytes Redis uses for this store's keys (MEMORY USAGE summed over a SCAN). */
+    async bytesUsed(): Promise<number> {
+      let cursor = '0';
+      let total = 0;
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+        cursor = next;
+        const pipe = redis.pipeline();
+        for (const key of keys) pipe.memory('USAGE', key, 'SAMPLES', '0');
+        for (const [, n] of (await pipe.exec()) ?? []) total += Number(n ?? 0);
+      } while (cursor !== '0');
+      return total;
+    },
+  };
+}
+
+export type ClockStore = ReturnType<typeof createClockStore>;
