@@ -13,6 +13,7 @@ const env = { ...process.env, KAFKA_BROKERS: infra.brokers.join(','), REDIS_URL:
 const services = [
   { name: 'intake', script: 'services/intake/src/main.ts' },
   { name: 'routing', script: 'services/routing/src/main.ts' },
+  { name: 'deadline-watchdog', script: 'services/deadline-watchdog/src/main.ts' },
 ];
 const children = new Map<string, ChildProcess>();
 let stopping = false;
@@ -39,6 +40,7 @@ process.stdout.write(
     `  Topics   ${infra.topics.length} under prefix "${config.topicPrefix}" with ${config.topicPartitions} partitions`,
     `  intake   http://localhost:${intakePort} (OpenAPI: /docs), gRPC localhost:${process.env.INTAKE_GRPC_PORT ?? '50051'}`,
     `  routing  http://localhost:${process.env.ROUTING_HTTP_PORT ?? '8090'}/readyz (applies case-commands, writes case-events)`,
+    `  watchdog http://localhost:${process.env.WATCHDOG_HTTP_PORT ?? '8091'}/readyz (statutory clocks, writes deadline-events)`,
     '  tokens   npm run token -- 330106-xfj',
     '',
     'Ctrl-C stops it.',

@@ -1,15 +1,7 @@
 import { readFileSync } from 'node:fs';
-import {
-  type BusConsumer,
-  type ConsumedRecord,
-  caseEvents,
-  createBus,
-  deadlineEvents,
-  onBatch,
-  units,
-} from '@petition/bus';
-import { type CaseInfo, type Clock, type ClockContext, fire, onCaseEvent, stepTime, withDue } from '@petition/clocks';
-import { type CaseEvent, type DeadlineEvent, RecomputeReason } from '@petition/contract';
+import { type BusConsumer, caseEvents, createBus, deadlineEvents, onBatch, units } from '@petition/bus';
+import type { ClockContext } from '@petition/clocks';
+import type { DeadlineEvent } from '@petition/contract';
 import { nationalDirectory } from '@petition/directory';
 import { followDirectory } from '@petition/directory-feed';
 import { epochHolds, indexEpoch } from '@petition/infra';
@@ -20,15 +12,13 @@ import {
   holidayTable,
   stateCouncilTable,
 } from '@petition/legal-calendar';
-import { isTerminal } from '@petition/lifecycle';
 import type { Logger } from '@petition/logging';
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
-import type { IndexEntry } from './codec.ts';
 import type { WatchdogConfig } from './config.ts';
-import { changeEvent, firedEvent, recomputedEvent } from './events.ts';
-import { type CaseState, createClockStore, minuteOf, type StoredClock } from './store.ts';
+import { createKeeper } from './keeper.ts';
+import { createClockStore } from './store.ts';
 
 // The deadline-watchdog: case-events in, clocks kept in Redis (store.ts), deadline-events out.
 // 1. case-events (a shared group named after the Redis epoch) move the clocks of each case
@@ -110,145 +100,18 @@ export async function startWatchdog(
     return run;
   };
 
-  /** Where a clock's record goes: the minute of its next step (0: nothing more to fire, or paused). */
-  const stored = (clock: Clock, progress: number): StoredClock => ({
-    clock,
-    progress,
-    minute: clock.paused ? 0 : minuteOf(stepTime(ctx, clock, progress + 1)),
-  });
-  const entryOf = (info: CaseInfo, version: number, clocks: StoredClock[]): IndexEntry => ({
-    kind: info.kind,
-    regionCode: info.regionCode,
-    version,
-    clocks: clocks.map((s) => ({ stage: s.clock.stage, minute: s.minute })),
-  });
-
-  // 1. Case events move clocks. A chunk of one partition is decided case by case (each case seeing the
-  // chunk's earlier events), published at once, then stored.
-  async function onCaseEvents(records: ConsumedRecord<CaseEvent>[], p: number) {
-    const replayed = rebuilding ? (caseEnds.get(p) ?? 0n) : 0n;
-    const loaded = new Map<string, CaseState>();
-    const after = new Map<string, { entry?: IndexEntry; clocks: StoredClock[] }>();
-    const out: DeadlineEvent[] = [];
-    for (const { value: event, offset } of records) {
-      const caseId = event.envelope?.caseId ?? '';
-      if (!caseId) continue;
-      if (!loaded.has(caseId)) loaded.set(caseId, await store.load(p, caseId));
-      const current = after.get(caseId) ?? (loaded.get(caseId) as CaseState);
-      const version = event.envelope?.caseVersion ?? 0;
-      if (current.entry && version <= current.entry.version) continue;
-      const info = current.entry && { kind: current.entry.kind, regionCode: current.entry.regionCode };
-      const r = onCaseEvent({ info, open: current.clocks.map((s) => s.clock) }, event, ctx);
-      if (BigInt(offset) >= replayed) out.push(...r.changes.map((c) => changeEvent(c, event, calendar.tableVersion)));
-      const progress = new Map(current.clocks.map((s) => [store.progressField(s.clock).toString('hex'), s.progress]));
-      const clocks = r.open.map((c) => stored(c, progress.get(store.progressField(c).toString('hex')) ?? 0));
-      const keep = r.info && (clocks.length > 0 || !isTerminal(event.state));
-      after.set(caseId, { entry: keep && r.info ? entryOf(r.info, version, clocks) : undefined, clocks });
-    }
-    await publish(out);
-    for (const [caseId, next] of after) {
-      await store.save(p, caseId, loaded.get(caseId) as CaseState, next.entry, next.clocks);
-    }
-  }
-
-  // 2. What was already said: the step of each deadline event, recorded as the clock's progress.
-  async function onDeadlineEvents(events: DeadlineEvent[], p: number) {
-    for (const e of events) {
-      if (!e.step || !e.envelope) continue;
-      const startVersion = Number(e.clockId.split(':').pop());
-      await store.mark(p, store.progressField({ caseId: e.envelope.caseId, stage: e.stage, startVersion }), e.step);
-    }
-  }
-
-  // 3. Firing.
+  const keeper = createKeeper({ store, ctx, publish, batch: config.batch, lateAfterMs: config.lateAfterMs });
   let owned = new Set<number>();
-  async function fireDue(): Promise<number> {
-    const at = now();
-    const minute = minuteOf(at);
-    let fired = 0;
-    for (const p of owned) {
-      for (const m of await store.dueMinutes(p, minute, 4)) {
-        const caseIds = (await store.casesAt(p, m)).slice(0, config.batch - fired);
-        const out: DeadlineEvent[] = [];
-        const updates: { caseId: string; before: CaseState; clocks: StoredClock[]; marks: StoredClock[] }[] = [];
-        for (const caseId of caseIds) {
-          const before = await store.load(p, caseId);
-          const clocks: StoredClock[] = [];
-          const marks: StoredClock[] = [];
-          for (const s of before.clocks) {
-            if (!s.minute || s.minute > minute) {
-              clocks.push(s);
-              continue;
-            }
-            const r = fire(ctx, s.clock, s.progress, at, config.lateAfterMs);
-            for (const f of r.fired) if (f.payload) out.push(firedEvent(s.clock, f, at));
-            const next = stored(s.clock, r.progress);
-            clocks.push(next);
-            if (r.progress > s.progress) marks.push(next);
-          }
-          updates.push({ caseId, before, clocks, marks });
-        }
-        await publish(out);
-        for (const u of updates) {
-          for (const s of u.marks) await store.mark(p, store.progressField(s.clock), s.progress);
-          const entry = u.before.entry && {
-            ...u.before.entry,
-            clocks: u.clocks.map((s) => ({ stage: s.clock.stage, minute: s.minute })),
-          };
-          await store.save(p, u.caseId, u.before, entry, u.clocks);
-        }
-        fired += out.length;
-        await store.dropMinuteIfEmpty(p, m);
-        if (caseIds.length >= config.batch) return fired;
-      }
-    }
-    return fired;
-  }
-
-  // A newer holiday table: provisional due times of the partitions held are computed again.
+  const fireDue = () => keeper.fireDue(owned, now());
+  // A newer holiday table: provisional due times of the partitions held are computed again, once per table.
   async function recomputeProvisional() {
     for (const p of owned) {
       const key = `${prefix}t:${p}`;
       if ((await redis.get(key)) === calendar.tableVersion) continue;
-      const out: DeadlineEvent[] = [];
-      const updates: { caseId: string; before: CaseState; clocks: StoredClock[] }[] = [];
-      for (const caseId of await store.provisionalCases(p)) {
-        const before = await store.load(p, caseId);
-        const clocks = before.clocks.map((s) => {
-          if (!s.clock.provisional) return s;
-          const moved = withDue(ctx, s.clock);
-          if (moved.dueTime.getTime() !== s.clock.dueTime.getTime()) {
-            out.push(
-              recomputedEvent(
-                moved,
-                s.clock.dueTime,
-                RecomputeReason.RECOMPUTE_REASON_HOLIDAY_TABLE_PUBLISHED,
-                now(),
-                `table:${calendar.tableVersion}:${store.progressField(moved).toString('hex')}`,
-                moved.startVersion,
-                '',
-                calendar.tableVersion,
-              ),
-            );
-          }
-          return stored(moved, s.progress);
-        });
-        updates.push({ caseId, before, clocks });
-      }
-      await publish(out);
-      for (const u of updates) {
-        const entry = u.before.entry && {
-          ...u.before.entry,
-          clocks: u.clocks.map((s) => ({ stage: s.clock.stage, minute: s.minute })),
-        };
-        await store.save(p, u.caseId, u.before, entry, u.clocks);
-      }
+      const recomputed = await keeper.recomputeProvisional(p, now());
       await redis.set(key, calendar.tableVersion);
-      if (out.length)
-        logger.info(
-          { partition: p, recomputed: out.length, table: calendar.tableVersion },
-          'provisional due times recomputed',
-        );
+      if (recomputed)
+        logger.info({ partition: p, recomputed, table: calendar.tableVersion }, 'provisional due times recomputed');
     }
   }
 
@@ -261,7 +124,14 @@ export async function startWatchdog(
       owned = new Set(assigned.get(caseEvents.name) ?? []);
       logger.info({ partitions: owned.size }, 'case partitions assigned');
     },
-    subscriptions: [onBatch(caseEvents, (records) => serial(() => onCaseEvents(records, records[0]?.partition ?? 0)))],
+    subscriptions: [
+      onBatch(caseEvents, (records) =>
+        serial(() => {
+          const p = records[0]?.partition ?? 0;
+          return keeper.applyCaseEvents(records, p, rebuilding ? (caseEnds.get(p) ?? 0n) : 0n);
+        }),
+      ),
+    ],
   });
   const stepConsumer = bus.consumer({
     groupId: groups.steps,
@@ -269,7 +139,7 @@ export async function startWatchdog(
     subscriptions: [
       onBatch(deadlineEvents, (records) =>
         serial(() =>
-          onDeadlineEvents(
+          keeper.applyDeadlineEvents(
             records.map((r) => r.value),
             records[0]?.partition ?? 0,
           ),

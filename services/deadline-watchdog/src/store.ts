@@ -21,6 +21,13 @@ export interface CaseState {
   readonly clocks: StoredClock[];
 }
 
+export interface CaseUpdate {
+  readonly caseId: string;
+  readonly before: CaseState;
+  readonly entry: IndexEntry | undefined;
+  readonly clocks: StoredClock[];
+}
+
 export const minuteOf = (at: Date | undefined) => (at ? Math.floor(at.getTime() / 60_000) : 0);
 
 const markScript = `
@@ -50,49 +57,76 @@ export function createClockStore(redis: Redis, prefix: string, shards = { bucket
     return Buffer.concat([clockField(c.caseId, c.stage), v]);
   };
 
-  async function load(p: number, caseId: string): Promise<CaseState> {
-    const raw = await redis.hgetBuffer(index(p, caseId), caseKey(caseId));
-    if (!raw) return { clocks: [] };
-    const entry = unpackIndex(raw);
-    const records = await Promise.all(
-      entry.clocks.map(async ({ stage, minute }) => {
+  /** The stored clocks of many cases of one partition, in two round trips. */
+  async function loadMany(p: number, caseIds: readonly string[]): Promise<Map<string, CaseState>> {
+    const unique = [...new Set(caseIds)];
+    const first = redis.pipeline();
+    for (const id of unique) first.hgetBuffer(index(p, id), caseKey(id));
+    const entries = ((await first.exec()) ?? []).map(([, raw]) => (raw ? unpackIndex(raw as Buffer) : undefined));
+    const second = redis.pipeline();
+    const wanted: { caseId: string; minute: number; field: Buffer }[] = [];
+    unique.forEach((caseId, i) => {
+      for (const { stage, minute } of entries[i]?.clocks ?? []) {
         const field = clockField(caseId, stage);
-        const b = await redis.hgetBuffer(bucket(p, minute, field), field);
-        if (!b) return undefined;
-        const clock = unpackClock(field, b);
-        const progress = Number((await redis.hget(progressOf(p, progressField(clock)), progressField(clock))) ?? 0);
-        return { clock, minute, progress };
-      }),
-    );
-    return { entry, clocks: records.filter((r): r is StoredClock => r !== undefined) };
+        wanted.push({ caseId, minute, field });
+        second.hgetBuffer(bucket(p, minute, field), field);
+      }
+    });
+    const records = ((await second.exec()) ?? []).map(([, b]) => b as Buffer | null);
+    const clocks = wanted.map((w, i) => {
+      const b = records[i];
+      return b ? { caseId: w.caseId, minute: w.minute, clock: unpackClock(w.field, b) } : undefined;
+    });
+    const third = redis.pipeline();
+    for (const c of clocks) if (c) third.hget(progressOf(p, progressField(c.clock)), progressField(c.clock));
+    const progress = ((await third.exec()) ?? []).map(([, n]) => Number(n ?? 0));
+    const out = new Map<string, CaseState>(unique.map((id, i) => [id, { entry: entries[i], clocks: [] }]));
+    let k = 0;
+    for (const c of clocks) {
+      if (!c) continue;
+      out.get(c.caseId)?.clocks.push({ clock: c.clock, minute: c.minute, progress: progress[k++] ?? 0 });
+    }
+    return out;
   }
 
   return {
-    load,
+    loadMany,
     progressField,
 
-    /** Replaces a case's stored clocks with `next` (nothing when `entry` is undefined). */
-    async save(p: number, caseId: string, before: CaseState, entry: IndexEntry | undefined, next: StoredClock[]) {
+    /** Replaces each case's stored clocks (and its index entry; none when `entry` is undefined), in one go. */
+    async saveMany(p: number, updates: readonly CaseUpdate[]) {
       const m = redis.multi();
-      const kept = new Set(next.map((s) => progressField(s.clock).toString('base64')));
-      for (const old of before.clocks) {
-        const field = clockField(caseId, old.clock.stage);
-        m.hdel(bucket(p, old.minute, field), field);
-        if (!kept.has(progressField(old.clock).toString('base64'))) {
-          m.hdel(progressOf(p, progressField(old.clock)), progressField(old.clock));
-          m.srem(provisional(p), field);
+      for (const { caseId, before, entry, clocks } of updates) {
+        const kept = new Set(clocks.map((s) => progressField(s.clock).toString('base64')));
+        for (const old of before.clocks) {
+          const field = clockField(caseId, old.clock.stage);
+          m.hdel(bucket(p, old.minute, field), field);
+          if (!kept.has(progressField(old.clock).toString('base64'))) {
+            m.hdel(progressOf(p, progressField(old.clock)), progressField(old.clock));
+            m.srem(provisional(p), field);
+          }
         }
+        for (const s of clocks) {
+          const field = clockField(caseId, s.clock.stage);
+          m.hset(bucket(p, s.minute, field), field, packClock(s.clock));
+          if (s.minute) m.zadd(minutes(p), s.minute, String(s.minute));
+          if (s.clock.provisional) m.sadd(provisional(p), field);
+          else if (before.clocks.some((o) => o.clock.stage === s.clock.stage && o.clock.provisional)) {
+            m.srem(provisional(p), field);
+          }
+        }
+        if (entry) m.hset(index(p, caseId), caseKey(caseId), packIndex(entry));
+        else m.hdel(index(p, caseId), caseKey(caseId));
       }
-      for (const s of next) {
-        const field = clockField(caseId, s.clock.stage);
-        m.hset(bucket(p, s.minute, field), field, packClock(s.clock));
-        if (s.minute) m.zadd(minutes(p), s.minute, String(s.minute));
-        if (s.clock.provisional) m.sadd(provisional(p), field);
-        else m.srem(provisional(p), field);
-      }
-      if (entry) m.hset(index(p, caseId), caseKey(caseId), packIndex(entry));
-      else m.hdel(index(p, caseId), caseKey(caseId));
       await m.exec();
+    },
+
+    /** Raises clocks' progress to at least their step (never lowers it). */
+    async markMany(p: number, marks: readonly { field: Buffer; step: number }[]) {
+      if (marks.length === 0) return;
+      const pipe = redis.pipeline();
+      for (const { field, step } of marks) pipe.eval(markScript, 1, progressOf(p, field), field, String(step));
+      await pipe.exec();
     },
 
     /** The earliest minutes at or before `minute` that hold records. */
@@ -121,11 +155,6 @@ export function createClockStore(redis: Redis, prefix: string, shards = { bucket
       for (let s = 0; s < shards.buckets; s++) pipe.exists(`${prefix}b:${p}:${minute}:${s}`);
       const replies = (await pipe.exec()) ?? [];
       if (replies.every(([, n]) => n === 0)) await redis.zrem(minutes(p), String(minute));
-    },
-
-    /** Raises a clock's progress to at least `step` (never lowers it); resolves with the progress before. */
-    async mark(p: number, field: Buffer, step: number): Promise<number> {
-      return Number(await redis.eval(markScript, 1, progressOf(p, field), field, String(step)));
     },
 
     /** The case ids with a provisional due time in partition `p`. */

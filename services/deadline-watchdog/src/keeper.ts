@@ -1,0 +1,159 @@
+import { type CaseInfo, type Clock, type ClockContext, fire, onCaseEvent, stepTime, withDue } from '@petition/clocks';
+import { type CaseEvent, type DeadlineEvent, RecomputeReason } from '@petition/contract';
+import { isTerminal } from '@petition/lifecycle';
+import type { IndexEntry } from './codec.ts';
+import { changeEvent, firedEvent, recomputedEvent } from './events.ts';
+import { type CaseState, type CaseUpdate, type ClockStore, minuteOf, type StoredClock } from './store.ts';
+
+// The watchdog's work on one partition at a time, without Kafka: case events move clocks; time fires
+// them; a newer holiday table moves provisional due times. Each batch is decided in memory, its deadline
+// events are published (`publish`, acks=all), and only then is the store changed — so a crash in between
+// repeats the same events (same ids), never loses one.
+
+export interface KeeperOptions {
+  readonly store: ClockStore;
+  readonly ctx: ClockContext;
+  readonly publish: (events: DeadlineEvent[]) => Promise<void>;
+  /** Most cases fired in one call. */
+  readonly batch: number;
+  readonly lateAfterMs: number;
+}
+
+const entryOf = (info: CaseInfo, version: number, clocks: StoredClock[]): IndexEntry => ({
+  kind: info.kind,
+  regionCode: info.regionCode,
+  version,
+  clocks: clocks.map((s) => ({ stage: s.clock.stage, minute: s.minute })),
+});
+const withClocks = (entry: IndexEntry | undefined, clocks: StoredClock[]) =>
+  entry && { ...entry, clocks: clocks.map((s) => ({ stage: s.clock.stage, minute: s.minute })) };
+
+export function createKeeper(o: KeeperOptions) {
+  const { store, ctx } = o;
+  const key = (c: Clock) => store.progressField(c).toString('hex');
+  /** Where a clock's record goes: the minute of its next step (0: nothing more to fire, or paused). */
+  const stored = (clock: Clock, progress: number): StoredClock => ({
+    clock,
+    progress,
+    minute: clock.paused ? 0 : minuteOf(stepTime(ctx, clock, progress + 1)),
+  });
+
+  return {
+    stored,
+
+    /** Case events of partition `p` in order; changes of those at offsets below `quietBelow` are not announced. */
+    async applyCaseEvents(records: readonly { value: CaseEvent; offset: string }[], p: number, quietBelow = 0n) {
+      const loaded = await store.loadMany(
+        p,
+        records.map((r) => r.value.envelope?.caseId ?? ''),
+      );
+      const after = new Map<string, CaseState>();
+      const out: DeadlineEvent[] = [];
+      for (const { value: event, offset } of records) {
+        const caseId = event.envelope?.caseId ?? '';
+        const current = after.get(caseId) ?? loaded.get(caseId);
+        const version = event.envelope?.caseVersion ?? 0;
+        if (!caseId || !current || (current.entry && version <= current.entry.version)) continue;
+        const info = current.entry && { kind: current.entry.kind, regionCode: current.entry.regionCode };
+        const r = onCaseEvent({ info, open: current.clocks.map((s) => s.clock) }, event, ctx);
+        if (BigInt(offset) >= quietBelow) {
+          out.push(...r.changes.map((c) => changeEvent(c, event, ctx.calendar.tableVersion)));
+        }
+        const progress = new Map(current.clocks.map((s) => [key(s.clock), s.progress]));
+        const clocks = r.open.map((c) => stored(c, progress.get(key(c)) ?? 0));
+        const keep = r.info && (clocks.length > 0 || !isTerminal(event.state));
+        after.set(caseId, { entry: keep && r.info ? entryOf(r.info, version, clocks) : undefined, clocks });
+      }
+      await o.publish(out);
+      await store.saveMany(
+        p,
+        [...after].map(([caseId, next]) => ({
+          caseId,
+          before: loaded.get(caseId) as CaseState,
+          entry: next.entry,
+          clocks: next.clocks,
+        })),
+      );
+    },
+
+    /** Records steps already taken, as read back from deadline-events. */
+    async applyDeadlineEvents(events: readonly DeadlineEvent[], p: number) {
+      const marks = events.flatMap((e) => {
+        if (!e.step || !e.envelope) return [];
+        const startVersion = Number(e.clockId.split(':').pop());
+        return [
+          { field: store.progressField({ caseId: e.envelope.caseId, stage: e.stage, startVersion }), step: e.step },
+        ];
+      });
+      await store.markMany(p, marks);
+    },
+
+    /** Fires what is due at `at` in the partitions given, at most `batch` cases; resolves with the events written. */
+    async fireDue(partitions: Iterable<number>, at: Date): Promise<number> {
+      const minute = minuteOf(at);
+      let cases = 0;
+      let written = 0;
+      for (const p of partitions) {
+        for (const m of await store.dueMinutes(p, minute, 4)) {
+          const caseIds = (await store.casesAt(p, m)).slice(0, o.batch - cases);
+          const loaded = await store.loadMany(p, caseIds);
+          const out: DeadlineEvent[] = [];
+          const updates: CaseUpdate[] = [];
+          const marks: { field: Buffer; step: number }[] = [];
+          for (const [caseId, before] of loaded) {
+            const clocks = before.clocks.map((s) => {
+              if (!s.minute || s.minute > minute) return s;
+              const r = fire(ctx, s.clock, s.progress, at, o.lateAfterMs);
+              for (const f of r.fired) if (f.payload) out.push(firedEvent(s.clock, f, at));
+              if (r.progress > s.progress) marks.push({ field: store.progressField(s.clock), step: r.progress });
+              return stored(s.clock, r.progress);
+            });
+            updates.push({ caseId, before, entry: withClocks(before.entry, clocks), clocks });
+          }
+          await o.publish(out);
+          await store.markMany(p, marks);
+          await store.saveMany(p, updates);
+          await store.dropMinuteIfEmpty(p, m);
+          written += out.length;
+          cases += caseIds.length;
+          if (cases >= o.batch) return written;
+        }
+      }
+      return written;
+    },
+
+    /** Computes provisional due times of partition `p` again under the calendar's table. */
+    async recomputeProvisional(p: number, at: Date): Promise<number> {
+      const loaded = await store.loadMany(p, await store.provisionalCases(p));
+      const out: DeadlineEvent[] = [];
+      const updates: CaseUpdate[] = [];
+      for (const [caseId, before] of loaded) {
+        const clocks = before.clocks.map((s) => {
+          if (!s.clock.provisional) return s;
+          const moved = withDue(ctx, s.clock);
+          if (moved.dueTime.getTime() === s.clock.dueTime.getTime()) return stored(moved, s.progress);
+          const table = ctx.calendar.tableVersion;
+          out.push(
+            recomputedEvent(
+              moved,
+              s.clock.dueTime,
+              RecomputeReason.RECOMPUTE_REASON_HOLIDAY_TABLE_PUBLISHED,
+              at,
+              `table:${table}:${key(moved)}`,
+              moved.startVersion,
+              '',
+              table,
+            ),
+          );
+          return stored(moved, s.progress);
+        });
+        updates.push({ caseId, before, entry: withClocks(before.entry, clocks), clocks });
+      }
+      await o.publish(out);
+      await store.saveMany(p, updates);
+      return out.length;
+    },
+  };
+}
+
+export type Keeper = ReturnType<typeof createKeeper>;
