@@ -1,21 +1,24 @@
 // `npm run bench -- <name> [--records N]`: one benchmark, one JSON line on stdout (progress on stderr).
 // Benchmarks that need Kafka use the broker KAFKA_BROKERS names, else a local one started (and stopped)
-// here; in-process ones (domain) start nothing.
+// here; in-process ones (domain) start nothing; the watchdog's needs only Redis.
 import { ensureBroker, loadInfraConfig, stopLocalKafka } from '@petition/infra';
 import { createLogger, type Logger } from '@petition/logging';
 import { benchBus } from './bus.ts';
 import { benchDomain } from './domain.ts';
 import { benchIntake } from './intake.ts';
 import { benchRouting } from './routing.ts';
+import { benchWatchdogStore } from './watchdog.ts';
 
 type Result = { lost?: boolean } & Record<string, unknown>;
 type BrokerBench = (o: { brokers: string[]; logger: Logger; records: number }) => Promise<Result>;
 type LocalBench = (o: { logger: Logger; records: number }) => Result;
-const benches: Record<string, { broker: BrokerBench } | { local: LocalBench }> = {
+type RedisBench = (o: { logger: Logger; records: number; redisUrl: string }) => Promise<Result>;
+const benches: Record<string, { broker: BrokerBench } | { local: LocalBench } | { redis: RedisBench }> = {
   bus: { broker: benchBus },
   domain: { local: benchDomain },
   intake: { broker: benchIntake },
   routing: { broker: benchRouting },
+  watchdog: { redis: benchWatchdogStore },
 };
 
 const [name = '', ...rest] = process.argv.slice(2);
@@ -35,6 +38,8 @@ const records = flag('--records');
 async function run(): Promise<Result> {
   if (bench && 'local' in bench) return bench.local({ logger, records: Number(records ?? 160_000) });
   const config = loadInfraConfig();
+  if (bench && 'redis' in bench)
+    return bench.redis({ logger, records: Number(records ?? 1_000_000), redisUrl: config.redisUrl });
   const broker = await ensureBroker(config, logger.child({}, { level: 'warn' }));
   try {
     return await (bench as { broker: BrokerBench }).broker({
