@@ -95,8 +95,8 @@ function registrations(n: number, counties: string[], base: number): CaseEvent[]
 }
 
 /** An assignment whose report falls due `dueInMs` from now: a clock that breaches in real time. */
-function assignment(dueAt: number): CaseEvent {
-  const caseId = randomUUID();
+function assignment(registered: CaseEvent, dueAt: number): CaseEvent {
+  const caseId = registered.envelope?.caseId ?? '';
   return {
     envelope: {
       eventId: randomUUID(),
@@ -199,9 +199,10 @@ async function benchWatchdog(redis: Redis, n: number, logger: Logger) {
   // Fire lag in real time: clocks falling due over the next few seconds, a 100 ms tick firing them.
   const lagClocks = Math.min(20_000, n);
   const now = Date.now();
-  const soon = Array.from({ length: lagClocks }, (_, i) => assignment(now + 2_000 + (i % 4_000)));
+  const soon = registrations(lagClocks, counties, now).flatMap((r, i) => [r, assignment(r, now + 2_000 + (i % 4_000))]);
   await Promise.all([...byPartition(soon)].map(([part, records]) => keeper.applyCaseEvents(records, part)));
   const deadline = Date.now() + 60_000;
+  lags.length = 0;
   while (lags.length < lagClocks && Date.now() < deadline) {
     await keeper.fireDue(parts, new Date());
     await new Promise((r) => setTimeout(r, 100));

@@ -5,7 +5,7 @@ import type { ClockStage, PetitionKind } from '@petition/contract';
 // - a case key: 16 bytes for a UUID case id, else its UTF-8 bytes after a 0 byte;
 // - a clock record: 25 bytes of fixed fields plus the unit id;
 // - a case's index entry: its kind, region and last applied version, then per open clock its stage and
-//   the minute of the bucket the record sits in.
+//   the slot of the bucket the record sits in.
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -78,8 +78,8 @@ export interface IndexEntry {
   readonly regionCode: string;
   /** The case version last applied: an event at or below it is not applied again. */
   readonly version: number;
-  /** Each open clock's stage and the minute of its bucket (0: parked, nothing more to fire). */
-  readonly clocks: readonly { readonly stage: ClockStage; readonly minute: number }[];
+  /** Each open clock's stage and the slot of its bucket (0: parked, nothing more to fire). */
+  readonly clocks: readonly { readonly stage: ClockStage; readonly slot: number }[];
 }
 
 export function packIndex(e: IndexEntry): Buffer {
@@ -89,7 +89,7 @@ export function packIndex(e: IndexEntry): Buffer {
   b.writeUInt32BE(e.version, 5);
   e.clocks.forEach((c, i) => {
     b.writeUInt8(c.stage, 9 + i * 5);
-    b.writeUInt32BE(c.minute, 10 + i * 5);
+    b.writeUInt32BE(c.slot, 10 + i * 5);
   });
   return b;
 }
@@ -97,7 +97,7 @@ export function packIndex(e: IndexEntry): Buffer {
 export function unpackIndex(b: Buffer): IndexEntry {
   const clocks = [];
   for (let at = 9; at + 5 <= b.length; at += 5) {
-    clocks.push({ stage: b.readUInt8(at) as ClockStage, minute: b.readUInt32BE(at + 1) });
+    clocks.push({ stage: b.readUInt8(at) as ClockStage, slot: b.readUInt32BE(at + 1) });
   }
   const region = b.readUInt32BE(1);
   return {

@@ -3,7 +3,7 @@ import { type CaseEvent, type DeadlineEvent, RecomputeReason } from '@petition/c
 import { isTerminal } from '@petition/lifecycle';
 import type { IndexEntry } from './codec.ts';
 import { changeEvent, firedEvent, recomputedEvent } from './events.ts';
-import { type CaseState, type CaseUpdate, type ClockStore, minuteOf, type StoredClock } from './store.ts';
+import { type CaseState, type CaseUpdate, type ClockStore, type StoredClock, slotOf } from './store.ts';
 
 // The watchdog's work on one partition at a time, without Kafka: case events move clocks; time fires
 // them; a newer holiday table moves provisional due times. Each batch is decided in memory, its deadline
@@ -23,19 +23,19 @@ const entryOf = (info: CaseInfo, version: number, clocks: StoredClock[]): IndexE
   kind: info.kind,
   regionCode: info.regionCode,
   version,
-  clocks: clocks.map((s) => ({ stage: s.clock.stage, minute: s.minute })),
+  clocks: clocks.map((s) => ({ stage: s.clock.stage, slot: s.slot })),
 });
 const withClocks = (entry: IndexEntry | undefined, clocks: StoredClock[]) =>
-  entry && { ...entry, clocks: clocks.map((s) => ({ stage: s.clock.stage, minute: s.minute })) };
+  entry && { ...entry, clocks: clocks.map((s) => ({ stage: s.clock.stage, slot: s.slot })) };
 
 export function createKeeper(o: KeeperOptions) {
   const { store, ctx } = o;
   const key = (c: Clock) => store.progressField(c).toString('hex');
-  /** Where a clock's record goes: the minute of its next step (0: nothing more to fire, or paused). */
+  /** Where a clock's record goes: the slot of its next step (0: nothing more to fire, or paused). */
   const stored = (clock: Clock, progress: number): StoredClock => ({
     clock,
     progress,
-    minute: clock.paused ? 0 : minuteOf(stepTime(ctx, clock, progress + 1)),
+    slot: clock.paused ? 0 : slotOf(stepTime(ctx, clock, progress + 1)),
   });
 
   return {
@@ -90,32 +90,33 @@ export function createKeeper(o: KeeperOptions) {
 
     /** Fires what is due at `at` in the partitions given, at most `batch` cases; resolves with the events written. */
     async fireDue(partitions: Iterable<number>, at: Date): Promise<number> {
-      const minute = minuteOf(at);
+      const slot = slotOf(at);
       let cases = 0;
       let written = 0;
       for (const p of partitions) {
-        for (const m of await store.dueMinutes(p, minute, 4)) {
+        for (const m of await store.dueSlots(p, slot, 4)) {
           const caseIds = (await store.casesAt(p, m)).slice(0, o.batch - cases);
           const loaded = await store.loadMany(p, caseIds);
           const out: DeadlineEvent[] = [];
           const updates: CaseUpdate[] = [];
-          const marks: { field: Buffer; step: number }[] = [];
           for (const [caseId, before] of loaded) {
             const clocks = before.clocks.map((s) => {
-              if (!s.minute || s.minute > minute) return s;
+              if (!s.slot || s.slot > slot) return s;
               const r = fire(ctx, s.clock, s.progress, at, o.lateAfterMs);
               for (const f of r.fired) if (f.payload) out.push(firedEvent(s.clock, f, at));
-              if (r.progress > s.progress) marks.push({ field: store.progressField(s.clock), step: r.progress });
               return stored(s.clock, r.progress);
             });
-            updates.push({ caseId, before, entry: withClocks(before.entry, clocks), clocks });
+            // A clock of the current slot whose step is still seconds away stays where it is.
+            const moved = clocks.some(
+              (c, i) => c.slot !== before.clocks[i]?.slot || c.progress !== before.clocks[i]?.progress,
+            );
+            if (moved) updates.push({ caseId, before, entry: withClocks(before.entry, clocks), clocks });
           }
           await o.publish(out);
-          await store.markMany(p, marks);
           await store.saveMany(p, updates);
-          await store.dropMinuteIfEmpty(p, m);
+          if (m < slot) await store.dropSlotIfEmpty(p, m);
           written += out.length;
-          cases += caseIds.length;
+          cases += updates.length;
           if (cases >= o.batch) return written;
         }
       }
