@@ -3,9 +3,17 @@ import { configDefaults, defineConfig } from 'vitest/config';
 // Pure packages (no I/O) run in the `domain` project without a broker; everything else in `integration`,
 // against one real broker started by the global setup unless KAFKA_BROKERS names one.
 // `vitest run --project domain` is the fast loop for the rules.
-const pure = ['config', 'logging', 'directory', 'lifecycle', 'legal-calendar', 'seal', 'auth', 'jurisdiction', 'clocks'].map(
-  (p) => `packages/${p}/src/**/*.test.ts`,
-);
+const pure = [
+  'config',
+  'logging',
+  'directory',
+  'lifecycle',
+  'legal-calendar',
+  'seal',
+  'auth',
+  'jurisdiction',
+  'clocks',
+].map((p) => `packages/${p}/src/**/*.test.ts`);
 
 export default defineConfig({
   test: {
