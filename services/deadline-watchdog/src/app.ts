@@ -18,6 +18,7 @@ import { Redis } from 'ioredis';
 import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
 import type { WatchdogConfig } from './config.ts';
 import { createKeeper } from './keeper.ts';
+import { createLeases } from './leases.ts';
 import { createClockStore } from './store.ts';
 
 // The deadline-watchdog: case-events in, clocks kept in Redis (store.ts), deadline-events out.
@@ -102,7 +103,11 @@ export async function startWatchdog(
 
   const keeper = createKeeper({ store, ctx, publish, batch: config.batch, lateAfterMs: config.lateAfterMs });
   let owned = new Set<number>();
-  const fireDue = () => keeper.fireDue(owned, now());
+  // A partition is fired by the instance that holds it in the case group and its lease in Redis: after a
+  // rebalance the new holder waits until the old one has let go (or its lease ran out), so a batch the
+  // old one is still firing is not fired again beside it.
+  const leases = createLeases(redis, `${prefix}lease:`, Math.max(10_000, config.tickMs * 5));
+  const fireDue = async () => keeper.fireDue(await leases.hold(owned), now());
   // A newer holiday table: provisional due times of the partitions held are computed again, once per table.
   async function recomputeProvisional() {
     for (const p of owned) {
@@ -122,6 +127,7 @@ export async function startWatchdog(
     fromBeginning: true,
     onAssigned: (assigned) => {
       owned = new Set(assigned.get(caseEvents.name) ?? []);
+      void serial(() => leases.releaseAllBut(owned));
       logger.info({ partitions: owned.size }, 'case partitions assigned');
     },
     subscriptions: [
@@ -217,6 +223,7 @@ export async function startWatchdog(
       await http.close();
       await bus.close();
       await tail.catch(() => undefined);
+      await leases.releaseAllBut(new Set());
       redis.disconnect();
       logger.info('deadline-watchdog stopped');
     },

@@ -34,6 +34,7 @@ const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 const seen: DeadlineEvent[] = [];
 let clock = Date.parse('2026-11-21T04:00:00Z');
 let watchdog: Watchdog | undefined;
+let tableFile = '';
 const directory = realDirectory();
 
 async function start(extra: Record<string, string> = {}) {
@@ -196,6 +197,7 @@ describe('deadline-watchdog', () => {
     await watchdog?.close();
     const base = stateCouncilTable();
     const file = join(mkdtempSync(join(tmpdir(), 'wd-')), 'table.json');
+    tableFile = file;
     // A made-up 2027 arrangement in which 20 January is a day off: the handling period ends a day later.
     writeFileSync(
       file,
@@ -207,5 +209,31 @@ describe('deadline-watchdog', () => {
     expect(of(run.caseId, 'clockRecomputed')[0]?.payload).toMatchObject({
       value: { newDueTime: new Date('2027-01-21T16:00:00Z'), holidayTableVersion: 'cn-2027-test' },
     });
+  });
+
+  it('shares its partitions with a second instance and, across the rebalance, fires each step once', async () => {
+    const table = { WATCHDOG_HOLIDAY_TABLE: tableFile };
+    const runs = Array.from({ length: 40 }, () => acceptedCase());
+    await publish(runs.flatMap((r) => r.events));
+    await until('every handling clock', () => runs.every((r) => of(r.caseId, 'clockStarted').length === 4));
+    const second = await startWatchdog(loadWatchdogConfig({ ...env, ...table }), logger, {
+      now: () => new Date(clock),
+    });
+    try {
+      await second.ready;
+      const due = of(runs[0]?.caseId ?? '', 'clockStarted').at(-1)?.payload;
+      clock = (due?.$case === 'clockStarted' ? (due.value.dueTime?.getTime() ?? 0) : 0) + 30_000;
+      // Both fire; then the first goes away and the second takes its partitions over.
+      await Promise.all([watchdog?.tick(), second.tick()]);
+      await watchdog?.close();
+      watchdog = undefined;
+      await until('every breach', () => runs.every((r) => of(r.caseId, 'deadlineBreached').length >= 1), 90_000);
+      await new Promise((r) => setTimeout(r, 1_000));
+      for (const r of runs) expect(of(r.caseId, 'deadlineBreached')).toHaveLength(1);
+      const ids = seen.map((e) => e.envelope?.eventId);
+      expect(new Set(ids).size).toBe(ids.length);
+    } finally {
+      watchdog = second;
+    }
   });
 });
