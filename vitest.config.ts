@@ -13,6 +13,7 @@ const pure = [
   'auth',
   'jurisdiction',
   'clocks',
+  'notices',
 ].map((p) => `packages/${p}/src/**/*.test.ts`);
 
 export default defineConfig({

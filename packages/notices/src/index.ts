@@ -1,0 +1,2 @@
+export { dueDate, type Notice, type NoticeContext, noticeId, noticesFor, type Subscription } from './notices.ts';
+export { render, type Template, templates } from './templates.ts';

@@ -1,0 +1,70 @@
+// The texts of every notice, in Chinese, kept as data: `{name}` is replaced by the notice's variable of
+// that name. A locality that words them differently replaces this table, not code.
+
+export interface Template {
+  readonly subject: string;
+  readonly body: string;
+}
+
+export const templates: Readonly<Record<string, Template>> = {
+  'case-accepted.zh-CN': {
+    subject: '信访事项受理告知（{caseNumber}）',
+    body: '您的信访事项（编号 {caseNumber}）已由{unitName}受理，将于 {dueDate} 前出具处理意见。可凭查询码在网上查询办理进度。',
+  },
+  'case-not-accepted.zh-CN': {
+    subject: '信访事项不予受理告知（{caseNumber}）',
+    body: '您的信访事项（编号 {caseNumber}）{unitName}决定不予受理，理由：{reason}。',
+  },
+  'case-guided.zh-CN': {
+    subject: '信访事项导入法定途径告知（{caseNumber}）',
+    body: '您的信访事项（编号 {caseNumber}）属于{channel}范围，请向{detail}提出。理由：{reason}。',
+  },
+  'deadline-extended.zh-CN': {
+    subject: '信访事项办理期限延长告知（{caseNumber}）',
+    body: '您的信访事项（编号 {caseNumber}）办理期限经批准延长 {days} 日，至 {dueDate}。理由：{reason}。',
+  },
+  'case-replied.zh-CN': {
+    subject: '信访事项处理意见（{caseNumber}）',
+    body: '{unitName}已对您的信访事项（编号 {caseNumber}）出具处理意见：{summary}。如不服，可自收到之日起 30 日内请求复查。',
+  },
+  'review-decided.zh-CN': {
+    subject: '信访事项复查意见（{caseNumber}）',
+    body: '{unitName}已对您的信访事项（编号 {caseNumber}）出具复查意见：{summary}。如不服，可自收到之日起 30 日内请求复核。',
+  },
+  're-review-decided.zh-CN': {
+    subject: '信访事项复核意见（{caseNumber}）',
+    body: '{unitName}已对您的信访事项（编号 {caseNumber}）出具复核意见：{summary}。复核意见为终结意见。',
+  },
+  'case-received.zh-CN': {
+    subject: '新收信访事项（{caseNumber}）',
+    body: '{fromName}转来信访事项 {caseNumber}，请于 {dueDate} 前告知受理情况。',
+  },
+  'case-assigned.zh-CN': {
+    subject: '交办信访事项（{caseNumber}）',
+    body: '{fromName}交办信访事项 {caseNumber}，请于 {dueDate} 前报送办理结果。',
+  },
+  'deadline-warned.zh-CN': {
+    subject: '办理期限预警（{caseNumber}）',
+    body: '信访事项 {caseNumber} 的{stage}期限将于 {dueDate} 届满，请抓紧办理。',
+  },
+  'deadline-breached.zh-CN': {
+    subject: '办理超期（{caseNumber}）',
+    body: '信访事项 {caseNumber} 的{stage}期限已于 {dueDate} 届满，尚未办结。',
+  },
+  'supervision-opened.zh-CN': {
+    subject: '督办通知（{caseNumber}）',
+    body: '信访事项 {caseNumber} 在{supervisedName}超期未办结，已由{supervisorName}督办。',
+  },
+  'supervision-escalated.zh-CN': {
+    subject: '督办升级（{caseNumber}）',
+    body: '信访事项 {caseNumber} 在{supervisedName}仍未办结，督办已升至{supervisorName}。',
+  },
+};
+
+/** The subject and text of a notice; a variable not given stays visible as `{name}` rather than vanishing. */
+export function render(templateId: string, vars: Readonly<Record<string, string>>): Template {
+  const t = templates[templateId];
+  if (!t) throw new Error(`no template ${templateId}`);
+  const fill = (s: string) => s.replace(/\{(\w+)\}/g, (all, name: string) => vars[name] ?? all);
+  return { subject: fill(t.subject), body: fill(t.body) };
+}
