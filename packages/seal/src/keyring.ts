@@ -35,3 +35,6 @@ export function parseKeyring(spec: string): Keyring {
   if (!currentKeyId) throw new SealError('BAD_KEYRING', 'no key given');
   return { currentKeyId, key: (id) => keys.get(id), keyIds: [...keys.keys()] };
 }
+
+/** The development key that `npm start` uses when SEAL_KEYS is not set: never for real data. */
+export const devSealKeys = 'dev:ZGV2ZWxvcG1lbnQtb25seS1zZWFsLWtleS0wMDAwMDA=';

@@ -1,10 +1,11 @@
 import { durationMs, int, loadConfig, str } from '@petition/config';
 import { infraSchema } from '@petition/infra';
+import { devSealKeys } from '@petition/seal';
 
 // Development-only defaults, so that `npm start` runs on a fresh clone; a deployment sets its own keys
 // (the service logs a warning while these are in use).
 export const devTokenKeys = 'dev:development-only-unit-token-secret-0000';
-export const devSealKeys = 'dev:ZGV2ZWxvcG1lbnQtb25seS1zZWFsLWtleS0wMDAwMDA=';
+export { devSealKeys };
 export const devPersonIdSecret = 'development-only-person-id-secret';
 
 export const intakeSchema = {

@@ -1,0 +1,378 @@
+import { readFileSync } from 'node:fs';
+import {
+  type BusConsumer,
+  caseEvents,
+  createBus,
+  deadlineEvents,
+  notificationEvents,
+  onBatch,
+  units,
+} from '@petition/bus';
+import {
+  CaseEvent,
+  DeadlineEvent,
+  NotificationChannel,
+  type NotificationEvent,
+  notificationChannelFromJSON,
+  notificationChannelToJSON,
+  RecipientKind,
+  recipientKindToJSON,
+  SealedData,
+} from '@petition/contract';
+import { nationalDirectory } from '@petition/directory';
+import { followDirectory } from '@petition/directory-feed';
+import { epochHolds, indexEpoch } from '@petition/infra';
+import type { Logger } from '@petition/logging';
+import { type Notice, noticesFor, render, type Subscription } from '@petition/notices';
+import { openPerson, parseKeyring } from '@petition/seal';
+import Fastify from 'fastify';
+import { Redis } from 'ioredis';
+import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
+import { type Channels, createChannels, DeliveryError } from './channels.ts';
+import type { NotificationConfig } from './config.ts';
+import { createQueue, type Pending } from './queue.ts';
+import { quietUntil } from './quiet-hours.ts';
+
+// Notification: case-events and deadline-events in; for each, the notices it calls for
+// (packages/notices) are queued once in Redis (queue.ts); a worker delivers what is due (channels.ts)
+// and publishes every outcome to notification-events. Delivered ids are remembered; after a Redis flush
+// they are read back from notification-events before the sources are read again from the beginning.
+
+export interface Notification {
+  readonly httpUrl: string;
+  readonly ready: Promise<void>;
+  /** Delivers what is due now (the worker does this by itself). */
+  deliverDue(): Promise<number>;
+  close(): Promise<void>;
+}
+
+const {
+  NOTIFICATION_CHANNEL_SMS: SMS,
+  NOTIFICATION_CHANNEL_EMAIL: EMAIL,
+  NOTIFICATION_CHANNEL_IN_APP: IN_APP,
+} = NotificationChannel;
+
+function unitChannelsOf(spec: string) {
+  const parse = (s: string) => s.split('+').map((c) => notificationChannelFromJSON(`NOTIFICATION_CHANNEL_${c.trim()}`));
+  const [fallback = 'IN_APP', ...rules] = spec.split(',');
+  const exceptions = rules
+    .map((r) => r.split('='))
+    .map(([key = '', channels = '']) => ({ key, channels: parse(channels) }))
+    .sort((a, b) => b.key.length - a.key.length);
+  const base = parse(fallback);
+  return (unitId: string) => exceptions.find((e) => unitId === e.key || unitId.startsWith(e.key))?.channels ?? base;
+}
+
+export async function startNotification(
+  config: NotificationConfig,
+  logger: Logger,
+  options: { now?: () => Date } = {},
+): Promise<Notification> {
+  const now = options.now ?? (() => new Date());
+  const bus = createBus({
+    brokers: config.brokers ?? [],
+    clientId: 'notification',
+    logger,
+    topicPrefix: config.topicPrefix,
+  });
+  await bus.waitUntilReady();
+  await bus.ensureTopics([caseEvents, deadlineEvents, notificationEvents, units], {
+    partitions: config.topicPartitions,
+  });
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
+  const prefix = `${config.topicPrefix}ntf:`;
+  const rebuilding = (await redis.exists(`${prefix}index-epoch`)) === 0;
+  const epoch = await indexEpoch(redis, prefix);
+  const queue = createQueue(redis, prefix);
+  const channels: Channels = createChannels({
+    redis,
+    prefix,
+    smsUrl: config.smsUrl,
+    smtpUrl: config.smtpUrl,
+    mailFrom: config.mailFrom,
+  });
+  const keyring = parseKeyring(config.sealKeys);
+  const directory = nationalDirectory();
+  const subscriptions: Subscription[] = config.webhooks ? JSON.parse(readFileSync(config.webhooks, 'utf8')) : [];
+  const unitChannels = unitChannelsOf(config.unitChannels);
+  const publisher = await bus.publisher();
+
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const outcomes = new Counter({
+    name: 'notification_outcomes_total',
+    help: 'Delivery outcomes',
+    labelNames: ['channel', 'outcome'],
+    registers: [registry],
+  });
+
+  // What is known of each case: its number, and its petitioner sealed as intake sealed them.
+  const caseKey = (caseId: string) => `${prefix}case:${caseId}`;
+  async function remember(e: CaseEvent) {
+    if (e.payload?.$case !== 'petitionRegistered') return;
+    const p = e.payload.value.petition;
+    const sealed = p?.petitioner?.sealed;
+    await redis.hset(caseKey(e.envelope?.caseId ?? ''), {
+      number: p?.caseNumber ?? '',
+      person: p?.petitioner?.personId ?? '',
+      sealed: sealed ? Buffer.from(SealedData.encode(sealed).finish()).toString('base64') : '',
+    });
+  }
+  async function petitionerContact(caseId: string) {
+    const c = await redis.hgetall(caseKey(caseId));
+    if (!c.sealed) return { number: c.number ?? '', person: undefined };
+    const person = openPerson(keyring, SealedData.decode(Buffer.from(c.sealed, 'base64')), caseId);
+    return { number: c.number ?? '', personId: c.person ?? '', person };
+  }
+
+  function cloudEvent(n: Notice, source: { case: CaseEvent } | { deadline: DeadlineEvent }, sub: Subscription) {
+    const data = ('case' in source ? CaseEvent.toJSON(source.case) : DeadlineEvent.toJSON(source.deadline)) as Record<
+      string,
+      unknown
+    >;
+    if (!sub.personalData && 'case' in source) {
+      const petition = (data.petitionRegistered as { petition?: Record<string, unknown> } | undefined)?.petition;
+      if (petition) {
+        delete petition.petitioner;
+        delete petition.representatives;
+      }
+    }
+    const env = 'case' in source ? source.case.envelope : source.deadline.envelope;
+    const type = ('case' in source ? source.case.payload?.$case : source.deadline.payload?.$case) ?? 'unknown';
+    return JSON.stringify({
+      specversion: '1.0',
+      id: n.id,
+      source: `urn:petition:${'case' in source ? 'case-events' : 'deadline-events'}`,
+      type: `cn.petition.${type}`,
+      subject: n.caseId,
+      time: env?.occurTime?.toISOString(),
+      datacontenttype: 'application/json',
+      data,
+    });
+  }
+
+  // 1. Sources in: the notices each event calls for, queued once.
+  async function take(source: { case: CaseEvent } | { deadline: DeadlineEvent }) {
+    const env = 'case' in source ? source.case.envelope : source.deadline.envelope;
+    const caseId = env?.caseId ?? '';
+    if ('case' in source) await remember(source.case);
+    const contact = await petitionerContact(caseId).catch((err) => {
+      logger.warn({ caseId, err: (err as Error).message }, 'the petitioner’s sealed data cannot be opened');
+      return { number: '', person: undefined, personId: '' };
+    });
+    const petitionerChannels = contact.person
+      ? [
+          ...(channels.sms && contact.person.phone ? [SMS] : []),
+          ...(channels.email && contact.person.email ? [EMAIL] : []),
+          IN_APP,
+        ]
+      : [];
+    const notices = noticesFor(source, {
+      directory,
+      caseNumberOf: () => contact.number,
+      petitionerOf: () =>
+        contact.person ? { personId: contact.personId ?? '', channels: petitionerChannels } : undefined,
+      unitChannels,
+      subscriptions,
+    });
+    const at = now().getTime();
+    for (const n of notices) {
+      const sub = subscriptions.find((s) => s.id === n.recipientId);
+      const body =
+        n.channel === NotificationChannel.NOTIFICATION_CHANNEL_WEBHOOK && sub ? cloudEvent(n, source, sub) : undefined;
+      const due =
+        n.urgent || n.recipientKind !== RecipientKind.RECIPIENT_KIND_UNIT ? at : quietUntil(at, config.quietHours);
+      await queue.enqueue({ notice: n, attempts: 0, body }, due);
+    }
+  }
+
+  // 2. Delivering.
+  const outcome = (p: Pending, attempt: number, payload: NotificationEvent['payload']): NotificationEvent => ({
+    envelope: {
+      eventId: `${p.notice.id}:${attempt}:${payload?.$case}`,
+      caseId: p.notice.caseId,
+      caseVersion: 0,
+      occurTime: now(),
+      actingUnitId: '',
+      correlationId: p.notice.sourceEventId,
+      causationId: p.notice.sourceEventId,
+      trace: undefined,
+      producer: 'notification',
+    },
+    notificationId: p.notice.id,
+    channel: p.notice.channel,
+    recipientKind: p.notice.recipientKind,
+    recipientId: p.notice.recipientId,
+    templateId: p.notice.templateId,
+    sourceEventId: p.notice.sourceEventId,
+    payload,
+  });
+
+  async function send(p: Pending): Promise<string> {
+    const n = p.notice;
+    if (n.channel === NotificationChannel.NOTIFICATION_CHANNEL_WEBHOOK) {
+      const sub = subscriptions.find((s) => s.id === n.recipientId);
+      if (!sub) throw new DeliveryError('WEBHOOK_UNKNOWN_SUBSCRIPTION', `no subscription ${n.recipientId}`, false);
+      return channels.callWebhook(sub.url, sub.secret, p.body ?? '', n.id);
+    }
+    const text = render(n.templateId, n.vars);
+    if (n.channel === IN_APP) {
+      const recipient = `${recipientKindToJSON(n.recipientKind)}:${n.recipientId}`;
+      return channels.toInbox(recipient, { id: n.id, caseId: n.caseId, ...text, at: now().toISOString() });
+    }
+    const person =
+      n.recipientKind === RecipientKind.RECIPIENT_KIND_PETITIONER
+        ? (await petitionerContact(n.caseId)).person
+        : undefined;
+    if (n.channel === SMS) return channels.sendSms(person?.phone ?? '', `【信访】${text.body}`, n.id);
+    const to = person ? person.email : `${n.recipientId}@${config.unitMailDomain}`;
+    return channels.sendMail(to, text.subject, text.body, n.id);
+  }
+
+  async function deliverDue(): Promise<number> {
+    const due = await queue.claim(now().getTime(), 100);
+    await Promise.all(
+      due.map(async (p) => {
+        const attempt = p.attempts + 1;
+        const channel = notificationChannelToJSON(p.notice.channel);
+        try {
+          const providerMessageId = await send(p);
+          await publisher.publish(notificationEvents, [
+            outcome(p, attempt, {
+              $case: 'notificationDelivered',
+              value: { attempt, providerMessageId, deliverTime: now() },
+            }),
+          ]);
+          await queue.delivered(p.notice.id);
+          outcomes.inc({ channel, outcome: 'delivered' });
+        } catch (err) {
+          const e =
+            err instanceof DeliveryError
+              ? err
+              : new DeliveryError('INTERNAL', (err as Error).message ?? 'failed', true);
+          const again = e.retryable && attempt < config.maxAttempts;
+          const delay = config.retryBaseMs * 2 ** (attempt - 1) * (0.5 + Math.random());
+          const next = now().getTime() + delay;
+          const events = [
+            outcome(p, attempt, {
+              $case: 'notificationFailed',
+              value: {
+                attempt,
+                errorCode: e.code,
+                errorMessage: e.message,
+                retryable: e.retryable,
+                nextAttemptTime: again ? new Date(next) : undefined,
+              },
+            }),
+          ];
+          if (!again) {
+            events.push(
+              outcome(p, attempt, {
+                $case: 'notificationParked',
+                value: {
+                  reason: e.retryable ? 'retries exhausted' : 'permanent error',
+                  attempts: attempt,
+                  lastErrorCode: e.code,
+                },
+              }),
+            );
+          }
+          await publisher.publish(notificationEvents, events);
+          const updated = { ...p, attempts: attempt, lastErrorCode: e.code };
+          if (again) await queue.retryAt(updated, next);
+          else await queue.park(updated);
+          outcomes.inc({ channel, outcome: again ? 'failed' : 'parked' });
+        }
+      }),
+    );
+    return due.length;
+  }
+
+  // Delivered and parked notices, read back from notification-events: after a flush they are not sent again.
+  const outcomesGroup = `notification-outcomes-${epoch}`;
+  const outcomeConsumer = bus.consumer({
+    groupId: outcomesGroup,
+    fromBeginning: true,
+    subscriptions: [
+      onBatch(notificationEvents, async (records) => {
+        const done = records
+          .filter((r) => r.value.payload?.$case !== 'notificationFailed')
+          .map((r) => r.value.notificationId);
+        if (done.length) {
+          const m = redis.multi();
+          for (const id of done) m.set(`${prefix}done:${id}`, '1', 'EX', 90 * 86_400);
+          await m.exec();
+        }
+      }),
+    ],
+  });
+  await outcomeConsumer.start();
+  if (rebuilding) {
+    const ends = await bus.endOffsets(notificationEvents);
+    const caughtUp = async () => {
+      const at = await bus.committedOffsets(outcomesGroup, notificationEvents);
+      return [...ends].every(([p, end]) => end === 0n || (at.get(p) ?? 0n) >= end);
+    };
+    while (!(await caughtUp())) await new Promise((r) => setTimeout(r, 200));
+  }
+  const sources = bus.consumer({
+    groupId: `notification-${epoch}`,
+    fromBeginning: true,
+    subscriptions: [
+      onBatch(caseEvents, async (records) => {
+        for (const r of records) await take({ case: r.value });
+      }),
+      onBatch(deadlineEvents, async (records) => {
+        for (const r of records) await take({ deadline: r.value });
+      }),
+    ],
+  });
+  const consumers: BusConsumer[] = [
+    followDirectory(bus, directory, { groupId: `notification-directory-${Date.now().toString(36)}`, logger }),
+    outcomeConsumer,
+    sources,
+  ];
+  await Promise.all([consumers[0]?.start(), sources.start()]);
+
+  let closing = false;
+  let timer: NodeJS.Timeout | undefined;
+  let epochChecked = Date.now();
+  const loop = async () => {
+    try {
+      while (!closing && (await deliverDue()) > 0) {}
+      if (Date.now() - epochChecked > 5_000) {
+        epochChecked = Date.now();
+        if (!(await epochHolds(redis, prefix, epoch)))
+          logger.error('notification’s Redis keys were flushed: restart to rebuild');
+      }
+    } catch (err) {
+      logger.error({ err }, 'delivery round failed');
+    }
+    if (!closing) timer = setTimeout(loop, config.tickMs);
+  };
+  timer = setTimeout(loop, 0);
+
+  const http = Fastify({ logger: false });
+  http.get('/healthz', async () => ({ status: 'ok' }));
+  http.get('/readyz', async (_q, reply) =>
+    reply.code(closing ? 503 : 200).send({ status: closing ? 'stopping' : 'ready' }),
+  );
+  http.get('/metrics', async (_q, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+  http.post('/v1/parked/replay', async () => ({ replayed: await queue.replay() }));
+  const httpUrl = await http.listen({ port: config.httpPort, host: config.host });
+  logger.info({ http: httpUrl, epoch, subscriptions: subscriptions.length }, 'notification running');
+
+  return {
+    httpUrl,
+    ready: Promise.resolve(),
+    deliverDue,
+    async close() {
+      closing = true;
+      clearTimeout(timer);
+      await http.close();
+      await bus.close();
+      redis.disconnect();
+      logger.info('notification stopped');
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import { durationMs, int, loadConfig, str, url } from '@petition/config';
+import { infraSchema } from '@petition/infra';
+import { devSealKeys } from '@petition/seal';
+
+export const notificationSchema = {
+  ...infraSchema,
+  httpPort: int('NOTIFY_HTTP_PORT', {
+    default: 8092,
+    min: 0,
+    max: 65_535,
+    doc: 'Port of notification’s /healthz, /readyz, /metrics',
+  }),
+  host: str('NOTIFY_HOST', { default: '0.0.0.0', doc: 'Address notification listens on' }),
+  sealKeys: str('SEAL_KEYS', {
+    default: devSealKeys,
+    secret: true,
+    doc: 'Personal-data keys `kid:base64(32 bytes),…` (as intake’s): opened only to reach the petitioner',
+  }),
+  smsUrl: url('NOTIFY_SMS_URL', {
+    optional: true,
+    doc: 'SMS gateway endpoint (POST JSON {id, to, text}); SMS is off when unset',
+  }),
+  smtpUrl: url('NOTIFY_SMTP_URL', {
+    optional: true,
+    doc: 'SMTP server, e.g. smtp://mail.example:25; e-mail is off when unset',
+  }),
+  mailFrom: str('NOTIFY_MAIL_FROM', { default: 'xinfang-noreply@petition.local', doc: 'Sender of notification mail' }),
+  unitMailDomain: str('NOTIFY_UNIT_MAIL_DOMAIN', {
+    default: 'units.petition.local',
+    doc: 'Units are mailed at <unit id>@<this domain>',
+  }),
+  unitChannels: str('NOTIFY_UNIT_CHANNELS', {
+    default: 'IN_APP',
+    doc: 'How units are told: channels joined by +, with per-unit or per-region exceptions, e.g. `IN_APP,33=IN_APP+EMAIL`',
+  }),
+  webhooks: str('NOTIFY_WEBHOOKS', {
+    optional: true,
+    doc: 'JSON file of integrator subscriptions [{id, url, secret, unitId, eventTypes, personalData}]',
+  }),
+  maxAttempts: int('NOTIFY_MAX_ATTEMPTS', { default: 6, min: 1, max: 50, doc: 'Tries before a notice is parked' }),
+  retryBaseMs: durationMs('NOTIFY_RETRY_BASE', {
+    default: 2_000,
+    doc: 'First retry delay; doubles each time, with jitter',
+  }),
+  quietHours: str('NOTIFY_QUIET_HOURS', {
+    default: '22-7',
+    doc: 'Hours (Asia/Shanghai) in which non-urgent notices to units wait, `from-to`; empty for none',
+  }),
+  tickMs: durationMs('NOTIFY_TICK', { default: 200, doc: 'How often due notices are looked for' }),
+} as const;
+
+export type NotificationConfig = ReturnType<typeof loadNotificationConfig>;
+export const loadNotificationConfig = (env: NodeJS.ProcessEnv = process.env) => loadConfig(notificationSchema, env);

@@ -1,0 +1,28 @@
+// `node services/notification/src/main.ts`: notification as its own process. SIGTERM/SIGINT stop it.
+import { createLogger } from '@petition/logging';
+import { startNotification } from './app.ts';
+import { loadNotificationConfig } from './config.ts';
+
+const logger = createLogger({ service: 'notification' });
+const config = loadNotificationConfig();
+if (!config.brokers?.length) {
+  logger.error(
+    'KAFKA_BROKERS is not set: start the broker with `npm run infra:up` (or `npm start`) and pass its address',
+  );
+  process.exit(2);
+}
+const notification = await startNotification(config, logger);
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    notification.close().then(
+      () => process.exit(0),
+      (err) => {
+        logger.error({ err }, 'unclean stop');
+        process.exit(1);
+      },
+    );
+  });
+}

@@ -1,0 +1,210 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { caseEvents, createBus, isolatedPrefix, notificationEvents, on } from '@petition/bus';
+import type { CaseEvent, NotificationEvent } from '@petition/contract';
+import { CaseRun, petition, realDirectory, unit } from '@petition/lifecycle/test-kit';
+import { createLogger } from '@petition/logging';
+import { devSealKeys, parseKeyring, sealPerson } from '@petition/seal';
+import { Redis } from 'ioredis';
+import { SMTPServer } from 'smtp-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Notification, startNotification } from './app.ts';
+import { signature } from './channels.ts';
+import { loadNotificationConfig } from './config.ts';
+
+// Notification against the real broker and Redis, a real SMTP server (smtp-server) receiving the mail,
+// and real HTTP receivers standing for the SMS gateway and an integrator's webhook.
+
+const logger = createLogger({ service: 'notification-test', level: process.env.LOG_LEVEL ?? 'warn' });
+const prefix = isolatedPrefix('notification');
+const bus = createBus({
+  brokers: (process.env.KAFKA_BROKERS ?? '').split(','),
+  clientId: 'ntf-test',
+  logger,
+  topicPrefix: prefix,
+});
+const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+const mails: { to: string; text: string; messageId: string }[] = [];
+const sms: { body: { id: string; to: string; text: string }; key: string }[] = [];
+const hooks: { body: string; signature: string; key: string }[] = [];
+let hookFailures = 2;
+const outcomes: NotificationEvent[] = [];
+let smtp: SMTPServer;
+let http: Server;
+let notification: Notification | undefined;
+let env: NodeJS.ProcessEnv;
+
+const read = (req: IncomingMessage) =>
+  new Promise<string>((resolve) => {
+    let body = '';
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => resolve(body));
+  });
+async function until(what: string, check: () => boolean, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+const port = (s: { address(): unknown }) => (s.address() as AddressInfo).port;
+
+beforeAll(async () => {
+  smtp = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, session, done) {
+      let raw = '';
+      stream.on('data', (c) => {
+        raw += c;
+      });
+      stream.on('end', () => {
+        const messageId = /^Message-ID: (.*)$/im.exec(raw)?.[1]?.trim() ?? '';
+        mails.push({ to: session.envelope.rcptTo.map((r) => r.address).join(','), text: raw, messageId });
+        done();
+      });
+    },
+  });
+  await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', () => r()));
+  http = createServer(async (req, res) => {
+    const body = await read(req);
+    if (req.url === '/sms') {
+      sms.push({ body: JSON.parse(body), key: String(req.headers['idempotency-key']) });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ messageId: `m-${sms.length}` }));
+      return;
+    }
+    if (hookFailures-- > 0) {
+      res.writeHead(503).end();
+      return;
+    }
+    hooks.push({
+      body,
+      signature: String(req.headers['x-petition-signature']),
+      key: String(req.headers['idempotency-key']),
+    });
+    res.writeHead(204).end();
+  });
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()));
+  const webhooks = join(mkdtempSync(join(tmpdir(), 'ntf-')), 'webhooks.json');
+  writeFileSync(
+    webhooks,
+    JSON.stringify([
+      {
+        id: 'zj-platform',
+        url: `http://127.0.0.1:${port(http)}/hook`,
+        secret: 'webhook-secret-0123456789',
+        unitId: '330000-zf',
+        eventTypes: ['caseAccepted'],
+        personalData: false,
+      },
+    ]),
+  );
+  env = {
+    ...process.env,
+    TOPIC_PREFIX: prefix,
+    NOTIFY_HTTP_PORT: '0',
+    NOTIFY_HOST: '127.0.0.1',
+    NOTIFY_SMS_URL: `http://127.0.0.1:${port(http)}/sms`,
+    NOTIFY_SMTP_URL: `smtp://127.0.0.1:${port(smtp.server)}`,
+    NOTIFY_WEBHOOKS: webhooks,
+    NOTIFY_UNIT_CHANNELS: 'IN_APP+EMAIL',
+    NOTIFY_RETRY_BASE: '100ms',
+    NOTIFY_QUIET_HOURS: '0-0',
+    NOTIFY_TICK: '100ms',
+  };
+  notification = await startNotification(loadNotificationConfig(env), logger);
+  const watcher = bus.consumer({
+    groupId: 'test-outcomes',
+    fromBeginning: true,
+    subscriptions: [on(notificationEvents, async (r) => void outcomes.push(r.value))],
+  });
+  await watcher.start();
+});
+
+afterAll(async () => {
+  await notification?.close();
+  await bus.deleteOwnTopics();
+  await bus.close();
+  const keys = await redis.keys(`${prefix}ntf:*`);
+  if (keys.length) await redis.del(...keys);
+  redis.disconnect();
+  smtp.close();
+  http.close();
+});
+
+const directory = realDirectory();
+const keyring = parseKeyring(devSealKeys);
+function acceptedCase(caseId: string) {
+  const run = new CaseRun({ now: '2026-11-20T10:00:00+08:00', directory, caseId });
+  const sealed = sealPerson(
+    keyring,
+    { name: '张三', idNumber: '', idType: '', phone: '13800000000', address: '', email: 'zhangsan@example.cn' },
+    caseId,
+    'petitioner',
+  );
+  run.ok(undefined, {
+    $case: 'registerPetition',
+    value: { petition: petition({ petitioner: { personId: 'p-1', sealed } }) },
+  });
+  run.ok(unit('330106-xfj'), {
+    $case: 'forwardCase',
+    value: { toUnitId: '330106-rsj', toHandlingUnit: true, reason: '' },
+  });
+  run.ok(unit('330106-rsj'), { $case: 'acceptCase', value: { noticeDocumentUri: '' } });
+  return run;
+}
+const publish = async (events: CaseEvent[]) => (await bus.publisher()).publish(caseEvents, events);
+
+describe('notification', () => {
+  const run = acceptedCase(`ntf-${Date.now()}`);
+
+  it('tells the petitioner by SMS and mail, the receiving unit by mail, and the integrator by a signed webhook', async () => {
+    await publish(run.events);
+    await until('the SMS', () => sms.length === 1);
+    expect(sms[0]?.body).toMatchObject({ to: '13800000000' });
+    expect(sms[0]?.body.text).toContain('已由杭州市西湖区人力资源和社会保障局受理');
+    expect(sms[0]?.key).toBe(sms[0]?.body.id);
+    await until('two mails', () => mails.length === 2);
+    const toPetitioner = mails.find((m) => m.to === 'zhangsan@example.cn');
+    expect(toPetitioner?.text).toContain('Subject:');
+    expect(mails.map((m) => m.to).sort()).toEqual(['330106-rsj@units.petition.local', 'zhangsan@example.cn']);
+    await until('the webhook, after two 503s', () => hooks.length === 1);
+    const hook = hooks[0];
+    expect(hook?.signature).toBe(signature('webhook-secret-0123456789', hook?.body ?? ''));
+    const cloudEvent = JSON.parse(hook?.body ?? '{}');
+    expect(cloudEvent).toMatchObject({ specversion: '1.0', type: 'cn.petition.caseAccepted', subject: run.caseId });
+    await until('the outcomes', () => outcomes.filter((o) => o.payload?.$case === 'notificationDelivered').length >= 6);
+    const failed = outcomes.filter((o) => o.payload?.$case === 'notificationFailed');
+    expect(failed.map((o) => (o.payload?.$case === 'notificationFailed' ? o.payload.value.errorCode : ''))).toEqual([
+      'WEBHOOK_HTTP_503',
+      'WEBHOOK_HTTP_503',
+    ]);
+    // No address ever appears on the topic.
+    expect(JSON.stringify(outcomes)).not.toContain('13800000000');
+    const inbox = await redis.lrange(`${prefix}ntf:inbox:RECIPIENT_KIND_UNIT:330106-rsj`, 0, -1);
+    expect(inbox.map((i) => JSON.parse(i).body).join()).toContain('请于');
+  });
+
+  it('sends nothing twice when the events come again, even after a restart', async () => {
+    const [smsBefore, mailBefore, hooksBefore] = [sms.length, mails.length, hooks.length];
+    await publish(run.events);
+    await notification?.close();
+    notification = await startNotification(loadNotificationConfig(env), logger);
+    await publish(run.events);
+    const reply = run.ok(unit('330106-rsj'), {
+      $case: 'replyCase',
+      value: { opinion: { summary: '责令补发工资' }, disposition: 1 },
+    });
+    await publish(reply);
+    await until('the reply’s SMS', () => sms.length === smsBefore + 1);
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect([sms.length, mails.length, hooks.length]).toEqual([smsBefore + 1, mailBefore + 1, hooksBefore]);
+    expect(sms.at(-1)?.body.text).toContain('责令补发工资');
+  });
+});

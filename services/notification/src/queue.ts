@@ -1,0 +1,104 @@
+import type { Notice } from '@petition/notices';
+import type { Redis } from 'ioredis';
+
+// The notices to deliver, in Redis under `<prefix>ntf:`: each notice once (its id is derived from the
+// source event, the recipient and the channel, and a delivered one is remembered), due times in a sorted
+// set, and a claim that is only a lease — a worker that dies mid-delivery leaves the notice to come due
+// again. Failed notices come back after their backoff; given-up ones are parked until replayed.
+
+export interface Pending {
+  readonly notice: Notice;
+  readonly attempts: number;
+  /** For a webhook: the CloudEvent body to send. */
+  readonly body?: string;
+  readonly lastErrorCode?: string;
+}
+
+const enqueueScript = `
+if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+redis.call('SET', KEYS[2], ARGV[1])
+redis.call('ZADD', KEYS[3], ARGV[2], ARGV[3])
+return 1`;
+
+const claimScript = `
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[3])
+for _, id in ipairs(ids) do redis.call('ZADD', KEYS[1], ARGV[2], id) end
+return ids`;
+
+const DONE_TTL_S = 90 * 86_400;
+
+export function createQueue(redis: Redis, prefix: string, leaseMs = 60_000) {
+  const k = {
+    pending: (id: string) => `${prefix}n:${id}`,
+    done: (id: string) => `${prefix}done:${id}`,
+    due: `${prefix}due`,
+    parked: `${prefix}parked`,
+  };
+  return {
+    /** Queues a notice unless it is queued or delivered already; resolves with whether it was new. */
+    async enqueue(p: Pending, dueAt: number): Promise<boolean> {
+      const id = p.notice.id;
+      const added = await redis.eval(
+        enqueueScript,
+        3,
+        k.done(id),
+        k.pending(id),
+        k.due,
+        JSON.stringify(p),
+        String(dueAt),
+        id,
+      );
+      return Number(added) === 1;
+    },
+
+    /** Up to `limit` notices due by `now`, each leased to the caller for a while. */
+    async claim(now: number, limit: number): Promise<Pending[]> {
+      const ids = (await redis.eval(
+        claimScript,
+        1,
+        k.due,
+        String(now),
+        String(now + leaseMs),
+        String(limit),
+      )) as string[];
+      if (ids.length === 0) return [];
+      const raw = await redis.mget(...ids.map(k.pending));
+      return raw.flatMap((json) => (json ? [JSON.parse(json) as Pending] : []));
+    },
+
+    async delivered(id: string) {
+      await redis.multi().set(k.done(id), '1', 'EX', DONE_TTL_S).del(k.pending(id)).zrem(k.due, id).exec();
+    },
+
+    async retryAt(p: Pending, at: number) {
+      await redis.multi().set(k.pending(p.notice.id), JSON.stringify(p)).zadd(k.due, at, p.notice.id).exec();
+    },
+
+    async park(p: Pending) {
+      const id = p.notice.id;
+      await redis.multi().hset(k.parked, id, JSON.stringify(p)).del(k.pending(id)).zrem(k.due, id).exec();
+    },
+
+    /** Puts parked notices (all, or those named) back in the queue with fresh attempts. */
+    async replay(ids?: readonly string[]): Promise<number> {
+      const all = await redis.hgetall(k.parked);
+      let n = 0;
+      for (const [id, json] of Object.entries(all)) {
+        if (ids && !ids.includes(id)) continue;
+        const p = JSON.parse(json) as Pending;
+        await redis
+          .multi()
+          .hdel(k.parked, id)
+          .set(k.pending(id), JSON.stringify({ ...p, attempts: 0 }))
+          .zadd(k.due, Date.now(), id)
+          .exec();
+        n++;
+      }
+      return n;
+    },
+
+    parkedCount: () => redis.hlen(k.parked),
+  };
+}
+
+export type Queue = ReturnType<typeof createQueue>;
