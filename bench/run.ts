@@ -6,6 +6,7 @@ import { createLogger, type Logger } from '@petition/logging';
 import { benchBus } from './bus.ts';
 import { benchDomain } from './domain.ts';
 import { benchIntake } from './intake.ts';
+import { benchNotification } from './notification.ts';
 import { benchRouting } from './routing.ts';
 import { benchWatchdogStore } from './watchdog.ts';
 
@@ -18,6 +19,7 @@ const benches: Record<string, { broker: BrokerBench } | { local: LocalBench } | 
   domain: { local: benchDomain },
   intake: { broker: benchIntake },
   routing: { broker: benchRouting },
+  notification: { broker: benchNotification },
   watchdog: { redis: benchWatchdogStore },
 };
 

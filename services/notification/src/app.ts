@@ -229,62 +229,66 @@ export async function startNotification(
     return channels.sendMail(to, text.subject, text.body, n.id);
   }
 
+  /** One attempt at each due notice; all outcomes go out in one produce, then the queue moves on. */
   async function deliverDue(): Promise<number> {
-    const due = await queue.claim(now().getTime(), 100);
-    await Promise.all(
+    const due = await queue.claim(now().getTime(), 200);
+    const results = await Promise.all(
       due.map(async (p) => {
-        const attempt = p.attempts + 1;
-        const channel = notificationChannelToJSON(p.notice.channel);
         try {
-          const providerMessageId = await send(p);
-          await publisher.publish(notificationEvents, [
-            outcome(p, attempt, {
-              $case: 'notificationDelivered',
-              value: { attempt, providerMessageId, deliverTime: now() },
-            }),
-          ]);
-          await queue.delivered(p.notice.id);
-          outcomes.inc({ channel, outcome: 'delivered' });
+          return { p, providerMessageId: await send(p) };
         } catch (err) {
-          const e =
-            err instanceof DeliveryError
-              ? err
-              : new DeliveryError('INTERNAL', (err as Error).message ?? 'failed', true);
-          const again = e.retryable && attempt < config.maxAttempts;
-          const delay = config.retryBaseMs * 2 ** (attempt - 1) * (0.5 + Math.random());
-          const next = now().getTime() + delay;
-          const events = [
-            outcome(p, attempt, {
-              $case: 'notificationFailed',
-              value: {
-                attempt,
-                errorCode: e.code,
-                errorMessage: e.message,
-                retryable: e.retryable,
-                nextAttemptTime: again ? new Date(next) : undefined,
-              },
-            }),
-          ];
-          if (!again) {
-            events.push(
-              outcome(p, attempt, {
-                $case: 'notificationParked',
-                value: {
-                  reason: e.retryable ? 'retries exhausted' : 'permanent error',
-                  attempts: attempt,
-                  lastErrorCode: e.code,
-                },
-              }),
-            );
-          }
-          await publisher.publish(notificationEvents, events);
-          const updated = { ...p, attempts: attempt, lastErrorCode: e.code };
-          if (again) await queue.retryAt(updated, next);
-          else await queue.park(updated);
-          outcomes.inc({ channel, outcome: again ? 'failed' : 'parked' });
+          const e = err instanceof DeliveryError ? err : new DeliveryError('INTERNAL', (err as Error).message, true);
+          return { p, error: e };
         }
       }),
     );
+    const events: NotificationEvent[] = [];
+    const after: (() => Promise<void>)[] = [];
+    for (const r of results) {
+      const { p } = r;
+      const attempt = p.attempts + 1;
+      const channel = notificationChannelToJSON(p.notice.channel);
+      if (!r.error) {
+        events.push(
+          outcome(p, attempt, {
+            $case: 'notificationDelivered',
+            value: { attempt, providerMessageId: r.providerMessageId ?? '', deliverTime: now() },
+          }),
+        );
+        after.push(() => queue.delivered(p.notice.id));
+        outcomes.inc({ channel, outcome: 'delivered' });
+        continue;
+      }
+      const e = r.error;
+      const again = e.retryable && attempt < config.maxAttempts;
+      const next = now().getTime() + config.retryBaseMs * 2 ** (attempt - 1) * (0.5 + Math.random());
+      events.push(
+        outcome(p, attempt, {
+          $case: 'notificationFailed',
+          value: {
+            attempt,
+            errorCode: e.code,
+            errorMessage: e.message,
+            retryable: e.retryable,
+            nextAttemptTime: again ? new Date(next) : undefined,
+          },
+        }),
+      );
+      if (!again) {
+        const reason = e.retryable ? 'retries exhausted' : 'permanent error';
+        events.push(
+          outcome(p, attempt, {
+            $case: 'notificationParked',
+            value: { reason, attempts: attempt, lastErrorCode: e.code },
+          }),
+        );
+      }
+      const updated = { ...p, attempts: attempt, lastErrorCode: e.code };
+      after.push(() => (again ? queue.retryAt(updated, next) : queue.park(updated)));
+      outcomes.inc({ channel, outcome: again ? 'failed' : 'parked' });
+    }
+    if (events.length) await publisher.publish(notificationEvents, events);
+    await Promise.all(after.map((f) => f()));
     return due.length;
   }
 
