@@ -341,9 +341,14 @@ export async function startNotification(
   let closing = false;
   let timer: NodeJS.Timeout | undefined;
   let epochChecked = Date.now();
+  let round: Promise<unknown> = Promise.resolve();
   const loop = async () => {
     try {
-      while (!closing && (await deliverDue()) > 0) {}
+      for (;;) {
+        if (closing) break;
+        round = deliverDue();
+        if (((await round) as number) === 0) break;
+      }
       if (Date.now() - epochChecked > 5_000) {
         epochChecked = Date.now();
         if (!(await epochHolds(redis, prefix, epoch)))
@@ -373,6 +378,8 @@ export async function startNotification(
     async close() {
       closing = true;
       clearTimeout(timer);
+      // The round in hand finishes: what was sent is recorded as sent, not sent again after a restart.
+      await round.catch(() => undefined);
       await http.close();
       await bus.close();
       redis.disconnect();

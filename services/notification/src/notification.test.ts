@@ -207,4 +207,18 @@ describe('notification', () => {
     expect([sms.length, mails.length, hooks.length]).toEqual([smsBefore + 1, mailBefore + 1, hooksBefore]);
     expect(sms.at(-1)?.body.text).toContain('责令补发工资');
   });
+
+  it('stopped and started again in the middle of a burst, still tells each petitioner once', async () => {
+    const burst = Array.from({ length: 40 }, (_, i) => acceptedCase(`ntf-burst-${i}-${Date.now()}`));
+    const before = sms.length;
+    await publish(burst.flatMap((r) => r.events));
+    await until('some of the burst', () => sms.length > before);
+    await notification?.close();
+    notification = await startNotification(loadNotificationConfig(env), logger);
+    await until('the whole burst', () => sms.length >= before + burst.length, 90_000);
+    await new Promise((r) => setTimeout(r, 1_500));
+    const ids = sms.slice(before).map((m) => m.body.id);
+    expect(ids).toHaveLength(burst.length);
+    expect(new Set(ids).size).toBe(burst.length);
+  });
 });
