@@ -230,8 +230,33 @@ export async function startNotification(
   }
 
   /** One attempt at each due notice; all outcomes go out in one produce, then the queue moves on. */
+  // Rate limits: per recipient and channel in Redis (an hour's count), per channel in this instance (a second's).
+  const perSecond = new Map<string, number>();
+  let second = 0;
+  async function withinLimits(p: Pending, at: number): Promise<number | undefined> {
+    const n = p.notice;
+    const channel = notificationChannelToJSON(n.channel);
+    if (Math.floor(at / 1000) !== second) {
+      second = Math.floor(at / 1000);
+      perSecond.clear();
+    }
+    const sent = (perSecond.get(channel) ?? 0) + 1;
+    if (sent > config.perChannelSecond) return (second + 1) * 1000;
+    perSecond.set(channel, sent);
+    if (n.channel === IN_APP || n.channel === NotificationChannel.NOTIFICATION_CHANNEL_WEBHOOK) return undefined;
+    const count = await queue.countHourly(`${channel}:${n.recipientKind}:${n.recipientId}`, at);
+    return count > config.perRecipientHourly ? (Math.floor(at / 3_600_000) + 1) * 3_600_000 : undefined;
+  }
+
   async function deliverDue(): Promise<number> {
-    const due = await queue.claim(now().getTime(), 200);
+    const at = now().getTime();
+    const claimed = await queue.claim(at, 200);
+    const due: Pending[] = [];
+    for (const p of claimed) {
+      const later = await withinLimits(p, at);
+      if (later === undefined) due.push(p);
+      else await queue.retryAt(p, later);
+    }
     const results = await Promise.all(
       due.map(async (p) => {
         try {

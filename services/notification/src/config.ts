@@ -46,6 +46,18 @@ export const notificationSchema = {
     default: '22-7',
     doc: 'Hours (Asia/Shanghai) in which non-urgent notices to units wait, `from-to`; empty for none',
   }),
+  perRecipientHourly: int('NOTIFY_RATE_PER_RECIPIENT', {
+    default: 20,
+    min: 1,
+    max: 100_000,
+    doc: 'Most notices one recipient gets on one channel in an hour; the rest wait for the next hour',
+  }),
+  perChannelSecond: int('NOTIFY_RATE_PER_CHANNEL', {
+    default: 500,
+    min: 1,
+    max: 1_000_000,
+    doc: 'Most notices one instance sends on one channel in a second (gateway limits); the rest wait a second',
+  }),
   tickMs: durationMs('NOTIFY_TICK', { default: 200, doc: 'How often due notices are looked for' }),
 } as const;
 

@@ -150,7 +150,7 @@ function acceptedCase(caseId: string) {
   );
   run.ok(undefined, {
     $case: 'registerPetition',
-    value: { petition: petition({ petitioner: { personId: 'p-1', sealed } }) },
+    value: { petition: petition({ petitioner: { personId: `p-${caseId}`, sealed } }) },
   });
   run.ok(unit('330106-xfj'), {
     $case: 'forwardCase',
@@ -220,5 +220,22 @@ describe('notification', () => {
     const ids = sms.slice(before).map((m) => m.body.id);
     expect(ids).toHaveLength(burst.length);
     expect(new Set(ids).size).toBe(burst.length);
+  });
+
+  it('holds back what goes beyond a recipient’s hourly limit until the next hour', async () => {
+    await notification?.close();
+    notification = await startNotification(loadNotificationConfig({ ...env, NOTIFY_RATE_PER_RECIPIENT: '1' }), logger);
+    const run = acceptedCase(`ntf-limit-${Date.now()}`);
+    run.ok(unit('330106-rsj'), {
+      $case: 'extendDeadline',
+      value: { extraDays: 10, reason: '需要调查', approvalReference: 'A-1' },
+    });
+    const before = sms.length;
+    await publish(run.events);
+    await until('the first SMS', () => sms.length === before + 1);
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(sms.length).toBe(before + 1);
+    const waiting = await redis.zrangebyscore(`${prefix}ntf:due`, Date.now() + 60_000, '+inf');
+    expect(waiting.length).toBeGreaterThanOrEqual(1);
   });
 });

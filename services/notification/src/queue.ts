@@ -70,6 +70,14 @@ export function createQueue(redis: Redis, prefix: string, leaseMs = 60_000) {
       await redis.multi().set(k.done(id), '1', 'EX', DONE_TTL_S).del(k.pending(id)).zrem(k.due, id).exec();
     },
 
+    /** Counts one more notice for `recipient` in the hour of `now`; resolves with the count so far. */
+    async countHourly(recipient: string, now: number): Promise<number> {
+      const hour = Math.floor(now / 3_600_000);
+      const key = `${prefix}rate:${recipient}:${hour}`;
+      const [[, n]] = ((await redis.multi().incr(key).expire(key, 7_200).exec()) ?? [[null, 0]]) as [[unknown, number]];
+      return Number(n);
+    },
+
     async retryAt(p: Pending, at: number) {
       await redis.multi().set(k.pending(p.notice.id), JSON.stringify(p)).zadd(k.due, at, p.notice.id).exec();
     },
