@@ -15,6 +15,7 @@ import {
   type NotificationEvent,
   notificationChannelFromJSON,
   notificationChannelToJSON,
+  type Person,
   RecipientKind,
   recipientKindToJSON,
   SealedData,
@@ -108,22 +109,28 @@ export async function startNotification(
 
   // What is known of each case: its number, and its petitioner sealed as intake sealed them.
   const caseKey = (caseId: string) => `${prefix}case:${caseId}`;
-  async function remember(e: CaseEvent) {
-    if (e.payload?.$case !== 'petitionRegistered') return;
+  const registration = (e: CaseEvent) => {
+    if (e.payload?.$case !== 'petitionRegistered') return undefined;
     const p = e.payload.value.petition;
     const sealed = p?.petitioner?.sealed;
-    await redis.hset(caseKey(e.envelope?.caseId ?? ''), {
+    return {
       number: p?.caseNumber ?? '',
       person: p?.petitioner?.personId ?? '',
       sealed: sealed ? Buffer.from(SealedData.encode(sealed).finish()).toString('base64') : '',
-    });
+    };
+  };
+  type Contact = { number: string; personId?: string; person?: Person };
+  function contactOf(caseId: string, c: Record<string, string>): Contact {
+    if (!c.sealed) return { number: c.number ?? '' };
+    try {
+      const person = openPerson(keyring, SealedData.decode(Buffer.from(c.sealed, 'base64')), caseId);
+      return { number: c.number ?? '', personId: c.person ?? '', person };
+    } catch (err) {
+      logger.warn({ caseId, err: (err as Error).message }, 'the petitioner’s sealed data cannot be opened');
+      return { number: c.number ?? '' };
+    }
   }
-  async function petitionerContact(caseId: string) {
-    const c = await redis.hgetall(caseKey(caseId));
-    if (!c.sealed) return { number: c.number ?? '', person: undefined };
-    const person = openPerson(keyring, SealedData.decode(Buffer.from(c.sealed, 'base64')), caseId);
-    return { number: c.number ?? '', personId: c.person ?? '', person };
-  }
+  const petitionerContact = async (caseId: string) => contactOf(caseId, await redis.hgetall(caseKey(caseId)));
 
   function cloudEvent(n: Notice, source: { case: CaseEvent } | { deadline: DeadlineEvent }, sub: Subscription) {
     const data = ('case' in source ? CaseEvent.toJSON(source.case) : DeadlineEvent.toJSON(source.deadline)) as Record<
@@ -151,39 +158,54 @@ export async function startNotification(
     });
   }
 
-  // 1. Sources in: the notices each event calls for, queued once.
-  async function take(source: { case: CaseEvent } | { deadline: DeadlineEvent }) {
-    const env = 'case' in source ? source.case.envelope : source.deadline.envelope;
-    const caseId = env?.caseId ?? '';
-    if ('case' in source) await remember(source.case);
-    const contact = await petitionerContact(caseId).catch((err) => {
-      logger.warn({ caseId, err: (err as Error).message }, 'the petitioner’s sealed data cannot be opened');
-      return { number: '', person: undefined, personId: '' };
-    });
-    const petitionerChannels = contact.person
-      ? [
-          ...(channels.sms && contact.person.phone ? [SMS] : []),
-          ...(channels.email && contact.person.email ? [EMAIL] : []),
-          IN_APP,
-        ]
-      : [];
-    const notices = noticesFor(source, {
-      directory,
-      caseNumberOf: () => contact.number,
-      petitionerOf: () =>
-        contact.person ? { personId: contact.personId ?? '', channels: petitionerChannels } : undefined,
-      unitChannels,
-      subscriptions,
-    });
-    const at = now().getTime();
-    for (const n of notices) {
-      const sub = subscriptions.find((s) => s.id === n.recipientId);
-      const body =
-        n.channel === NotificationChannel.NOTIFICATION_CHANNEL_WEBHOOK && sub ? cloudEvent(n, source, sub) : undefined;
-      const due =
-        n.urgent || n.recipientKind !== RecipientKind.RECIPIENT_KIND_UNIT ? at : quietUntil(at, config.quietHours);
-      await queue.enqueue({ notice: n, attempts: 0, body }, due);
+  // 1. Sources in: the notices each event calls for, queued once — a batch of events at a time.
+  type Source = { case: CaseEvent } | { deadline: DeadlineEvent };
+  async function takeAll(sources: readonly Source[]) {
+    const remember = redis.pipeline();
+    for (const src of sources) {
+      const r = 'case' in src ? registration(src.case) : undefined;
+      if (r && 'case' in src) remember.hset(caseKey(src.case.envelope?.caseId ?? ''), r);
     }
+    await remember.exec();
+    const caseIds = [
+      ...new Set(sources.map((src) => ('case' in src ? src.case.envelope : src.deadline.envelope)?.caseId ?? '')),
+    ];
+    const lookup = redis.pipeline();
+    for (const id of caseIds) lookup.hgetall(caseKey(id));
+    const found = (await lookup.exec()) ?? [];
+    const contacts = new Map(
+      caseIds.map((id, i) => [id, contactOf(id, (found[i]?.[1] ?? {}) as Record<string, string>)]),
+    );
+    const at = now().getTime();
+    const items: { pending: Pending; dueAt: number }[] = [];
+    for (const source of sources) {
+      const caseId = ('case' in source ? source.case.envelope : source.deadline.envelope)?.caseId ?? '';
+      const contact = contacts.get(caseId) ?? { number: '' };
+      const person = contact.person;
+      const petitionerChannels = person
+        ? [...(channels.sms && person.phone ? [SMS] : []), ...(channels.email && person.email ? [EMAIL] : []), IN_APP]
+        : [];
+      const notices = noticesFor(source, {
+        directory,
+        caseNumberOf: () => contact.number,
+        petitionerOf: () => (person ? { personId: contact.personId ?? '', channels: petitionerChannels } : undefined),
+        unitChannels,
+        subscriptions,
+      });
+      for (const n of notices) {
+        const sub = subscriptions.find((s) => s.id === n.recipientId);
+        const body =
+          n.channel === NotificationChannel.NOTIFICATION_CHANNEL_WEBHOOK && sub
+            ? cloudEvent(n, source, sub)
+            : undefined;
+        const quiet = !n.urgent && n.recipientKind === RecipientKind.RECIPIENT_KIND_UNIT;
+        items.push({
+          pending: { notice: n, attempts: 0, body },
+          dueAt: quiet ? quietUntil(at, config.quietHours) : at,
+        });
+      }
+    }
+    await queue.enqueueMany(items);
   }
 
   // 2. Delivering.
@@ -348,12 +370,8 @@ export async function startNotification(
     groupId: `notification-${epoch}`,
     fromBeginning: true,
     subscriptions: [
-      onBatch(caseEvents, async (records) => {
-        for (const r of records) await take({ case: r.value });
-      }),
-      onBatch(deadlineEvents, async (records) => {
-        for (const r of records) await take({ deadline: r.value });
-      }),
+      onBatch(caseEvents, (records) => takeAll(records.map((r) => ({ case: r.value })))),
+      onBatch(deadlineEvents, (records) => takeAll(records.map((r) => ({ deadline: r.value })))),
     ],
   });
   const consumers: BusConsumer[] = [

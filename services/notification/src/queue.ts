@@ -35,20 +35,15 @@ export function createQueue(redis: Redis, prefix: string, leaseMs = 60_000) {
     parked: `${prefix}parked`,
   };
   return {
-    /** Queues a notice unless it is queued or delivered already; resolves with whether it was new. */
-    async enqueue(p: Pending, dueAt: number): Promise<boolean> {
-      const id = p.notice.id;
-      const added = await redis.eval(
-        enqueueScript,
-        3,
-        k.done(id),
-        k.pending(id),
-        k.due,
-        JSON.stringify(p),
-        String(dueAt),
-        id,
-      );
-      return Number(added) === 1;
+    /** Queues notices in one round trip, each unless it is queued or delivered already. */
+    async enqueueMany(items: readonly { pending: Pending; dueAt: number }[]) {
+      if (items.length === 0) return;
+      const pipe = redis.pipeline();
+      for (const { pending, dueAt } of items) {
+        const id = pending.notice.id;
+        pipe.eval(enqueueScript, 3, k.done(id), k.pending(id), k.due, JSON.stringify(pending), String(dueAt), id);
+      }
+      await pipe.exec();
     },
 
     /** Up to `limit` notices due by `now`, each leased to the caller for a while. */
