@@ -23,6 +23,8 @@ export interface Subscription {
   readonly eventTypes: readonly string[];
   /** Whether personal data (sealed) stays in the events sent; stripped otherwise. */
   readonly personalData: boolean;
+  /** A unit's own endpoint: the notices addressed to `unitId` itself also go here (the unit's preference). */
+  readonly unitNotices?: boolean;
 }
 
 export interface Notice {

@@ -95,7 +95,13 @@ export async function startNotification(
   const keyring = parseKeyring(config.sealKeys);
   const directory = nationalDirectory();
   const subscriptions: Subscription[] = config.webhooks ? JSON.parse(readFileSync(config.webhooks, 'utf8')) : [];
-  const unitChannels = unitChannelsOf(config.unitChannels);
+  const configured = unitChannelsOf(config.unitChannels);
+  // A unit with an endpoint of its own (a subscription with `unitNotices`) is told there as well.
+  const unitEndpoint = (unitId: string) => subscriptions.find((s) => s.unitNotices && s.unitId === unitId);
+  const unitChannels = (unitId: string) =>
+    unitEndpoint(unitId)
+      ? [...configured(unitId), NotificationChannel.NOTIFICATION_CHANNEL_WEBHOOK]
+      : configured(unitId);
   const publisher = await bus.publisher();
 
   const registry = new Registry();
@@ -232,6 +238,17 @@ export async function startNotification(
 
   async function send(p: Pending): Promise<string> {
     const n = p.notice;
+    if (
+      n.channel === NotificationChannel.NOTIFICATION_CHANNEL_WEBHOOK &&
+      n.recipientKind === RecipientKind.RECIPIENT_KIND_UNIT
+    ) {
+      const endpoint = unitEndpoint(n.recipientId);
+      if (!endpoint)
+        throw new DeliveryError('WEBHOOK_NO_UNIT_ENDPOINT', `no endpoint for unit ${n.recipientId}`, false);
+      const text = render(n.templateId, n.vars);
+      const body = JSON.stringify({ id: n.id, caseId: n.caseId, template: n.templateId, ...text });
+      return channels.callWebhook(endpoint.url, endpoint.secret, body, n.id);
+    }
     if (n.channel === NotificationChannel.NOTIFICATION_CHANNEL_WEBHOOK) {
       const sub = subscriptions.find((s) => s.id === n.recipientId);
       if (!sub) throw new DeliveryError('WEBHOOK_UNKNOWN_SUBSCRIPTION', `no subscription ${n.recipientId}`, false);

@@ -35,7 +35,7 @@ export const notificationSchema = {
   }),
   webhooks: str('NOTIFY_WEBHOOKS', {
     optional: true,
-    doc: 'JSON file of integrator subscriptions [{id, url, secret, unitId, eventTypes, personalData}]',
+    doc: 'JSON file of subscriptions [{id, url, secret, unitId, eventTypes, personalData, unitNotices}]',
   }),
   maxAttempts: int('NOTIFY_MAX_ATTEMPTS', { default: 6, min: 1, max: 50, doc: 'Tries before a notice is parked' }),
   retryBaseMs: durationMs('NOTIFY_RETRY_BASE', {

@@ -30,6 +30,7 @@ const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 const mails: { to: string; text: string; messageId: string }[] = [];
 const sms: { body: { id: string; to: string; text: string }; key: string }[] = [];
 const hooks: { body: string; signature: string; key: string }[] = [];
+const unitHooks: { body: string; signature: string }[] = [];
 let hookFailures = 2;
 const outcomes: NotificationEvent[] = [];
 let smtp: SMTPServer;
@@ -74,6 +75,11 @@ beforeAll(async () => {
   await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', () => r()));
   http = createServer(async (req, res) => {
     const body = await read(req);
+    if (req.url === '/unit-hook') {
+      unitHooks.push({ body, signature: String(req.headers['x-petition-signature']) });
+      res.writeHead(200).end();
+      return;
+    }
     if (req.url === '/sms') {
       sms.push({ body: JSON.parse(body), key: String(req.headers['idempotency-key']) });
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ messageId: `m-${sms.length}` }));
@@ -102,6 +108,15 @@ beforeAll(async () => {
         unitId: '330000-zf',
         eventTypes: ['caseAccepted'],
         personalData: false,
+      },
+      {
+        id: 'rsj-office',
+        url: `http://127.0.0.1:${port(http)}/unit-hook`,
+        secret: 'unit-secret-0123456789',
+        unitId: '330106-rsj',
+        eventTypes: [],
+        personalData: false,
+        unitNotices: true,
       },
     ]),
   );
@@ -187,6 +202,10 @@ describe('notification', () => {
     ]);
     // No address ever appears on the topic.
     expect(JSON.stringify(outcomes)).not.toContain('13800000000');
+    // The unit that asked for its notices at its own endpoint gets them there too, signed.
+    await until('the unit’s webhook', () => unitHooks.length === 1);
+    expect(JSON.parse(unitHooks[0]?.body ?? '{}')).toMatchObject({ template: 'case-received.zh-CN' });
+    expect(unitHooks[0]?.signature).toBe(signature('unit-secret-0123456789', unitHooks[0]?.body ?? ''));
     const inbox = await redis.lrange(`${prefix}ntf:inbox:RECIPIENT_KIND_UNIT:330106-rsj`, 0, -1);
     expect(inbox.map((i) => JSON.parse(i).body).join()).toContain('请于');
   });
