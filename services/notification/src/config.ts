@@ -44,7 +44,7 @@ export const notificationSchema = {
   }),
   quietHours: str('NOTIFY_QUIET_HOURS', {
     default: '22-7',
-    doc: 'Hours (Asia/Shanghai) in which non-urgent notices to units wait, `from-to`; empty for none',
+    doc: 'Hours (Asia/Shanghai) in which non-urgent notices to units wait, `from-to`; `0-0` for none',
   }),
   perRecipientHourly: int('NOTIFY_RATE_PER_RECIPIENT', {
     default: 20,

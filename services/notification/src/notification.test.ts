@@ -31,6 +31,8 @@ const mails: { to: string; text: string; messageId: string }[] = [];
 const sms: { body: { id: string; to: string; text: string }; key: string }[] = [];
 const hooks: { body: string; signature: string; key: string }[] = [];
 const unitHooks: { body: string; signature: string }[] = [];
+const gone: string[] = [];
+let goneFixed = false;
 let hookFailures = 2;
 const outcomes: NotificationEvent[] = [];
 let smtp: SMTPServer;
@@ -75,6 +77,11 @@ beforeAll(async () => {
   await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', () => r()));
   http = createServer(async (req, res) => {
     const body = await read(req);
+    if (req.url === '/gone') {
+      if (goneFixed) gone.push(body);
+      res.writeHead(goneFixed ? 200 : 410).end();
+      return;
+    }
     if (req.url === '/unit-hook') {
       unitHooks.push({ body, signature: String(req.headers['x-petition-signature']) });
       res.writeHead(200).end();
@@ -107,6 +114,14 @@ beforeAll(async () => {
         secret: 'webhook-secret-0123456789',
         unitId: '330000-zf',
         eventTypes: ['caseAccepted'],
+        personalData: false,
+      },
+      {
+        id: 'moved-platform',
+        url: `http://127.0.0.1:${port(http)}/gone`,
+        secret: 'moved-secret-0123456789',
+        unitId: '330000-zf',
+        eventTypes: ['caseReplied'],
         personalData: false,
       },
       {
@@ -239,6 +254,18 @@ describe('notification', () => {
     const ids = sms.slice(before).map((m) => m.body.id);
     expect(ids).toHaveLength(burst.length);
     expect(new Set(ids).size).toBe(burst.length);
+  });
+
+  it('parks what an endpoint refuses for good, and sends it once replayed', async () => {
+    await until('the refused webhook parked', () =>
+      outcomes.some((o) => o.recipientId === 'moved-platform' && o.payload?.$case === 'notificationParked'),
+    );
+    expect(gone).toEqual([]);
+    goneFixed = true;
+    const replay = await fetch(`${notification?.httpUrl}/v1/parked/replay`, { method: 'POST' });
+    expect(await replay.json()).toEqual({ replayed: 1 });
+    await until('the replayed webhook', () => gone.length === 1);
+    expect(JSON.parse(gone[0] ?? '{}')).toMatchObject({ type: 'cn.petition.caseReplied' });
   });
 
   it('after a flush of its Redis keys rebuilds from Kafka and sends nothing again', async () => {

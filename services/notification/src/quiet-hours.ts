@@ -1,5 +1,5 @@
 // Quiet hours for non-urgent notices to units, in Asia/Shanghai (UTC+8, no daylight saving): `22-7` holds
-// a notice written at 23:10 until 07:00. An empty spec means none.
+// a notice written at 23:10 until 07:00. `0-0` (or anything else that is no `from-to`) means none.
 
 const HOUR = 3_600_000;
 const SHANGHAI = 8 * HOUR;
