@@ -48,6 +48,15 @@ describe('notices an event calls for', () => {
     expect(noticesFor({ case: event }, context()).map((n) => n.id)).toEqual(notices.map((n) => n.id));
   });
 
+  it('sends the query code on registration only by SMS or mail, never to the in-app inbox', () => {
+    const run = new CaseRun({ now: '2026-11-20T10:00:00+08:00', directory });
+    const [registered] = run.ok(undefined, { $case: 'registerPetition', value: { petition: petition() } });
+    const notices = noticesFor({ case: registered }, context());
+    expect(notices.map((n) => [n.templateId, n.channel])).toEqual([['query-code.zh-CN', SMS]]);
+    // The code itself is filled in only when the notice is sent.
+    expect(notices[0]?.vars.queryCode).toBeUndefined();
+  });
+
   it('tells nobody in particular when there is no petitioner to tell (anonymous accusation)', () => {
     const { accepted: event } = accepted();
     expect(noticesFor({ case: event }, context({ petitionerOf: () => undefined }))).toEqual([]);

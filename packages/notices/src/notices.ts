@@ -95,13 +95,13 @@ export function noticesFor(source: { case: CaseEvent } | { deadline: DeadlineEve
   const caseNumber = ctx.caseNumberOf(env.caseId);
   const name = (unitId: string) => ctx.directory.unit(unitId)?.name ?? unitId;
   const drafts: Draft[] = [];
-  const toPetitioner = (templateId: string, vars: Record<string, string>) => {
+  const toPetitioner = (templateId: string, vars: Record<string, string>, inApp = true) => {
     const p = ctx.petitionerOf(env.caseId);
     if (p) {
       drafts.push({
         kind: RecipientKind.RECIPIENT_KIND_PETITIONER,
         recipientId: p.personId,
-        channels: p.channels,
+        channels: inApp ? p.channels : p.channels.filter((c) => c !== NotificationChannel.NOTIFICATION_CHANNEL_IN_APP),
         templateId,
         vars: { caseNumber, ...vars },
         urgent: true,
@@ -128,6 +128,11 @@ export function noticesFor(source: { case: CaseEvent } | { deadline: DeadlineEve
     const p = e.payload;
     type = p?.$case ?? '';
     switch (p?.$case) {
+      case 'petitionRegistered':
+        // The query code goes only where nobody else reads it: the petitioner's phone or mailbox. The
+        // service fills it in when it sends (it is sealed in the event, and never kept in a notice).
+        toPetitioner('query-code.zh-CN', {}, false);
+        break;
       case 'caseAccepted':
         toPetitioner('case-accepted.zh-CN', {
           unitName: name(p.value.acceptingUnitId),

@@ -7,6 +7,10 @@ export interface Template {
 }
 
 export const templates: Readonly<Record<string, Template>> = {
+  'query-code.zh-CN': {
+    subject: '信访事项登记告知（{caseNumber}）',
+    body: '您的信访事项已登记，编号 {caseNumber}，查询码 {queryCode}。请妥善保管，凭编号和查询码可在网上查询办理进度、评价和请求复查。',
+  },
   'case-accepted.zh-CN': {
     subject: '信访事项受理告知（{caseNumber}）',
     body: '您的信访事项（编号 {caseNumber}）已由{unitName}受理，将于 {dueDate} 前出具处理意见。可凭查询码在网上查询办理进度。',

@@ -1,3 +1,3 @@
 export { SealError, type SealErrorCode } from './errors.ts';
 export { devSealKeys, type Keyring, parseKeyring } from './keyring.ts';
-export { open, openPerson, seal, sealPerson } from './seal.ts';
+export { open, openPerson, openText, seal, sealPerson, sealText } from './seal.ts';

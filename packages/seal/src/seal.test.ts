@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { openPerson, parseKeyring, SealError, sealPerson } from './index.ts';
+import { openPerson, openText, parseKeyring, SealError, sealPerson, sealText } from './index.ts';
 
 const key = () => randomBytes(32).toString('base64');
 const person = {
@@ -20,6 +20,14 @@ describe('sealed personal data', () => {
     expect(Buffer.from(sealed.ciphertext).toString('utf8')).not.toContain('张三');
     expect(openPerson(ring, sealed, 'case-1')).toEqual(person);
     expect(() => openPerson(ring, sealed, 'case-2')).toThrow(/TAMPERED/);
+  });
+
+  it('seals a short text (the query code) the same way, for its case only', () => {
+    const ring = parseKeyring(`k1:${key()}`);
+    const sealed = sealText(ring, 'K7QZ-93MX', 'case-1', 'query-code');
+    expect(Buffer.from(sealed.ciphertext).toString('utf8')).not.toContain('K7QZ');
+    expect(openText(ring, sealed, 'case-1')).toBe('K7QZ-93MX');
+    expect(() => openText(ring, sealed, 'case-2')).toThrow(/TAMPERED/);
   });
 
   it('keeps opening old data after rotation; a destroyed key erases it (crypto-shredding)', () => {

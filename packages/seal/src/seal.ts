@@ -44,9 +44,20 @@ export function open(keyring: Keyring, sealed: SealedData): Uint8Array {
 export const sealPerson = (keyring: Keyring, person: Person, caseId: string, purpose: string): SealedData =>
   seal(keyring, Person.encode(person).finish(), purpose, `${caseId}|${purpose}`);
 
-export function openPerson(keyring: Keyring, sealed: SealedData, caseId: string): Person {
+/** The plaintext of a value sealed for `caseId`, refused when it was sealed for another case. */
+function openFor(keyring: Keyring, sealed: SealedData, caseId: string): Uint8Array {
   if (Buffer.from(sealed.aad).toString('utf8') !== `${caseId}|${sealed.purpose}`) {
     throw new SealError('TAMPERED', 'sealed for another case');
   }
-  return Person.decode(open(keyring, sealed));
+  return open(keyring, sealed);
 }
+
+export const openPerson = (keyring: Keyring, sealed: SealedData, caseId: string): Person =>
+  Person.decode(openFor(keyring, sealed, caseId));
+
+/** Seals a short text for a case (e.g. the query code, for notification alone to send). */
+export const sealText = (keyring: Keyring, text: string, caseId: string, purpose: string): SealedData =>
+  seal(keyring, Buffer.from(text, 'utf8'), purpose, `${caseId}|${purpose}`);
+
+export const openText = (keyring: Keyring, sealed: SealedData, caseId: string): string =>
+  Buffer.from(openFor(keyring, sealed, caseId)).toString('utf8');

@@ -13,7 +13,7 @@ import { batchingPublisher, caseCommands, type Publisher } from '@petition/bus';
 import type { CaseCommand, CaseEvent, CommandMeta, TraceContext } from '@petition/contract';
 import type { Directory } from '@petition/directory';
 import type { Logger } from '@petition/logging';
-import { type Keyring, sealPerson } from '@petition/seal';
+import { type Keyring, sealPerson, sealText } from '@petition/seal';
 import type { ActionSpec } from './actions.ts';
 import type { CaseIndex } from './case-index.ts';
 import type { GuessLimiter } from './guesses.ts';
@@ -130,7 +130,10 @@ export function createCore(deps: CoreDeps) {
       personId: personIdOf(deps.personIdSecret, p),
       sealed: sealPerson(deps.sealKeys, toPerson(p), caseId, purpose),
     });
-    if (body.petitioner) petition.petitioner = sealed(body.petitioner, 'petitioner');
+    if (body.petitioner) {
+      petition.petitioner = sealed(body.petitioner, 'petitioner');
+      petition.queryCodeSealed = sealText(deps.sealKeys, queryCode, caseId, 'query-code');
+    }
     petition.representatives = (body.representatives ?? []).map((r) => sealed(r, 'representative'));
     const commandId = randomUUID();
     await publish({

@@ -25,7 +25,7 @@ import { followDirectory } from '@petition/directory-feed';
 import { epochHolds, indexEpoch } from '@petition/infra';
 import type { Logger } from '@petition/logging';
 import { type Notice, noticesFor, render, type Subscription } from '@petition/notices';
-import { openPerson, parseKeyring } from '@petition/seal';
+import { openPerson, openText, parseKeyring } from '@petition/seal';
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
@@ -123,8 +123,14 @@ export async function startNotification(
       number: p?.caseNumber ?? '',
       person: p?.petitioner?.personId ?? '',
       sealed: sealed ? Buffer.from(SealedData.encode(sealed).finish()).toString('base64') : '',
+      code: p?.queryCodeSealed ? Buffer.from(SealedData.encode(p.queryCodeSealed).finish()).toString('base64') : '',
     };
   };
+  /** The query code, opened only to send it. */
+  async function queryCodeOf(caseId: string): Promise<string> {
+    const code = await redis.hget(caseKey(caseId), 'code');
+    return code ? openText(keyring, SealedData.decode(Buffer.from(code, 'base64')), caseId) : '';
+  }
   type Contact = { number: string; personId?: string; person?: Person };
   function contactOf(caseId: string, c: Record<string, string>): Contact {
     if (!c.sealed) return { number: c.number ?? '' };
@@ -254,7 +260,8 @@ export async function startNotification(
       if (!sub) throw new DeliveryError('WEBHOOK_UNKNOWN_SUBSCRIPTION', `no subscription ${n.recipientId}`, false);
       return channels.callWebhook(sub.url, sub.secret, p.body ?? '', n.id);
     }
-    const text = render(n.templateId, n.vars);
+    const vars = n.templateId === 'query-code.zh-CN' ? { ...n.vars, queryCode: await queryCodeOf(n.caseId) } : n.vars;
+    const text = render(n.templateId, vars);
     if (n.channel === IN_APP) {
       const recipient = `${recipientKindToJSON(n.recipientKind)}:${n.recipientId}`;
       return channels.toInbox(recipient, { id: n.id, caseId: n.caseId, ...text, at: now().toISOString() });

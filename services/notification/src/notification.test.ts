@@ -7,7 +7,7 @@ import { caseEvents, createBus, isolatedPrefix, notificationEvents, on } from '@
 import type { CaseEvent, NotificationEvent } from '@petition/contract';
 import { CaseRun, petition, realDirectory, unit } from '@petition/lifecycle/test-kit';
 import { createLogger } from '@petition/logging';
-import { devSealKeys, parseKeyring, sealPerson } from '@petition/seal';
+import { devSealKeys, parseKeyring, sealPerson, sealText } from '@petition/seal';
 import { Redis } from 'ioredis';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -178,9 +178,10 @@ function acceptedCase(caseId: string) {
     caseId,
     'petitioner',
   );
+  const queryCodeSealed = sealText(keyring, 'K7QZ-93MX', caseId, 'query-code');
   run.ok(undefined, {
     $case: 'registerPetition',
-    value: { petition: petition({ petitioner: { personId: `p-${caseId}`, sealed } }) },
+    value: { petition: petition({ petitioner: { personId: `p-${caseId}`, sealed }, queryCodeSealed }) },
   });
   run.ok(unit('330106-xfj'), {
     $case: 'forwardCase',
@@ -196,14 +197,20 @@ describe('notification', () => {
 
   it('tells the petitioner by SMS and mail, the receiving unit by mail, and the integrator by a signed webhook', async () => {
     await publish(run.events);
-    await until('the SMS', () => sms.length === 1);
-    expect(sms[0]?.body).toMatchObject({ to: '13800000000' });
-    expect(sms[0]?.body.text).toContain('已由杭州市西湖区人力资源和社会保障局受理');
+    await until('the SMS', () => sms.length === 2);
+    expect(sms.map((m) => m.body.to)).toEqual(['13800000000', '13800000000']);
+    // The query code goes by SMS (opened only to send it; it is sealed in the event) ...
+    expect(sms.find((m) => m.body.text.includes('已登记'))?.body.text).toContain('查询码 K7QZ-93MX');
+    expect(sms.find((m) => m.body.text.includes('受理'))?.body.text).toContain(
+      '已由杭州市西湖区人力资源和社会保障局受理',
+    );
     expect(sms[0]?.key).toBe(sms[0]?.body.id);
-    await until('two mails', () => mails.length === 2);
-    const toPetitioner = mails.find((m) => m.to === 'zhangsan@example.cn');
-    expect(toPetitioner?.text).toContain('Subject:');
-    expect(mails.map((m) => m.to).sort()).toEqual(['330106-rsj@units.petition.local', 'zhangsan@example.cn']);
+    await until('three mails', () => mails.length === 3);
+    expect(mails.map((m) => m.to).sort()).toEqual([
+      '330106-rsj@units.petition.local',
+      'zhangsan@example.cn',
+      'zhangsan@example.cn',
+    ]);
     await until('the webhook, after two 503s', () => hooks.length === 1);
     const hook = hooks[0];
     expect(hook?.signature).toBe(signature('webhook-secret-0123456789', hook?.body ?? ''));
@@ -217,6 +224,11 @@ describe('notification', () => {
     ]);
     // No address ever appears on the topic.
     expect(JSON.stringify(outcomes)).not.toContain('13800000000');
+    // ... and never into the in-app inbox, nor onto any topic.
+    const petitionerInbox = await redis.lrange(`${prefix}ntf:inbox:RECIPIENT_KIND_PETITIONER:p-${run.caseId}`, 0, -1);
+    expect(petitionerInbox.length).toBeGreaterThan(0);
+    expect(petitionerInbox.join()).not.toContain('K7QZ-93MX');
+    expect(JSON.stringify(outcomes)).not.toContain('K7QZ-93MX');
     // The unit that asked for its notices at its own endpoint gets them there too, signed.
     await until('the unit’s webhook', () => unitHooks.length === 1);
     expect(JSON.parse(unitHooks[0]?.body ?? '{}')).toMatchObject({ template: 'case-received.zh-CN' });
@@ -249,11 +261,12 @@ describe('notification', () => {
     await until('some of the burst', () => sms.length > before);
     await notification?.close();
     notification = await startNotification(loadNotificationConfig(env), logger);
-    await until('the whole burst', () => sms.length >= before + burst.length, 90_000);
+    // Two SMS per case: the query code and the acceptance.
+    await until('the whole burst', () => sms.length >= before + 2 * burst.length, 90_000);
     await new Promise((r) => setTimeout(r, 1_500));
     const ids = sms.slice(before).map((m) => m.body.id);
-    expect(ids).toHaveLength(burst.length);
-    expect(new Set(ids).size).toBe(burst.length);
+    expect(ids).toHaveLength(2 * burst.length);
+    expect(new Set(ids).size).toBe(2 * burst.length);
   });
 
   it('parks what an endpoint refuses for good, and sends it once replayed', async () => {
