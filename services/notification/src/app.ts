@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import {
   type BusConsumer,
@@ -12,7 +13,7 @@ import {
   CaseEvent,
   DeadlineEvent,
   NotificationChannel,
-  type NotificationEvent,
+  NotificationEvent,
   notificationChannelFromJSON,
   notificationChannelToJSON,
   type Person,
@@ -84,7 +85,7 @@ export async function startNotification(
   const prefix = `${config.topicPrefix}ntf:`;
   const rebuilding = (await redis.exists(`${prefix}index-epoch`)) === 0;
   const epoch = await indexEpoch(redis, prefix);
-  const queue = createQueue(redis, prefix);
+  const queue = createQueue(redis, prefix, config.leaseMs);
   const channels: Channels = createChannels({
     redis,
     prefix,
@@ -303,64 +304,81 @@ export async function startNotification(
       if (later === undefined) due.push(p);
       else await queue.retryAt(p, later);
     }
-    const results = await Promise.all(
+    await Promise.all(
       due.map(async (p) => {
+        const attempt = p.attempts + 1;
+        const channel = notificationChannelToJSON(p.notice.channel);
+        let error: DeliveryError | undefined;
+        let providerMessageId = '';
         try {
-          return { p, providerMessageId: await send(p) };
+          providerMessageId = await send(p);
         } catch (err) {
-          const e = err instanceof DeliveryError ? err : new DeliveryError('INTERNAL', (err as Error).message, true);
-          return { p, error: e };
+          error = err instanceof DeliveryError ? err : new DeliveryError('INTERNAL', (err as Error).message, true);
         }
+        const encode = (e: NotificationEvent) => NotificationEvent.encode(e).finish();
+        if (!error) {
+          const delivered = outcome(p, attempt, {
+            $case: 'notificationDelivered',
+            value: { attempt, providerMessageId, deliverTime: now() },
+          });
+          await queue.settle(p, { kind: 'delivered' }, [encode(delivered)]);
+          outcomes.inc({ channel, outcome: 'delivered' });
+          return;
+        }
+        const again = error.retryable && attempt < config.maxAttempts;
+        const next = now().getTime() + config.retryBaseMs * 2 ** (attempt - 1) * (0.5 + Math.random());
+        const events = [
+          outcome(p, attempt, {
+            $case: 'notificationFailed',
+            value: {
+              attempt,
+              errorCode: error.code,
+              errorMessage: error.message,
+              retryable: error.retryable,
+              nextAttemptTime: again ? new Date(next) : undefined,
+            },
+          }),
+        ];
+        if (!again) {
+          const reason = error.retryable ? 'retries exhausted' : 'permanent error';
+          events.push(
+            outcome(p, attempt, {
+              $case: 'notificationParked',
+              value: { reason, attempts: attempt, lastErrorCode: error.code },
+            }),
+          );
+        }
+        const pending = { ...p, attempts: attempt, lastErrorCode: error.code };
+        await queue.settle(
+          p,
+          again ? { kind: 'retry', pending, at: next } : { kind: 'park', pending },
+          events.map(encode),
+        );
+        outcomes.inc({ channel, outcome: again ? 'failed' : 'parked' });
       }),
     );
-    const events: NotificationEvent[] = [];
-    const after: (() => Promise<void>)[] = [];
-    for (const r of results) {
-      const { p } = r;
-      const attempt = p.attempts + 1;
-      const channel = notificationChannelToJSON(p.notice.channel);
-      if (!r.error) {
-        events.push(
-          outcome(p, attempt, {
-            $case: 'notificationDelivered',
-            value: { attempt, providerMessageId: r.providerMessageId ?? '', deliverTime: now() },
-          }),
-        );
-        after.push(() => queue.delivered(p.notice.id));
-        outcomes.inc({ channel, outcome: 'delivered' });
-        continue;
-      }
-      const e = r.error;
-      const again = e.retryable && attempt < config.maxAttempts;
-      const next = now().getTime() + config.retryBaseMs * 2 ** (attempt - 1) * (0.5 + Math.random());
-      events.push(
-        outcome(p, attempt, {
-          $case: 'notificationFailed',
-          value: {
-            attempt,
-            errorCode: e.code,
-            errorMessage: e.message,
-            retryable: e.retryable,
-            nextAttemptTime: again ? new Date(next) : undefined,
-          },
-        }),
-      );
-      if (!again) {
-        const reason = e.retryable ? 'retries exhausted' : 'permanent error';
-        events.push(
-          outcome(p, attempt, {
-            $case: 'notificationParked',
-            value: { reason, attempts: attempt, lastErrorCode: e.code },
-          }),
-        );
-      }
-      const updated = { ...p, attempts: attempt, lastErrorCode: e.code };
-      after.push(() => (again ? queue.retryAt(updated, next) : queue.park(updated)));
-      outcomes.inc({ channel, outcome: again ? 'failed' : 'parked' });
-    }
-    if (events.length) await publisher.publish(notificationEvents, events);
-    await Promise.all(after.map((f) => f()));
+    await flushOutbox();
     return due.length;
+  }
+
+  // The outbox of outcome events goes to notification-events, oldest first, one instance at a time.
+  const me = randomUUID();
+  async function flushOutbox() {
+    const lock = `${prefix}outbox-lock`;
+    if ((await redis.set(lock, me, 'PX', 30_000, 'NX')) !== 'OK') return;
+    try {
+      for (;;) {
+        const batch = await queue.outboxPeek(500);
+        if (batch.length === 0) break;
+        await publisher.publish(
+          notificationEvents,
+          batch.map((b) => NotificationEvent.decode(b)),
+        );
+        await queue.outboxDrop(batch.length);
+      }
+    } finally {
+      if ((await redis.get(lock)) === me) await redis.del(lock);
+    }
   }
 
   // Delivered and parked notices, read back from notification-events: after a flush they are not sent again.

@@ -58,6 +58,10 @@ export const notificationSchema = {
     max: 1_000_000,
     doc: 'Most notices one instance sends on one channel in a second (gateway limits); the rest wait a second',
   }),
+  leaseMs: durationMs('NOTIFY_LEASE', {
+    default: 60_000,
+    doc: 'How long a claimed notice is left to its worker before another may take it (a worker that died)',
+  }),
   tickMs: durationMs('NOTIFY_TICK', { default: 200, doc: 'How often due notices are looked for' }),
 } as const;
 

@@ -27,12 +27,18 @@ return ids`;
 
 const DONE_TTL_S = 90 * 86_400;
 
+export type Settled =
+  | { readonly kind: 'delivered' }
+  | { readonly kind: 'retry'; readonly pending: Pending; readonly at: number }
+  | { readonly kind: 'park'; readonly pending: Pending };
+
 export function createQueue(redis: Redis, prefix: string, leaseMs = 60_000) {
   const k = {
     pending: (id: string) => `${prefix}n:${id}`,
     done: (id: string) => `${prefix}done:${id}`,
     due: `${prefix}due`,
     parked: `${prefix}parked`,
+    outbox: `${prefix}outbox`,
   };
   return {
     /** Queues notices in one round trip, each unless it is queued or delivered already. */
@@ -61,8 +67,29 @@ export function createQueue(redis: Redis, prefix: string, leaseMs = 60_000) {
       return raw.flatMap((json) => (json ? [JSON.parse(json) as Pending] : []));
     },
 
-    async delivered(id: string) {
-      await redis.multi().set(k.done(id), '1', 'EX', DONE_TTL_S).del(k.pending(id)).zrem(k.due, id).exec();
+    /**
+     * Records what became of an attempt, and queues its outcome events in the outbox — in one step, right
+     * after the attempt, so that a process killed a moment later neither sends it again nor loses them.
+     */
+    async settle(p: Pending, next: Settled, outcomes: readonly Uint8Array[]) {
+      const id = p.notice.id;
+      const m = redis.multi();
+      if (next.kind === 'delivered') m.set(k.done(id), '1', 'EX', DONE_TTL_S).del(k.pending(id)).zrem(k.due, id);
+      else if (next.kind === 'retry') m.set(k.pending(id), JSON.stringify(next.pending)).zadd(k.due, next.at, id);
+      else m.hset(k.parked, id, JSON.stringify(next.pending)).del(k.pending(id)).zrem(k.due, id);
+      for (const o of outcomes) m.rpush(k.outbox, Buffer.from(o));
+      await m.exec();
+    },
+
+    /** The oldest outcome events not yet published. */
+    outboxPeek: (limit: number) => redis.lrangeBuffer(k.outbox, 0, limit - 1),
+    /** Forgets the `n` oldest outcome events once they are published. */
+    outboxDrop: async (n: number) => {
+      await redis.ltrim(k.outbox, n, -1);
+    },
+
+    async retryAt(p: Pending, at: number) {
+      await redis.multi().set(k.pending(p.notice.id), JSON.stringify(p)).zadd(k.due, at, p.notice.id).exec();
     },
 
     /** Counts one more notice for `recipient` in the hour of `now`; resolves with the count so far. */
@@ -71,15 +98,6 @@ export function createQueue(redis: Redis, prefix: string, leaseMs = 60_000) {
       const key = `${prefix}rate:${recipient}:${hour}`;
       const [[, n]] = ((await redis.multi().incr(key).expire(key, 7_200).exec()) ?? [[null, 0]]) as [[unknown, number]];
       return Number(n);
-    },
-
-    async retryAt(p: Pending, at: number) {
-      await redis.multi().set(k.pending(p.notice.id), JSON.stringify(p)).zadd(k.due, at, p.notice.id).exec();
-    },
-
-    async park(p: Pending) {
-      const id = p.notice.id;
-      await redis.multi().hset(k.parked, id, JSON.stringify(p)).del(k.pending(id)).zrem(k.due, id).exec();
     },
 
     /** Puts parked notices (all, or those named) back in the queue with fresh attempts. */
