@@ -1,6 +1,6 @@
 // Notices delivered per second through the notification service (in this process, on the real broker
 // and Redis): N cases registered with a sealed petitioner and accepted; each acceptance calls for an SMS
-// (to a local HTTP gateway) and an in-app notice. Measured from publishing the case events until every
+// (to a local HTTP gateway) and an in-app notice, after the query code sent by SMS at registration. Measured from publishing the case events until every
 // delivery is on notification-events.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,7 +8,7 @@ import { caseEvents, createBus, isolatedPrefix, notificationEvents, on } from '@
 import { type CaseEvent, CaseState, Category, PetitionKind } from '@petition/contract';
 import { type Logger, progress } from '@petition/logging';
 import { loadNotificationConfig, startNotification } from '@petition/notification';
-import { devSealKeys, parseKeyring, sealPerson } from '@petition/seal';
+import { devSealKeys, parseKeyring, sealPerson, sealText } from '@petition/seal';
 
 function caseEventsFor(n: number): CaseEvent[] {
   const keyring = parseKeyring(devSealKeys);
@@ -58,6 +58,7 @@ function caseEventsFor(n: number): CaseEvent[] {
             anonymous: false,
             externalRef: '',
             concernedUnitId: '',
+            queryCodeSealed: sealText(keyring, `Q${i}`, caseId, 'query-code'),
           },
           registrationDueTime: undefined,
         },
@@ -119,7 +120,8 @@ export async function benchNotification(options: { brokers: string[]; logger: Lo
   });
   await counter.start();
   const events = caseEventsFor(n);
-  const expected = n * 2;
+  // Per case: the query code by SMS at registration, then the acceptance by SMS and in-app.
+  const expected = n * 3;
   const p = progress(logger, { label: 'notices delivered', total: expected, everyMs: 2_000 });
   const started = performance.now();
   const publisher = await bus.publisher();
@@ -145,6 +147,6 @@ export async function benchNotification(options: { brokers: string[]; logger: Lo
     smsReceived,
     noticesPerSec: Math.round(delivered / sec),
     channels: 'SMS (local HTTP gateway) + in-app',
-    lost: delivered < expected || smsReceived !== n,
+    lost: delivered !== expected || smsReceived !== 2 * n,
   };
 }

@@ -1,4 +1,4 @@
-import { ClockStage, DeadlineEvent, NotificationChannel, RecipientKind } from '@petition/contract';
+import { ClockStage, DeadlineEvent, NotificationChannel, RecipientKind, SealedData } from '@petition/contract';
 import { CaseRun, petition, realDirectory, unit } from '@petition/lifecycle/test-kit';
 import { describe, expect, it } from 'vitest';
 import { dueDate, type NoticeContext, noticesFor, render } from './index.ts';
@@ -50,7 +50,11 @@ describe('notices an event calls for', () => {
 
   it('sends the query code on registration only by SMS or mail, never to the in-app inbox', () => {
     const run = new CaseRun({ now: '2026-11-20T10:00:00+08:00', directory });
-    const [registered] = run.ok(undefined, { $case: 'registerPetition', value: { petition: petition() } });
+    const queryCodeSealed = SealedData.fromPartial({ keyId: 'k', purpose: 'query-code' });
+    const [registered] = run.ok(undefined, {
+      $case: 'registerPetition',
+      value: { petition: petition({ queryCodeSealed }) },
+    });
     const notices = noticesFor({ case: registered }, context());
     expect(notices.map((n) => [n.templateId, n.channel])).toEqual([['query-code.zh-CN', SMS]]);
     // The code itself is filled in only when the notice is sent.

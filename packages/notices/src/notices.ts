@@ -131,7 +131,7 @@ export function noticesFor(source: { case: CaseEvent } | { deadline: DeadlineEve
       case 'petitionRegistered':
         // The query code goes only where nobody else reads it: the petitioner's phone or mailbox. The
         // service fills it in when it sends (it is sealed in the event, and never kept in a notice).
-        toPetitioner('query-code.zh-CN', {}, false);
+        if (p.value.petition?.queryCodeSealed) toPetitioner('query-code.zh-CN', {}, false);
         break;
       case 'caseAccepted':
         toPetitioner('case-accepted.zh-CN', {
