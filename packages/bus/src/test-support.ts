@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { CaseEvent } from '@petition/contract';
 import { createLogger } from '@petition/logging';
+import { waitFor } from '@petition/testing';
 
 export function testBrokers(): string[] {
   const brokers = process.env.KAFKA_BROKERS;
@@ -22,10 +23,4 @@ export function caseAccepted(caseId: string, version: number, eventId = randomUU
   });
 }
 
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+export { waitFor };

@@ -13,9 +13,9 @@ import {
   stateCouncilTable,
 } from '@petition/legal-calendar';
 import type { Logger } from '@petition/logging';
-import Fastify from 'fastify';
+import { createRegistry, listenOps } from '@petition/ops';
 import { Redis } from 'ioredis';
-import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
+import { Counter } from 'prom-client';
 import type { WatchdogConfig } from './config.ts';
 import { createKeeper } from './keeper.ts';
 import { createLeases } from './leases.ts';
@@ -80,8 +80,7 @@ export async function startWatchdog(
   const ctx: ClockContext = { calendar, policyFor: () => defaultPolicy, directory };
   const publisher = await bus.publisher();
 
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  const registry = createRegistry();
   const written = new Counter({
     name: 'watchdog_deadline_events_total',
     help: 'Deadline events written',
@@ -198,18 +197,17 @@ export async function startWatchdog(
     timer = setTimeout(loop, 0);
   })();
 
-  const http = Fastify({ logger: false });
   let isReady = false;
   void ready.then(() => {
     isReady = true;
   });
-  http.get('/healthz', async () => ({ status: 'ok' }));
-  http.get('/readyz', async (_q, reply) => {
-    const ok = isReady && !closing;
-    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not ready', checks: { caughtUp: isReady } });
+  const http = await listenOps({
+    port: config.httpPort,
+    host: config.host,
+    registry,
+    checks: () => ({ caughtUp: isReady, accepting: !closing }),
   });
-  http.get('/metrics', async (_q, reply) => reply.type(registry.contentType).send(await registry.metrics()));
-  const httpUrl = await http.listen({ port: config.httpPort, host: config.host });
+  const httpUrl = http.url;
   logger.info({ http: httpUrl, epoch }, 'deadline-watchdog running');
 
   return {

@@ -6,6 +6,7 @@ import { type CaseEvent, ClockStage, type DeadlineEvent } from '@petition/contra
 import { stateCouncilTable } from '@petition/legal-calendar';
 import { CaseRun, petition, realDirectory, unit } from '@petition/lifecycle/test-kit';
 import { createLogger } from '@petition/logging';
+import { waitFor as until } from '@petition/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWatchdog, type Watchdog } from './app.ts';
@@ -41,13 +42,6 @@ async function start(extra: Record<string, string> = {}) {
   watchdog = await startWatchdog(loadWatchdogConfig({ ...env, ...extra }), logger, { now: () => new Date(clock) });
   await watchdog.ready;
   return watchdog;
-}
-async function until(what: string, check: () => boolean, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 const of = (caseId: string, kind?: string) =>
   seen.filter((e) => e.envelope?.caseId === caseId && (!kind || e.payload?.$case === kind));

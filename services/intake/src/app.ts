@@ -6,9 +6,10 @@ import { followDirectory } from '@petition/directory-feed';
 import { epochHolds, indexEpoch } from '@petition/infra';
 import { defaultPolicy } from '@petition/legal-calendar';
 import type { Logger } from '@petition/logging';
+import { createRegistry } from '@petition/ops';
 import { parseKeyring } from '@petition/seal';
 import { Redis } from 'ioredis';
-import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
+import { Counter } from 'prom-client';
 import { type CaseIndex, createCaseIndex } from './case-index.ts';
 import { devPersonIdSecret, devSealKeys, devTokenKeys, type IntakeConfig } from './config.ts';
 import { createCore } from './core.ts';
@@ -56,8 +57,7 @@ export async function startIntake(
   const directory = nationalDirectory();
   logger.info({ units: directory.size, ms: Math.round(performance.now() - started) }, 'directory built');
 
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  const registry = createRegistry();
   const published = new Counter({
     name: 'intake_commands_published_total',
     help: 'Commands published',
@@ -120,7 +120,7 @@ export async function startIntake(
   await bus.publisher();
   let closing = false;
   const ready = async () => {
-    const checks = {
+    return {
       redis: await redis.ping().then(
         (r) => r === 'PONG',
         () => false,
@@ -131,7 +131,6 @@ export async function startIntake(
       ),
       accepting: !closing,
     };
-    return { ok: Object.values(checks).every(Boolean), checks };
   };
   const http = await createHttp({
     core,

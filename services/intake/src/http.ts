@@ -1,6 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Logger } from '@petition/logging';
+import { addOpsRoutes } from '@petition/ops';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
@@ -22,7 +23,7 @@ export interface HttpDeps {
   readonly idempotency: Idempotency;
   readonly outcomes: Outcomes;
   readonly registry: Registry;
-  readonly ready: () => Promise<{ ok: boolean; checks: Record<string, boolean> }>;
+  readonly ready: () => Promise<Record<string, boolean>>;
   readonly bodyLimitBytes: number;
   readonly logger: Logger;
 }
@@ -224,13 +225,6 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
     },
   );
 
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
-    const r = await deps.ready();
-    return reply.code(r.ok ? 200 : 503).send({ status: r.ok ? 'ready' : 'not ready', checks: r.checks });
-  });
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
-    reply.type(deps.registry.contentType).send(await deps.registry.metrics()),
-  );
+  addOpsRoutes(app, { registry: deps.registry, checks: deps.ready });
   return app;
 }

@@ -9,6 +9,7 @@ import type { Directory } from '@petition/directory';
 import { createLegalCalendar, stateCouncilTable } from '@petition/legal-calendar';
 import { type CaseSnapshot, decideAndEvolve } from '@petition/lifecycle';
 import { createLogger } from '@petition/logging';
+import { waitFor } from '@petition/testing';
 import { startIntake } from './app.ts';
 import { devTokenKeys, loadIntakeConfig } from './config.ts';
 
@@ -71,13 +72,7 @@ export async function routingStandIn(bus: Bus, directory: Directory, groupId: st
   return { cases, stop: () => consumer.stop() };
 }
 
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+export { waitFor };
 
 export const validPetition = () => ({
   channel: 'WEB',

@@ -26,10 +26,10 @@ import { followDirectory } from '@petition/directory-feed';
 import { epochHolds, indexEpoch } from '@petition/infra';
 import type { Logger } from '@petition/logging';
 import { type Notice, noticesFor, render, type Subscription } from '@petition/notices';
+import { createRegistry, listenOps } from '@petition/ops';
 import { openPerson, openText, parseKeyring } from '@petition/seal';
-import Fastify from 'fastify';
 import { Redis } from 'ioredis';
-import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
+import { Counter } from 'prom-client';
 import { type Channels, createChannels, DeliveryError } from './channels.ts';
 import type { NotificationConfig } from './config.ts';
 import { createQueue, type Pending } from './queue.ts';
@@ -105,8 +105,7 @@ export async function startNotification(
       : configured(unitId);
   const publisher = await bus.publisher();
 
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  const registry = createRegistry();
   const outcomes = new Counter({
     name: 'notification_outcomes_total',
     help: 'Delivery outcomes',
@@ -446,14 +445,14 @@ export async function startNotification(
   };
   timer = setTimeout(loop, 0);
 
-  const http = Fastify({ logger: false });
-  http.get('/healthz', async () => ({ status: 'ok' }));
-  http.get('/readyz', async (_q, reply) =>
-    reply.code(closing ? 503 : 200).send({ status: closing ? 'stopping' : 'ready' }),
-  );
-  http.get('/metrics', async (_q, reply) => reply.type(registry.contentType).send(await registry.metrics()));
-  http.post('/v1/parked/replay', async () => ({ replayed: await queue.replay() }));
-  const httpUrl = await http.listen({ port: config.httpPort, host: config.host });
+  const http = await listenOps({
+    port: config.httpPort,
+    host: config.host,
+    registry,
+    checks: () => ({ accepting: !closing }),
+    extra: (app) => app.post('/v1/parked/replay', async () => ({ replayed: await queue.replay() })),
+  });
+  const httpUrl = http.url;
   logger.info({ http: httpUrl, epoch, subscriptions: subscriptions.length }, 'notification running');
 
   return {

@@ -5,6 +5,7 @@ import { caseEvents, createBus, isolatedPrefix } from '@petition/bus';
 import { CaseRun, petition, realDirectory, unit } from '@petition/lifecycle/test-kit';
 import { createLogger } from '@petition/logging';
 import { devSealKeys, parseKeyring, sealPerson, sealText } from '@petition/seal';
+import { waitFor as until } from '@petition/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
@@ -63,13 +64,6 @@ function startChild() {
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-}
-async function until(what: string, check: () => boolean, timeoutMs = 120_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 it('killed with SIGKILL during a burst and started again, delivers every notice, repeats under the same key', async () => {

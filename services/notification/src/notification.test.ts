@@ -8,6 +8,7 @@ import type { CaseEvent, NotificationEvent } from '@petition/contract';
 import { CaseRun, petition, realDirectory, unit } from '@petition/lifecycle/test-kit';
 import { createLogger } from '@petition/logging';
 import { devSealKeys, parseKeyring, sealPerson, sealText } from '@petition/seal';
+import { waitFor as until } from '@petition/testing';
 import { Redis } from 'ioredis';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,13 +49,6 @@ const read = (req: IncomingMessage) =>
     });
     req.on('end', () => resolve(body));
   });
-async function until(what: string, check: () => boolean, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 const port = (s: { address(): unknown }) => (s.address() as AddressInfo).port;
 
 beforeAll(async () => {

@@ -14,8 +14,8 @@ import { nationalDirectory } from '@petition/directory';
 import { followDirectory } from '@petition/directory-feed';
 import { createLegalCalendar, stateCouncilTable } from '@petition/legal-calendar';
 import type { Logger } from '@petition/logging';
-import Fastify from 'fastify';
-import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { createRegistry, listenOps } from '@petition/ops';
+import { Counter, Gauge } from 'prom-client';
 import { parseRouteModes } from './auto-route.ts';
 import { createCaseStore } from './case-store.ts';
 import type { RoutingConfig } from './config.ts';
@@ -56,8 +56,7 @@ export async function startRouting(
     now,
   });
 
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  const registry = createRegistry();
   const decided = new Counter({
     name: 'routing_commands_total',
     help: 'Commands decided',
@@ -222,21 +221,20 @@ export async function startRouting(
   await commandConsumer.start();
   consumers.push(commandConsumer);
 
-  const http = Fastify({ logger: false });
   let closing = false;
-  http.get('/healthz', async () => ({ status: 'ok' }));
-  http.get('/readyz', async (_q, reply) => {
-    const broker = await bus.waitUntilReady(2_000).then(
-      () => true,
-      () => false,
-    );
-    const ok = broker && !closing;
-    return reply
-      .code(ok ? 200 : 503)
-      .send({ status: ok ? 'ready' : 'not ready', checks: { broker, accepting: !closing } });
+  const http = await listenOps({
+    port: config.httpPort,
+    host: config.host,
+    registry,
+    checks: async () => ({
+      broker: await bus.waitUntilReady(2_000).then(
+        () => true,
+        () => false,
+      ),
+      accepting: !closing,
+    }),
   });
-  http.get('/metrics', async (_q, reply) => reply.type(registry.contentType).send(await registry.metrics()));
-  const httpUrl = await http.listen({ port: config.httpPort, host: config.host });
+  const httpUrl = http.url;
   logger.info({ http: httpUrl, cases: store.size }, 'routing running');
 
   return {

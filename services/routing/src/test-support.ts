@@ -9,6 +9,7 @@ import {
   PetitionKind,
 } from '@petition/contract';
 import { createLogger } from '@petition/logging';
+import { waitFor as until } from '@petition/testing';
 
 // Test support for routing against the real broker: topics under their own prefix, every case event
 // collected, commands built and sent the way intake sends them. Not part of the service.
@@ -62,14 +63,6 @@ export const register = (caseId: string, over: Partial<Petition> = {}) =>
       },
     },
   });
-
-export async function until(what: string, check: () => boolean, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** A prefix of its own, a bus on it, and every case event routing writes there. */
 export async function routingHarness(name: string, extraEnv: Record<string, string> = {}) {
@@ -129,3 +122,5 @@ export const refusalOf = (answer: CaseEvent[]) => {
   const p = answer[0]?.payload;
   return p?.$case === 'commandRefused' ? p.value.reasonCode : undefined;
 };
+
+export { until };

@@ -1,0 +1,41 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+
+// The operators' surface of every service, written once: /healthz (the process answers), /readyz (every
+// named check holds: 200, else 503 with the checks), /metrics (Prometheus, with the process defaults).
+
+export type Checks = () => Promise<Record<string, boolean>> | Record<string, boolean>;
+
+/** A metrics registry with the process's default metrics. */
+export function createRegistry(): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
+/** Adds /healthz, /readyz and /metrics to `app` (kept out of its OpenAPI document). */
+export function addOpsRoutes(app: FastifyInstance, o: { registry: Registry; checks: Checks }) {
+  const hidden = { schema: { hide: true } };
+  app.get('/healthz', hidden, async () => ({ status: 'ok' }));
+  app.get('/readyz', hidden, async (_q, reply) => {
+    const checks = await o.checks();
+    const ok = Object.values(checks).every(Boolean);
+    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not ready', checks });
+  });
+  app.get('/metrics', hidden, async (_q, reply) => reply.type(o.registry.contentType).send(await o.registry.metrics()));
+}
+
+/** A server of its own with only the operators' routes (and whatever `extra` adds), listening. */
+export async function listenOps(o: {
+  port: number;
+  host: string;
+  registry: Registry;
+  checks: Checks;
+  extra?: (app: FastifyInstance) => void;
+}): Promise<{ url: string; close(): Promise<void> }> {
+  const app = Fastify({ logger: false });
+  addOpsRoutes(app, o);
+  o.extra?.(app);
+  const url = await app.listen({ port: o.port, host: o.host });
+  return { url, close: () => app.close() };
+}
