@@ -15,6 +15,7 @@ const services = [
   { name: 'routing', script: 'services/routing/src/main.ts' },
   { name: 'deadline-watchdog', script: 'services/deadline-watchdog/src/main.ts' },
   { name: 'notification', script: 'services/notification/src/main.ts' },
+  { name: 'tracking', script: 'services/tracking/src/main.ts' },
 ];
 const children = new Map<string, ChildProcess>();
 let stopping = false;
@@ -42,6 +43,7 @@ process.stdout.write(
     `  intake   http://localhost:${intakePort} (OpenAPI: /docs), gRPC localhost:${process.env.INTAKE_GRPC_PORT ?? '50051'}`,
     `  routing  http://localhost:${process.env.ROUTING_HTTP_PORT ?? '8090'}/readyz (applies case-commands, writes case-events)`,
     `  watchdog http://localhost:${process.env.WATCHDOG_HTTP_PORT ?? '8091'}/readyz (statutory clocks, writes deadline-events)`,
+    `  tracking http://localhost:${process.env.TRACKING_HTTP_PORT ?? '8081'}/v1/cases/<case number>?queryCode=… (read models)`,
     `  notify   http://localhost:${process.env.NOTIFY_HTTP_PORT ?? '8092'}/readyz (in-app inbox; SMS, mail, webhooks when configured)`,
     '  tokens   npm run token -- 330106-xfj',
     '',

@@ -83,3 +83,6 @@ export function verifyUnitToken(keys: TokenKeys, token: string | undefined, now:
   if (claims.expiresAt * 1000 <= now.getTime()) throw new AuthError('TOKEN_EXPIRED', 'the token has expired');
   return claims;
 }
+
+/** The development key `npm start` signs unit tokens with when UNIT_TOKEN_KEYS is not set: never for real use. */
+export const devTokenKeys = 'dev:development-only-unit-token-secret-0000';

@@ -1,11 +1,11 @@
+import { devTokenKeys } from '@petition/auth';
 import { durationMs, int, loadConfig, str } from '@petition/config';
 import { infraSchema } from '@petition/infra';
 import { devSealKeys } from '@petition/seal';
 
 // Development-only defaults, so that `npm start` runs on a fresh clone; a deployment sets its own keys
 // (the service logs a warning while these are in use).
-export const devTokenKeys = 'dev:development-only-unit-token-secret-0000';
-export { devSealKeys };
+export { devSealKeys, devTokenKeys };
 export const devPersonIdSecret = 'development-only-person-id-secret';
 
 export const intakeSchema = {

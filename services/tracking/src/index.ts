@@ -1,0 +1,2 @@
+export { startTracking, type Tracking } from './app.ts';
+export { loadTrackingConfig, type TrackingConfig, trackingSchema } from './config.ts';
