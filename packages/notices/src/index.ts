@@ -1,2 +1,3 @@
+export { cloudEventOf } from './cloud-event.ts';
 export { dueDate, type Notice, type NoticeContext, noticeId, noticesFor, type Subscription } from './notices.ts';
 export { render, type Template, templates } from './templates.ts';

@@ -1,7 +1,7 @@
 import { ClockStage, DeadlineEvent, NotificationChannel, RecipientKind, SealedData } from '@petition/contract';
 import { CaseRun, petition, realDirectory, unit } from '@petition/lifecycle/test-kit';
 import { describe, expect, it } from 'vitest';
-import { dueDate, type NoticeContext, noticesFor, render } from './index.ts';
+import { cloudEventOf, dueDate, type NoticeContext, noticesFor, render } from './index.ts';
 
 const directory = realDirectory();
 const {
@@ -112,6 +112,26 @@ describe('notices an event calls for', () => {
         (n) => n.channel === NotificationChannel.NOTIFICATION_CHANNEL_WEBHOOK,
       ),
     ).toEqual([]);
+  });
+
+  it('sends integrators the registration without the petitioner unless their scope includes personal data', () => {
+    const run = new CaseRun({ now: '2026-11-20T10:00:00+08:00', directory });
+    const sealed = SealedData.fromPartial({ keyId: 'k', purpose: 'petitioner' });
+    const [registered] = run.ok(undefined, {
+      $case: 'registerPetition',
+      value: { petition: petition({ petitioner: { personId: 'p-1', sealed }, queryCodeSealed: sealed }) },
+    });
+    const sub = { id: 's', url: 'http://x', secret: 's', unitId: '330000-zf', eventTypes: ['*'], personalData: false };
+    const [notice] = noticesFor({ case: registered }, context({ subscriptions: [sub], petitionerOf: () => undefined }));
+    if (!registered || !notice) throw new Error('no notice');
+    const plain = JSON.parse(cloudEventOf(notice, { case: registered }, sub));
+    expect(plain).toMatchObject({ specversion: '1.0', id: notice.id, type: 'cn.petition.petitionRegistered' });
+    expect(plain.data.petitionRegistered.petition.petitioner).toBeUndefined();
+    expect(plain.data.petitionRegistered.petition.queryCodeSealed).toBeUndefined();
+    expect(plain.data.petitionRegistered.petition.regionCode).toBe('330106');
+    const scoped = JSON.parse(cloudEventOf(notice, { case: registered }, { ...sub, personalData: true }));
+    expect(scoped.data.petitionRegistered.petition.petitioner.personId).toBe('p-1');
+    expect(scoped.data.petitionRegistered.petition.queryCodeSealed).toBeUndefined();
   });
 
   it('writes a period’s last day as the petitioner reads it, not the midnight after it', () => {

@@ -10,8 +10,8 @@ import {
   units,
 } from '@petition/bus';
 import {
-  CaseEvent,
-  DeadlineEvent,
+  type CaseEvent,
+  type DeadlineEvent,
   NotificationChannel,
   NotificationEvent,
   notificationChannelFromJSON,
@@ -25,7 +25,7 @@ import { nationalDirectory } from '@petition/directory';
 import { followDirectory } from '@petition/directory-feed';
 import { epochHolds, indexEpoch } from '@petition/infra';
 import type { Logger } from '@petition/logging';
-import { type Notice, noticesFor, render, type Subscription } from '@petition/notices';
+import { cloudEventOf, noticesFor, render, type Subscription } from '@petition/notices';
 import { createRegistry, listenOps } from '@petition/ops';
 import { openPerson, openText, parseKeyring } from '@petition/seal';
 import { Redis } from 'ioredis';
@@ -144,32 +144,6 @@ export async function startNotification(
   }
   const petitionerContact = async (caseId: string) => contactOf(caseId, await redis.hgetall(caseKey(caseId)));
 
-  function cloudEvent(n: Notice, source: { case: CaseEvent } | { deadline: DeadlineEvent }, sub: Subscription) {
-    const data = ('case' in source ? CaseEvent.toJSON(source.case) : DeadlineEvent.toJSON(source.deadline)) as Record<
-      string,
-      unknown
-    >;
-    if (!sub.personalData && 'case' in source) {
-      const petition = (data.petitionRegistered as { petition?: Record<string, unknown> } | undefined)?.petition;
-      if (petition) {
-        delete petition.petitioner;
-        delete petition.representatives;
-      }
-    }
-    const env = 'case' in source ? source.case.envelope : source.deadline.envelope;
-    const type = ('case' in source ? source.case.payload?.$case : source.deadline.payload?.$case) ?? 'unknown';
-    return JSON.stringify({
-      specversion: '1.0',
-      id: n.id,
-      source: `urn:petition:${'case' in source ? 'case-events' : 'deadline-events'}`,
-      type: `cn.petition.${type}`,
-      subject: n.caseId,
-      time: env?.occurTime?.toISOString(),
-      datacontenttype: 'application/json',
-      data,
-    });
-  }
-
   // 1. Sources in: the notices each event calls for, queued once — a batch of events at a time.
   type Source = { case: CaseEvent } | { deadline: DeadlineEvent };
   async function takeAll(sources: readonly Source[]) {
@@ -208,7 +182,7 @@ export async function startNotification(
         const sub = subscriptions.find((s) => s.id === n.recipientId);
         const body =
           n.channel === NotificationChannel.NOTIFICATION_CHANNEL_WEBHOOK && sub
-            ? cloudEvent(n, source, sub)
+            ? cloudEventOf(n, source, sub)
             : undefined;
         const quiet = !n.urgent && n.recipientKind === RecipientKind.RECIPIENT_KIND_UNIT;
         items.push({
