@@ -14,6 +14,7 @@ const pure = [
   'jurisdiction',
   'clocks',
   'notices',
+  'kpi',
 ].map((p) => `packages/${p}/src/**/*.test.ts`);
 
 export default defineConfig({

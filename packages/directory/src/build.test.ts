@@ -129,4 +129,15 @@ describe('lookups over the national directory', () => {
     expect(directory.bureauAbove('110101-zjj')?.unitId).toBe('110000-xfj');
     expect(directory.bureauAbove('000000-xfj')).toBeUndefined();
   });
+
+  it('places a unit in a subtree by superior or by place, and walks the regions up', () => {
+    expect(directory.regionChain('330106').map((r) => r.code)).toEqual(['330106', '330100', '330000', '000000']);
+    expect(directory.regionChain('nope')).toEqual([]);
+    // 西湖区人社局 answers to 西湖区政府, yet lies in the region of 杭州市信访局.
+    expect(directory.isWithin('330106-rsj', '330100-xfj')).toBe(false);
+    expect(directory.inSubtree('330106-rsj', '330100-xfj')).toBe(true);
+    expect(directory.inSubtree('330106-rsj', '330000-zf')).toBe(true);
+    expect(directory.inSubtree('330106-rsj', '330105-xfj')).toBe(false);
+    expect(directory.inSubtree('330100-rsj', '330106-xfj')).toBe(false);
+  });
 });

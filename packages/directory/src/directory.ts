@@ -38,7 +38,15 @@ export interface Directory {
   commonSuperior(unitIds: readonly string[]): Unit | undefined;
   /** True when `unitId` is `ancestorId` or lies under it (art 30: material never reaches the accused). */
   isWithin(unitId: string, ancestorId: string): boolean;
+  /**
+   * True when `unitId` is `rootId`, under it in the chain of superiors, or under it by place: a unit whose
+   * region lies within the root's region (a bureau of 西湖区 is in the subtree of 杭州市信访局 and of
+   * 浙江省人民政府, though bureaus answer to bureaus and departments to governments).
+   */
+  inSubtree(unitId: string, rootId: string): boolean;
   region(regionCode: string): RegionInfo | undefined;
+  /** The region and every region above it, nearest first; empty for an unknown code. */
+  regionChain(regionCode: string): RegionInfo[];
   /** The region's petition bureau now. */
   bureauOf(regionCode: string): Unit | undefined;
   /** The petition bureau one level above the unit's region (supervision, DESIGN "Supervision"). */
@@ -194,7 +202,17 @@ export function createDirectory(
       const target = current(ancestorId)?.unitId ?? ancestorId;
       return current(id)?.unitId === target || ancestors(id).some((u) => u.unitId === target);
     },
+    inSubtree(id, rootId) {
+      if (directory.isWithin(id, rootId)) return true;
+      const rootRegion = current(rootId)?.regionCode;
+      return directory.regionChain(current(id)?.regionCode ?? '').some((r) => r.code === rootRegion);
+    },
     region,
+    regionChain(code) {
+      const out: RegionInfo[] = [];
+      for (let r = region(code); r; r = r.parentCode ? region(r.parentCode) : undefined) out.push(r);
+      return out;
+    },
     bureauOf(code) {
       const r = region(code);
       return r ? current(bureaus.get(r.code) ?? '') : undefined;

@@ -80,23 +80,6 @@ const stageNames: Readonly<Record<number, string>> = {
   [ClockStage.CLOCK_STAGE_RE_REVIEW]: '复核',
 };
 
-/**
- * Whether `unitId` is `root` or under it — in the chain of superiors, or by place: a bureau of 西湖区 is in
- * the subtree of 浙江省人民政府 though bureaus answer to bureaus.
- */
-function inSubtree(directory: Directory, unitId: string, root: string): boolean {
-  if (directory.isWithin(unitId, root)) return true;
-  const rootRegion = directory.unit(root)?.regionCode;
-  for (
-    let r = directory.region(directory.unit(unitId)?.regionCode ?? '');
-    r;
-    r = r.parentCode ? directory.region(r.parentCode) : undefined
-  ) {
-    if (r.code === rootRegion) return true;
-  }
-  return false;
-}
-
 interface Draft {
   kind: RecipientKind;
   recipientId: string;
@@ -245,7 +228,7 @@ export function noticesFor(source: { case: CaseEvent } | { deadline: DeadlineEve
   }
   for (const s of ctx.subscriptions) {
     if (!holder || !(s.eventTypes.includes('*') || s.eventTypes.includes(type))) continue;
-    if (!inSubtree(ctx.directory, holder, s.unitId)) continue;
+    if (!ctx.directory.inSubtree(holder, s.unitId)) continue;
     drafts.push({
       kind: RecipientKind.RECIPIENT_KIND_SUBSCRIBER,
       recipientId: s.id,
