@@ -139,5 +139,10 @@ describe('lookups over the national directory', () => {
     expect(directory.inSubtree('330106-rsj', '330000-zf')).toBe(true);
     expect(directory.inSubtree('330106-rsj', '330105-xfj')).toBe(false);
     expect(directory.inSubtree('330100-rsj', '330106-xfj')).toBe(false);
+    // A department oversees no region: its neighbours in the county are not under it.
+    expect(directory.inSubtree('330106-rsj', '330106-jyj')).toBe(false);
+    expect(directory.supervisesRegion('330100-xfj', '330106')).toBe(true);
+    expect(directory.supervisesRegion('330100-xfj', '330200')).toBe(false);
+    expect(directory.supervisesRegion('330100-rsj', '330106')).toBe(false);
   });
 });

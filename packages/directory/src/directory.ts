@@ -39,11 +39,16 @@ export interface Directory {
   /** True when `unitId` is `ancestorId` or lies under it (art 30: material never reaches the accused). */
   isWithin(unitId: string, ancestorId: string): boolean;
   /**
-   * True when `unitId` is `rootId`, under it in the chain of superiors, or under it by place: a unit whose
-   * region lies within the root's region (a bureau of 西湖区 is in the subtree of 杭州市信访局 and of
-   * 浙江省人民政府, though bureaus answer to bureaus and departments to governments).
+   * True when `unitId` is `rootId`, under it in the chain of superiors, or under it by place: in a region
+   * the root supervises (a bureau of 西湖区 is in the subtree of 杭州市信访局 and of 浙江省人民政府, though
+   * bureaus answer to bureaus and departments to governments).
    */
   inSubtree(unitId: string, rootId: string): boolean;
+  /**
+   * True when the unit oversees the region: it is the petition bureau, the government or the party
+   * committee of that region or of one above it.
+   */
+  supervisesRegion(unitId: string, regionCode: string): boolean;
   region(regionCode: string): RegionInfo | undefined;
   /** The region and every region above it, nearest first; empty for an unknown code. */
   regionChain(regionCode: string): RegionInfo[];
@@ -63,6 +68,13 @@ export interface Directory {
   /** The latest record of every unit, as compaction leaves the topic: feeding them to a new directory rebuilds this one. */
   records(): UnitEvent[];
 }
+
+/** The kinds of unit that answer for a whole region (and so oversee every unit in it). */
+const regionKinds = new Set<UnitKind>([
+  UnitKind.UNIT_KIND_PETITION_BUREAU,
+  UnitKind.UNIT_KIND_GOVERNMENT,
+  UnitKind.UNIT_KIND_PARTY_COMMITTEE,
+]);
 
 function getOrCreate<K, V>(map: Map<K, V>, key: K, make: () => V): V {
   let value = map.get(key);
@@ -203,9 +215,11 @@ export function createDirectory(
       return current(id)?.unitId === target || ancestors(id).some((u) => u.unitId === target);
     },
     inSubtree(id, rootId) {
-      if (directory.isWithin(id, rootId)) return true;
-      const rootRegion = current(rootId)?.regionCode;
-      return directory.regionChain(current(id)?.regionCode ?? '').some((r) => r.code === rootRegion);
+      return directory.isWithin(id, rootId) || directory.supervisesRegion(rootId, current(id)?.regionCode ?? '');
+    },
+    supervisesRegion(id, code) {
+      const u = current(id);
+      return !!u && regionKinds.has(u.kind) && directory.regionChain(code).some((r) => r.code === u.regionCode);
     },
     region,
     regionChain(code) {

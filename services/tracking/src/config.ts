@@ -1,6 +1,7 @@
 import { devTokenKeys } from '@petition/auth';
-import { int, loadConfig, str } from '@petition/config';
+import { int, loadConfig, str, url } from '@petition/config';
 import { infraSchema } from '@petition/infra';
+import { defaultFormulaText, kpiFormulas } from '@petition/kpi';
 
 export const trackingSchema = {
   ...infraSchema,
@@ -22,7 +23,25 @@ export const trackingSchema = {
     max: 10_000,
     doc: 'Wrong case number / query code pairs one client may try in 10 minutes before 429',
   }),
+  intakeUrl: url('TRACKING_INTAKE_URL', {
+    default: 'http://127.0.0.1:8080',
+    protocols: ['http', 'https'],
+    doc: 'Intake, where the web pages’ actions go (tracking forwards /intake/* to it)',
+  }),
+  kpiFormulas: str('TRACKING_KPI_FORMULAS', {
+    default: defaultFormulaText,
+    doc: 'KPI formulas `name=expression; …` over the counters of packages/kpi (e.g. 满意率=(satisfied+basicallySatisfied)/evaluated)',
+  }),
 } as const;
 
 export type TrackingConfig = ReturnType<typeof loadTrackingConfig>;
-export const loadTrackingConfig = (env: NodeJS.ProcessEnv = process.env) => loadConfig(trackingSchema, env);
+
+/** Loads the configuration; formulas that do not parse are refused here, naming what is wrong. */
+export const loadTrackingConfig = (env: NodeJS.ProcessEnv = process.env) => {
+  const config = loadConfig(trackingSchema, env);
+  try {
+    return { ...config, formulas: kpiFormulas(config.kpiFormulas) };
+  } catch (err) {
+    throw new Error(`TRACKING_KPI_FORMULAS: ${(err as Error).message}`);
+  }
+};

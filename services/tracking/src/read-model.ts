@@ -6,14 +6,17 @@ import {
   clockStageToJSON,
   type DeadlineEvent,
 } from '@petition/contract';
-import type { Redis } from 'ioredis';
+import type { Directory } from '@petition/directory';
+import { type ClockView, caseFacts, deadlineFacts, type Fact, isOverdue, nextClock } from '@petition/kpi';
+import type { ChainableCommander, Redis } from 'ioredis';
+import { trackingKeys } from './keys.ts';
 
-// Tracking's read models in Redis under `<prefix>trk:` (a cache: rebuilt from Kafka after a flush):
-//   c:<caseId>  the case (number, query-code hash, state, holder, version)   n:<caseNumber> → case id
-//   t:<caseId>  its timeline, one entry per step                              k:<caseId>    its clocks
-//   i:<unitId>  a unit's inbox: the cases it holds, by due time
+// The write side of tracking's read models (keys.ts): each case event and deadline event applied once —
+// a case event only above the version the case has, a deadline event only above the deadline-events
+// offset its case has seen — together with the KPI counts it adds, in one MULTI.
 
 export interface TimelineEntry {
+  readonly eventId: string;
   readonly version: number;
   readonly step: string;
   readonly label: string;
@@ -21,14 +24,6 @@ export interface TimelineEntry {
   readonly unitId: string;
   readonly detail?: string;
   readonly dueTime?: string;
-}
-
-export interface ClockView {
-  readonly clockId: string;
-  readonly stage: string;
-  readonly dueTime: string;
-  /** running, paused, met, missed (stopped after its due time), breached (ran out while running). */
-  readonly state: string;
 }
 
 /** What each step is called on the petitioner's page. */
@@ -68,6 +63,9 @@ const closed = new Set<CaseState>([
   CaseState.CASE_STATE_COMPLETION_REPORTED,
 ]);
 
+/** An inbox entry of a case without a running clock sorts after every dated one. */
+export const UNDATED = 8_000_000_000_000;
+
 function entryOf(e: CaseEvent): TimelineEntry | undefined {
   const p = e.payload;
   if (!p || p.$case === 'commandRefused') return undefined;
@@ -80,6 +78,7 @@ function entryOf(e: CaseEvent): TimelineEntry | undefined {
     (v.opinion as { summary?: string } | undefined)?.summary ??
     ((v.reasonText ?? v.reason ?? v.channelDetail) as string | undefined);
   return {
+    eventId: env?.eventId ?? '',
     version: env?.caseVersion ?? 0,
     step: p.$case,
     label: labels[p.$case] ?? p.$case,
@@ -90,97 +89,100 @@ function entryOf(e: CaseEvent): TimelineEntry | undefined {
   };
 }
 
-export function createReadModel(redis: Redis, prefix: string) {
-  const k = {
-    case: (id: string) => `${prefix}c:${id}`,
-    number: (n: string) => `${prefix}n:${n}`,
-    timeline: (id: string) => `${prefix}t:${id}`,
-    clocks: (id: string) => `${prefix}k:${id}`,
-    inbox: (unitId: string) => `${prefix}i:${unitId}`,
-  };
+export function createReadModel(redis: Redis, prefix: string, directory: Directory) {
+  const k = trackingKeys(prefix);
+  const regionsOf = (unitId: string) =>
+    directory.regionChain(directory.unit(unitId)?.regionCode ?? '').map((r) => r.code);
+
+  /** Each fact counts for its unit and for every region from the unit's up to the nation. */
+  function count(m: ChainableCommander, facts: readonly Fact[]) {
+    for (const f of facts) {
+      m.hincrby(k.unitDay(f.unitId, f.day), f.counter, f.amount);
+      for (const region of regionsOf(f.unitId)) m.hincrby(k.regionDay(region, f.day), f.counter, f.amount);
+    }
+  }
+
+  async function dueFor(caseId: string, unitId: string): Promise<number> {
+    let due = UNDATED;
+    for (const raw of await redis.hvals(k.clocks(caseId))) {
+      const c = JSON.parse(raw) as ClockView;
+      if (c.unitId === unitId && c.dueTime && (c.state === 'running' || c.state === 'breached'))
+        due = Math.min(due, Date.parse(c.dueTime));
+    }
+    return due;
+  }
 
   return {
-    /** Applies a case event unless the case already has it (its version is not above the one stored). */
     async applyCaseEvent(e: CaseEvent) {
       const env = e.envelope;
       if (!env?.caseId) return;
-      const current = await redis.hmget(k.case(env.caseId), 'version', 'holder');
-      if (Number(current[0] ?? 0) >= env.caseVersion) return;
+      const [version, before, acceptedTime] = await redis.hmget(
+        k.case(env.caseId),
+        'version',
+        'holder',
+        'acceptedTime',
+      );
+      if (Number(version ?? 0) >= env.caseVersion) return;
       const m = redis.multi();
       const fields: Record<string, string> = {
         version: String(env.caseVersion),
         state: caseStateToJSON(e.state),
         holder: e.custodyUnitId,
       };
-      if (e.payload?.$case === 'petitionRegistered') {
-        const p = e.payload.value.petition;
-        fields.caseNumber = p?.caseNumber ?? '';
-        fields.queryCodeHash = p?.queryCodeHash ?? '';
-        fields.receivedTime = p?.receivedTime?.toISOString() ?? '';
-        m.set(k.number(p?.caseNumber ?? ''), env.caseId);
+      const p = e.payload;
+      if (p?.$case === 'petitionRegistered') {
+        const petition = p.value.petition;
+        fields.caseNumber = petition?.caseNumber ?? '';
+        fields.queryCodeHash = petition?.queryCodeHash ?? '';
+        fields.receivedTime = petition?.receivedTime?.toISOString() ?? '';
+        m.set(k.number(petition?.caseNumber ?? ''), env.caseId);
       }
+      if (p?.$case === 'caseAccepted') fields.acceptedTime = env.occurTime?.toISOString() ?? '';
       m.hset(k.case(env.caseId), fields);
       const entry = entryOf(e);
       if (entry) m.rpush(k.timeline(env.caseId), JSON.stringify(entry));
-      const before = current[1] ?? '';
       if (before && before !== e.custodyUnitId) m.zrem(k.inbox(before), env.caseId);
       if (closed.has(e.state)) m.zrem(k.inbox(e.custodyUnitId), env.caseId);
-      else m.zadd(k.inbox(e.custodyUnitId), 'NX', Date.now() + 365 * 86_400_000, env.caseId);
+      else if (before !== e.custodyUnitId) {
+        // Its clock may have come first (another topic): the new holder's inbox takes its due time.
+        m.zadd(k.inbox(e.custodyUnitId), await dueFor(env.caseId, e.custodyUnitId), env.caseId);
+      }
+      count(m, caseFacts(e, acceptedTime ? new Date(acceptedTime) : undefined));
       await m.exec();
     },
 
-    /** Keeps each clock's due time and state; a unit clock's due time orders its holder's inbox. */
-    async applyDeadlineEvent(d: DeadlineEvent) {
+    /** `offset` is the record's offset in deadline-events: every event of a case is on one partition. */
+    async applyDeadlineEvent(d: DeadlineEvent, offset: string) {
       const caseId = d.envelope?.caseId ?? '';
+      if (!caseId || !d.payload || !d.clockId) return;
+      const [seen, raw] = await Promise.all([
+        redis.hget(k.case(caseId), 'deadlineOffset'),
+        redis.hget(k.clocks(caseId), d.clockId),
+      ]);
+      if (seen !== null && BigInt(seen) >= BigInt(offset)) return;
+      const before = raw ? (JSON.parse(raw) as ClockView) : undefined;
+      const next = nextClock(before, d);
+      const m = redis
+        .multi()
+        .hset(k.clocks(caseId), d.clockId, JSON.stringify(next))
+        .hset(k.case(caseId), 'deadlineOffset', offset);
+      count(m, deadlineFacts(before, d));
       const p = d.payload;
-      if (!caseId || !p) return;
-      const raw = await redis.hget(k.clocks(caseId), d.clockId);
-      const clock: ClockView = raw
-        ? (JSON.parse(raw) as ClockView)
-        : { clockId: d.clockId, stage: clockStageToJSON(d.stage), dueTime: '', state: 'running' };
-      let next = clock;
-      if (p.$case === 'clockStarted')
-        next = { ...clock, dueTime: p.value.dueTime?.toISOString() ?? '', state: 'running' };
-      else if (p.$case === 'clockRecomputed')
-        next = { ...clock, dueTime: p.value.newDueTime?.toISOString() ?? '', state: 'running' };
-      else if (p.$case === 'clockStopped') {
-        const state =
-          p.value.reason === ClockStopReason.CLOCK_STOP_REASON_HEARING ? 'paused' : p.value.inTime ? 'met' : 'missed';
-        next = { ...clock, state };
-      } else if (p.$case === 'deadlineBreached' && clock.state === 'running') next = { ...clock, state: 'breached' };
-      const m = redis.multi().hset(k.clocks(caseId), d.clockId, JSON.stringify(next));
-      if (p.$case === 'clockStarted' && d.responsibleUnitId && p.value.dueTime) {
-        m.zadd(k.inbox(d.responsibleUnitId), 'XX', p.value.dueTime.getTime(), caseId);
+      if ((p.$case === 'clockStarted' || p.$case === 'clockRecomputed') && next.dueTime) {
+        m.zadd(k.inbox(next.unitId), 'XX', Date.parse(next.dueTime), caseId);
+      }
+      if (p.$case === 'clockStopped' && p.value.reason === ClockStopReason.CLOCK_STOP_REASON_STEP_DONE) {
+        const stop = { stage: clockStageToJSON(d.stage), dueTime: next.dueTime, inTime: p.value.inTime };
+        m.hset(k.stops(caseId), p.value.stoppingEventId, JSON.stringify(stop));
+      }
+      const member = `${caseId} ${d.clockId}`;
+      if (!isOverdue(before) && isOverdue(next)) {
+        const score = next.dueTime ? Date.parse(next.dueTime) : 0;
+        for (const region of regionsOf(next.unitId)) m.zadd(k.overdue(region), score, member);
+      } else if (before && isOverdue(before) && !isOverdue(next)) {
+        for (const region of regionsOf(before.unitId)) m.zrem(k.overdue(region), member);
       }
       await m.exec();
-    },
-
-    /** The case as its petitioner sees it, or undefined when the number is unknown. */
-    async caseByNumber(caseNumber: string) {
-      const caseId = await redis.get(k.number(caseNumber));
-      if (!caseId) return undefined;
-      const c = await redis.hgetall(k.case(caseId));
-      const timeline = (await redis.lrange(k.timeline(caseId), 0, -1)).map((j) => JSON.parse(j) as TimelineEntry);
-      const clocks = Object.values(await redis.hgetall(k.clocks(caseId))).map((j) => JSON.parse(j) as ClockView);
-      return { caseId, ...c, timeline, clocks };
-    },
-
-    /** The cases a unit holds, soonest due first. */
-    async inbox(unitId: string, limit = 200) {
-      const entries = await redis.zrange(k.inbox(unitId), 0, limit - 1, 'WITHSCORES');
-      const out: { caseId: string; caseNumber: string; state: string; dueTime?: string }[] = [];
-      for (let i = 0; i < entries.length; i += 2) {
-        const caseId = entries[i] ?? '';
-        const score = Number(entries[i + 1]);
-        const [caseNumber, state] = await redis.hmget(k.case(caseId), 'caseNumber', 'state');
-        out.push({
-          caseId,
-          caseNumber: caseNumber ?? '',
-          state: state ?? '',
-          dueTime: score < Date.now() + 300 * 86_400_000 ? new Date(score).toISOString() : undefined,
-        });
-      }
-      return out;
     },
   };
 }

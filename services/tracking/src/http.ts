@@ -1,0 +1,219 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { AuthError, parseTokenKeys, queryCodeMatches, verifyUnitToken } from '@petition/auth';
+import { type Directory, levelName } from '@petition/directory';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
+import { trackingKeys } from './keys.ts';
+import { periodOf, type Queries, QueryError } from './queries.ts';
+
+// Tracking's HTTP API (OpenAPI at /docs): the petitioner's view by case number and query code (guessing
+// limited), a unit's inbox and KPIs with its token (a unit sees its own, a supervisor its subtree), a
+// region's KPI table, trend and overdue board for the bureaus and governments over it, units and figures.
+
+export interface HttpDeps {
+  readonly redis: Redis;
+  readonly prefix: string;
+  readonly directory: Directory;
+  readonly queries: Queries;
+  readonly tokenKeys: string;
+  readonly guessLimit: number;
+  readonly now: () => Date;
+}
+
+export class HttpProblem extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly detail: string;
+  constructor(status: number, code: string, detail: string) {
+    super(detail);
+    this.status = status;
+    this.code = code;
+    this.detail = detail;
+  }
+}
+
+export function sendProblem(reply: FastifyReply, status: number, code: string, detail: string) {
+  return reply
+    .code(status)
+    .type('application/problem+json')
+    .send({ type: `urn:petition:problem:${code}`, title: code, status, code, detail });
+}
+
+const period = {
+  type: 'object',
+  properties: {
+    from: { type: 'string', description: 'First day, YYYY-MM-DD (Asia/Shanghai); 29 days before `to` when omitted' },
+    to: { type: 'string', description: 'Last day, YYYY-MM-DD; today when omitted' },
+  },
+} as const;
+const unitParams = { type: 'object', properties: { unitId: { type: 'string', maxLength: 64 } } } as const;
+const regionParams = { type: 'object', properties: { regionCode: { type: 'string', pattern: '^\\d{6}$' } } } as const;
+type PeriodQuery = { Querystring: { from?: string; to?: string } };
+
+export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
+  const { directory, queries, redis } = deps;
+  const keys = trackingKeys(deps.prefix);
+  const tokenKeys = parseTokenKeys(deps.tokenKeys);
+  const app = Fastify({ logger: false, bodyLimit: 65_536 });
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Petition tracking',
+        version: '1',
+        description:
+          'Case progress, unit inboxes, supervision and KPIs; errors are application/problem+json (RFC 9457).',
+      },
+      components: { securitySchemes: { unitToken: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.setErrorHandler((error: FastifyError, _request, reply) => {
+    if (error instanceof HttpProblem) return sendProblem(reply, error.status, error.code, error.detail);
+    if (error instanceof QueryError) return sendProblem(reply, 400, error.code, error.message);
+    if (error instanceof AuthError) return sendProblem(reply, 401, error.code, error.message);
+    if (error.validation) return sendProblem(reply, 400, 'INVALID_REQUEST', error.message);
+    if ((error.statusCode ?? 500) < 500)
+      return sendProblem(reply, error.statusCode ?? 400, error.code ?? 'BAD_REQUEST', error.message);
+    return sendProblem(reply, 500, 'INTERNAL', 'Something went wrong on our side');
+  });
+
+  const unitView = (unitId: string) => {
+    const u = directory.unit(unitId);
+    return u && { unitId: u.unitId, name: u.name, level: levelName(u.level), regionCode: u.regionCode };
+  };
+  const caller = (request: FastifyRequest) => {
+    const header = request.headers.authorization ?? '';
+    return verifyUnitToken(tokenKeys, header.startsWith('Bearer ') ? header.slice(7) : undefined);
+  };
+  /** Staff see their own unit, and a supervisor any unit under it (by superior or by place). */
+  const mayReadUnit = (request: FastifyRequest, unitId: string) => {
+    const claims = caller(request);
+    if (!directory.unit(unitId)) throw new HttpProblem(404, 'UNKNOWN_UNIT', `no unit ${unitId}`);
+    if (!directory.inSubtree(unitId, claims.unitId))
+      throw new HttpProblem(403, 'NOT_YOUR_UNIT', `a token of ${claims.unitId} does not open ${unitId}`);
+  };
+  const mayReadRegion = (request: FastifyRequest, regionCode: string) => {
+    const claims = caller(request);
+    if (!directory.region(regionCode)) throw new HttpProblem(404, 'UNKNOWN_REGION', `no region ${regionCode}`);
+    if (!directory.supervisesRegion(claims.unitId, regionCode))
+      throw new HttpProblem(403, 'NOT_SUPERVISOR', `${claims.unitId} does not supervise region ${regionCode}`);
+  };
+
+  app.get<{ Params: { caseNumber: string }; Querystring: { queryCode?: string } }>(
+    '/v1/cases/:caseNumber',
+    {
+      schema: {
+        summary: 'The case as its petitioner follows it: state, holder, timeline, clocks',
+        tags: ['petitioner'],
+        params: { type: 'object', properties: { caseNumber: { type: 'string', maxLength: 64 } } },
+        querystring: { type: 'object', properties: { queryCode: { type: 'string', maxLength: 32 } } },
+      },
+    },
+    async (request, reply) => {
+      const { caseNumber } = request.params;
+      const code = request.query.queryCode ?? '';
+      if (!code) return sendProblem(reply, 400, 'QUERY_CODE_REQUIRED', 'queryCode is required with the case number');
+      const guesses = keys.guesses(request.ip);
+      if (Number((await redis.get(guesses)) ?? 0) >= deps.guessLimit) {
+        return sendProblem(reply, 429, 'TOO_MANY_GUESSES', 'too many wrong case numbers or query codes; try later');
+      }
+      const found = await queries.caseByNumber(caseNumber);
+      if (!found || !queryCodeMatches(caseNumber, code, found.queryCodeHash)) {
+        await redis.multi().incr(guesses).expire(guesses, 600).exec();
+        return sendProblem(reply, 404, 'CASE_NOT_FOUND', 'no case with this number and query code');
+      }
+      const { caseId: _id, queryCodeHash: _hash, ...view } = found;
+      return view;
+    },
+  );
+
+  app.get(
+    '/v1/me',
+    { schema: { summary: 'The unit a token names', tags: ['unit'], security: [{ unitToken: [] }] } },
+    async (request) => {
+      const u = directory.require(caller(request).unitId);
+      return { ...unitView(u.unitId), supervisor: directory.supervisesRegion(u.unitId, u.regionCode) };
+    },
+  );
+
+  app.get<{ Params: { unitId: string } }>(
+    '/v1/units/:unitId/inbox',
+    {
+      schema: {
+        summary: 'The cases a unit holds, soonest due first',
+        tags: ['unit'],
+        params: unitParams,
+        security: [{ unitToken: [] }],
+      },
+    },
+    async (request) => {
+      mayReadUnit(request, request.params.unitId);
+      return { unit: unitView(request.params.unitId), cases: await queries.inbox(request.params.unitId) };
+    },
+  );
+
+  app.get<{ Params: { unitId: string } } & PeriodQuery>(
+    '/v1/units/:unitId/kpis',
+    {
+      schema: {
+        summary: 'A unit’s own KPIs over a period',
+        tags: ['unit'],
+        params: unitParams,
+        querystring: period,
+        security: [{ unitToken: [] }],
+      },
+    },
+    async (request) => {
+      mayReadUnit(request, request.params.unitId);
+      return queries.unitKpis(request.params.unitId, periodOf(request.query.from, request.query.to, deps.now()));
+    },
+  );
+
+  app.get<{ Params: { regionCode: string } } & PeriodQuery>(
+    '/v1/regions/:regionCode/kpis',
+    {
+      schema: {
+        summary: 'A region’s KPIs: the total, a row per region and own unit under it, the trend by day',
+        tags: ['supervisor'],
+        params: regionParams,
+        querystring: period,
+        security: [{ unitToken: [] }],
+      },
+    },
+    async (request) => {
+      mayReadRegion(request, request.params.regionCode);
+      return queries.regionKpis(request.params.regionCode, periodOf(request.query.from, request.query.to, deps.now()));
+    },
+  );
+
+  app.get<{ Params: { regionCode: string } }>(
+    '/v1/regions/:regionCode/overdue',
+    {
+      schema: {
+        summary: 'The supervision board: clocks run out in the region and below, with who supervises them',
+        tags: ['supervisor'],
+        params: regionParams,
+        security: [{ unitToken: [] }],
+      },
+    },
+    async (request) => {
+      mayReadRegion(request, request.params.regionCode);
+      return { region: request.params.regionCode, cases: await queries.overdue(request.params.regionCode, deps.now()) };
+    },
+  );
+
+  app.get<{ Params: { unitId: string } }>(
+    '/v1/units/:unitId',
+    { schema: { summary: 'A unit of the directory', params: unitParams } },
+    async (request) => {
+      const u = unitView(request.params.unitId);
+      if (!u) throw new HttpProblem(404, 'UNKNOWN_UNIT', `no unit ${request.params.unitId}`);
+      return u;
+    },
+  );
+
+  app.get('/v1/directory/stats', { schema: { summary: 'Units per level' } }, async () => directory.counts());
+  return app;
+}

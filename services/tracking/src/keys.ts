@@ -1,0 +1,28 @@
+// Tracking's Redis keyspace under `<prefix>trk:` — a cache, rebuilt from Kafka after a flush (app.ts):
+//   c:<caseId>         the case: number, query-code hash, state, holder, version, acceptedTime, deadline offset
+//   n:<caseNumber>     → case id
+//   t:<caseId>         its timeline, one JSON entry per step
+//   k:<caseId>         its clocks (clock id → ClockView JSON)
+//   x:<caseId>         the steps that stopped a clock (event id → {stage, dueTime, inTime})
+//   i:<unitId>         a unit's inbox: the cases it holds, scored by the running clock's due time
+//   u:<unitId>:<day>   a unit's KPI counts of a day (Asia/Shanghai)
+//   r:<region>:<day>   the same summed over every unit in the region and below
+//   o:<region>         clocks run out and unanswered in the region and below, by due time ("<caseId> <clockId>")
+//   g:<client>         wrong case number / query code tries (expire after 10 minutes)
+
+export function trackingKeys(prefix: string) {
+  return {
+    case: (caseId: string) => `${prefix}c:${caseId}`,
+    number: (caseNumber: string) => `${prefix}n:${caseNumber}`,
+    timeline: (caseId: string) => `${prefix}t:${caseId}`,
+    clocks: (caseId: string) => `${prefix}k:${caseId}`,
+    stops: (caseId: string) => `${prefix}x:${caseId}`,
+    inbox: (unitId: string) => `${prefix}i:${unitId}`,
+    unitDay: (unitId: string, day: string) => `${prefix}u:${unitId}:${day}`,
+    regionDay: (region: string, day: string) => `${prefix}r:${region}:${day}`,
+    overdue: (region: string) => `${prefix}o:${region}`,
+    guesses: (client: string) => `${prefix}g:${client}`,
+  };
+}
+
+export type TrackingKeys = ReturnType<typeof trackingKeys>;

@@ -1,0 +1,200 @@
+import { clockStageToJSON } from '@petition/contract';
+import { type Directory, levelName } from '@petition/directory';
+import { addCounts, type ClockView, type Counts, type Formula, kpiValues } from '@petition/kpi';
+import { addCivilDays, type CivilDate, civilDateOf, civilDaysBetween, isCivilDate } from '@petition/legal-calendar';
+import type { Redis } from 'ioredis';
+import { trackingKeys } from './keys.ts';
+import { type TimelineEntry, UNDATED } from './read-model.ts';
+
+// The read side: what petitioners, unit staff and supervisors see, from the keys read-model.ts writes.
+
+export class QueryError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+export interface Period {
+  readonly from: CivilDate;
+  readonly to: CivilDate;
+}
+
+export const MAX_PERIOD_DAYS = 366;
+
+/** `from`..`to` as civil dates (Asia/Shanghai), both included; by default the 30 days up to today. */
+export function periodOf(from: string | undefined, to: string | undefined, now: Date): Period {
+  const end = to ?? civilDateOf(now);
+  const start = from ?? addCivilDays(end as CivilDate, -29);
+  for (const [name, value] of [
+    ['from', start],
+    ['to', end],
+  ] as const) {
+    if (!isCivilDate(value)) throw new QueryError('BAD_PERIOD', `${name} must be a date YYYY-MM-DD, not "${value}"`);
+  }
+  const days = civilDaysBetween(start as CivilDate, end as CivilDate) + 1;
+  if (days < 1) throw new QueryError('BAD_PERIOD', `from (${start}) is after to (${end})`);
+  if (days > MAX_PERIOD_DAYS)
+    throw new QueryError('BAD_PERIOD', `a period covers at most ${MAX_PERIOD_DAYS} days, not ${days}`);
+  return { from: start as CivilDate, to: end as CivilDate };
+}
+
+function daysOf(p: Period): CivilDate[] {
+  const out: CivilDate[] = [];
+  for (let d = p.from; d <= p.to; d = addCivilDays(d, 1)) out.push(d);
+  return out;
+}
+
+export function createQueries(redis: Redis, prefix: string, directory: Directory, formulas: readonly Formula[]) {
+  const k = trackingKeys(prefix);
+  const unitView = (unitId: string) => {
+    const u = directory.unit(unitId);
+    return u ? { unitId: u.unitId, name: u.name, level: levelName(u.level), regionCode: u.regionCode } : { unitId };
+  };
+
+  /** Sums the hashes under each list of keys, one list per result. */
+  async function sums(groups: readonly string[][]): Promise<Counts[]> {
+    const pipe = redis.pipeline();
+    for (const keys of groups) for (const key of keys) pipe.hgetall(key);
+    const replies = (await pipe.exec()) ?? [];
+    let i = 0;
+    return groups.map((keys) => {
+      const total: Record<string, number> = {};
+      for (const _ of keys) addCounts(total, (replies[i++]?.[1] ?? {}) as Record<string, string>);
+      return total;
+    });
+  }
+  const withKpis = (counts: Counts) => ({ counts, kpis: kpiValues(formulas, counts) });
+
+  return {
+    /** The case as its petitioner sees it: each step with its unit, deadline and whether it was met. */
+    async caseByNumber(caseNumber: string) {
+      const caseId = await redis.get(k.number(caseNumber));
+      if (!caseId) return undefined;
+      const [c, timeline, clocks, stops] = await Promise.all([
+        redis.hgetall(k.case(caseId)),
+        redis.lrange(k.timeline(caseId), 0, -1),
+        redis.hvals(k.clocks(caseId)),
+        redis.hgetall(k.stops(caseId)),
+      ]);
+      return {
+        caseId,
+        caseNumber,
+        queryCodeHash: c.queryCodeHash ?? '',
+        state: c.state ?? '',
+        holder: unitView(c.holder ?? ''),
+        timeline: timeline.map((j) => {
+          const { eventId, ...e } = JSON.parse(j) as TimelineEntry;
+          const stop = stops[eventId]
+            ? (JSON.parse(stops[eventId]) as { dueTime?: string; inTime: boolean })
+            : undefined;
+          return { ...e, unitName: directory.unit(e.unitId)?.name ?? '', ...(stop ? { deadline: stop } : {}) };
+        }),
+        clocks: clocks
+          .map((j) => JSON.parse(j) as ClockView)
+          .map((v) => ({
+            clockId: v.clockId,
+            stage: clockStageToJSON(v.stage),
+            dueTime: v.dueTime,
+            state: v.state,
+            unitId: v.unitId,
+            ...(v.warned ? { warned: true } : {}),
+          })),
+      };
+    },
+
+    /** The cases a unit holds, soonest due first, with their clocks' warnings and breaches. */
+    async inbox(unitId: string, limit = 200) {
+      const entries = await redis.zrange(k.inbox(unitId), 0, limit - 1, 'WITHSCORES');
+      const ids = entries.filter((_, i) => i % 2 === 0);
+      const pipe = redis.pipeline();
+      for (const id of ids) pipe.hmget(k.case(id), 'caseNumber', 'state').hvals(k.clocks(id));
+      const replies = (await pipe.exec()) ?? [];
+      return ids.map((caseId, i) => {
+        const [caseNumber, state] = (replies[2 * i]?.[1] ?? []) as (string | null)[];
+        const clocks = ((replies[2 * i + 1]?.[1] ?? []) as string[])
+          .map((j) => JSON.parse(j) as ClockView)
+          .filter((c) => c.unitId === unitId && (c.state === 'running' || c.state === 'breached'));
+        const score = Number(entries[2 * i + 1]);
+        return {
+          caseId,
+          caseNumber: caseNumber ?? '',
+          state: state ?? '',
+          ...(score < UNDATED ? { dueTime: new Date(score).toISOString() } : {}),
+          warned: clocks.some((c) => c.warned),
+          overdue: clocks.some((c) => c.state === 'breached'),
+        };
+      });
+    },
+
+    async unitKpis(unitId: string, period: Period) {
+      const [counts = {}] = await sums([daysOf(period).map((d) => k.unitDay(unitId, d))]);
+      return { unit: unitView(unitId), period, ...withKpis(counts) };
+    },
+
+    /**
+     * A region's KPIs over the period: the total, a row for each region under it and for each of its own
+     * units with anything counted, and the total day by day (the trend).
+     */
+    async regionKpis(regionCode: string, period: Period) {
+      const days = daysOf(period);
+      const bureau = directory.bureauOf(regionCode);
+      const childRegions = bureau ? directory.children(bureau.unitId).map((b) => b.regionCode) : [];
+      const ownUnits = [...directory.units()].filter((u) => u.regionCode === regionCode && !u.dissolved);
+      const groups = [
+        days.map((d) => k.regionDay(regionCode, d)),
+        ...childRegions.map((r) => days.map((d) => k.regionDay(r, d))),
+        ...ownUnits.map((u) => days.map((d) => k.unitDay(u.unitId, d))),
+      ];
+      const [total = {}, ...rest] = await sums(groups);
+      const trend = await sums(days.map((d) => [k.regionDay(regionCode, d)]));
+      const rows = [
+        ...childRegions.map((r, i) => ({
+          kind: 'region',
+          ...unitView(directory.bureauOf(r)?.unitId ?? ''),
+          regionCode: r,
+          ...withKpis(rest[i] ?? {}),
+        })),
+        ...ownUnits.map((u, i) => ({
+          kind: 'unit',
+          ...unitView(u.unitId),
+          ...withKpis(rest[childRegions.length + i] ?? {}),
+        })),
+      ].filter((row) => row.kind === 'region' || Object.values(row.counts).some((v) => v));
+      return {
+        region: regionCode,
+        bureau: bureau ? unitView(bureau.unitId) : undefined,
+        period,
+        ...withKpis(total),
+        rows,
+        trend: days.map((day, i) => ({ day, ...withKpis(trend[i] ?? {}) })),
+      };
+    },
+
+    /** Clocks run out and unanswered in the region and below, longest overdue first, with who supervises. */
+    async overdue(regionCode: string, now: Date, limit = 200) {
+      const members = await redis.zrange(k.overdue(regionCode), 0, limit - 1);
+      const pairs = members.map((m) => m.split(' ') as [string, string]);
+      const pipe = redis.pipeline();
+      for (const [caseId, clockId] of pairs) pipe.hget(k.clocks(caseId), clockId).hget(k.case(caseId), 'caseNumber');
+      const replies = (await pipe.exec()) ?? [];
+      return pairs.map(([caseId, clockId], i) => {
+        const clock = JSON.parse(String(replies[2 * i]?.[1] ?? '{}')) as Partial<ClockView>;
+        const due = clock.dueTime ? Date.parse(clock.dueTime) : now.getTime();
+        return {
+          caseId,
+          caseNumber: String(replies[2 * i + 1]?.[1] ?? ''),
+          clockId,
+          stage: clockStageToJSON(clock.stage ?? 0),
+          dueTime: clock.dueTime,
+          daysOverdue: Math.max(0, Math.floor((now.getTime() - due) / 86_400_000)),
+          unit: unitView(clock.unitId ?? ''),
+          ...(clock.supervisedBy ? { supervisedBy: unitView(clock.supervisedBy) } : {}),
+        };
+      });
+    },
+  };
+}
+
+export type Queries = ReturnType<typeof createQueries>;
