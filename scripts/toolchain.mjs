@@ -145,6 +145,25 @@ onChange(
     run(join(root, 'node_modules', '.bin', 'buf'), ['generate'], { env });
   },
 );
+/**
+ * The browser the web-page tests drive: Debian's Chromium, and a font with Chinese glyphs so screenshots
+ * show text, installed from Debian's packages when missing (CHROMIUM_PATH names another browser).
+ */
+function ensureBrowser() {
+  if (process.env.CHROMIUM_PATH) return;
+  const packages = ['chromium', 'fonts-wqy-microhei'];
+  const missing = packages.filter((p) => spawnSync('dpkg', ['-s', p], { stdio: 'ignore' }).status !== 0);
+  if (missing.length === 0) return;
+  if (process.getuid?.() !== 0) {
+    log(`the browser tests need Debian packages ${missing.join(', ')}: install them, or set CHROMIUM_PATH`);
+    process.exit(1);
+  }
+  log(`installing ${missing.join(', ')} from Debian's packages (browser tests)`);
+  const apt = { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, stdio: ['ignore', 'ignore', 'inherit'] };
+  run('apt-get', ['update', '-q'], apt);
+  run('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...missing], apt);
+}
+if (task === 'test') ensureBrowser();
 if (task === 'setup') process.exit(0);
 
 const child = spawn(join(shimBin, 'node'), [join(root, 'scripts', 'tasks.ts'), task, ...args], {

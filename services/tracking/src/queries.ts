@@ -100,7 +100,8 @@ export function createQueries(redis: Redis, prefix: string, directory: Directory
             state: v.state,
             unitId: v.unitId,
             ...(v.warned ? { warned: true } : {}),
-          })),
+          }))
+          .sort((a, b) => (a.dueTime ?? '').localeCompare(b.dueTime ?? '')),
       };
     },
 

@@ -1,0 +1,198 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { devTokenKeys, parseTokenKeys, signUnitToken } from '@petition/auth';
+import { isolatedPrefix } from '@petition/bus';
+import { loadWatchdogConfig, startWatchdog, type Watchdog } from '@petition/deadline-watchdog';
+import { type Intake, loadIntakeConfig, startIntake } from '@petition/intake';
+import { createLogger } from '@petition/logging';
+import { loadRoutingConfig, type Routing, startRouting } from '@petition/routing';
+import { loadTrackingConfig, startTracking, type Tracking } from '@petition/tracking';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// The web pages in a real headless Chromium (Debian's, driven by playwright-core) over the real services:
+// a petition is submitted to intake, the unit accepts and replies in the workbench, the petitioner follows
+// each step on a phone-sized page and rates the opinion, and the supervisor sees the KPIs change.
+// Screenshots of each step are kept in test-results/web/.
+
+const logger = createLogger({ service: 'web-test', level: process.env.LOG_LEVEL ?? 'warn' });
+const shots = join(import.meta.dirname, '..', 'test-results', 'web');
+const prefix = isolatedPrefix('web');
+const env = {
+  ...process.env,
+  TOPIC_PREFIX: prefix,
+  INTAKE_HTTP_PORT: '0',
+  INTAKE_GRPC_PORT: '0',
+  INTAKE_HOST: '127.0.0.1',
+  INTAKE_OUTCOME_WAIT: '5s',
+  ROUTING_HTTP_PORT: '0',
+  ROUTING_HOST: '127.0.0.1',
+  WATCHDOG_HTTP_PORT: '0',
+  WATCHDOG_HOST: '127.0.0.1',
+  TRACKING_HTTP_PORT: '0',
+  TRACKING_HOST: '127.0.0.1',
+};
+const token = (unitId: string) => signUnitToken(parseTokenKeys(devTokenKeys), { unitId, staffId: 'web-test' });
+
+let routing: Routing;
+let watchdog: Watchdog;
+let intake: Intake;
+let tracking: Tracking;
+let browser: Browser;
+let submitted: { caseId: string; caseNumber: string; queryCode: string };
+
+beforeAll(async () => {
+  mkdirSync(shots, { recursive: true });
+  routing = await startRouting(loadRoutingConfig(env), logger);
+  watchdog = await startWatchdog(loadWatchdogConfig(env), logger);
+  intake = await startIntake(loadIntakeConfig(env), logger);
+  tracking = await startTracking(loadTrackingConfig({ ...env, TRACKING_INTAKE_URL: intake.httpUrl }), logger);
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    // As root in a sandbox on a closed network: no sandbox, no GPU, nothing that calls home.
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  const r = await fetch(`${intake.httpUrl}/v1/petitions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      channel: 'WEB',
+      petitioner: { name: '李四', idNumber: '11010519491231002X', phone: '13800000000', address: '杭州市西湖区' },
+      regionCode: '330106',
+      category: '劳动社保',
+      kind: '申诉求决',
+      title: '拖欠工资',
+      content: '某公司拖欠工资三个月，请求处理。',
+    }),
+  });
+  expect(r.status).toBe(201);
+  submitted = (await r.json()) as typeof submitted;
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await tracking?.close();
+  await intake?.close();
+  await watchdog?.close();
+  await routing?.close();
+});
+
+/** Opens a page of tracking's in its own browser context (its own storage), phone-sized when asked. */
+async function open(path: string, phone = false): Promise<Page> {
+  const context = await browser.newContext({
+    locale: 'zh-CN',
+    timezoneId: 'Asia/Shanghai',
+    ...(phone ? { viewport: { width: 390, height: 844 }, isMobile: true } : {}),
+  });
+  const page = await context.newPage();
+  await page.goto(`${tracking.httpUrl}${path}`);
+  return page;
+}
+const shot = (page: Page, name: string) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+
+/** Clicks `button` until `ready` holds (the read models catch up within moments, not at once). */
+async function until(page: Page, button: string, ready: () => Promise<boolean>, what: string) {
+  for (let i = 0; i < 60; i++) {
+    if (await ready()) return;
+    await page.click(button);
+    await page.waitForTimeout(500);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function signIn(page: Page, unitId: string) {
+  await page.fill('#token', token(unitId));
+  await page.click('#login-form button');
+}
+
+const kpiCell = (page: Page, row: string, kpi: string) =>
+  page.locator(`tr[data-row="${row}"] td[data-kpi="${kpi}"]`).textContent();
+
+describe('the web pages in a real browser', () => {
+  let supervisor: Page;
+  let before: { accepted: string | null; satisfied: string | null };
+
+  it('shows the supervisor of 杭州市 the KPI table, the trend and the overdue board', async () => {
+    supervisor = await open('/supervision');
+    await signIn(supervisor, '330100-xfj');
+    await supervisor.waitForSelector('tr[data-row="total"]');
+    before = {
+      accepted: await kpiCell(supervisor, 'total', '及时受理率'),
+      satisfied: await kpiCell(supervisor, 'total', '满意率'),
+    };
+    // Nothing rated yet in this run's own keyspace.
+    expect(before.satisfied).toBe('—');
+    expect(await supervisor.locator('tr[data-row="330106-xfj"]').count()).toBe(1);
+    expect(await supervisor.locator('#trend polyline').count()).toBe(1);
+    await shot(supervisor, '1-supervisor-before');
+  });
+
+  it('lets the county department accept and reply in its workbench', async () => {
+    const workbench = await open('/workbench');
+    await signIn(workbench, '330106-rsj');
+    const row = `tr[data-case="${submitted.caseNumber}"]`;
+    await until(
+      workbench,
+      '#refresh',
+      async () => (await workbench.locator(row).count()) === 1,
+      'the case in the inbox',
+    );
+    await shot(workbench, '2-workbench-inbox');
+    await workbench.click(`${row} button`);
+    await workbench.click('#accept-form button');
+    await workbench.waitForSelector('#act-message.ok');
+    expect(await workbench.textContent('#act-message')).toContain('已受理');
+    await workbench.fill('#reply-summary', '经调查，责令该公司于十五日内补发拖欠工资。');
+    await workbench.click('#reply-form button');
+    await workbench.waitForFunction(() =>
+      document.querySelector('#act-message')?.textContent?.includes('已出具处理意见'),
+    );
+    await shot(workbench, '3-workbench-replied');
+  });
+
+  it('shows the petitioner each step on a phone and takes the rating', async () => {
+    const page = await open('/', true);
+    await page.fill('#caseNumber', submitted.caseNumber);
+    await page.fill('#queryCode', submitted.queryCode);
+    const steps = () => page.locator('#timeline li strong').allTextContents();
+    await until(
+      page,
+      '#lookup button',
+      async () => (await steps()).includes('出具处理意见'),
+      'the reply on the timeline',
+    );
+    expect(await steps()).toEqual(['登记', '转送', '受理', '出具处理意见']);
+    expect(await page.textContent('#case-holder')).toBe('杭州市西湖区人力资源和社会保障局');
+    // The acceptance notice went out in time: its step carries the deadline, marked met.
+    expect(await page.locator('#timeline li[data-step="caseAccepted"] .badge').textContent()).toBe('按期');
+    // Usable on a phone: nothing wider than the screen.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    await shot(page, '4-petitioner-replied');
+    await page.selectOption('#evaluation', 'EVALUATION_SATISFIED');
+    await page.click('#evaluate-form button');
+    await page.waitForSelector('#timeline li[data-step="caseEvaluated"]', { timeout: 15_000 });
+    expect(await page.textContent('#action-message')).toContain('评价已提交');
+    await shot(page, '5-petitioner-rated');
+  });
+
+  it('shows the supervisor the KPIs changed', async () => {
+    await until(
+      supervisor,
+      '#period-form button',
+      async () => (await kpiCell(supervisor, 'total', '满意率')) === '100.0%',
+      'the satisfaction rate',
+    );
+    expect(await kpiCell(supervisor, 'total', '及时受理率')).toBe('100.0%');
+    expect(await kpiCell(supervisor, '330106-xfj', '满意率')).toBe('100.0%');
+    expect(before.accepted).not.toBe('100.0%');
+    await shot(supervisor, '6-supervisor-after');
+  });
+});
