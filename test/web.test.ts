@@ -152,9 +152,7 @@ describe('the web pages in a real browser', () => {
     expect(await workbench.textContent('#act-message')).toContain('已受理');
     await workbench.fill('#reply-summary', '经调查，责令该公司于十五日内补发拖欠工资。');
     await workbench.click('#reply-form button');
-    await workbench.waitForFunction(() =>
-      document.querySelector('#act-message')?.textContent?.includes('已出具处理意见'),
-    );
+    await workbench.locator('#act-message', { hasText: '已出具处理意见' }).waitFor();
     await shot(workbench, '3-workbench-replied');
   });
 
@@ -174,7 +172,7 @@ describe('the web pages in a real browser', () => {
     // The acceptance notice went out in time: its step carries the deadline, marked met.
     expect(await page.locator('#timeline li[data-step="caseAccepted"] .badge').textContent()).toBe('按期');
     // Usable on a phone: nothing wider than the screen.
-    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
     await shot(page, '4-petitioner-replied');
     await page.selectOption('#evaluation', 'EVALUATION_SATISFIED');
     await page.click('#evaluate-form button');
