@@ -102,11 +102,15 @@ export function createReadModel(redis: Redis, prefix: string, directory: Directo
     }
   }
 
-  async function dueFor(caseId: string, unitId: string): Promise<number> {
+  /**
+   * Where the case sorts in its holder's inbox: the soonest due of the holder's clocks still open (or run
+   * out), `latest` standing in for the stored state of its clock. The same whichever topic came first.
+   */
+  async function dueFor(caseId: string, unitId: string, latest?: ClockView): Promise<number> {
+    const clocks = (await redis.hvals(k.clocks(caseId))).map((raw) => JSON.parse(raw) as ClockView);
     let due = UNDATED;
-    for (const raw of await redis.hvals(k.clocks(caseId))) {
-      const c = JSON.parse(raw) as ClockView;
-      if (c.unitId === unitId && c.dueTime && (c.state === 'running' || c.state === 'breached'))
+    for (const c of latest ? [...clocks.filter((c) => c.clockId !== latest.clockId), latest] : clocks) {
+      if (c.unitId === unitId && c.dueTime && (c.state === 'running' || c.state === 'paused' || c.state === 'breached'))
         due = Math.min(due, Date.parse(c.dueTime));
     }
     return due;
@@ -155,11 +159,11 @@ export function createReadModel(redis: Redis, prefix: string, directory: Directo
     async applyDeadlineEvent(d: DeadlineEvent, offset: string) {
       const caseId = d.envelope?.caseId ?? '';
       if (!caseId || !d.payload || !d.clockId) return;
-      const [seen, raw] = await Promise.all([
-        redis.hget(k.case(caseId), 'deadlineOffset'),
+      const [[seen, holder], raw] = await Promise.all([
+        redis.hmget(k.case(caseId), 'deadlineOffset', 'holder'),
         redis.hget(k.clocks(caseId), d.clockId),
       ]);
-      if (seen !== null && BigInt(seen) >= BigInt(offset)) return;
+      if (seen != null && BigInt(seen) >= BigInt(offset)) return;
       const before = raw ? (JSON.parse(raw) as ClockView) : undefined;
       const next = nextClock(before, d);
       const m = redis
@@ -168,8 +172,8 @@ export function createReadModel(redis: Redis, prefix: string, directory: Directo
         .hset(k.case(caseId), 'deadlineOffset', offset);
       count(m, deadlineFacts(before, d));
       const p = d.payload;
-      if ((p.$case === 'clockStarted' || p.$case === 'clockRecomputed') && next.dueTime) {
-        m.zadd(k.inbox(next.unitId), 'XX', Date.parse(next.dueTime), caseId);
+      if (holder && (next.state !== before?.state || next.dueTime !== before?.dueTime)) {
+        m.zadd(k.inbox(holder), 'XX', await dueFor(caseId, holder, next), caseId);
       }
       if (p.$case === 'clockStopped' && p.value.reason === ClockStopReason.CLOCK_STOP_REASON_STEP_DONE) {
         const stop = { stage: clockStageToJSON(d.stage), dueTime: next.dueTime, inTime: p.value.inTime };

@@ -1,6 +1,6 @@
 import { devTokenKeys, parseTokenKeys, queryCodeHash, signUnitToken } from '@petition/auth';
 import { caseEvents, createBus, deadlineEvents, isolatedPrefix } from '@petition/bus';
-import { ClockStage, DeadlineEvent } from '@petition/contract';
+import { ClockStage, ClockStopReason, DeadlineEvent } from '@petition/contract';
 import { CaseRun, petition, realDirectory, unit } from '@petition/lifecycle/test-kit';
 import { createLogger } from '@petition/logging';
 import { waitFor } from '@petition/testing';
@@ -10,7 +10,8 @@ import { startTracking, type Tracking } from './app.ts';
 import { loadTrackingConfig } from './config.ts';
 
 // Tracking against the real broker and Redis, over real HTTP: the test plays routing and the watchdog,
-// publishing their events, and reads what a petitioner and a unit see.
+// publishing their events, and reads what a petitioner, a unit and a supervisor see — also after Redis
+// lost tracking's keys and the read models were rebuilt from Kafka.
 
 const logger = createLogger({ service: 'tracking-test', level: process.env.LOG_LEVEL ?? 'warn' });
 const prefix = isolatedPrefix('tracking');
@@ -40,6 +41,73 @@ run.ok(unit('330106-xfj'), {
   value: { toUnitId: '330106-rsj', toHandlingUnit: true, reason: '' },
 });
 run.ok(unit('330106-rsj'), { $case: 'acceptCase', value: { noticeDocumentUri: '' } });
+// A second case in 西湖区 runs late: its handling clock runs out and 杭州市信访局 supervises it.
+const late = new CaseRun({
+  now: '2026-11-20T11:00:00+08:00',
+  directory: realDirectory(),
+  caseId: `trk-late-${Date.now()}`,
+});
+late.ok(undefined, {
+  $case: 'registerPetition',
+  value: {
+    petition: petition({ caseNumber: `${caseNumber}-L`, queryCodeHash: queryCodeHash(`${caseNumber}-L`, code) }),
+  },
+});
+late.ok(unit('330106-xfj'), {
+  $case: 'forwardCase',
+  value: { toUnitId: '330106-rsj', toHandlingUnit: true, reason: '' },
+});
+late.ok(unit('330106-rsj'), { $case: 'acceptCase', value: { noticeDocumentUri: '' } });
+const lateClock = `${late.caseId}:handling:3`;
+let sequence = 0;
+const deadline = (
+  caseId: string,
+  clockId: string,
+  stage: ClockStage,
+  time: string,
+  payload: DeadlineEvent['payload'],
+) =>
+  DeadlineEvent.fromPartial({
+    envelope: { eventId: `d-${++sequence}`, caseId, caseVersion: 3, occurTime: new Date(time) },
+    clockId,
+    stage,
+    responsibleUnitId: '330106-rsj',
+    payload,
+  });
+const handling = (payload: DeadlineEvent['payload'], time: string) =>
+  deadline(late.caseId, lateClock, ClockStage.CLOCK_STAGE_HANDLING, time, payload);
+const lateStarted = handling(
+  {
+    $case: 'clockStarted',
+    value: { dueTime: new Date('2026-12-01T16:00:00Z'), periodDays: 10, workingDays: false, holidayTableVersion: '' },
+  },
+  '2026-11-20T11:00:00+08:00',
+);
+const lateBreached = handling(
+  { $case: 'deadlineBreached', value: { dueTime: new Date('2026-12-01T16:00:00Z'), late: false } },
+  '2026-12-02T00:00:01+08:00',
+);
+const supervised = handling(
+  {
+    $case: 'supervisionOpened',
+    value: {
+      supervisingUnitId: '330100-xfj',
+      level: 3,
+      supervisedUnitId: '330106-rsj',
+      escalationDueTime: new Date('2026-12-10T16:00:00Z'),
+    },
+  },
+  '2026-12-02T00:00:02+08:00',
+);
+const lateAnswered = handling(
+  {
+    $case: 'clockStopped',
+    value: { reason: ClockStopReason.CLOCK_STOP_REASON_STEP_DONE, stoppingEventId: 'late-reply', inTime: false },
+  },
+  '2026-12-05T10:00:00+08:00',
+);
+const period = '?from=2026-11-01&to=2026-12-31';
+
 const get = (path: string, token?: string) =>
   fetch(`${tracking.httpUrl}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
 const tokenOf = (unitId: string) => signUnitToken(parseTokenKeys(devTokenKeys), { unitId, staffId: 't' });
@@ -47,7 +115,7 @@ const tokenOf = (unitId: string) => signUnitToken(parseTokenKeys(devTokenKeys), 
 beforeAll(async () => {
   tracking = await startTracking(loadTrackingConfig(env), logger);
   const publisher = await bus.publisher();
-  await publisher.publish(caseEvents, run.events);
+  await publisher.publish(caseEvents, [...run.events, ...late.events]);
   await publisher.publish(deadlineEvents, [
     DeadlineEvent.fromPartial({
       envelope: { eventId: 'd-1', caseId: run.caseId, caseVersion: 3 },
@@ -56,6 +124,12 @@ beforeAll(async () => {
       responsibleUnitId: '330106-rsj',
       payload: { $case: 'clockStarted', value: { dueTime: new Date('2027-01-19T16:00:00Z'), periodDays: 60 } },
     }),
+    // Published twice, as a watchdog that restarted before committing would: counted once.
+    lateStarted,
+    lateBreached,
+    supervised,
+    lateBreached,
+    supervised,
   ]);
 });
 
@@ -113,5 +187,123 @@ describe('tracking', () => {
     expect(await (await get('/v1/directory/stats')).json()).toMatchObject({
       byLevel: { national: 28, county: 83_272 },
     });
+  });
+
+  const board = async (region: string, unitId: string) => {
+    const r = await get(`/v1/regions/${region}/overdue`, tokenOf(unitId));
+    return (await r.json()) as { cases: { caseNumber: string; supervisedBy?: { unitId: string }; stage: string }[] };
+  };
+  const lateNumber = `${caseNumber}-L`;
+
+  it('puts a case that ran out on the boards of its region and those above, with who supervises it', async () => {
+    await waitFor('the late case on 杭州市’s board', async () =>
+      (await board('330100', '330100-xfj')).cases.some((c) => c.caseNumber === lateNumber && c.supervisedBy),
+    );
+    expect((await board('330100', '330100-xfj')).cases.find((c) => c.caseNumber === lateNumber)).toMatchObject({
+      stage: 'CLOCK_STAGE_HANDLING',
+      unit: { unitId: '330106-rsj' },
+      supervisedBy: { unitId: '330100-xfj', name: '杭州市信访局' },
+    });
+    expect((await board('330000', '330000-zf')).cases.map((c) => c.caseNumber)).toContain(lateNumber);
+    expect((await board('330200', '330200-xfj')).cases.map((c) => c.caseNumber)).not.toContain(lateNumber);
+    const inbox = (await (await get('/v1/units/330106-rsj/inbox', tokenOf('330106-rsj'))).json()) as {
+      cases: { caseNumber: string; overdue: boolean }[];
+    };
+    expect(inbox.cases.find((c) => c.caseNumber === lateNumber)?.overdue).toBe(true);
+    // Only the bureaus, governments and party committees over a region see its board.
+    const refused = await get('/v1/regions/330100/overdue', tokenOf('330106-rsj'));
+    expect([refused.status, ((await refused.json()) as { code: string }).code]).toEqual([403, 'NOT_SUPERVISOR']);
+    expect((await get('/v1/regions/330100/overdue', tokenOf('330106-xfj'))).status).toBe(403);
+    expect((await get('/v1/regions/330100/overdue')).status).toBe(401);
+    expect((await get('/v1/regions/999999/overdue', tokenOf('000000-xfj'))).status).toBe(404);
+    expect((await get('/v1/regions/33x/overdue', tokenOf('000000-xfj'))).status).toBe(400);
+  });
+
+  it('counts each fact once for its unit and rolls it up by region, over the period asked', async () => {
+    const kpis = async (path: string, unitId: string) => {
+      const r = await get(`${path}${period}`, tokenOf(unitId));
+      expect(r.status).toBe(200);
+      return (await r.json()) as {
+        counts: Record<string, number>;
+        kpis: Record<string, number | null>;
+        rows?: { unitId: string; counts: Record<string, number> }[];
+        trend?: { day: string; counts: Record<string, number> }[];
+      };
+    };
+    await waitFor(
+      'the supervision counted',
+      async () => (await kpis('/v1/units/330106-rsj/kpis', '330106-rsj')).counts.supervised === 1,
+    );
+    // Delivered twice, counted once.
+    expect((await kpis('/v1/units/330106-rsj/kpis', '330106-rsj')).counts).toMatchObject({
+      breached: 1,
+      replyDue: 1,
+      supervised: 1,
+    });
+    expect((await kpis('/v1/units/330106-xfj/kpis', '330106-xfj')).counts).toMatchObject({ items: 2 });
+    const region = await kpis('/v1/regions/330100/kpis', '330100-xfj');
+    expect(region.counts).toMatchObject({ items: 2, breached: 1, replyDue: 1 });
+    expect(region.kpis).toMatchObject({ 按期答复率: 0, 重复信访率: 0, 满意率: null });
+    expect(region.rows?.find((r) => r.unitId === '330106-xfj')?.counts).toMatchObject({ items: 2, breached: 1 });
+    expect(region.rows?.find((r) => r.unitId === '330105-xfj')?.counts).toEqual({});
+    expect(region.trend).toHaveLength(61);
+    expect(region.trend?.find((t) => t.day === '2026-12-02')?.counts).toMatchObject({ breached: 1, supervised: 1 });
+    // Outside the period, nothing.
+    const before = await get('/v1/units/330106-rsj/kpis?from=2026-01-01&to=2026-01-31', tokenOf('330106-rsj'));
+    expect(((await before.json()) as { counts: object }).counts).toEqual({});
+  });
+
+  it('names a bad period', async () => {
+    for (const [query, detail] of [
+      ['?from=2026-13-01', /from must be a date/],
+      ['?from=2026-12-02&to=2026-12-01', /after to/],
+      ['?from=2025-01-01&to=2026-12-31', /at most 366 days/],
+    ] as const) {
+      const r = await get(`/v1/units/330106-rsj/kpis${query}`, tokenOf('330106-rsj'));
+      expect(r.status).toBe(400);
+      expect(r.headers.get('content-type')).toContain('application/problem+json');
+      expect((await r.json()) as { code: string; detail: string }).toMatchObject({
+        code: 'BAD_PERIOD',
+        detail: expect.stringMatching(detail),
+      });
+    }
+  });
+
+  it('takes a case off the boards once the late answer stops its clock', async () => {
+    const publisher = await bus.publisher();
+    await publisher.publish(deadlineEvents, [lateAnswered]);
+    await waitFor('the late case off the board', async () =>
+      (await board('330100', '330100-xfj')).cases.every((c) => c.caseNumber !== lateNumber),
+    );
+    const r = await get(`/v1/units/330106-rsj/kpis${period}`, tokenOf('330106-rsj'));
+    const { counts } = (await r.json()) as { counts: Record<string, number> };
+    // Due once (when it ran out), not answered in time.
+    expect(counts).toMatchObject({ replyDue: 1, breached: 1 });
+    expect(counts.repliedInTime).toBeUndefined();
+  });
+
+  it('rebuilds the same read models from Kafka after Redis lost them', async () => {
+    const views = async () => ({
+      case: await (await get(`/v1/cases/${caseNumber}?queryCode=${code}`)).json(),
+      inbox: await (await get('/v1/units/330106-rsj/inbox', tokenOf('330106-rsj'))).json(),
+      region: await (await get(`/v1/regions/330100/kpis${period}`, tokenOf('330100-xfj'))).json(),
+      board: await board('330100', '330100-xfj'),
+    });
+    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    // The guessing test above used up this client's tries.
+    await redis.del(`${prefix}trk:g:127.0.0.1`, `${prefix}trk:g:::ffff:127.0.0.1`);
+    const before = await views();
+    expect(before.case).toMatchObject({ caseNumber });
+    await tracking.close();
+    const keys = await redis.keys(`${prefix}trk:*`);
+    expect(keys.length).toBeGreaterThan(10);
+    await redis.del(...keys);
+    redis.disconnect();
+    tracking = await startTracking(loadTrackingConfig(env), logger);
+    await waitFor('the rebuild', async () => {
+      const r = await get(`/v1/regions/330100/kpis${period}`, tokenOf('330100-xfj'));
+      return r.ok && JSON.stringify(await r.json()) === JSON.stringify(before.region);
+    });
+    expect(await views()).toEqual(before);
   });
 });
