@@ -33,6 +33,7 @@ function run(service: (typeof services)[number]) {
 for (const s of services) run(s);
 
 const intakePort = process.env.INTAKE_HTTP_PORT ?? '8080';
+const trackingPort = process.env.TRACKING_HTTP_PORT ?? '8081';
 process.stdout.write(
   [
     '',
@@ -43,7 +44,7 @@ process.stdout.write(
     `  intake   http://localhost:${intakePort} (OpenAPI: /docs), gRPC localhost:${process.env.INTAKE_GRPC_PORT ?? '50051'}`,
     `  routing  http://localhost:${process.env.ROUTING_HTTP_PORT ?? '8090'}/readyz (applies case-commands, writes case-events)`,
     `  watchdog http://localhost:${process.env.WATCHDOG_HTTP_PORT ?? '8091'}/readyz (statutory clocks, writes deadline-events)`,
-    `  tracking http://localhost:${process.env.TRACKING_HTTP_PORT ?? '8081'}/v1/cases/<case number>?queryCode=… (read models)`,
+    `  tracking http://localhost:${trackingPort}/ (petitioner), /workbench (units), /supervision (KPIs, overdue), OpenAPI: /docs`,
     `  notify   http://localhost:${process.env.NOTIFY_HTTP_PORT ?? '8092'}/readyz (in-app inbox; SMS, mail, webhooks when configured)`,
     '  tokens   npm run token -- 330106-xfj',
     '',
