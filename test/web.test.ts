@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // The web pages in a real headless Chromium (Debian's, driven by playwright-core) over the real services:
 // a petition is submitted to intake, the unit accepts and replies in the workbench, the petitioner follows
-// each step on a phone-sized page and rates the opinion, and the supervisor sees the KPIs change.
+// each step on a phone-sized page, rates the opinion and asks for review, and the supervisor sees the KPIs change.
 // Screenshots of each step are kept in test-results/web/.
 
 const logger = createLogger({ service: 'web-test', level: process.env.LOG_LEVEL ?? 'warn' });
@@ -179,6 +179,14 @@ describe('the web pages in a real browser', () => {
     await page.waitForSelector('#timeline li[data-step="caseEvaluated"]', { timeout: 15_000 });
     expect(await page.textContent('#action-message')).toContain('评价已提交');
     await shot(page, '5-petitioner-rated');
+    // Rated, yet not content: the petitioner asks the superior to review the opinion (art 35).
+    expect(await page.isVisible('#evaluate')).toBe(false);
+    expect(await page.textContent('#review-title')).toBe('请求复查');
+    await page.fill('#review-reason', '补发金额计算有误');
+    await page.click('#review-form button');
+    await page.waitForSelector('#timeline li[data-step="reviewRequested"]', { timeout: 15_000 });
+    expect(await page.textContent('#case-state')).toBe('复查中');
+    await shot(page, '6-petitioner-review-requested');
   });
 
   it('shows the supervisor the KPIs changed', async () => {
@@ -191,6 +199,6 @@ describe('the web pages in a real browser', () => {
     expect(await kpiCell(supervisor, 'total', '及时受理率')).toBe('100.0%');
     expect(await kpiCell(supervisor, '330106-xfj', '满意率')).toBe('100.0%');
     expect(before.accepted).not.toBe('100.0%');
-    await shot(supervisor, '6-supervisor-after');
+    await shot(supervisor, '7-supervisor-after');
   });
 });

@@ -52,10 +52,19 @@ async function show() {
       ),
     ),
   );
-  const awaiting = c.state === 'CASE_STATE_REPLIED' || c.state === 'CASE_STATE_AWAITING_EVALUATION';
-  const evaluated = c.timeline.some((s) => s.step === 'caseEvaluated');
-  $('evaluate').hidden = !awaiting || evaluated;
+  // After the handling opinion: rate it, or ask the superior to review it (art 35); after the review
+  // opinion: rate that, or ask for re-review (art 36).
+  const reviewed = c.state === 'CASE_STATE_REVIEWED';
+  const awaiting = reviewed || c.state === 'CASE_STATE_REPLIED' || c.state === 'CASE_STATE_AWAITING_EVALUATION';
+  const rated = c.timeline.filter((s) => s.step === 'caseEvaluated').length;
+  current.stage = reviewed ? 'OPINION_STAGE_REVIEW' : 'OPINION_STAGE_HANDLING';
+  current.appeal = reviewed ? 'request-re-review' : 'request-review';
+  $('evaluate').hidden = !awaiting || rated >= (reviewed ? 2 : 1);
   $('review').hidden = !awaiting;
+  $('review-title').textContent = reviewed ? '请求复核' : '请求复查';
+  $('review-rule').textContent = reviewed
+    ? '对复查意见不服的，可自收到书面答复之日起30日内请求复查机关的上一级机关复核（《信访工作条例》第三十六条）。'
+    : '对处理意见不服的，可自收到书面答复之日起30日内请求原办理单位的上一级机关复查（《信访工作条例》第三十五条）。';
 }
 
 $('lookup').addEventListener('submit', async (e) => {
@@ -71,13 +80,19 @@ $('lookup').addEventListener('submit', async (e) => {
 });
 
 async function act(path, body, done) {
+  const { caseNumber, queryCode } = current;
   try {
-    await api(`/intake/v1/petitioner/${path}`, { method: 'POST', body: { ...current, ...body } });
+    await api(`/intake/v1/petitioner/${path}`, { method: 'POST', body: { caseNumber, queryCode, ...body } });
     say($('action-message'), done, true);
     // Tracking shows the step once routing's event has reached it.
     for (let i = 0; i < 10; i++) {
       await show();
-      if (document.querySelector(`[data-step="${path === 'evaluate' ? 'caseEvaluated' : 'reviewRequested'}"]`)) break;
+      const step = {
+        evaluate: 'caseEvaluated',
+        'request-review': 'reviewRequested',
+        'request-re-review': 'reReviewRequested',
+      }[path];
+      if (document.querySelector(`[data-step="${step}"]`)) break;
       await new Promise((r) => setTimeout(r, 500));
     }
   } catch (err) {
@@ -89,13 +104,13 @@ $('evaluate-form').addEventListener('submit', (e) => {
   e.preventDefault();
   act(
     'evaluate',
-    { stage: 'OPINION_STAGE_HANDLING', evaluation: $('evaluation').value, comment: $('comment').value },
+    { stage: current.stage, evaluation: $('evaluation').value, comment: $('comment').value },
     '评价已提交，谢谢',
   );
 });
 $('review-form').addEventListener('submit', (e) => {
   e.preventDefault();
-  act('request-review', { reason: $('review-reason').value }, '复查请求已提交');
+  act(current.appeal, { reason: $('review-reason').value }, `${$('review-title').textContent}已提交`);
 });
 
 const params = new URLSearchParams(location.search);
