@@ -8,7 +8,14 @@ import { createLogger } from '@petition/logging';
 const logger = createLogger({ service: 'start' });
 const config = loadInfraConfig();
 const infra = await infraUp(config, logger);
-const env = { ...process.env, KAFKA_BROKERS: infra.brokers.join(','), REDIS_URL: infra.redisUrl };
+const intakePort = process.env.INTAKE_HTTP_PORT ?? '8080';
+const trackingPort = process.env.TRACKING_HTTP_PORT ?? '8081';
+const env = {
+  TRACKING_INTAKE_URL: `http://127.0.0.1:${intakePort}`,
+  ...process.env,
+  KAFKA_BROKERS: infra.brokers.join(','),
+  REDIS_URL: infra.redisUrl,
+};
 
 const services = [
   { name: 'intake', script: 'services/intake/src/main.ts' },
@@ -32,8 +39,6 @@ function run(service: (typeof services)[number]) {
 }
 for (const s of services) run(s);
 
-const intakePort = process.env.INTAKE_HTTP_PORT ?? '8080';
-const trackingPort = process.env.TRACKING_HTTP_PORT ?? '8081';
 process.stdout.write(
   [
     '',
