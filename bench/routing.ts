@@ -13,6 +13,7 @@ import { createLegalCalendar, stateCouncilTable } from '@petition/legal-calendar
 import { type Logger, progress } from '@petition/logging';
 import { createCaseStore, createWriter, loadRoutingConfig, parseRouteModes, startRouting } from '@petition/routing';
 import { Kafka, logLevel } from 'kafkajs';
+import { countRecords, waitForCount } from './count.ts';
 
 const partitions = 12;
 const seconds = (started: number) => (performance.now() - started) / 1000;
@@ -98,33 +99,17 @@ async function pushThrough(o: {
   logger: Logger;
   label: string;
 }) {
-  let seen = 0;
-  const counter = o.kafka.consumer({ groupId: `count-${o.label}` });
-  await counter.connect();
-  await counter.subscribe({ topics: [o.output], fromBeginning: true });
-  await counter.run({
-    eachBatch: async ({ batch }) => {
-      seen += batch.messages.length;
-    },
-  });
+  const counter = await countRecords(o.kafka, [o.output], `count-${o.label}`);
   const producer = o.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
-  const p = progress(o.logger, { label: o.label, total: o.expected, everyMs: 2_000 });
   const started = performance.now();
   for (let i = 0; i < o.messages.length; i += 1_000) {
     await producer.send({ topic: o.input, messages: o.messages.slice(i, i + 1_000), acks: -1 });
   }
-  const deadline = Date.now() + 300_000;
-  let reported = 0;
-  while (seen < o.expected && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 5));
-    p.add(seen - reported);
-    reported = seen;
-  }
+  const complete = await waitForCount(counter.seen, o.expected, o);
   const sec = seconds(started);
-  p.finish();
-  await Promise.all([producer.disconnect(), counter.disconnect()]);
-  return { sec, complete: seen >= o.expected };
+  await Promise.all([producer.disconnect(), counter.close()]);
+  return { sec, complete };
 }
 
 async function rawPassThrough(brokers: string[], commands: CaseCommand[], logger: Logger) {

@@ -8,18 +8,21 @@ import { benchDomain } from './domain.ts';
 import { benchIntake } from './intake.ts';
 import { benchNotification } from './notification.ts';
 import { benchRouting } from './routing.ts';
+import { benchTracking } from './tracking.ts';
 import { benchWatchdogStore } from './watchdog.ts';
 
 type Result = { lost?: boolean } & Record<string, unknown>;
 type BrokerBench = (o: { brokers: string[]; logger: Logger; records: number }) => Promise<Result>;
 type LocalBench = (o: { logger: Logger; records: number }) => Result;
 type RedisBench = (o: { logger: Logger; records: number; redisUrl: string }) => Promise<Result>;
-const benches: Record<string, { broker: BrokerBench } | { local: LocalBench } | { redis: RedisBench }> = {
+type Bench = ({ broker: BrokerBench } | { local: LocalBench } | { redis: RedisBench }) & { records?: number };
+const benches: Record<string, Bench> = {
   bus: { broker: benchBus },
   domain: { local: benchDomain },
   intake: { broker: benchIntake },
   routing: { broker: benchRouting },
   notification: { broker: benchNotification },
+  tracking: { broker: benchTracking, records: 20_000 },
   watchdog: { redis: benchWatchdogStore },
 };
 
@@ -34,7 +37,8 @@ const flag = (f: string) => {
   return at >= 0 ? rest[at + 1] : undefined;
 };
 
-const logger = createLogger({ service: 'bench', level: process.env.LOG_LEVEL ?? 'info' });
+// Progress on standard error, so that standard output holds the one result line.
+const logger = createLogger({ service: 'bench', level: process.env.LOG_LEVEL ?? 'info', destination: process.stderr });
 const records = flag('--records');
 
 async function run(): Promise<Result> {
@@ -47,7 +51,7 @@ async function run(): Promise<Result> {
     return await (bench as { broker: BrokerBench }).broker({
       brokers: broker.brokers,
       logger,
-      records: Number(records ?? 200_000),
+      records: Number(records ?? bench?.records ?? 200_000),
     });
   } finally {
     if (broker.mode === 'local' && broker.startedBroker) await stopLocalKafka({ port: config.kafkaPort }, logger);
