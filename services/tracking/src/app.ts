@@ -50,6 +50,13 @@ export async function startTracking(
     registers: [registry],
   });
   let applied = 0;
+  // The two topics' batches touch the same cases (holder, clocks): one at a time in this instance.
+  let tail: Promise<unknown> = Promise.resolve();
+  const serially = (work: () => Promise<void>) => {
+    const done = tail.then(work);
+    tail = done.catch(() => undefined);
+    return done;
+  };
 
   const consumers = [
     followDirectory(bus, directory, { groupId: `tracking-directory-${Date.now().toString(36)}`, logger }),
@@ -58,12 +65,12 @@ export async function startTracking(
       fromBeginning: true,
       subscriptions: [
         onBatch(caseEvents, async (records) => {
-          for (const r of records) await model.applyCaseEvent(r.value);
+          await serially(() => model.applyCaseEvents(records.map((r) => r.value)));
           applied += records.length;
           updates.inc({ topic: 'case-events' }, records.length);
         }),
         onBatch(deadlineEvents, async (records) => {
-          for (const r of records) await model.applyDeadlineEvent(r.value, r.offset);
+          await serially(() => model.applyDeadlineEvents(records));
           applied += records.length;
           updates.inc({ topic: 'deadline-events' }, records.length);
         }),

@@ -13,7 +13,8 @@ import { trackingKeys } from './keys.ts';
 
 // The write side of tracking's read models (keys.ts): each case event and deadline event applied once —
 // a case event only above the version the case has, a deadline event only above the deadline-events
-// offset its case has seen — together with the KPI counts it adds, in one MULTI.
+// offset its case has seen — together with the KPI counts it adds. A batch of consecutive records is read
+// in one round trip and written in one MULTI.
 
 export interface TimelineEntry {
   readonly eventId: string;
@@ -89,103 +90,148 @@ function entryOf(e: CaseEvent): TimelineEntry | undefined {
   };
 }
 
+interface CaseRow {
+  version: number;
+  holder: string;
+  acceptedTime?: string;
+  deadlineOffset?: bigint;
+  readonly clocks: Map<string, ClockView>;
+}
+
+/**
+ * Where the case sorts in a unit's inbox: the soonest due of that unit's clocks still open (or run out).
+ * The same whichever topic came first.
+ */
+function dueOf(row: CaseRow, unitId: string): number {
+  let due = UNDATED;
+  for (const c of row.clocks.values()) {
+    if (c.unitId === unitId && c.dueTime && (c.state === 'running' || c.state === 'paused' || c.state === 'breached'))
+      due = Math.min(due, Date.parse(c.dueTime));
+  }
+  return due;
+}
+
 export function createReadModel(redis: Redis, prefix: string, directory: Directory) {
   const k = trackingKeys(prefix);
   const regionsOf = (unitId: string) =>
     directory.regionChain(directory.unit(unitId)?.regionCode ?? '').map((r) => r.code);
 
-  /** Each fact counts for its unit and for every region from the unit's up to the nation. */
-  function count(m: ChainableCommander, facts: readonly Fact[]) {
+  /** Each fact counts for its unit and for every region from the unit's up to the nation, summed per batch. */
+  function count(sums: Map<string, Map<string, number>>, facts: readonly Fact[]) {
+    const add = (key: string, f: Fact) => {
+      const fields = sums.get(key) ?? new Map<string, number>();
+      fields.set(f.counter, (fields.get(f.counter) ?? 0) + f.amount);
+      sums.set(key, fields);
+    };
     for (const f of facts) {
-      m.hincrby(k.unitDay(f.unitId, f.day), f.counter, f.amount);
-      for (const region of regionsOf(f.unitId)) m.hincrby(k.regionDay(region, f.day), f.counter, f.amount);
+      add(k.unitDay(f.unitId, f.day), f);
+      for (const region of regionsOf(f.unitId)) add(k.regionDay(region, f.day), f);
     }
   }
+  function writeCounts(m: ChainableCommander, sums: Map<string, Map<string, number>>) {
+    for (const [key, fields] of sums) for (const [field, n] of fields) m.hincrby(key, field, n);
+  }
 
-  /**
-   * Where the case sorts in its holder's inbox: the soonest due of the holder's clocks still open (or run
-   * out), `latest` standing in for the stored state of its clock. The same whichever topic came first.
-   */
-  async function dueFor(caseId: string, unitId: string, latest?: ClockView): Promise<number> {
-    const clocks = (await redis.hvals(k.clocks(caseId))).map((raw) => JSON.parse(raw) as ClockView);
-    let due = UNDATED;
-    for (const c of latest ? [...clocks.filter((c) => c.clockId !== latest.clockId), latest] : clocks) {
-      if (c.unitId === unitId && c.dueTime && (c.state === 'running' || c.state === 'paused' || c.state === 'breached'))
-        due = Math.min(due, Date.parse(c.dueTime));
-    }
-    return due;
+  /** What a batch needs of each of its cases, read in one round trip and kept up to date as it applies. */
+  async function load(caseIds: Iterable<string>): Promise<Map<string, CaseRow>> {
+    const ids = [...new Set(caseIds)];
+    const pipe = redis.pipeline();
+    for (const id of ids)
+      pipe.hmget(k.case(id), 'version', 'holder', 'acceptedTime', 'deadlineOffset').hgetall(k.clocks(id));
+    const replies = (await pipe.exec()) ?? [];
+    const rows = new Map<string, CaseRow>();
+    ids.forEach((id, i) => {
+      const [version, holder, acceptedTime, offset] = (replies[2 * i]?.[1] ?? []) as (string | null)[];
+      const clocks = (replies[2 * i + 1]?.[1] ?? {}) as Record<string, string>;
+      rows.set(id, {
+        version: Number(version ?? 0),
+        holder: holder ?? '',
+        acceptedTime: acceptedTime ?? undefined,
+        deadlineOffset: offset == null ? undefined : BigInt(offset),
+        clocks: new Map(Object.entries(clocks).map(([clockId, json]) => [clockId, JSON.parse(json) as ClockView])),
+      });
+    });
+    return rows;
   }
 
   return {
-    async applyCaseEvent(e: CaseEvent) {
-      const env = e.envelope;
-      if (!env?.caseId) return;
-      const [version, before, acceptedTime] = await redis.hmget(
-        k.case(env.caseId),
-        'version',
-        'holder',
-        'acceptedTime',
-      );
-      if (Number(version ?? 0) >= env.caseVersion) return;
+    /** Applies consecutive case events (in their order) with one read and one MULTI. */
+    async applyCaseEvents(events: readonly CaseEvent[]) {
+      const rows = await load(events.flatMap((e) => (e.envelope?.caseId ? [e.envelope.caseId] : [])));
       const m = redis.multi();
-      const fields: Record<string, string> = {
-        version: String(env.caseVersion),
-        state: caseStateToJSON(e.state),
-        holder: e.custodyUnitId,
-      };
-      const p = e.payload;
-      if (p?.$case === 'petitionRegistered') {
-        const petition = p.value.petition;
-        fields.caseNumber = petition?.caseNumber ?? '';
-        fields.queryCodeHash = petition?.queryCodeHash ?? '';
-        fields.receivedTime = petition?.receivedTime?.toISOString() ?? '';
-        m.set(k.number(petition?.caseNumber ?? ''), env.caseId);
-      }
-      if (p?.$case === 'caseAccepted') fields.acceptedTime = env.occurTime?.toISOString() ?? '';
-      m.hset(k.case(env.caseId), fields);
-      const entry = entryOf(e);
-      if (entry) m.rpush(k.timeline(env.caseId), JSON.stringify(entry));
-      if (before && before !== e.custodyUnitId) m.zrem(k.inbox(before), env.caseId);
-      if (closed.has(e.state)) m.zrem(k.inbox(e.custodyUnitId), env.caseId);
-      else if (before !== e.custodyUnitId) {
+      const sums = new Map<string, Map<string, number>>();
+      for (const e of events) {
+        const env = e.envelope;
+        const row = rows.get(env?.caseId ?? '');
+        if (!env || !row || row.version >= env.caseVersion) continue;
+        const caseId = env.caseId;
+        const before = row.holder;
+        const fields: Record<string, string> = {
+          version: String(env.caseVersion),
+          state: caseStateToJSON(e.state),
+          holder: e.custodyUnitId,
+        };
+        const p = e.payload;
+        if (p?.$case === 'petitionRegistered') {
+          const petition = p.value.petition;
+          fields.caseNumber = petition?.caseNumber ?? '';
+          fields.queryCodeHash = petition?.queryCodeHash ?? '';
+          fields.receivedTime = petition?.receivedTime?.toISOString() ?? '';
+          m.set(k.number(petition?.caseNumber ?? ''), caseId);
+        }
+        if (p?.$case === 'caseAccepted') fields.acceptedTime = env.occurTime?.toISOString() ?? '';
+        m.hset(k.case(caseId), fields);
+        const entry = entryOf(e);
+        if (entry) m.rpush(k.timeline(caseId), JSON.stringify(entry));
+        if (before && before !== e.custodyUnitId) m.zrem(k.inbox(before), caseId);
+        if (closed.has(e.state)) m.zrem(k.inbox(e.custodyUnitId), caseId);
         // Its clock may have come first (another topic): the new holder's inbox takes its due time.
-        m.zadd(k.inbox(e.custodyUnitId), await dueFor(env.caseId, e.custodyUnitId), env.caseId);
+        else if (before !== e.custodyUnitId) m.zadd(k.inbox(e.custodyUnitId), dueOf(row, e.custodyUnitId), caseId);
+        count(sums, caseFacts(e, row.acceptedTime ? new Date(row.acceptedTime) : undefined));
+        row.version = env.caseVersion;
+        row.holder = e.custodyUnitId;
+        row.acceptedTime = fields.acceptedTime ?? row.acceptedTime;
       }
-      count(m, caseFacts(e, acceptedTime ? new Date(acceptedTime) : undefined));
+      writeCounts(m, sums);
       await m.exec();
     },
 
-    /** `offset` is the record's offset in deadline-events: every event of a case is on one partition. */
-    async applyDeadlineEvent(d: DeadlineEvent, offset: string) {
-      const caseId = d.envelope?.caseId ?? '';
-      if (!caseId || !d.payload || !d.clockId) return;
-      const [[seen, holder], raw] = await Promise.all([
-        redis.hmget(k.case(caseId), 'deadlineOffset', 'holder'),
-        redis.hget(k.clocks(caseId), d.clockId),
-      ]);
-      if (seen != null && BigInt(seen) >= BigInt(offset)) return;
-      const before = raw ? (JSON.parse(raw) as ClockView) : undefined;
-      const next = nextClock(before, d);
-      const m = redis
-        .multi()
-        .hset(k.clocks(caseId), d.clockId, JSON.stringify(next))
-        .hset(k.case(caseId), 'deadlineOffset', offset);
-      count(m, deadlineFacts(before, d));
-      const p = d.payload;
-      if (holder && (next.state !== before?.state || next.dueTime !== before?.dueTime)) {
-        m.zadd(k.inbox(holder), 'XX', await dueFor(caseId, holder, next), caseId);
+    /**
+     * Applies consecutive deadline events with their offsets in deadline-events (every event of a case is
+     * on one partition, so an offset at or below the case's last one was applied before).
+     */
+    async applyDeadlineEvents(records: readonly { value: DeadlineEvent; offset: string }[]) {
+      const rows = await load(records.flatMap((r) => (r.value.envelope?.caseId ? [r.value.envelope.caseId] : [])));
+      const m = redis.multi();
+      const sums = new Map<string, Map<string, number>>();
+      for (const { value: d, offset } of records) {
+        const caseId = d.envelope?.caseId ?? '';
+        const row = rows.get(caseId);
+        const p = d.payload;
+        if (!row || !p || !d.clockId) continue;
+        if (row.deadlineOffset !== undefined && row.deadlineOffset >= BigInt(offset)) continue;
+        const before = row.clocks.get(d.clockId);
+        const next = nextClock(before, d);
+        row.clocks.set(d.clockId, next);
+        row.deadlineOffset = BigInt(offset);
+        m.hset(k.clocks(caseId), d.clockId, JSON.stringify(next)).hset(k.case(caseId), 'deadlineOffset', offset);
+        count(sums, deadlineFacts(before, d));
+        if (row.holder && (next.state !== before?.state || next.dueTime !== before?.dueTime)) {
+          m.zadd(k.inbox(row.holder), 'XX', dueOf(row, row.holder), caseId);
+        }
+        if (p.$case === 'clockStopped' && p.value.reason === ClockStopReason.CLOCK_STOP_REASON_STEP_DONE) {
+          const stop = { stage: clockStageToJSON(d.stage), dueTime: next.dueTime, inTime: p.value.inTime };
+          m.hset(k.stops(caseId), p.value.stoppingEventId, JSON.stringify(stop));
+        }
+        const member = `${caseId} ${d.clockId}`;
+        if (!isOverdue(before) && isOverdue(next)) {
+          const score = next.dueTime ? Date.parse(next.dueTime) : 0;
+          for (const region of regionsOf(next.unitId)) m.zadd(k.overdue(region), score, member);
+        } else if (before && isOverdue(before) && !isOverdue(next)) {
+          for (const region of regionsOf(before.unitId)) m.zrem(k.overdue(region), member);
+        }
       }
-      if (p.$case === 'clockStopped' && p.value.reason === ClockStopReason.CLOCK_STOP_REASON_STEP_DONE) {
-        const stop = { stage: clockStageToJSON(d.stage), dueTime: next.dueTime, inTime: p.value.inTime };
-        m.hset(k.stops(caseId), p.value.stoppingEventId, JSON.stringify(stop));
-      }
-      const member = `${caseId} ${d.clockId}`;
-      if (!isOverdue(before) && isOverdue(next)) {
-        const score = next.dueTime ? Date.parse(next.dueTime) : 0;
-        for (const region of regionsOf(next.unitId)) m.zadd(k.overdue(region), score, member);
-      } else if (before && isOverdue(before) && !isOverdue(next)) {
-        for (const region of regionsOf(before.unitId)) m.zrem(k.overdue(region), member);
-      }
+      writeCounts(m, sums);
       await m.exec();
     },
   };
