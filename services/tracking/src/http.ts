@@ -1,11 +1,11 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { AuthError, parseTokenKeys, queryCodeMatches, verifyUnitToken } from '@petition/auth';
-import { type Directory, levelName } from '@petition/directory';
+import type { Directory } from '@petition/directory';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { trackingKeys } from './keys.ts';
-import { periodOf, type Queries, QueryError } from './queries.ts';
+import { describeUnit, periodOf, type Queries, QueryError } from './queries.ts';
 
 // Tracking's HTTP API (OpenAPI at /docs): the petitioner's view by case number and query code (guessing
 // limited), a unit's inbox and KPIs with its token (a unit sees its own, a supervisor its subtree), a
@@ -79,10 +79,7 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
     return sendProblem(reply, 500, 'INTERNAL', 'Something went wrong on our side');
   });
 
-  const unitView = (unitId: string) => {
-    const u = directory.unit(unitId);
-    return u && { unitId: u.unitId, name: u.name, level: levelName(u.level), regionCode: u.regionCode };
-  };
+  const unitView = (unitId: string) => describeUnit(directory, unitId);
   const caller = (request: FastifyRequest) => {
     const header = request.headers.authorization ?? '';
     return verifyUnitToken(tokenKeys, header.startsWith('Bearer ') ? header.slice(7) : undefined);
@@ -133,8 +130,11 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
     '/v1/me',
     { schema: { summary: 'The unit a token names', tags: ['unit'], security: [{ unitToken: [] }] } },
     async (request) => {
-      const u = directory.require(caller(request).unitId);
-      return { ...unitView(u.unitId), supervisor: directory.supervisesRegion(u.unitId, u.regionCode) };
+      const { unitId } = caller(request);
+      const u = unitView(unitId);
+      if (!u)
+        throw new HttpProblem(404, 'UNKNOWN_UNIT', `the token names ${unitId}, which the directory does not know`);
+      return { ...u, supervisor: directory.supervisesRegion(unitId, u.regionCode) };
     },
   );
 

@@ -46,12 +46,15 @@ function daysOf(p: Period): CivilDate[] {
   return out;
 }
 
+/** A unit as the API shows it, or undefined when the directory has no such unit. */
+export function describeUnit(directory: Directory, unitId: string) {
+  const u = directory.unit(unitId);
+  return u && { unitId: u.unitId, name: u.name, level: levelName(u.level), regionCode: u.regionCode };
+}
+
 export function createQueries(redis: Redis, prefix: string, directory: Directory, formulas: readonly Formula[]) {
   const k = trackingKeys(prefix);
-  const unitView = (unitId: string) => {
-    const u = directory.unit(unitId);
-    return u ? { unitId: u.unitId, name: u.name, level: levelName(u.level), regionCode: u.regionCode } : { unitId };
-  };
+  const unitView = (unitId: string) => describeUnit(directory, unitId) ?? { unitId };
 
   /** Sums the hashes under each list of keys, one list per result. */
   async function sums(groups: readonly string[][]): Promise<Counts[]> {

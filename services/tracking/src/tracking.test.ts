@@ -179,6 +179,12 @@ describe('tracking', () => {
     expect((await get('/v1/units/330106-rsj/inbox', tokenOf('330100-zf'))).status).toBe(200);
     expect((await get('/v1/units/330106-rsj/inbox', tokenOf('330106-jyj'))).status).toBe(403);
     expect((await get('/v1/units/330106-rsj/inbox')).status).toBe(401);
+    expect(await (await get('/v1/me', tokenOf('330100-xfj'))).json()).toMatchObject({
+      name: '杭州市信访局',
+      supervisor: true,
+    });
+    expect(await (await get('/v1/me', tokenOf('330106-rsj'))).json()).toMatchObject({ supervisor: false });
+    expect((await get('/v1/me', tokenOf('no-such-unit'))).status).toBe(404);
   });
 
   it('describes units and the directory', async () => {
