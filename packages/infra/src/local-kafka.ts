@@ -71,7 +71,7 @@ function portAnswers(port: number): Promise<boolean> {
   });
 }
 
-function renderConfig(options: LocalKafkaOptions, dataDir: string): string {
+export function renderConfig(options: Pick<LocalKafkaOptions, 'port' | 'controllerPort'>, dataDir: string): string {
   const template = readFileSync(join(workspaceRoot(), 'deploy', 'kafka', 'server.properties'), 'utf8');
   const { port, controllerPort } = options;
   return renderProperties(template, {
@@ -94,22 +94,42 @@ function javaArgs(libsDir: string, heapMb: number): string[] {
   ];
 }
 
-/** KRaft storage must be formatted once with a cluster id before the first start. */
-function formatStorage(libsDir: string, heapMb: number, paths: ReturnType<typeof layout>, logger: Logger): void {
-  if (existsSync(join(paths.data, 'meta.properties'))) return;
-  const clusterId = randomBytes(16).toString('base64url');
-  logger.info({ clusterId, dataDir: paths.data }, 'formatting KRaft storage');
+/**
+ * A random 16-byte id in base64url, as Kafka's own `random-uuid` prints it. Like Kafka's Uuid, it never
+ * starts with '-': the storage tool's argument parser would take such an id for an option.
+ */
+export function newClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
+export interface StorageFormat {
+  libsDir: string;
+  config: string;
+  data: string;
+  heapMb: number;
+  clusterId: string;
+}
+
+/**
+ * KRaft storage must be formatted once with a cluster id before the first start. The id is passed as
+ * `--cluster-id=<id>` so that no id can be read as an option.
+ */
+export function formatStorage(format: StorageFormat, logger: Logger): void {
+  if (existsSync(join(format.data, 'meta.properties'))) return;
+  logger.info({ clusterId: format.clusterId, dataDir: format.data }, 'formatting KRaft storage');
   const result = spawnSync(
     'java',
     [
-      ...javaArgs(libsDir, Math.min(heapMb, 256)),
+      ...javaArgs(format.libsDir, Math.min(format.heapMb, 256)),
       'kafka.tools.StorageTool',
       'format',
       '--standalone',
-      '-t',
-      clusterId,
+      `--cluster-id=${format.clusterId}`,
       '-c',
-      paths.config,
+      format.config,
     ],
     { encoding: 'utf8' },
   );
@@ -150,7 +170,10 @@ export async function startLocalKafka(
   const { libsDir } = ensureKafkaJars(options.version, logger);
   mkdirSync(paths.dir, { recursive: true });
   writeFileSync(paths.config, renderConfig(options, paths.data));
-  formatStorage(libsDir, options.heapMb, paths, logger);
+  formatStorage(
+    { libsDir, config: paths.config, data: paths.data, heapMb: options.heapMb, clusterId: newClusterId() },
+    logger,
+  );
 
   const out = openSync(paths.log, 'a');
   const child = spawn('java', [...javaArgs(libsDir, options.heapMb), 'kafka.Kafka', paths.config], {
