@@ -146,8 +146,9 @@ export function createDirectory(
   const unit = (id: string) => byId.get(id)?.unit;
 
   function current(id: string): Unit | undefined {
-    const seen = new Set<string>();
     let u = unit(id);
+    if (!u?.dissolved) return u;
+    const seen = new Set<string>();
     while (u?.dissolved) {
       if (seen.has(u.unitId)) throw new DirectoryError('SUCCESSOR_CYCLE', `successors of ${id} form a cycle`);
       seen.add(u.unitId);

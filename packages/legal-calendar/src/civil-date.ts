@@ -10,16 +10,30 @@ const OFFSET_MS = 8 * 3_600_000;
 const DAY_MS = 86_400_000;
 const PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
 
+// Deadlines are computed for millions of clocks over a few thousand distinct days: both conversions are
+// remembered (a bounded cache, emptied when full; only valid dates enter it).
+const CACHE_LIMIT = 50_000;
+const msOfDate = new Map<CivilDate, number>();
+const dateOfMs = new Map<number, CivilDate>();
+function remember<K, V>(cache: Map<K, V>, key: K, value: V): V {
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(key, value);
+  return value;
+}
+
 function utcMidnight(date: CivilDate): number {
+  const known = msOfDate.get(date);
+  if (known !== undefined) return known;
   const m = PATTERN.exec(date);
   const ms = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : Number.NaN;
   if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== date) {
     throw new CalendarError('INVALID_DATE', `not a calendar date: ${JSON.stringify(date)}`);
   }
-  return ms;
+  return remember(msOfDate, date, ms);
 }
 
-const fromUtcMidnight = (ms: number): CivilDate => new Date(ms).toISOString().slice(0, 10);
+const fromUtcMidnight = (ms: number): CivilDate =>
+  dateOfMs.get(ms) ?? remember(dateOfMs, ms, new Date(ms).toISOString().slice(0, 10));
 
 export function assertInstant(instant: Date, what: string): void {
   if (!(instant instanceof Date) || Number.isNaN(instant.getTime())) {

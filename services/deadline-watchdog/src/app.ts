@@ -175,7 +175,10 @@ export async function startWatchdog(
   const ready = (async () => {
     const started = Date.now();
     while (!closing && !(await caughtUp())) await new Promise((r) => setTimeout(r, 200));
-    await serial(recomputeProvisional);
+    await serial(async () => {
+      store.dropPending();
+      await recomputeProvisional();
+    });
     logger.info({ epoch, ms: Date.now() - started }, 'clocks caught up; firing');
     let epochChecked = Date.now();
     const loop = async () => {

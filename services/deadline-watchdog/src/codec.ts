@@ -1,11 +1,11 @@
 import type { Clock } from '@petition/clocks';
 import type { ClockStage, PetitionKind } from '@petition/contract';
+import type { CaseEntry, StoredClock } from './table.ts';
 
-// The compact forms kept in Redis (bytes per clock is what 10 million open clocks cost):
+// The compact forms written to each partition's log in Redis (log.ts):
 // - a case key: 16 bytes for a UUID case id, else its UTF-8 bytes after a 0 byte;
 // - a clock record: 25 bytes of fixed fields plus the unit id;
-// - a case's index entry: its kind, region and last applied version, then per open clock its stage and
-//   the slot of the bucket the record sits in.
+// - an operation: a case's entry and clocks put (or the case forgotten), or a step taken (a mark).
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -73,37 +73,94 @@ export function unpackClock(field: Buffer, b: Buffer): Clock {
   };
 }
 
-export interface IndexEntry {
-  readonly kind: PetitionKind;
-  readonly regionCode: string;
-  /** The case version last applied: an event at or below it is not applied again. */
-  readonly version: number;
-  /** Each open clock's stage and the slot of its bucket (0: parked, nothing more to fire). */
-  readonly clocks: readonly { readonly stage: ClockStage; readonly slot: number }[];
-}
+export type LogOp =
+  | { readonly op: 'put'; readonly caseId: string; readonly entry?: CaseEntry; readonly clocks: readonly StoredClock[] }
+  | {
+      readonly op: 'mark';
+      readonly caseId: string;
+      readonly stage: ClockStage;
+      readonly startVersion: number;
+      readonly step: number;
+    };
 
-export function packIndex(e: IndexEntry): Buffer {
-  const b = Buffer.alloc(9 + e.clocks.length * 5);
-  b.writeUInt8(e.kind, 0);
-  b.writeUInt32BE(Number(e.regionCode) || 0, 1);
-  b.writeUInt32BE(e.version, 5);
-  e.clocks.forEach((c, i) => {
-    b.writeUInt8(c.stage, 9 + i * 5);
-    b.writeUInt32BE(c.slot, 10 + i * 5);
-  });
-  return b;
-}
-
-export function unpackIndex(b: Buffer): IndexEntry {
-  const clocks = [];
-  for (let at = 9; at + 5 <= b.length; at += 5) {
-    clocks.push({ stage: b.readUInt8(at) as ClockStage, slot: b.readUInt32BE(at + 1) });
+export function encodeOps(ops: readonly LogOp[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const o of ops) {
+    const key = caseKey(o.caseId);
+    const head = Buffer.from([o.op === 'put' ? 1 : 2, key.length]);
+    if (o.op === 'mark') {
+      const b = Buffer.alloc(6);
+      b.writeUInt8(o.stage, 0);
+      b.writeUInt32BE(o.startVersion, 1);
+      b.writeUInt8(Math.min(255, o.step), 5);
+      parts.push(head, key, b);
+      continue;
+    }
+    const e = Buffer.alloc(11);
+    if (o.entry) {
+      e.writeUInt8(1, 0);
+      e.writeUInt8(o.entry.kind, 1);
+      e.writeUInt32BE(Number(o.entry.regionCode) || 0, 2);
+      e.writeUInt32BE(o.entry.version, 6);
+    }
+    e.writeUInt8(o.clocks.length, 10);
+    parts.push(head, key, e);
+    for (const s of o.clocks) {
+      const packed = packClock(s.clock);
+      const c = Buffer.alloc(8);
+      c.writeUInt8(Math.min(255, s.progress), 0);
+      c.writeUInt32BE(s.slot, 1);
+      c.writeUInt8(s.clock.stage, 5);
+      c.writeUInt16BE(packed.length, 6);
+      parts.push(c, packed);
+    }
   }
-  const region = b.readUInt32BE(1);
-  return {
-    kind: b.readUInt8(0) as PetitionKind,
-    regionCode: region ? String(region).padStart(6, '0') : '',
-    version: b.readUInt32BE(5),
-    clocks,
-  };
+  return Buffer.concat(parts);
+}
+
+export function decodeOps(b: Buffer): LogOp[] {
+  const ops: LogOp[] = [];
+  let at = 0;
+  while (at < b.length) {
+    const kind = b.readUInt8(at);
+    const keyLen = b.readUInt8(at + 1);
+    const key = b.subarray(at + 2, at + 2 + keyLen);
+    const caseId = caseIdOf(key);
+    at += 2 + keyLen;
+    if (kind === 2) {
+      ops.push({
+        op: 'mark',
+        caseId,
+        stage: b.readUInt8(at) as ClockStage,
+        startVersion: b.readUInt32BE(at + 1),
+        step: b.readUInt8(at + 5),
+      });
+      at += 6;
+      continue;
+    }
+    const region = b.readUInt32BE(at + 2);
+    const entry =
+      b.readUInt8(at) === 1
+        ? {
+            kind: b.readUInt8(at + 1) as PetitionKind,
+            regionCode: region ? String(region).padStart(6, '0') : '',
+            version: b.readUInt32BE(at + 6),
+          }
+        : undefined;
+    const n = b.readUInt8(at + 10);
+    at += 11;
+    const clocks: StoredClock[] = [];
+    for (let i = 0; i < n; i++) {
+      const len = b.readUInt16BE(at + 6);
+      const field = Buffer.concat([key, Buffer.from([b.readUInt8(at + 5)])]);
+      clocks.push({
+        progress: b.readUInt8(at),
+        slot: b.readUInt32BE(at + 1),
+        clock: unpackClock(field, b.subarray(at + 8, at + 8 + len)),
+      });
+      at += 8 + len;
+    }
+    ops.push({ op: 'put', caseId, entry, clocks });
+  }
+  return ops;
 }

@@ -1,9 +1,17 @@
-import { type CaseInfo, type Clock, type ClockContext, fire, onCaseEvent, stepTime, withDue } from '@petition/clocks';
+import {
+  type CaseInfo,
+  type Clock,
+  type ClockContext,
+  clockIdOf,
+  fire,
+  onCaseEvent,
+  stepTime,
+  withDue,
+} from '@petition/clocks';
 import { type CaseEvent, type DeadlineEvent, RecomputeReason } from '@petition/contract';
 import { isTerminal } from '@petition/lifecycle';
-import type { IndexEntry } from './codec.ts';
 import { changeEvent, firedEvent, recomputedEvent } from './events.ts';
-import { type CaseState, type CaseUpdate, type ClockStore, type StoredClock, slotOf } from './store.ts';
+import { type CaseEntry, type CaseState, type CaseUpdate, type ClockStore, type StoredClock, slotOf } from './store.ts';
 
 // The watchdog's work on one partition at a time, without Kafka: case events move clocks; time fires
 // them; a newer holiday table moves provisional due times. Each batch is decided in memory, its deadline
@@ -19,24 +27,46 @@ export interface KeeperOptions {
   readonly lateAfterMs: number;
 }
 
-const entryOf = (info: CaseInfo, version: number, clocks: StoredClock[]): IndexEntry => ({
+const entryOf = (info: CaseInfo, version: number): CaseEntry => ({
   kind: info.kind,
   regionCode: info.regionCode,
   version,
-  clocks: clocks.map((s) => ({ stage: s.clock.stage, slot: s.slot })),
 });
-const withClocks = (entry: IndexEntry | undefined, clocks: StoredClock[]) =>
-  entry && { ...entry, clocks: clocks.map((s) => ({ stage: s.clock.stage, slot: s.slot })) };
 
 export function createKeeper(o: KeeperOptions) {
   const { store, ctx } = o;
-  const key = (c: Clock) => store.progressField(c).toString('hex');
+  const key = clockIdOf;
   /** Where a clock's record goes: the slot of its next step (0: nothing more to fire, or paused). */
   const stored = (clock: Clock, progress: number): StoredClock => ({
     clock,
     progress,
     slot: clock.paused ? 0 : slotOf(stepTime(ctx, clock, progress + 1)),
   });
+
+  /** Fires the due clocks of some cases: publishes the steps, then stores the cases whose clocks moved. */
+  async function fireCases(p: number, caseIds: readonly string[], slot: number, at: Date) {
+    const loaded = await store.loadMany(p, caseIds);
+    const out: DeadlineEvent[] = [];
+    const updates: CaseUpdate[] = [];
+    const still: string[] = [];
+    for (const [caseId, before] of loaded) {
+      const clocks = before.clocks.map((s) => {
+        if (!s.slot || s.slot > slot) return s;
+        const r = fire(ctx, s.clock, s.progress, at, o.lateAfterMs);
+        for (const f of r.fired) if (f.payload) out.push(firedEvent(s.clock, f, at));
+        return stored(s.clock, r.progress);
+      });
+      // A clock of the current slot whose step is still seconds away stays where it is.
+      const moved = clocks.some(
+        (c, i) => c.slot !== before.clocks[i]?.slot || c.progress !== before.clocks[i]?.progress,
+      );
+      if (moved) updates.push({ caseId, entry: before.entry, clocks });
+      else still.push(caseId);
+    }
+    await o.publish(out);
+    await store.saveMany(p, updates);
+    return { written: out.length, moved: updates.length, still };
+  }
 
   return {
     stored,
@@ -62,17 +92,12 @@ export function createKeeper(o: KeeperOptions) {
         const progress = new Map(current.clocks.map((s) => [key(s.clock), s.progress]));
         const clocks = r.open.map((c) => stored(c, progress.get(key(c)) ?? 0));
         const keep = r.info && (clocks.length > 0 || !isTerminal(event.state));
-        after.set(caseId, { entry: keep && r.info ? entryOf(r.info, version, clocks) : undefined, clocks });
+        after.set(caseId, { entry: keep && r.info ? entryOf(r.info, version) : undefined, clocks });
       }
       await o.publish(out);
       await store.saveMany(
         p,
-        [...after].map(([caseId, next]) => ({
-          caseId,
-          before: loaded.get(caseId) as CaseState,
-          entry: next.entry,
-          clocks: next.clocks,
-        })),
+        [...after].map(([caseId, next]) => ({ caseId, entry: next.entry, clocks: next.clocks })),
       );
     },
 
@@ -81,44 +106,35 @@ export function createKeeper(o: KeeperOptions) {
       const marks = events.flatMap((e) => {
         if (!e.step || !e.envelope) return [];
         const startVersion = Number(e.clockId.split(':').pop());
-        return [
-          { field: store.progressField({ caseId: e.envelope.caseId, stage: e.stage, startVersion }), step: e.step },
-        ];
+        return [{ caseId: e.envelope.caseId, stage: e.stage, startVersion, step: e.step }];
       });
       await store.markMany(p, marks);
     },
 
-    /** Fires what is due at `at` in the partitions given, at most `batch` cases; resolves with the events written. */
+    /**
+     * Fires what is due at `at` in the partitions given, at most `batch` cases moved on; resolves with the
+     * events written. Cases whose step is still seconds away go back once the partition is done.
+     */
     async fireDue(partitions: Iterable<number>, at: Date): Promise<number> {
       const slot = slotOf(at);
-      let cases = 0;
+      let moved = 0;
       let written = 0;
       for (const p of partitions) {
-        for (const m of await store.dueSlots(p, slot, 4)) {
-          const caseIds = (await store.casesAt(p, m)).slice(0, o.batch - cases);
-          const loaded = await store.loadMany(p, caseIds);
-          const out: DeadlineEvent[] = [];
-          const updates: CaseUpdate[] = [];
-          for (const [caseId, before] of loaded) {
-            const clocks = before.clocks.map((s) => {
-              if (!s.slot || s.slot > slot) return s;
-              const r = fire(ctx, s.clock, s.progress, at, o.lateAfterMs);
-              for (const f of r.fired) if (f.payload) out.push(firedEvent(s.clock, f, at));
-              return stored(s.clock, r.progress);
-            });
-            // A clock of the current slot whose step is still seconds away stays where it is.
-            const moved = clocks.some(
-              (c, i) => c.slot !== before.clocks[i]?.slot || c.progress !== before.clocks[i]?.progress,
-            );
-            if (moved) updates.push({ caseId, before, entry: withClocks(before.entry, clocks), clocks });
+        const still: string[] = [];
+        try {
+          while (moved < o.batch) {
+            const caseIds = await store.dueCases(p, slot, o.batch - moved);
+            if (caseIds.length === 0) break;
+            const r = await fireCases(p, caseIds, slot, at);
+            written += r.written;
+            moved += r.moved;
+            still.push(...r.still);
           }
-          await o.publish(out);
-          await store.saveMany(p, updates);
-          if (m < slot) await store.dropSlotIfEmpty(p, m);
-          written += out.length;
-          cases += updates.length;
-          if (cases >= o.batch) return written;
+        } catch (err) {
+          store.invalidate(p); // the cases taken off the heap come back with the log
+          throw err;
         }
+        store.requeue(p, still);
       }
       return written;
     },
@@ -148,7 +164,7 @@ export function createKeeper(o: KeeperOptions) {
           );
           return stored(moved, s.progress);
         });
-        updates.push({ caseId, before, entry: withClocks(before.entry, clocks), clocks });
+        updates.push({ caseId, entry: before.entry, clocks });
       }
       await o.publish(out);
       await store.saveMany(p, updates);

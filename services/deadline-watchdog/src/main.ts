@@ -1,6 +1,7 @@
 // `node services/deadline-watchdog/src/main.ts`: the watchdog as its own process. SIGTERM/SIGINT stop it
 // gracefully; when its Redis keys are flushed it exits (75) so that its supervisor restarts it to rebuild.
 import { createLogger } from '@petition/logging';
+import { processExit } from '@petition/ops';
 import { startWatchdog } from './app.ts';
 import { loadWatchdogConfig } from './config.ts';
 
@@ -12,17 +13,7 @@ if (!config.brokers?.length) {
   );
   process.exit(2);
 }
-let stopping = false;
-const stop = (code: number) => {
-  if (stopping) return;
-  stopping = true;
-  watchdog.close().then(
-    () => process.exit(code),
-    (err) => {
-      logger.error({ err }, 'unclean stop');
-      process.exit(1);
-    },
-  );
-};
-const watchdog = await startWatchdog(config, logger, { onEpochLost: () => stop(75) });
-for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => stop(0));
+const exit = processExit(logger);
+// When its Redis keys are flushed it exits (75) so that its supervisor restarts it to rebuild them.
+const watchdog = await startWatchdog(config, logger, { onEpochLost: () => exit.stop(75) });
+exit.closes(() => watchdog.close());

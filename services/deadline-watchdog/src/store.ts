@@ -1,191 +1,225 @@
-import type { Clock } from '@petition/clocks';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import type { ClockStage } from '@petition/contract';
 import type { Redis } from 'ioredis';
-import { clockField, type IndexEntry, packClock, packIndex, unpackClock, unpackIndex } from './codec.ts';
+import { decodeOps, encodeOps, type LogOp } from './codec.ts';
+import { type CaseEntry, type CaseState, ClockTable, type StoredClock } from './table.ts';
 
-// The open clocks of every case in Redis, laid out for few bytes per clock: records in small hashes
-// bucketed by the slot of their next step (and a shard), so that a hash stays in Redis's compact
-// listpack encoding; a per-case index entry saying where each record sits; each clock's progress (steps
-// taken) in hashes of its own, raised only upwards, so that whoever records a step first wins. Keys:
-//   <p>b:<partition>:<slot>:<shard>  records          <p>m:<partition>   slots with records (zset)
-//   <p>i:<partition>:<shard>           index entries    <p>g:<partition>:<shard>  progress
-//   <p>v:<partition>                   clocks whose due time is provisional (set)
+// The open clocks of each partition: decided on in memory (table.ts), kept in Redis as the partition's
+// log — one list entry per batch, every change of that batch in it, deflated — so that whoever holds the partition
+// next, or this instance after a restart, reads them back. A batch's entry is written before its offsets
+// are committed. Before each use the table takes in what other instances appended (a step recorded by the
+// instance reading deadline-events); a log grown well past its table is written again, compacted. Keys:
+//   <p>log:<partition>   the log (a list of encoded batches)
+//   <p>gen:<partition>   how often it was compacted (a table read under another generation is read again)
 
-export interface StoredClock {
-  readonly clock: Clock;
-  readonly slot: number;
-  readonly progress: number;
-}
-
-export interface CaseState {
-  readonly entry?: IndexEntry;
-  readonly clocks: StoredClock[];
-}
+export type { CaseEntry, CaseState, StoredClock } from './table.ts';
 
 export interface CaseUpdate {
   readonly caseId: string;
-  readonly before: CaseState;
-  readonly entry: IndexEntry | undefined;
+  /** Undefined: the case is forgotten. */
+  readonly entry: CaseEntry | undefined;
   readonly clocks: StoredClock[];
 }
 
-/** Records are bucketed by 10-second slot of their next step (statutory deadlines all fall at 24:00). */
-export const slotOf = (at: Date | undefined) => (at ? Math.floor(at.getTime() / 10_000) : 0);
-
-const markScript = `
-local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
-local n = tonumber(ARGV[2])
-if n > current then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
-return current`;
-
-function hash(b: Buffer): number {
-  let h = 2_166_136_261;
-  for (const byte of b) h = Math.imul(h ^ byte, 16_777_619);
-  return h >>> 0;
+export interface StepMark {
+  readonly caseId: string;
+  readonly stage: ClockStage;
+  readonly startVersion: number;
+  readonly step: number;
 }
 
-type MarkPipeline = { wdMark(key: string, field: Buffer, step: string): unknown };
+/** Records are slotted by 10-second slot of their next step (statutory deadlines all fall at 24:00). */
+export const slotOf = (at: Date | undefined) => (at ? Math.floor(at.getTime() / 10_000) : 0);
 
-export function createClockStore(redis: Redis, prefix: string, shards = { buckets: 64, index: 1024 }) {
-  redis.defineCommand('wdMark', { numberOfKeys: 1, lua: markScript });
-  const bucket = (p: number, slot: number, field: Buffer) => `${prefix}b:${p}:${slot}:${hash(field) % shards.buckets}`;
-  const slots = (p: number) => `${prefix}m:${p}`;
-  const caseKey = (caseId: string) => clockField(caseId, 0).subarray(0, -1);
-  const index = (p: number, caseId: string) => `${prefix}i:${p}:${hash(caseKey(caseId)) % shards.index}`;
-  const progressOf = (p: number, field: Buffer) => `${prefix}g:${p}:${hash(field) % shards.index}`;
-  const provisional = (p: number) => `${prefix}v:${p}`;
-  /** A clock's progress field: its stage field and the version that started it (a new clock starts at 0). */
-  const progressField = (c: Pick<Clock, 'caseId' | 'stage' | 'startVersion'>) => {
-    const v = Buffer.alloc(4);
-    v.writeUInt32BE(c.startVersion);
-    return Buffer.concat([clockField(c.caseId, c.stage), v]);
+/** Replaces the log by its compacted form, unless it changed meanwhile. */
+const swapScript = `
+if tostring(redis.call('GET', KEYS[2]) or '0') ~= ARGV[1] or redis.call('LLEN', KEYS[1]) ~= tonumber(ARGV[2]) then
+  redis.call('DEL', KEYS[3])
+  return 0
+end
+redis.call('RENAME', KEYS[3], KEYS[1])
+redis.call('INCR', KEYS[2])
+return 1`;
+
+/** A log entry: a batch's operations, deflated (times, regions and unit ids repeat from clock to clock). */
+const pack = (ops: readonly LogOp[]) => deflateRawSync(encodeOps(ops), { level: 1 });
+
+interface Held {
+  table: ClockTable;
+  /** Log entries applied, and under which generation. */
+  pos: number;
+  gen: string;
+  /** Bytes appended since the log was last written whole. */
+  appended: number;
+  stale: boolean;
+}
+
+export function createClockStore(redis: Redis, prefix: string, options = { compactEvery: 64 * 1024 * 1024 }) {
+  const log = (p: number) => `${prefix}log:${p}`;
+  const gen = (p: number) => `${prefix}gen:${p}`;
+  const held = new Map<number, Held>();
+
+  function apply(table: ClockTable, entries: readonly Buffer[]) {
+    for (const e of entries) {
+      for (const o of decodeOps(inflateRawSync(e))) {
+        if (o.op === 'put') table.put(o.caseId, o.entry, o.clocks);
+        else table.mark(o.caseId, o.stage, o.startVersion, o.step);
+      }
+    }
+  }
+
+  /** The partition's table with everything the log holds. */
+  async function sync(p: number): Promise<ClockTable> {
+    let h = held.get(p);
+    const from = h && !h.stale ? h.pos : 0;
+    const [[, g], [, entries]] = ((await redis.multi().get(gen(p)).lrangeBuffer(log(p), from, -1).exec()) ?? []) as [
+      [unknown, string | null],
+      [unknown, Buffer[]],
+    ];
+    const generation = g ?? '0';
+    if (!h || h.stale || h.gen !== generation) {
+      if (h && from > 0) {
+        h.stale = true; // compacted by another instance: read it whole
+        return sync(p);
+      }
+      h = { table: new ClockTable(), pos: 0, gen: generation, appended: 0, stale: false };
+      held.set(p, h);
+    }
+    apply(h.table, entries);
+    h.pos += entries.length;
+    return h.table;
+  }
+
+  /** The table is read again from the log before its next use (what memory holds beyond it is dropped). */
+  const invalidate = (p: number) => {
+    const h = held.get(p);
+    if (h) h.stale = true;
   };
 
-  /** The stored clocks of many cases of one partition, in two round trips. */
-  async function loadMany(p: number, caseIds: readonly string[]): Promise<Map<string, CaseState>> {
-    const unique = [...new Set(caseIds)];
-    const first = redis.pipeline();
-    for (const id of unique) first.hgetBuffer(index(p, id), caseKey(id));
-    const entries = ((await first.exec()) ?? []).map(([, raw]) => (raw ? unpackIndex(raw as Buffer) : undefined));
-    const second = redis.pipeline();
-    const wanted: { caseId: string; slot: number; field: Buffer }[] = [];
-    unique.forEach((caseId, i) => {
-      for (const { stage, slot } of entries[i]?.clocks ?? []) {
-        const field = clockField(caseId, stage);
-        wanted.push({ caseId, slot, field });
-        second.hgetBuffer(bucket(p, slot, field), field);
-      }
-    });
-    const records = ((await second.exec()) ?? []).map(([, b]) => b as Buffer | null);
-    const clocks = wanted.map((w, i) => {
-      const b = records[i];
-      return b ? { caseId: w.caseId, slot: w.slot, clock: unpackClock(w.field, b) } : undefined;
-    });
-    const third = redis.pipeline();
-    for (const c of clocks) if (c) third.hget(progressOf(p, progressField(c.clock)), progressField(c.clock));
-    const progress = ((await third.exec()) ?? []).map(([, n]) => Number(n ?? 0));
-    const out = new Map<string, CaseState>(unique.map((id, i) => [id, { entry: entries[i], clocks: [] }]));
-    let k = 0;
-    for (const c of clocks) {
-      if (!c) continue;
-      out.get(c.caseId)?.clocks.push({ clock: c.clock, slot: c.slot, progress: progress[k++] ?? 0 });
+  /**
+   * The table a write goes to: the one just read for this batch, without another round trip. Had others
+   * appended meanwhile, `append` sees it and the table is read again before its next use.
+   */
+  const current = async (p: number) => {
+    const h = held.get(p);
+    return h && !h.stale ? h.table : sync(p);
+  };
+
+  async function append(p: number, ops: readonly LogOp[]) {
+    const h = held.get(p);
+    if (!h || ops.length === 0) return;
+    const blob = pack(ops);
+    let replies: [unknown, unknown][] | null;
+    try {
+      replies = await redis.multi().rpush(log(p), blob).get(gen(p)).exec();
+    } catch (err) {
+      invalidate(p);
+      throw err;
     }
-    return out;
+    const [[, len], [, g]] = (replies ?? []) as [[unknown, number], [unknown, string | null]];
+    // Another writer came in between: the table is read again from the log before its next use.
+    if (len !== h.pos + 1 || (g ?? '0') !== h.gen) h.stale = true;
+    else h.pos = len;
+    h.appended += blob.length;
+    if (!h.stale && h.appended > options.compactEvery) await compact(p, h);
+  }
+
+  /** Writes the log again as one put per case held, in chunks, and swaps it in if nothing changed. */
+  async function compact(p: number, h: Held) {
+    const next = `${log(p)}:next`;
+    await redis.del(next);
+    let ops: LogOp[] = [];
+    let chunks = 0;
+    for (const caseId of h.table.caseIds()) {
+      const { entry, clocks } = h.table.get(caseId);
+      ops.push({ op: 'put', caseId, entry, clocks });
+      if (ops.length === 5_000) {
+        await redis.rpush(next, pack(ops));
+        chunks++;
+        ops = [];
+      }
+    }
+    if (ops.length || chunks === 0) {
+      await redis.rpush(next, pack(ops));
+      chunks++;
+    }
+    const swapped = Number(await redis.eval(swapScript, 3, log(p), gen(p), next, h.gen, String(h.pos)));
+    if (swapped === 1) {
+      h.gen = String(Number(h.gen) + 1);
+      h.pos = chunks;
+      h.appended = 0;
+    } else h.stale = true;
   }
 
   return {
-    loadMany,
-    progressField,
+    invalidate,
 
-    /** Replaces each case's stored clocks (and its index entry; none when `entry` is undefined), in one go. */
+    /** The stored clocks of many cases of one partition. */
+    async loadMany(p: number, caseIds: readonly string[]): Promise<Map<string, CaseState>> {
+      const table = await sync(p);
+      return new Map(caseIds.map((id) => [id, table.get(id)]));
+    },
+
+    /** Replaces each case's entry and clocks, in memory and in the log. */
     async saveMany(p: number, updates: readonly CaseUpdate[]) {
-      const m = redis.multi();
-      const dueSlots = new Set<number>();
-      for (const { caseId, before, entry, clocks } of updates) {
-        const kept = new Set(clocks.map((s) => progressField(s.clock).toString('base64')));
-        const had = new Map(before.clocks.map((s) => [progressField(s.clock).toString('base64'), s.progress]));
-        for (const old of before.clocks) {
-          const field = clockField(caseId, old.clock.stage);
-          m.hdel(bucket(p, old.slot, field), field);
-          if (!kept.has(progressField(old.clock).toString('base64'))) {
-            m.hdel(progressOf(p, progressField(old.clock)), progressField(old.clock));
-            m.srem(provisional(p), field);
-          }
-        }
-        for (const s of clocks) {
-          const field = clockField(caseId, s.clock.stage);
-          m.hset(bucket(p, s.slot, field), field, packClock(s.clock));
-          if (s.slot) dueSlots.add(s.slot);
-          const pf = progressField(s.clock);
-          // Steps taken here (firing) are recorded with the move; those read back from the log use `markMany`.
-          if (s.progress > (had.get(pf.toString('base64')) ?? 0)) m.hset(progressOf(p, pf), pf, String(s.progress));
-          if (s.clock.provisional) m.sadd(provisional(p), field);
-          else if (before.clocks.some((o) => o.clock.stage === s.clock.stage && o.clock.provisional)) {
-            m.srem(provisional(p), field);
-          }
-        }
-        if (entry) m.hset(index(p, caseId), caseKey(caseId), packIndex(entry));
-        else m.hdel(index(p, caseId), caseKey(caseId));
-      }
-      for (const slot of dueSlots) m.zadd(slots(p), slot, String(slot));
-      await m.exec();
+      const table = await current(p);
+      for (const u of updates) table.put(u.caseId, u.entry, u.clocks);
+      await append(
+        p,
+        updates.map((u) => ({ op: 'put', caseId: u.caseId, entry: u.entry, clocks: u.clocks })),
+      );
     },
 
     /** Raises clocks' progress to at least their step (never lowers it). */
-    async markMany(p: number, marks: readonly { field: Buffer; step: number }[]) {
+    async markMany(p: number, marks: readonly StepMark[]) {
       if (marks.length === 0) return;
-      const pipe = redis.pipeline();
-      for (const { field, step } of marks) {
-        (pipe as unknown as MarkPipeline).wdMark(progressOf(p, field), field, String(step));
-      }
-      await pipe.exec();
+      const table = await current(p);
+      for (const m of marks) table.mark(m.caseId, m.stage, m.startVersion, m.step);
+      await append(
+        p,
+        marks.map((m) => ({ op: 'mark', ...m })),
+      );
     },
 
-    /** The earliest slots at or before `slot` that hold records. */
-    async dueSlots(p: number, slot: number, limit: number): Promise<number[]> {
-      const found = await redis.zrangebyscore(slots(p), 1, slot, 'LIMIT', 0, limit);
-      return found.map(Number);
+    /** Cases with a step due at or before `slot`: fire them, then save them or hand them back. */
+    async dueCases(p: number, slot: number, limit: number): Promise<string[]> {
+      return (await sync(p)).due(slot, limit);
     },
 
-    /** The case ids with records in a slot's buckets (the records themselves are read with `load`). */
-    async casesAt(p: number, slot: number): Promise<string[]> {
-      const pipe = redis.pipeline();
-      for (let s = 0; s < shards.buckets; s++) pipe.hkeysBuffer(`${prefix}b:${p}:${slot}:${s}`);
-      const replies = (await pipe.exec()) ?? [];
-      const ids = new Set<string>();
-      for (const [, keys] of replies) {
-        for (const field of (keys as Buffer[] | null) ?? []) {
-          ids.add(unpackClock(field, Buffer.alloc(25)).caseId);
-        }
-      }
-      return [...ids];
-    },
-
-    /** Forgets a slot once its buckets are empty. */
-    async dropSlotIfEmpty(p: number, slot: number) {
-      const pipe = redis.pipeline();
-      for (let s = 0; s < shards.buckets; s++) pipe.exists(`${prefix}b:${p}:${slot}:${s}`);
-      const replies = (await pipe.exec()) ?? [];
-      if (replies.every(([, n]) => n === 0)) await redis.zrem(slots(p), String(slot));
+    /** Cases taken by `dueCases` whose clocks did not move. */
+    requeue(p: number, caseIds: readonly string[]) {
+      const table = held.get(p)?.table;
+      for (const id of caseIds) table?.requeue(id);
     },
 
     /** The case ids with a provisional due time in partition `p`. */
     async provisionalCases(p: number): Promise<string[]> {
-      const fields = await redis.smembersBuffer(provisional(p));
-      return [...new Set(fields.map((f) => unpackClock(f, Buffer.alloc(25)).caseId))];
+      return (await sync(p)).provisional();
     },
 
-    /** Bytes Redis uses for this store's keys (MEMORY USAGE summed over a SCAN). */
-    async bytesUsed(): Promise<number> {
-      let cursor = '0';
-      let total = 0;
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-        cursor = next;
-        const pipe = redis.pipeline();
-        for (const key of keys) pipe.memory('USAGE', key, 'SAMPLES', '0');
-        for (const [, n] of (await pipe.exec()) ?? []) total += Number(n ?? 0);
-      } while (cursor !== '0');
-      return total;
+    /** Memory this instance's tables take, and what their logs take in Redis (MEMORY USAGE). */
+    async bytesUsed(): Promise<{ memory: number; redis: number; clocks: number }> {
+      let memory = 0;
+      let clocks = 0;
+      const pipe = redis.pipeline();
+      for (const [p, h] of held) {
+        memory += h.table.bytes();
+        clocks += h.table.records;
+        pipe.memory('USAGE', log(p), 'SAMPLES', '0');
+      }
+      let inRedis = 0;
+      for (const [, n] of (await pipe.exec()) ?? []) inRedis += Number(n ?? 0);
+      return { memory, redis: inRedis, clocks };
+    },
+
+    /** Once caught up: steps read for clocks that are not held belong to clocks long stopped. */
+    dropPending() {
+      for (const h of held.values()) h.table.dropPending();
+    },
+
+    /** Writes each held partition's log again, compacted. */
+    async compactAll() {
+      for (const [p, h] of held) if (!h.stale) await compact(p, h);
     },
   };
 }
