@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 
 // What a service keeps in Redis may be flushed at any time; Kafka keeps the truth. The service's consumer
 // groups are named after an epoch kept beside its keys: when the epoch key is gone (a flush), a new epoch
@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 
 /** The epoch of the keys under `prefix`: the one stored, or a new one when none is. */
 export async function indexEpoch(redis: Redis, prefix: string): Promise<string> {
-  const key = `${prefix}index-epoch`;
+  const key = epochKey(prefix);
   const fresh = Date.now().toString(36);
   await redis.set(key, fresh, 'NX');
   return (await redis.get(key)) ?? fresh;
@@ -14,5 +14,29 @@ export async function indexEpoch(redis: Redis, prefix: string): Promise<string> 
 
 /** True while the epoch key still holds `epoch` (false after a flush or a newer epoch). */
 export async function epochHolds(redis: Redis, prefix: string, epoch: string): Promise<boolean> {
-  return (await redis.get(`${prefix}index-epoch`)) === epoch;
+  return (await redis.get(epochKey(prefix))) === epoch;
+}
+
+export const epochKey = (prefix: string) => `${prefix}index-epoch`;
+
+/**
+ * Runs the commands `build` queues as one MULTI on `conn`, only while the epoch still holds (WATCHed, so a
+ * flush between the check and EXEC aborts it too); false when it no longer does. A consumer of an old epoch
+ * must not write into the flushed keyspace: the rebuild would skip what it wrote as already applied.
+ * `conn` must be a connection of its own (any EXEC on it ends the WATCH).
+ */
+export async function execWhileEpochHolds(
+  conn: Redis,
+  prefix: string,
+  epoch: string,
+  build: (m: ChainableCommander) => void,
+): Promise<boolean> {
+  await conn.watch(epochKey(prefix));
+  if ((await conn.get(epochKey(prefix))) !== epoch) {
+    await conn.unwatch();
+    return false;
+  }
+  const m = conn.multi();
+  build(m);
+  return (await m.exec()) !== null;
 }

@@ -74,7 +74,7 @@ export async function startIntake(
     const consumer = bus.consumer({
       groupId: `intake-case-index-${epoch}`,
       fromBeginning: true,
-      subscriptions: [on(caseEvents, async (r) => void (await index.apply(r.value)))],
+      subscriptions: [on(caseEvents, async (r) => void (await index.apply(r.value, epoch)))],
     });
     await consumer.start();
     return { epoch, consumer };
@@ -134,7 +134,8 @@ export async function startIntake(
   };
   const http = await createHttp({
     core,
-    idempotency: createIdempotency(redis, redisPrefix, config.idempotencyTtlMs),
+    // A request gone this long without an answer died with its process: a retry takes its plan over.
+    idempotency: createIdempotency(redis, redisPrefix, config.idempotencyTtlMs, config.outcomeWaitMs + 30_000),
     outcomes,
     registry,
     ready,

@@ -1,4 +1,5 @@
 import type { CaseEvent } from '@petition/contract';
+import { epochKey } from '@petition/infra';
 import type { Redis } from 'ioredis';
 
 // What intake knows of each case, from case-events: its number and query-code hash (to check a
@@ -14,14 +15,18 @@ export interface IndexedCase {
   readonly state: number;
 }
 
+// Written only while the index's epoch holds: a consumer of an old epoch writing after a flush would leave a
+// case at a later version without its number, and the rebuild would skip its registration as applied. The
+// registration's number and query-code hash never change, so they are written whatever the version.
 const upsert = `
-local v = tonumber(redis.call('HGET', KEYS[1], 'version') or '-1')
-if tonumber(ARGV[1]) <= v then return 0 end
-redis.call('HSET', KEYS[1], 'version', ARGV[1], 'custody', ARGV[2], 'state', ARGV[3])
+if redis.call('GET', KEYS[3]) ~= ARGV[7] then return 0 end
 if ARGV[4] ~= '' then
   redis.call('HSET', KEYS[1], 'caseNumber', ARGV[4], 'queryCodeHash', ARGV[5])
   redis.call('SET', KEYS[2], ARGV[6])
 end
+local v = tonumber(redis.call('HGET', KEYS[1], 'version') or '-1')
+if tonumber(ARGV[1]) <= v then return 0 end
+redis.call('HSET', KEYS[1], 'version', ARGV[1], 'custody', ARGV[2], 'state', ARGV[3])
 return 1`;
 
 export function createCaseIndex(redis: Redis, prefix: string) {
@@ -29,22 +34,24 @@ export function createCaseIndex(redis: Redis, prefix: string) {
   const numberKey = (caseNumber: string) => `${prefix}number:${caseNumber}`;
 
   return {
-    /** Applies one case event; false when it was already applied (or older). */
-    async apply(event: CaseEvent): Promise<boolean> {
+    /** Applies one case event under `epoch`; false when it was already applied (or older), or the epoch is gone. */
+    async apply(event: CaseEvent, epoch: string): Promise<boolean> {
       const envelope = event.envelope;
       if (!envelope?.caseId || envelope.caseVersion < 1) return false;
       const registered = event.payload?.$case === 'petitionRegistered' ? event.payload.value.petition : undefined;
       const applied = await redis.eval(
         upsert,
-        2,
+        3,
         caseKey(envelope.caseId),
         numberKey(registered?.caseNumber ?? '-'),
+        epochKey(prefix),
         envelope.caseVersion,
         event.custodyUnitId,
         event.state,
         registered?.caseNumber ?? '',
         registered?.queryCodeHash ?? '',
         envelope.caseId,
+        epoch,
       );
       return applied === 1;
     },

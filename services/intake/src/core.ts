@@ -65,6 +65,16 @@ export interface ActionRequest {
   readonly trace?: TraceContext;
   /** How long this caller can wait for the answer (a gRPC deadline); the configured wait when shorter. */
   readonly waitMs?: number;
+  /** The command id chosen beforehand (an Idempotency-Key's plan), else a new one. */
+  readonly commandId?: string;
+}
+
+/** The ids a registration uses, chosen before it is published. */
+export interface RegistrationPlan {
+  readonly commandId: string;
+  readonly caseId: string;
+  readonly caseNumber: string;
+  readonly queryCode: string;
 }
 
 export type ActionResult =
@@ -98,9 +108,20 @@ export function createCore(deps: CoreDeps) {
     }
   }
 
+  /** The ids a registration will use, chosen before anything is published (idempotency.ts keeps them). */
+  function planRegistration(regionCode: string): RegistrationPlan {
+    return {
+      commandId: randomUUID(),
+      caseId: randomUUID(),
+      caseNumber: deps.caseNumbers.next(regionCode, deps.now()),
+      queryCode: newQueryCode(),
+    };
+  }
+
   async function register(
     body: PetitionBody,
     meta: { correlationId?: string; unit?: UnitClaims; trace?: TraceContext },
+    plan: RegistrationPlan = planRegistration(body.regionCode),
   ) {
     const now = deps.now();
     // A unit entering a letter or visit registers it for itself; other channels come without a token.
@@ -119,9 +140,7 @@ export function createCore(deps: CoreDeps) {
       maxRepresentatives: deps.maxRepresentatives,
     });
     if (problems.length > 0) throw new ProblemError(invalidRequest(problems));
-    const caseId = randomUUID();
-    const caseNumber = deps.caseNumbers.next(body.regionCode, now);
-    const queryCode = newQueryCode();
+    const { caseId, caseNumber, queryCode, commandId } = plan;
     const petition = toPetition(
       { ...body, registeringUnitId: body.registeringUnitId ?? unit?.unitId },
       { caseNumber, queryCodeHash: queryCodeHash(caseNumber, queryCode) },
@@ -135,7 +154,6 @@ export function createCore(deps: CoreDeps) {
       petition.queryCodeSealed = sealText(deps.sealKeys, queryCode, caseId, 'query-code');
     }
     petition.representatives = (body.representatives ?? []).map((r) => sealed(r, 'representative'));
-    const commandId = randomUUID();
     await publish({
       meta: commandMeta({
         commandId,
@@ -190,7 +208,7 @@ export function createCore(deps: CoreDeps) {
   async function act(spec: ActionSpec, req: ActionRequest): Promise<ActionResult> {
     const { actor, caseId } = await identify(spec, req);
     if (!caseId) throw new ProblemError(invalidRequest([{ field: 'caseId', message: 'is required' }]));
-    const commandId = randomUUID();
+    const commandId = req.commandId ?? randomUUID();
     await publish({
       meta: commandMeta({
         commandId,
@@ -210,7 +228,7 @@ export function createCore(deps: CoreDeps) {
     return { kind: event.payload?.$case === 'commandRefused' ? 'refused' : 'event', commandId, event };
   }
 
-  return { register, act, unitOf };
+  return { planRegistration, register, act, unitOf };
 }
 
 export type Core = ReturnType<typeof createCore>;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Logger } from '@petition/logging';
@@ -108,13 +109,14 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
         `register:${unit?.unitId ?? 'public'}`,
         idempotencyKeyOf(request.headers['idempotency-key']),
         request.body,
-        async () => {
-          const r = await deps.core.register(request.body, { unit, correlationId: request.id });
+        async (plan) => {
+          const r = await deps.core.register(request.body, { unit, correlationId: request.id }, plan);
           return {
             status: 201,
             body: { caseId: r.caseId, caseNumber: r.caseNumber, queryCode: r.queryCode, commandId: r.commandId },
           };
         },
+        () => deps.core.planRegistration(request.body.regionCode),
       );
       return reply.code(answer.status).send(answer.body);
     },
@@ -125,13 +127,19 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
     scope: string,
     key: string | undefined,
     body: unknown,
-    work: () => ReturnType<Core['act']>,
+    work: (commandId: string) => ReturnType<Core['act']>,
   ) => {
-    const answer = await deps.idempotency.once(scope, key, body, async () => {
-      const rendered = renderResult(await work());
-      const status = rendered.status || (rendered.body as Problem).status;
-      return { status, body: rendered.body };
-    });
+    const answer = await deps.idempotency.once(
+      scope,
+      key,
+      body,
+      async (commandId) => {
+        const rendered = renderResult(await work(commandId));
+        const status = rendered.status || (rendered.body as Problem).status;
+        return { status, body: rendered.body };
+      },
+      () => randomUUID(),
+    );
     const location = (answer.body as { follow?: string }).follow;
     if (location) reply.header('location', location);
     if (answer.status >= 400) return send(reply, answer.body as Problem);
@@ -163,8 +171,9 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
             `unit:${unitId}:${request.params.caseId}:${spec.path}`,
             idempotencyKeyOf(request.headers['idempotency-key']),
             request.body,
-            () =>
+            (commandId) =>
               deps.core.act(spec, {
+                commandId,
                 caseId: request.params.caseId,
                 caller: { kind: 'unit', unit },
                 command: commandOf(spec, request.body),
@@ -201,8 +210,9 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
           `petitioner:${caseNumber}:${spec.path}`,
           idempotencyKeyOf(request.headers['idempotency-key']),
           request.body,
-          () =>
+          (commandId) =>
             deps.core.act(spec, {
+              commandId,
               caller: { kind: 'petitioner', caseNumber, queryCode, client: request.ip },
               command: commandOf(spec, fields),
               idempotencyKey: idempotencyKeyOf(request.headers['idempotency-key']),

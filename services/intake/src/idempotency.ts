@@ -3,8 +3,11 @@ import type { Redis } from 'ioredis';
 import { ProblemError, problem } from './problems.ts';
 
 // Idempotency-Key: the same key with the same body gives the same answer; the same key with another body
-// is a conflict. The first request claims the key; a second one arriving while the first is still in
-// flight is told to retry.
+// is a conflict. The first request claims the key together with its plan (the ids it will use: command,
+// case, case number, query code). A second one arriving while the first is still in flight is told to
+// retry; one arriving after the first has been gone longer than `inflightMs` without an answer (its process
+// died between claiming and answering) takes the claim over and does the work again under the same plan,
+// so what the first may have published is published again with the same ids, and routing applies it once.
 
 export interface StoredAnswer {
   readonly status: number;
@@ -16,17 +19,18 @@ export const bodyHash = (body: unknown) =>
     .update(JSON.stringify(body ?? null))
     .digest('hex');
 
-export function createIdempotency(redis: Redis, prefix: string, ttlMs: number) {
+export function createIdempotency(redis: Redis, prefix: string, ttlMs: number, inflightMs: number) {
   const key = (scope: string, idempotencyKey: string) => `${prefix}idem:${scope}:${idempotencyKey}`;
   return {
     /** Runs `work` once per (scope, key, body); replays the stored answer after that. */
-    async once(
+    async once<P>(
       scope: string,
       idempotencyKey: string | undefined,
       body: unknown,
-      work: () => Promise<StoredAnswer>,
+      work: (plan: P) => Promise<StoredAnswer>,
+      newPlan: () => P,
     ): Promise<StoredAnswer> {
-      if (!idempotencyKey) return work();
+      if (!idempotencyKey) return work(newPlan());
       if (idempotencyKey.length > 200) {
         throw new ProblemError(
           problem(400, 'INVALID_IDEMPOTENCY_KEY', 'Idempotency-Key is longer than 200 characters'),
@@ -34,15 +38,22 @@ export function createIdempotency(redis: Redis, prefix: string, ttlMs: number) {
       }
       const k = key(scope, idempotencyKey);
       const hash = bodyHash(body);
-      const claimed = await redis.set(k, JSON.stringify({ hash }), 'PX', ttlMs, 'NX');
+      let plan = newPlan();
+      const claimed = await redis.set(k, JSON.stringify({ hash, plan, at: Date.now() }), 'PX', ttlMs, 'NX');
       if (!claimed) {
-        const stored = JSON.parse((await redis.get(k)) ?? '{}') as { hash?: string; answer?: StoredAnswer };
+        const stored = JSON.parse((await redis.get(k)) ?? '{}') as {
+          hash?: string;
+          plan?: P;
+          at?: number;
+          answer?: StoredAnswer;
+        };
         if (stored.hash !== hash) {
           throw new ProblemError(
             problem(409, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with another request body'),
           );
         }
-        if (!stored.answer) {
+        if (stored.answer) return stored.answer;
+        if (Date.now() - (stored.at ?? 0) < inflightMs || stored.plan === undefined) {
           throw new ProblemError(
             problem(
               409,
@@ -54,16 +65,19 @@ export function createIdempotency(redis: Redis, prefix: string, ttlMs: number) {
             ),
           );
         }
-        return stored.answer;
+        plan = stored.plan;
+        await redis.set(k, JSON.stringify({ hash, plan, at: Date.now() }), 'PX', ttlMs);
       }
+      // Server trouble leaves the plan for the retry to take over at once (what was published may have gone out).
+      const release = () => redis.set(k, JSON.stringify({ hash, plan, at: 0 }), 'PX', ttlMs);
       try {
-        const answer = await work();
-        // Client mistakes are answered again the same way; server trouble frees the key for a retry.
-        if (answer.status >= 500) await redis.del(k);
+        const answer = await work(plan);
+        // Client mistakes are answered again the same way.
+        if (answer.status >= 500) await release();
         else await redis.set(k, JSON.stringify({ hash, answer }), 'PX', ttlMs);
         return answer;
       } catch (error) {
-        await redis.del(k);
+        await release();
         throw error;
       }
     },

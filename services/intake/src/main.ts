@@ -1,5 +1,6 @@
 // `node services/intake/src/main.ts`: intake as its own process. SIGTERM/SIGINT stop it gracefully.
 import { createLogger } from '@petition/logging';
+import { processExit } from '@petition/ops';
 import { startIntake } from './app.ts';
 import { loadIntakeConfig } from './config.ts';
 
@@ -11,19 +12,6 @@ if (!config.brokers?.length) {
   );
   process.exit(2);
 }
+const exit = processExit(logger);
 const intake = await startIntake(config, logger);
-let stopping = false;
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'stopping');
-    intake.close().then(
-      () => process.exit(0),
-      (err) => {
-        logger.error({ err }, 'unclean stop');
-        process.exit(1);
-      },
-    );
-  });
-}
+exit.closes(() => intake.close());

@@ -1,7 +1,7 @@
 import { caseEvents, createBus, deadlineEvents, onBatch, units } from '@petition/bus';
 import { nationalDirectory } from '@petition/directory';
 import { followDirectory } from '@petition/directory-feed';
-import { indexEpoch } from '@petition/infra';
+import { epochHolds, execWhileEpochHolds, indexEpoch } from '@petition/infra';
 import type { Logger } from '@petition/logging';
 import { addOpsRoutes, createRegistry } from '@petition/ops';
 import { Redis } from 'ioredis';
@@ -26,7 +26,7 @@ export interface Tracking {
 export async function startTracking(
   config: TrackingConfig,
   logger: Logger,
-  options: { now?: () => Date } = {},
+  options: { now?: () => Date; onEpochLost?: () => void } = {},
 ): Promise<Tracking> {
   const now = options.now ?? (() => new Date());
   const bus = createBus({
@@ -41,7 +41,22 @@ export async function startTracking(
   const prefix = `${config.topicPrefix}trk:`;
   const epoch = await indexEpoch(redis, prefix);
   const directory = nationalDirectory();
-  const model = createReadModel(redis, prefix, directory);
+  // Writes go through a connection of their own, WATCHing the epoch: after a flush nothing of the old epoch
+  // is written into the emptied keyspace (the rebuild would skip it as applied), and the process exits to
+  // rebuild (its supervisor restarts it).
+  const writer = redis.duplicate();
+  let lost = false;
+  const epochLost = () => {
+    if (lost) return;
+    lost = true;
+    logger.error({ epoch }, 'tracking’s Redis keys were flushed: restart to rebuild them from Kafka');
+    options.onEpochLost?.();
+  };
+  const model = createReadModel(redis, prefix, directory, async (build) => {
+    const made = await execWhileEpochHolds(writer, prefix, epoch, build);
+    if (!made) epochLost();
+    return made;
+  });
   const registry = createRegistry();
   const updates = new Counter({
     name: 'tracking_read_model_updates_total',
@@ -52,7 +67,7 @@ export async function startTracking(
   let applied = 0;
   // The two topics' batches touch the same cases (holder, clocks): one at a time in this instance.
   let tail: Promise<unknown> = Promise.resolve();
-  const serially = (work: () => Promise<void>) => {
+  const serially = (work: () => Promise<unknown>) => {
     const done = tail.then(work);
     tail = done.catch(() => undefined);
     return done;
@@ -103,14 +118,23 @@ export async function startTracking(
 
   const httpUrl = await app.listen({ port: config.httpPort, host: config.host });
   logger.info({ http: httpUrl, epoch }, 'tracking running');
+  // A flush with nothing to write meanwhile is noticed here.
+  const epochCheck = setInterval(() => {
+    epochHolds(redis, prefix, epoch).then(
+      (holds) => holds || epochLost(),
+      () => undefined,
+    );
+  }, 5_000);
   return {
     httpUrl,
     applied: () => applied,
     async close() {
       closing = true;
+      clearInterval(epochCheck);
       await app.close();
       await bus.close();
       redis.disconnect();
+      writer.disconnect();
       logger.info('tracking stopped');
     },
   };

@@ -1,5 +1,7 @@
-// `node services/tracking/src/main.ts`: tracking as its own process. SIGTERM/SIGINT stop it.
+// `node services/tracking/src/main.ts`: tracking as its own process. SIGTERM/SIGINT stop it; a flush of its
+// Redis keys makes it exit (75) to be restarted and rebuild.
 import { createLogger } from '@petition/logging';
+import { processExit } from '@petition/ops';
 import { startTracking } from './app.ts';
 import { loadTrackingConfig } from './config.ts';
 
@@ -11,18 +13,7 @@ if (!config.brokers?.length) {
   );
   process.exit(2);
 }
-const tracking = await startTracking(config, logger);
-let stopping = false;
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    tracking.close().then(
-      () => process.exit(0),
-      (err) => {
-        logger.error({ err }, 'unclean stop');
-        process.exit(1);
-      },
-    );
-  });
-}
+const exit = processExit(logger);
+// When its Redis keys are flushed it exits (75) so that its supervisor restarts it to rebuild them.
+const tracking = await startTracking(config, logger, { onEpochLost: () => exit.stop(75) });
+exit.closes(() => tracking.close());

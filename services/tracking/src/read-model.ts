@@ -111,7 +111,10 @@ function dueOf(row: CaseRow, unitId: string): number {
   return due;
 }
 
-export function createReadModel(redis: Redis, prefix: string, directory: Directory) {
+/** Runs one batch's writes as a MULTI; false when they were not made (the keys' epoch is gone). */
+export type Commit = (build: (m: ChainableCommander) => void) => Promise<boolean>;
+
+export function createReadModel(redis: Redis, prefix: string, directory: Directory, commit: Commit) {
   const k = trackingKeys(prefix);
   const regionsOf = (unitId: string) =>
     directory.regionChain(directory.unit(unitId)?.regionCode ?? '').map((r) => r.code);
@@ -155,45 +158,45 @@ export function createReadModel(redis: Redis, prefix: string, directory: Directo
   }
 
   return {
-    /** Applies consecutive case events (in their order) with one read and one MULTI. */
+    /** Applies consecutive case events (in their order) with one read and one MULTI; false if not made. */
     async applyCaseEvents(events: readonly CaseEvent[]) {
       const rows = await load(events.flatMap((e) => (e.envelope?.caseId ? [e.envelope.caseId] : [])));
-      const m = redis.multi();
-      const sums = new Map<string, Map<string, number>>();
-      for (const e of events) {
-        const env = e.envelope;
-        const row = rows.get(env?.caseId ?? '');
-        if (!env || !row || row.version >= env.caseVersion) continue;
-        const caseId = env.caseId;
-        const before = row.holder;
-        const fields: Record<string, string> = {
-          version: String(env.caseVersion),
-          state: caseStateToJSON(e.state),
-          holder: e.custodyUnitId,
-        };
-        const p = e.payload;
-        if (p?.$case === 'petitionRegistered') {
-          const petition = p.value.petition;
-          fields.caseNumber = petition?.caseNumber ?? '';
-          fields.queryCodeHash = petition?.queryCodeHash ?? '';
-          fields.receivedTime = petition?.receivedTime?.toISOString() ?? '';
-          m.set(k.number(petition?.caseNumber ?? ''), caseId);
+      return commit((m) => {
+        const sums = new Map<string, Map<string, number>>();
+        for (const e of events) {
+          const env = e.envelope;
+          const row = rows.get(env?.caseId ?? '');
+          if (!env || !row || row.version >= env.caseVersion) continue;
+          const caseId = env.caseId;
+          const before = row.holder;
+          const fields: Record<string, string> = {
+            version: String(env.caseVersion),
+            state: caseStateToJSON(e.state),
+            holder: e.custodyUnitId,
+          };
+          const p = e.payload;
+          if (p?.$case === 'petitionRegistered') {
+            const petition = p.value.petition;
+            fields.caseNumber = petition?.caseNumber ?? '';
+            fields.queryCodeHash = petition?.queryCodeHash ?? '';
+            fields.receivedTime = petition?.receivedTime?.toISOString() ?? '';
+            m.set(k.number(petition?.caseNumber ?? ''), caseId);
+          }
+          if (p?.$case === 'caseAccepted') fields.acceptedTime = env.occurTime?.toISOString() ?? '';
+          m.hset(k.case(caseId), fields);
+          const entry = entryOf(e);
+          if (entry) m.rpush(k.timeline(caseId), JSON.stringify(entry));
+          if (before && before !== e.custodyUnitId) m.zrem(k.inbox(before), caseId);
+          if (closed.has(e.state)) m.zrem(k.inbox(e.custodyUnitId), caseId);
+          // Its clock may have come first (another topic): the new holder's inbox takes its due time.
+          else if (before !== e.custodyUnitId) m.zadd(k.inbox(e.custodyUnitId), dueOf(row, e.custodyUnitId), caseId);
+          count(sums, caseFacts(e, row.acceptedTime ? new Date(row.acceptedTime) : undefined));
+          row.version = env.caseVersion;
+          row.holder = e.custodyUnitId;
+          row.acceptedTime = fields.acceptedTime ?? row.acceptedTime;
         }
-        if (p?.$case === 'caseAccepted') fields.acceptedTime = env.occurTime?.toISOString() ?? '';
-        m.hset(k.case(caseId), fields);
-        const entry = entryOf(e);
-        if (entry) m.rpush(k.timeline(caseId), JSON.stringify(entry));
-        if (before && before !== e.custodyUnitId) m.zrem(k.inbox(before), caseId);
-        if (closed.has(e.state)) m.zrem(k.inbox(e.custodyUnitId), caseId);
-        // Its clock may have come first (another topic): the new holder's inbox takes its due time.
-        else if (before !== e.custodyUnitId) m.zadd(k.inbox(e.custodyUnitId), dueOf(row, e.custodyUnitId), caseId);
-        count(sums, caseFacts(e, row.acceptedTime ? new Date(row.acceptedTime) : undefined));
-        row.version = env.caseVersion;
-        row.holder = e.custodyUnitId;
-        row.acceptedTime = fields.acceptedTime ?? row.acceptedTime;
-      }
-      writeCounts(m, sums);
-      await m.exec();
+        writeCounts(m, sums);
+      });
     },
 
     /**
@@ -202,37 +205,37 @@ export function createReadModel(redis: Redis, prefix: string, directory: Directo
      */
     async applyDeadlineEvents(records: readonly { value: DeadlineEvent; offset: string }[]) {
       const rows = await load(records.flatMap((r) => (r.value.envelope?.caseId ? [r.value.envelope.caseId] : [])));
-      const m = redis.multi();
-      const sums = new Map<string, Map<string, number>>();
-      for (const { value: d, offset } of records) {
-        const caseId = d.envelope?.caseId ?? '';
-        const row = rows.get(caseId);
-        const p = d.payload;
-        if (!row || !p || !d.clockId) continue;
-        if (row.deadlineOffset !== undefined && row.deadlineOffset >= BigInt(offset)) continue;
-        const before = row.clocks.get(d.clockId);
-        const next = nextClock(before, d);
-        row.clocks.set(d.clockId, next);
-        row.deadlineOffset = BigInt(offset);
-        m.hset(k.clocks(caseId), d.clockId, JSON.stringify(next)).hset(k.case(caseId), 'deadlineOffset', offset);
-        count(sums, deadlineFacts(before, d));
-        if (row.holder && (next.state !== before?.state || next.dueTime !== before?.dueTime)) {
-          m.zadd(k.inbox(row.holder), 'XX', dueOf(row, row.holder), caseId);
+      return commit((m) => {
+        const sums = new Map<string, Map<string, number>>();
+        for (const { value: d, offset } of records) {
+          const caseId = d.envelope?.caseId ?? '';
+          const row = rows.get(caseId);
+          const p = d.payload;
+          if (!row || !p || !d.clockId) continue;
+          if (row.deadlineOffset !== undefined && row.deadlineOffset >= BigInt(offset)) continue;
+          const before = row.clocks.get(d.clockId);
+          const next = nextClock(before, d);
+          row.clocks.set(d.clockId, next);
+          row.deadlineOffset = BigInt(offset);
+          m.hset(k.clocks(caseId), d.clockId, JSON.stringify(next)).hset(k.case(caseId), 'deadlineOffset', offset);
+          count(sums, deadlineFacts(before, d));
+          if (row.holder && (next.state !== before?.state || next.dueTime !== before?.dueTime)) {
+            m.zadd(k.inbox(row.holder), 'XX', dueOf(row, row.holder), caseId);
+          }
+          if (p.$case === 'clockStopped' && p.value.reason === ClockStopReason.CLOCK_STOP_REASON_STEP_DONE) {
+            const stop = { stage: clockStageToJSON(d.stage), dueTime: next.dueTime, inTime: p.value.inTime };
+            m.hset(k.stops(caseId), p.value.stoppingEventId, JSON.stringify(stop));
+          }
+          const member = `${caseId} ${d.clockId}`;
+          if (!isOverdue(before) && isOverdue(next)) {
+            const score = next.dueTime ? Date.parse(next.dueTime) : 0;
+            for (const region of regionsOf(next.unitId)) m.zadd(k.overdue(region), score, member);
+          } else if (before && isOverdue(before) && !isOverdue(next)) {
+            for (const region of regionsOf(before.unitId)) m.zrem(k.overdue(region), member);
+          }
         }
-        if (p.$case === 'clockStopped' && p.value.reason === ClockStopReason.CLOCK_STOP_REASON_STEP_DONE) {
-          const stop = { stage: clockStageToJSON(d.stage), dueTime: next.dueTime, inTime: p.value.inTime };
-          m.hset(k.stops(caseId), p.value.stoppingEventId, JSON.stringify(stop));
-        }
-        const member = `${caseId} ${d.clockId}`;
-        if (!isOverdue(before) && isOverdue(next)) {
-          const score = next.dueTime ? Date.parse(next.dueTime) : 0;
-          for (const region of regionsOf(next.unitId)) m.zadd(k.overdue(region), score, member);
-        } else if (before && isOverdue(before) && !isOverdue(next)) {
-          for (const region of regionsOf(before.unitId)) m.zrem(k.overdue(region), member);
-        }
-      }
-      writeCounts(m, sums);
-      await m.exec();
+        writeCounts(m, sums);
+      });
     },
   };
 }

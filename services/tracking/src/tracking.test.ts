@@ -312,4 +312,21 @@ describe('tracking', () => {
     });
     expect(await views()).toEqual(before);
   });
+
+  it('flushed while running, writes nothing more under the old epoch and asks to be restarted', async () => {
+    await tracking.close();
+    let lost = 0;
+    tracking = await startTracking(loadTrackingConfig(env), logger, { onEpochLost: () => lost++ });
+    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    const keys = await redis.keys(`${prefix}trk:*`);
+    await redis.del(...keys);
+    // A case that comes after the flush: applying it now would leave it without its registration, which
+    // the rebuild would then skip as already applied.
+    const after = new CaseRun({ now: '2026-11-20T10:00:00+08:00', directory: realDirectory() });
+    after.ok(undefined, { $case: 'registerPetition', value: { petition: petition() } });
+    await (await bus.publisher()).publish(caseEvents, after.events);
+    await waitFor('the lost epoch', () => lost > 0);
+    expect(await redis.exists(`${prefix}trk:c:${after.caseId}`)).toBe(0);
+    redis.disconnect();
+  });
 });
