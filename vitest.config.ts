@@ -15,6 +15,7 @@ const pure = [
   'clocks',
   'notices',
   'kpi',
+  'simulator',
 ].map((p) => `packages/${p}/src/**/*.test.ts`);
 
 export default defineConfig({

@@ -1,10 +1,9 @@
 // Accepted petitions/s through intake (validation, case number, sealing, publish with acks=all) and its
 // p99 latency, beside bare fastify answering the same requests, both as their own processes, measured by
 // autocannon in this process, in the same run.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import type { Logger } from '@petition/logging';
 import autocannon from 'autocannon';
+import { startProcess, stopProcess } from './processes.ts';
 
 const body = JSON.stringify({
   channel: 'WEB',
@@ -15,36 +14,6 @@ const body = JSON.stringify({
   title: '拖欠工资',
   content: '某公司拖欠工资三个月，请求处理。',
 });
-
-/** Starts a server process and waits until `url` answers at all. Its output is not piped here: a child
- * writing logs into a pipe that this busy process drains slowly would be measured waiting on it. */
-async function startProcess(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  url: string,
-  logger: Logger,
-): Promise<ChildProcess> {
-  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'inherit'] });
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${args[0]} exited with ${child.exitCode} before answering`);
-    if (Date.now() > deadline) throw new Error(`${args[0]} did not answer ${url} within 120 s`);
-    const answered = await fetch(url).then(
-      (r) => r.status,
-      () => 0,
-    );
-    if (answered === 200 || answered === 404) break;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  logger.info({ script: args[0] }, 'process ready');
-  return child;
-}
-
-async function stopProcess(child: ChildProcess) {
-  if (child.exitCode !== null) return;
-  child.kill('SIGTERM');
-  await once(child, 'exit');
-}
 
 async function load(url: string, seconds: number, connections: number) {
   const result = await autocannon({

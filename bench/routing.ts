@@ -25,7 +25,7 @@ const departments: Record<number, string> = {
 const categories = Object.keys(departments).map(Number) as Category[];
 
 /** Registrations in every county, then an acceptance of each by the department it was routed to. */
-function workload(counties: string[], commands: number): CaseCommand[] {
+export function workload(counties: string[], commands: number): CaseCommand[] {
   const run = Date.now().toString(36);
   const cases = Math.floor(commands / 2);
   const meta = (i: number, kind: string, actor?: string) => ({
@@ -112,7 +112,7 @@ async function pushThrough(o: {
   return { sec, complete };
 }
 
-async function rawPassThrough(brokers: string[], commands: CaseCommand[], logger: Logger) {
+export async function rawPassThrough(brokers: string[], commands: CaseCommand[], logger: Logger) {
   const bus = createBus({ brokers, clientId: 'bench-pass', logger, topicPrefix: isolatedPrefix('bench-pass') });
   await bus.ensureTopics([caseCommands, caseEvents], { partitions });
   const kafka = new Kafka({ clientId: 'bench-pass', brokers, logLevel: logLevel.NOTHING });

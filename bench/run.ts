@@ -5,6 +5,7 @@ import { ensureBroker, loadInfraConfig, stopLocalKafka } from '@petition/infra';
 import { createLogger, type Logger } from '@petition/logging';
 import { benchBus } from './bus.ts';
 import { benchDomain } from './domain.ts';
+import { benchE2e } from './e2e.ts';
 import { benchIntake } from './intake.ts';
 import { benchNotification } from './notification.ts';
 import { benchRouting } from './routing.ts';
@@ -24,6 +25,7 @@ const benches: Record<string, Bench> = {
   notification: { broker: benchNotification },
   tracking: { broker: benchTracking, records: 20_000 },
   watchdog: { redis: benchWatchdogStore },
+  e2e: { broker: benchE2e, records: 5_000 },
 };
 
 const [name = '', ...rest] = process.argv.slice(2);

@@ -1,43 +1,59 @@
-// `npm start`: the local network — the infrastructure (Kafka broker, Redis, topics) and each service built
-// so far as its own process, restarted if it crashes. Runs until Ctrl-C or SIGTERM, then stops what it
-// started.
-import { type ChildProcess, spawn } from 'node:child_process';
+// `npm start [-- --simulate <petitions per second>]`: the local network — the infrastructure (Kafka
+// broker, Redis, topics), the national directory published to the `units` topic on first start, and each
+// service as its own process, restarted if it crashes; with --simulate, the simulator too. Runs until
+// Ctrl-C or SIGTERM, then stops what it started.
+import { createBus, units } from '@petition/bus';
+import { nationalDirectory } from '@petition/directory';
+import { publishUnitRecords } from '@petition/directory-feed';
 import { infraDown, infraUp, loadInfraConfig } from '@petition/infra';
 import { createLogger } from '@petition/logging';
+import { serviceSpecs, superviseServices } from './network.ts';
 
 const logger = createLogger({ service: 'start' });
+const args = process.argv.slice(2);
+const simulateAt = args.indexOf('--simulate');
+const simulate = simulateAt >= 0 ? Number(args[simulateAt + 1]) : 0;
+if (simulateAt >= 0 && !(Number.isInteger(simulate) && simulate > 0)) {
+  process.stderr.write('usage: npm start [-- --simulate <petitions per second>]\n');
+  process.exit(2);
+}
 const config = loadInfraConfig();
 const infra = await infraUp(config, logger);
 const intakePort = process.env.INTAKE_HTTP_PORT ?? '8080';
 const trackingPort = process.env.TRACKING_HTTP_PORT ?? '8081';
 const env = {
   TRACKING_INTAKE_URL: `http://127.0.0.1:${intakePort}`,
+  // The simulator is one client on 127.0.0.1 that looks its cases up as soon as it files them (a lookup
+  // before tracking knows the case counts as a wrong guess): not a guesser to turn away.
+  ...(simulate ? { TRACKING_GUESS_LIMIT: '10000', INTAKE_GUESS_LIMIT: '1000000' } : {}),
   ...process.env,
   KAFKA_BROKERS: infra.brokers.join(','),
   REDIS_URL: infra.redisUrl,
 };
 
-const services = [
-  { name: 'intake', script: 'services/intake/src/main.ts' },
-  { name: 'routing', script: 'services/routing/src/main.ts' },
-  { name: 'deadline-watchdog', script: 'services/deadline-watchdog/src/main.ts' },
-  { name: 'notification', script: 'services/notification/src/main.ts' },
-  { name: 'tracking', script: 'services/tracking/src/main.ts' },
-];
-const children = new Map<string, ChildProcess>();
-let stopping = false;
-
-function run(service: (typeof services)[number]) {
-  const child = spawn(process.execPath, [service.script], { env, stdio: 'inherit' });
-  children.set(service.name, child);
-  child.on('exit', (code, signal) => {
-    children.delete(service.name);
-    if (stopping) return;
-    logger.warn({ service: service.name, code, signal }, 'service exited; restarting in 1 s');
-    setTimeout(() => run(service), 1_000);
-  });
+/** The directory's ~90,000 units on the `units` topic, once: every service follows that topic. */
+async function publishDirectory() {
+  const bus = createBus({ brokers: infra.brokers, clientId: 'start', logger, topicPrefix: config.topicPrefix });
+  try {
+    const ends = await bus.endOffsets(units);
+    if ([...ends.values()].some((end) => end > 0n)) return;
+    const records = nationalDirectory().records();
+    logger.info({ units: records.length }, 'publishing the national directory');
+    await publishUnitRecords(await bus.publisher(), records, { logger });
+  } finally {
+    await bus.close();
+  }
 }
-for (const s of services) run(s);
+await publishDirectory();
+
+const network = superviseServices(
+  [
+    ...serviceSpecs,
+    ...(simulate ? [{ name: 'simulator', script: 'packages/simulator/src/cli.ts', args: [String(simulate)] }] : []),
+  ],
+  env,
+  logger,
+);
 
 process.stdout.write(
   [
@@ -52,25 +68,19 @@ process.stdout.write(
     `  tracking http://localhost:${trackingPort}/ (petitioner), /workbench (units), /supervision (KPIs, overdue), OpenAPI: /docs`,
     `  notify   http://localhost:${process.env.NOTIFY_HTTP_PORT ?? '8092'}/readyz (in-app inbox; SMS, mail, webhooks when configured)`,
     '  tokens   npm run token -- 330106-xfj',
+    ...(simulate ? [`  simulator ${simulate} petitions/s, playing units and petitioners (progress every 10 s)`] : []),
     '',
     'Ctrl-C stops it.',
     '',
   ].join('\n'),
 );
 
+let stopping = false;
 async function stop(signal: string) {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, 'stopping');
-  await Promise.all(
-    [...children.values()].map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          child.once('exit', () => resolve());
-          child.kill('SIGTERM');
-        }),
-    ),
-  );
+  await network.stop();
   if (infra.startedBroker) await infraDown(config, logger);
   process.exit(0);
 }

@@ -27,6 +27,8 @@ const tasks: Record<string, Step[]> = {
   directory: [node('directory', 'scripts/directory.ts', ...args)],
   token: [node('token', 'scripts/token.ts', ...args)],
   notify: [node('notify', 'scripts/notify.ts', ...args)],
+  simulate: [node('simulate', 'packages/simulator/src/cli.ts', ...args)],
+  fault: [node('fault', 'scripts/fault.ts', ...args)],
 };
 
 const steps = tasks[task];

@@ -76,8 +76,10 @@ export async function ensureTopics(
     const existing = new Set(await admin.listTopics());
     const missing = wanted.filter((t) => !existing.has(t.topic));
     if (missing.length > 0) {
+      // Not kafkajs's own wait for leaders: its metadata poll gives up on a retriable
+      // UNKNOWN_TOPIC_OR_PARTITION under load; the offsets asked for below wait instead.
       await admin.createTopics({
-        waitForLeaders: true,
+        waitForLeaders: false,
         topics: missing.map((t) => ({
           topic: t.topic,
           numPartitions: options.partitions,

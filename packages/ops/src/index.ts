@@ -39,3 +39,31 @@ export async function listenOps(o: {
   const url = await app.listen({ port: o.port, host: o.host });
   return { url, close: () => app.close() };
 }
+
+/**
+ * A service process's way out, written once: SIGTERM or SIGINT closes it and exits 0; `stop(code)` does the
+ * same with another code (75: the supervisor restarts it to rebuild). An unclean close exits 1.
+ */
+export function processExit(logger: { error(o: object, msg: string): void }) {
+  let close: () => Promise<void> = async () => undefined;
+  let stopping = false;
+  const stop = (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    close().then(
+      () => process.exit(code),
+      (err: unknown) => {
+        logger.error({ err }, 'unclean stop');
+        process.exit(1);
+      },
+    );
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => stop(0));
+  return {
+    stop,
+    /** What stopping closes, once the service has started. */
+    closes(fn: () => Promise<void>) {
+      close = fn;
+    },
+  };
+}

@@ -1,5 +1,6 @@
 // `node services/notification/src/main.ts`: notification as its own process. SIGTERM/SIGINT stop it.
 import { createLogger } from '@petition/logging';
+import { processExit } from '@petition/ops';
 import { startNotification } from './app.ts';
 import { loadNotificationConfig } from './config.ts';
 
@@ -11,18 +12,6 @@ if (!config.brokers?.length) {
   );
   process.exit(2);
 }
+const exit = processExit(logger);
 const notification = await startNotification(config, logger);
-let stopping = false;
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    notification.close().then(
-      () => process.exit(0),
-      (err) => {
-        logger.error({ err }, 'unclean stop');
-        process.exit(1);
-      },
-    );
-  });
-}
+exit.closes(() => notification.close());

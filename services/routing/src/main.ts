@@ -1,5 +1,6 @@
 // `node services/routing/src/main.ts`: routing as its own process. SIGTERM/SIGINT stop it gracefully.
 import { createLogger } from '@petition/logging';
+import { processExit } from '@petition/ops';
 import { startRouting } from './app.ts';
 import { loadRoutingConfig } from './config.ts';
 
@@ -11,18 +12,6 @@ if (!config.brokers?.length) {
   );
   process.exit(2);
 }
+const exit = processExit(logger);
 const routing = await startRouting(config, logger);
-let stopping = false;
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    routing.close().then(
-      () => process.exit(0),
-      (err) => {
-        logger.error({ err }, 'unclean stop');
-        process.exit(1);
-      },
-    );
-  });
-}
+exit.closes(() => routing.close());
