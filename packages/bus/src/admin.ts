@@ -138,13 +138,33 @@ export async function endOffsets(kafka: Kafka, topic: string): Promise<Map<numbe
   }
 }
 
+const offsetsOf = (found: { partitions: { partition: number; offset: string }[] } | undefined) =>
+  new Map((found?.partitions ?? []).map((p) => [p.partition, BigInt(Math.max(0, Number(p.offset)))]));
+
 /** The offsets a consumer group has committed on a topic, per partition (0 where it has none yet). */
 export async function committedOffsets(kafka: Kafka, groupId: string, topic: string): Promise<Map<number, bigint>> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     const [found] = await untilServed(() => admin.fetchOffsets({ groupId, topics: [topic] }), 30_000);
-    return new Map((found?.partitions ?? []).map((p) => [p.partition, BigInt(Math.max(0, Number(p.offset)))]));
+    return offsetsOf(found);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Per partition, the highest offset any group whose id matches has committed on a topic. */
+export async function highestCommitted(kafka: Kafka, groups: RegExp, topic: string): Promise<Map<number, bigint>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const highest = new Map<number, bigint>();
+    for (const { groupId } of (await admin.listGroups()).groups) {
+      if (!groups.test(groupId)) continue;
+      const [found] = await untilServed(() => admin.fetchOffsets({ groupId, topics: [topic] }), 30_000);
+      for (const [p, at] of offsetsOf(found)) if (at > (highest.get(p) ?? 0n)) highest.set(p, at);
+    }
+    return highest;
   } finally {
     await admin.disconnect();
   }

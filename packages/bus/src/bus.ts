@@ -5,6 +5,7 @@ import {
   deleteTopicsWithPrefix,
   endOffsets,
   ensureTopics,
+  highestCommitted,
   type TopicOptions,
   waitForBroker,
 } from './admin.ts';
@@ -27,6 +28,8 @@ export interface Bus {
   endOffsets(spec: { name: string }): Promise<Map<number, bigint>>;
   /** Per partition, the offset `groupId` has committed on the topic (0 where none). */
   committedOffsets(groupId: string, spec: { name: string }): Promise<Map<number, bigint>>;
+  /** Per partition, the highest offset any group whose id matches `groups` has committed on the topic. */
+  highestCommitted(groups: RegExp, spec: { name: string }): Promise<Map<number, bigint>>;
   /** The idempotent producer, connected on first use and shared by everything on this bus. */
   publisher(): Promise<Publisher>;
   consumer(options: ConsumerOptions): BusConsumer;
@@ -56,6 +59,7 @@ export function createBus(options: BusOptions): Bus {
     deleteOwnTopics: () => deleteTopicsWithPrefix(kafka, prefix),
     endOffsets: (spec) => endOffsets(kafka, topicName(prefix, spec)),
     committedOffsets: (groupId, spec) => committedOffsets(kafka, groupId, topicName(prefix, spec)),
+    highestCommitted: (groups, spec) => highestCommitted(kafka, groups, topicName(prefix, spec)),
     publisher: getPublisher,
     consumer(consumerOptions) {
       const consumer = createConsumer({ kafka, prefix, logger, publisher: getPublisher }, consumerOptions);

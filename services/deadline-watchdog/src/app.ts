@@ -54,6 +54,9 @@ function calendarOf(config: WatchdogConfig) {
   });
 }
 
+/** The case groups (`deadline-watchdog-<epoch>`) of other epochs than `epoch`. */
+const caseGroupOfAnotherEpoch = (epoch: string) => new RegExp(`^deadline-watchdog-(?!${epoch}$)[0-9a-z]+$`);
+
 export async function startWatchdog(
   config: WatchdogConfig,
   logger: Logger,
@@ -71,9 +74,6 @@ export async function startWatchdog(
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
   const prefix = `${config.topicPrefix}wd:`;
   const store = createClockStore(redis, prefix);
-  // No epoch yet (first start, or the keys were flushed): the case events already in the topic were
-  // announced before (or predate the watchdog); they rebuild the clocks without being announced again.
-  const rebuilding = (await redis.exists(`${prefix}index-epoch`)) === 0;
   const epoch = await indexEpoch(redis, prefix);
   const directory = nationalDirectory();
   const calendar = calendarOf(config);
@@ -121,6 +121,10 @@ export async function startWatchdog(
 
   const [caseEnds, stepEnds] = await Promise.all([bus.endOffsets(caseEvents), bus.endOffsets(deadlineEvents)]);
   const groups = { cases: `deadline-watchdog-${epoch}`, steps: `deadline-watchdog-steps-${epoch}` };
+  // What a case group of an earlier epoch (before a flush of the Redis keys) committed was announced: it
+  // rebuilds the clocks quietly. What came after it is announced — it may have been published by a
+  // watchdog that died before committing, and is then said again under the same ids.
+  const announced = await bus.highestCommitted(caseGroupOfAnotherEpoch(epoch), caseEvents);
   const caseConsumer = bus.consumer({
     groupId: groups.cases,
     fromBeginning: true,
@@ -133,7 +137,7 @@ export async function startWatchdog(
       onBatch(caseEvents, (records) =>
         serial(() => {
           const p = records[0]?.partition ?? 0;
-          return keeper.applyCaseEvents(records, p, rebuilding ? (caseEnds.get(p) ?? 0n) : 0n);
+          return keeper.applyCaseEvents(records, p, announced.get(p) ?? 0n);
         }),
       ),
     ],

@@ -181,6 +181,27 @@ describe('deadline-watchdog', () => {
     await until('the second escalation', () => of(a.caseId, 'supervisionEscalated').length === 2);
   });
 
+  it('after a flush announces the case events its earlier epoch never took in, and only those', async () => {
+    await watchdog?.close();
+    const c = unansweredCase();
+    await publish(c.events); // while it is down: its last epoch never read them
+    const keys = await redis.keys(`${prefix}wd:*`);
+    await redis.del(...keys);
+    const before = seen.length;
+    await start();
+    // Its clocks' changes (steps it has missed since fire too, late: the test's clock is weeks ahead).
+    const changes = () => of(c.caseId).filter((e) => e.step === 0);
+    await until('the new case’s clocks', () => changes().length === 4);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(seen.slice(before).every((e) => e.envelope?.caseId === c.caseId)).toBe(true);
+    expect(changes().map((e) => `${e.payload?.$case} ${e.stage}`)).toEqual([
+      `clockStarted ${ClockStage.CLOCK_STAGE_FORWARDING}`,
+      `clockStopped ${ClockStage.CLOCK_STAGE_FORWARDING}`,
+      `clockStarted ${ClockStage.CLOCK_STAGE_ACCEPTANCE_NOTICE}`,
+      `clockStarted ${ClockStage.CLOCK_STAGE_OBJECTION}`,
+    ]);
+  });
+
   it('recomputes provisional due times when the next year’s holidays are published', async () => {
     await watchdog?.close();
     const run = acceptedCase();
