@@ -5,6 +5,7 @@
 // visible, and intake-to-inbox latency p50/p99 at a steady 500 cases/s; beside a raw kafkajs
 // pass-through (consume a batch, produce it acks=all) of as many commands, in the same run.
 import type { ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { createBus, notificationEvents } from '@petition/bus';
 import { buildNationalDirectory } from '@petition/directory';
 import { type Logger, progress } from '@petition/logging';
@@ -13,7 +14,7 @@ import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { servicesEnv } from '../scripts/network.ts';
 import { countRecords } from './count.ts';
-import { startProcess, stopProcess } from './processes.ts';
+import { cpuMsOf, machineBusyMs, pidsOf, startProcess, stopProcess } from './processes.ts';
 import { rawPassThrough, workload } from './routing.ts';
 
 const ports = { intake: 18381, tracking: 18382, routing: 18383, watchdog: 18384, notification: 18385 };
@@ -47,6 +48,36 @@ export async function benchE2e(options: { brokers: string[]; logger: Logger; rec
   // Labour matters from every county: each is routed from the county's bureau to its 人社局.
   const rand = seeded(1);
   const body = () => JSON.stringify({ ...petitionBody(rand, counties), category: '劳动社保', kind: '申诉求决' });
+
+  // The broker(s) and Redis on this machine (for a broker given in KAFKA_BROKERS elsewhere, none).
+  const shared = [
+    ['kafka', pidsOf('kafka.Kafka')],
+    ['redis', pidsOf('redis-server')],
+  ] as const;
+  /** CPU used so far by each service, by this process (the load and the watchers), and by the machine. */
+  function cpuNow(): Map<string, number> {
+    const used = new Map(services.map(([script], i) => [script.split('/')[1] ?? script, cpuMsOf(children[i]?.pid)]));
+    const own = process.cpuUsage();
+    used.set('load', (own.user + own.system) / 1000);
+    for (const [name, pids] of shared)
+      used.set(
+        name,
+        pids.reduce((a, pid) => a + cpuMsOf(pid), 0),
+      );
+    used.set('machine', machineBusyMs());
+    return used;
+  }
+  /** CPU ms per case between two readings; `other` is the rest of the machine. */
+  function cpuPerCase(before: Map<string, number>, after: Map<string, number>, cases: number, sec: number) {
+    const spent = new Map([...after].map(([k, v]) => [k, v - (before.get(k) ?? 0)]));
+    const machine = spent.get('machine') ?? 0;
+    spent.delete('machine');
+    const accounted = [...spent.values()].reduce((a, b) => a + b, 0);
+    const perCase = Object.fromEntries(
+      [...spent, ['other', machine - accounted] as const].map(([k, v]) => [k, Number((v / cases).toFixed(2))]),
+    );
+    return { perCase, busyPct: Math.round((machine / (sec * 1000 * availableParallelism())) * 100) };
+  }
 
   async function file(): Promise<Filed> {
     const sentAt = performance.now();
@@ -111,6 +142,7 @@ export async function benchE2e(options: { brokers: string[]; logger: Logger; rec
 
     // Sustained: as fast as intake takes them, 64 in flight.
     const n = options.records;
+    const cpuBefore = cpuNow();
     const sustained = watch('sustained');
     const p = progress(logger, { label: 'e2e: file petitions', total: n, everyMs: 2_000 });
     let next = 0;
@@ -129,6 +161,7 @@ export async function benchE2e(options: { brokers: string[]; logger: Logger; rec
     const sustainedSeen = await sustained.finish(120_000);
     const sustainedSec = (performance.now() - started) / 1000;
     logger.info({ filedSec, visible: sustainedSeen.length }, 'sustained done');
+    const cpu = cpuPerCase(cpuBefore, cpuNow(), sustainedSeen.length, sustainedSec);
 
     // Latency at a steady 500 cases/s for 10 s.
     const steady = watch('steady');
@@ -170,6 +203,8 @@ export async function benchE2e(options: { brokers: string[]; logger: Logger; rec
         p50Ms: Math.round(pct(latencies, 0.5)),
         p99Ms: Math.round(pct(latencies, 0.99)),
       },
+      cpuMsPerCaseSustained: cpu.perCase,
+      machineBusyPctSustained: cpu.busyPct,
       notificationEvents: noticesSeen,
       reference: 'raw kafkajs pass-through of as many commands (consume a batch, produce it acks=all)',
       rawPassThroughPerSec: rawPerSec,
