@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { type CaseCommand, type CaseEvent, CaseState, type CommandMeta } from '@petition/contract';
 import { DirectoryError } from '@petition/directory';
 import { CalendarError } from '@petition/legal-calendar';
@@ -62,7 +62,7 @@ export type Outcome =
 
 /** A UUID-shaped id derived from the command id: deciding the same command twice gives the same events. */
 export function eventIdOf(commandId: string, index: number): string {
-  const h = createHash('sha256').update(`${commandId}#${index}`).digest('hex');
+  const h = hash('sha256', `${commandId}#${index}`, 'hex'); // one-shot: no Hash object per id
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 

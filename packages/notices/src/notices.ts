@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import {
   type CaseEvent,
   ClockStage,
@@ -58,7 +58,7 @@ export const noticeId = (
   recipientId: string,
   channel: NotificationChannel,
 ) => {
-  const h = createHash('sha256').update(`${sourceEventId}|${kind}|${recipientId}|${channel}`).digest('hex');
+  const h = hash('sha256', `${sourceEventId}|${kind}|${recipientId}|${channel}`, 'hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 };
 

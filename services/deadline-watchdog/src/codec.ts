@@ -1,25 +1,25 @@
 import type { Clock } from '@petition/clocks';
 import type { ClockStage, PetitionKind } from '@petition/contract';
 import type { CaseEntry, StoredClock } from './table.ts';
+import { uuidOf, uuidWords } from './uuid-words.ts';
 
 // The compact forms written to each partition's log in Redis (log.ts):
 // - a case key: 16 bytes for a UUID case id, else its UTF-8 bytes after a 0 byte;
 // - a clock record: 25 bytes of fixed fields plus the unit id;
 // - an operation: a case's entry and clocks put (or the case forgotten), or a step taken (a mark).
 
-const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
 export function caseKey(caseId: string): Buffer {
-  if (uuid.test(caseId)) return Buffer.concat([Buffer.from([1]), Buffer.from(caseId.replace(/-/g, ''), 'hex')]);
-  return Buffer.concat([Buffer.from([0]), Buffer.from(caseId, 'utf8')]);
+  const words = uuidWords(caseId);
+  if (!words) return Buffer.concat([Buffer.from([0]), Buffer.from(caseId, 'utf8')]);
+  const key = Buffer.allocUnsafe(17);
+  key[0] = 1;
+  for (const [i, w] of words.entries()) key.writeUInt32BE(w, 1 + i * 4);
+  return key;
 }
 
 export function caseIdOf(key: Buffer): string {
-  if (key[0] === 1) {
-    const h = key.subarray(1, 17).toString('hex');
-    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-  }
-  return key.subarray(1).toString('utf8');
+  if (key[0] !== 1) return key.subarray(1).toString('utf8');
+  return uuidOf(key.readUInt32BE(1), key.readUInt32BE(5), key.readUInt32BE(9), key.readUInt32BE(13));
 }
 
 /** A clock's field: its case key and stage. */

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Clock } from '@petition/clocks';
 import type { ClockStage, PetitionKind } from '@petition/contract';
 import { SlotHeap } from './slot-heap.ts';
+import { uuidOf, uuidWords } from './uuid-words.ts';
 
 // The open clocks of one partition, in memory, in typed arrays: one 60-byte record per clock (a case
 // without a running clock keeps one empty record for its version), an open-addressing index from case key
@@ -29,7 +30,6 @@ export interface CaseState {
   readonly clocks: StoredClock[];
 }
 
-const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 // Record flags; `queued`: the record has an entry on the heap.
 const F = {
   used: 1,
@@ -66,18 +66,8 @@ const units = new Interned();
 
 /** A case id's 16-byte key as four words: a UUID's own bytes, else a digest (the id kept aside). */
 function keyOf(caseId: string): { words: number[]; named: boolean } {
-  if (uuid.test(caseId)) {
-    const hex = (a: number, b: number) => Number.parseInt(caseId.slice(a, b), 16);
-    return {
-      words: [
-        hex(0, 8),
-        ((hex(9, 13) << 16) | hex(14, 18)) >>> 0,
-        ((hex(19, 23) << 16) | hex(24, 28)) >>> 0,
-        hex(28, 36),
-      ],
-      named: false,
-    };
-  }
+  const words = uuidWords(caseId);
+  if (words) return { words, named: false };
   const d = createHash('sha256').update(caseId).digest();
   return { words: [0, 4, 8, 12].map((i) => d.readUInt32BE(i)), named: true };
 }
@@ -170,10 +160,10 @@ export class ClockTable {
   }
 
   private caseIdOf(r: number): string {
-    const k = this.wordsOf(r);
-    if ((this.u8[r * 4 + 1] ?? 0) & F.named) return this.named.get(k.map(hex8).join('')) ?? '';
-    const h = k.map(hex8).join('');
-    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+    const o = r * 4;
+    const k = this.key;
+    if ((this.u8[o + 1] ?? 0) & F.named) return this.named.get(this.wordsOf(r).map(hex8).join('')) ?? '';
+    return uuidOf(k[o] ?? 0, k[o + 1] ?? 0, k[o + 2] ?? 0, k[o + 3] ?? 0);
   }
 
   private push(slot: number, r: number) {
