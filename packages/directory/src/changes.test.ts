@@ -86,6 +86,14 @@ describe('directory changes applied live', () => {
     expect(directory.responsibleUnit('330106', water)?.unitId).toBe('330100-slj');
   });
 
+  it('answers the bureau above a unit anew once the directory changes', () => {
+    expect(directory.bureauAbove('330106-zjj')?.unitId).toBe('330100-xfj');
+    // 杭州's petition bureau taken into the city government: supervision climbs to the survivor.
+    directory.apply(unitDissolved(directory, '330100-xfj', { successorUnitId: '330100-zf', reason: '机构改革' }, at));
+    expect(directory.bureauAbove('330106-zjj')?.unitId).toBe('330100-zf');
+    expect(directory.bureauAbove('330106-zjj')?.unitId).toBe('330100-zf');
+  });
+
   it('creates a new unit under an existing superior', () => {
     const event = unitCreated(
       directory,

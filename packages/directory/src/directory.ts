@@ -117,6 +117,7 @@ export function createDirectory(
   const bureaus = new Map<string, string>();
   // region code → category → unit ids in the order they were created (catalogue order).
   const answering = new Map<string, Map<Category, string[]>>();
+  const bureausAbove = new Map<string, Unit | null>();
 
   const setAdd = (map: Map<string, Set<string>>, key: string, value: string) => {
     getOrCreate(map, key, () => new Set()).add(value);
@@ -233,9 +234,15 @@ export function createDirectory(
       return r ? current(bureaus.get(r.code) ?? '') : undefined;
     },
     bureauAbove(id) {
-      const u = current(id);
-      const above = u ? region(u.regionCode)?.parentCode : undefined;
-      return above === undefined ? undefined : directory.bureauOf(above);
+      // Asked for every supervision step the watchdog fires: kept until the directory changes.
+      let found = bureausAbove.get(id);
+      if (found === undefined) {
+        const u = current(id);
+        const above = u ? region(u.regionCode)?.parentCode : undefined;
+        found = (above === undefined ? undefined : directory.bureauOf(above)) ?? null;
+        bureausAbove.set(id, found);
+      }
+      return found ?? undefined;
     },
     responsibleUnit(code, category, level) {
       let r = region(code);
@@ -274,6 +281,7 @@ export function createDirectory(
       const previous = unit(next.unitId);
       if (previous && previous.revision >= next.revision) return 'stale';
       if (previous) unindex(previous);
+      bureausAbove.clear();
       byId.set(next.unitId, event);
       index(next);
       return 'applied';
