@@ -22,6 +22,19 @@ describe('sealed personal data', () => {
     expect(() => openPerson(ring, sealed, 'case-2')).toThrow(/TAMPERED/);
   });
 
+  it('never uses a nonce twice, across draws of the nonce pool, and each seal owns its nonce', () => {
+    const ring = parseKeyring(`k1:${key()}`);
+    const sealed = Array.from({ length: 3_000 }, (_, i) => sealText(ring, `code-${i}`, 'case-1', 'query-code'));
+    const nonces = sealed.map((s) => Buffer.from(s.nonce).toString('hex'));
+    expect(new Set(nonces).size).toBe(3_000);
+    expect(sealed.every((s) => s.nonce.length === 12)).toBe(true);
+    const first = Buffer.from(sealed[0]?.nonce ?? []);
+    sealed[1]?.nonce.fill(0); // a view of a shared pool would change its neighbour
+    expect(Buffer.from(sealed[0]?.nonce ?? [])).toEqual(first);
+    const last = sealed.at(-1);
+    expect(last && openText(ring, last, 'case-1')).toBe('code-2999');
+  });
+
   it('seals a short text (the query code) the same way, for its case only', () => {
     const ring = parseKeyring(`k1:${key()}`);
     const sealed = sealText(ring, 'K7QZ-93MX', 'case-1', 'query-code');

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject, randomFillSync } from 'node:crypto';
 import { Person, SealAlgorithm, type SealedData } from '@petition/contract';
 import { SealError } from './errors.ts';
 import type { Keyring } from './keyring.ts';
@@ -6,9 +6,32 @@ import type { Keyring } from './keyring.ts';
 // AES-256-GCM with a fresh 96-bit nonce per seal. The additional data binds the ciphertext to where it
 // belongs (the case and the purpose), so a sealed record copied into another case does not open there.
 
+// Each key is made a KeyObject once (a raw key given to createCipheriv is imported again every time), and
+// nonces are cut from a pool of random bytes drawn 12 KiB at a time (one draw for each 1,024 seals);
+// each nonce is copied out, never a view of the pool.
+const keyObjects = new WeakMap<Buffer, KeyObject>();
+function keyObjectOf(key: Buffer): KeyObject {
+  let found = keyObjects.get(key);
+  if (!found) {
+    found = createSecretKey(key);
+    keyObjects.set(key, found);
+  }
+  return found;
+}
+let pool = Buffer.alloc(0);
+let used = 0;
+function freshNonce(): Buffer {
+  if (used + 12 > pool.length) {
+    pool = randomFillSync(Buffer.allocUnsafe(12 * 1024));
+    used = 0;
+  }
+  used += 12;
+  return Buffer.from(pool.subarray(used - 12, used));
+}
+
 export function seal(keyring: Keyring, plaintext: Uint8Array, purpose: string, aad: string): SealedData {
-  const key = keyring.key(keyring.currentKeyId) as Buffer;
-  const nonce = randomBytes(12);
+  const key = keyObjectOf(keyring.key(keyring.currentKeyId) as Buffer);
+  const nonce = freshNonce();
   const aadBytes = Buffer.from(aad, 'utf8');
   const cipher = createCipheriv('aes-256-gcm', key, nonce);
   cipher.setAAD(aadBytes);
@@ -31,7 +54,7 @@ export function open(keyring: Keyring, sealed: SealedData): Uint8Array {
   const key = keyring.key(sealed.keyId);
   if (!key) throw new SealError('KEY_DESTROYED', `key ${sealed.keyId} is not held (destroyed or never given)`);
   try {
-    const decipher = createDecipheriv('aes-256-gcm', key, sealed.nonce);
+    const decipher = createDecipheriv('aes-256-gcm', keyObjectOf(key), sealed.nonce);
     decipher.setAAD(sealed.aad);
     decipher.setAuthTag(sealed.authTag);
     return Buffer.concat([decipher.update(sealed.ciphertext), decipher.final()]);
