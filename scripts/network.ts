@@ -25,6 +25,9 @@ export interface ServicePorts {
   readonly notification: number;
 }
 
+/** Ports for services started in one process by tests: each takes any free port. */
+export const anyPorts: ServicePorts = { intake: 0, tracking: 0, routing: 0, watchdog: 0, notification: 0 };
+
 /** The five services' environment on one host: the run's broker and topics, each on its loopback port. */
 export function servicesEnv(
   base: NodeJS.ProcessEnv,

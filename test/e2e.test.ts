@@ -9,6 +9,7 @@ import { seeded, startSimulator } from '@petition/simulator';
 import { waitFor } from '@petition/testing';
 import { loadTrackingConfig, startTracking, type Tracking } from '@petition/tracking';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { anyPorts, servicesEnv } from '../scripts/network.ts';
 
 // The whole pipeline over real HTTP against the real broker and Redis: petitions and actions enter at
 // intake; routing decides; the watchdog keeps the clocks (on a clock the test moves); what petitioners,
@@ -17,20 +18,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const logger = createLogger({ service: 'e2e-test', level: process.env.LOG_LEVEL ?? 'warn' });
 const prefix = isolatedPrefix('e2e');
 const env = {
-  ...process.env,
-  TOPIC_PREFIX: prefix,
-  INTAKE_HTTP_PORT: '0',
-  INTAKE_GRPC_PORT: '0',
-  INTAKE_HOST: '127.0.0.1',
+  ...servicesEnv(process.env, { brokers: (process.env.KAFKA_BROKERS ?? '').split(','), prefix, ports: anyPorts }),
   INTAKE_OUTCOME_WAIT: '10s',
-  ROUTING_HTTP_PORT: '0',
-  ROUTING_HOST: '127.0.0.1',
-  ROUTING_ROUTE_MODE: 'chain',
-  WATCHDOG_HTTP_PORT: '0',
-  WATCHDOG_HOST: '127.0.0.1',
   WATCHDOG_TICK: '200ms',
-  TRACKING_HTTP_PORT: '0',
-  TRACKING_HOST: '127.0.0.1',
   // The test looks each case up as soon as it is filed; a lookup before tracking knows it counts as a
   // wrong guess, and this one client must not be turned away for that.
   TRACKING_GUESS_LIMIT: '10000',

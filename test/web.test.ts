@@ -9,6 +9,7 @@ import { loadRoutingConfig, type Routing, startRouting } from '@petition/routing
 import { loadTrackingConfig, startTracking, type Tracking } from '@petition/tracking';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { anyPorts, servicesEnv } from '../scripts/network.ts';
 
 // The web pages in a real headless Chromium (Debian's, driven by playwright-core) over the real services:
 // a petition is submitted to intake, the unit accepts and replies in the workbench, the petitioner follows
@@ -19,18 +20,8 @@ const logger = createLogger({ service: 'web-test', level: process.env.LOG_LEVEL 
 const shots = join(import.meta.dirname, '..', 'test-results', 'web');
 const prefix = isolatedPrefix('web');
 const env = {
-  ...process.env,
-  TOPIC_PREFIX: prefix,
-  INTAKE_HTTP_PORT: '0',
-  INTAKE_GRPC_PORT: '0',
-  INTAKE_HOST: '127.0.0.1',
+  ...servicesEnv(process.env, { brokers: (process.env.KAFKA_BROKERS ?? '').split(','), prefix, ports: anyPorts }),
   INTAKE_OUTCOME_WAIT: '5s',
-  ROUTING_HTTP_PORT: '0',
-  ROUTING_HOST: '127.0.0.1',
-  WATCHDOG_HTTP_PORT: '0',
-  WATCHDOG_HOST: '127.0.0.1',
-  TRACKING_HTTP_PORT: '0',
-  TRACKING_HOST: '127.0.0.1',
 };
 const token = (unitId: string) => signUnitToken(parseTokenKeys(devTokenKeys), { unitId, staffId: 'web-test' });
 
