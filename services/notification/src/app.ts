@@ -68,7 +68,7 @@ function unitChannelsOf(spec: string) {
 export async function startNotification(
   config: NotificationConfig,
   logger: Logger,
-  options: { now?: () => Date } = {},
+  options: { now?: () => Date; onEpochLost?: () => void } = {},
 ): Promise<Notification> {
   const now = options.now ?? (() => new Date());
   const bus = createBus({
@@ -409,8 +409,11 @@ export async function startNotification(
       }
       if (Date.now() - epochChecked > 5_000) {
         epochChecked = Date.now();
-        if (!(await epochHolds(redis, prefix, epoch)))
+        // Running on would take in cases whose petitioner was flushed away and drop their notices.
+        if (!(await epochHolds(redis, prefix, epoch))) {
           logger.error('notification’s Redis keys were flushed: restart to rebuild');
+          options.onEpochLost?.();
+        }
       }
     } catch (err) {
       logger.error({ err }, 'delivery round failed');

@@ -1,4 +1,5 @@
-// `node services/notification/src/main.ts`: notification as its own process. SIGTERM/SIGINT stop it.
+// `node services/notification/src/main.ts`: notification as its own process. SIGTERM/SIGINT stop it
+// gracefully; when its Redis keys are flushed it exits (75) so that its supervisor restarts it to rebuild.
 import { createLogger } from '@petition/logging';
 import { processExit } from '@petition/ops';
 import { startNotification } from './app.ts';
@@ -13,5 +14,6 @@ if (!config.brokers?.length) {
   process.exit(2);
 }
 const exit = processExit(logger);
-const notification = await startNotification(config, logger);
+// When its Redis keys are flushed it exits (75) so that its supervisor restarts it to rebuild them.
+const notification = await startNotification(config, logger, { onEpochLost: () => exit.stop(75) });
 exit.closes(() => notification.close());

@@ -314,4 +314,14 @@ describe('notification', () => {
     const waiting = await redis.zrangebyscore(`${prefix}ntf:due`, nextHour, '+inf');
     expect(waiting.length).toBeGreaterThanOrEqual(1);
   });
+
+  it('flushed while running, asks to be restarted (its petitioners’ contacts are gone)', async () => {
+    await notification?.close();
+    let lost = 0;
+    notification = await startNotification(loadNotificationConfig(env), logger, { onEpochLost: () => lost++ });
+    const keys = await redis.keys(`${prefix}ntf:*`);
+    await redis.del(...keys);
+    await until('the lost epoch', () => lost > 0);
+    expect(lost).toBeGreaterThan(0);
+  });
 });
