@@ -24,10 +24,24 @@ export interface FireResult {
 const DAY = 86_400_000;
 const duration = (ms: number) => ({ seconds: Math.round(ms / 1000), nanos: 0 });
 
-function warnings(ctx: ClockContext, c: Clock): number[] {
-  return ctx
-    .policyFor(c.regionCode)
-    .stages[stageName(c.stage)].warningsBeforeDueMs.filter((ms) => c.dueTime.getTime() - ms > c.startTime.getTime());
+/** What a clock's steps depend on, worked out once for all its steps. */
+interface Plan {
+  /** Warning leads that fall after the start, largest first. */
+  readonly w: readonly number[];
+  /** Escalation period. */
+  readonly period: number;
+  readonly due: number;
+}
+
+function planOf(ctx: ClockContext, c: Clock): Plan {
+  const policy = ctx.policyFor(c.regionCode);
+  const due = c.dueTime.getTime();
+  const start = c.startTime.getTime();
+  return {
+    w: policy.stages[stageName(c.stage)].warningsBeforeDueMs.filter((ms) => due - ms > start),
+    period: policy.supervisionEscalationDays * DAY,
+    due,
+  };
 }
 
 /** The supervising bureau after `j` escalations: the bureau above the holder, then one above each time. */
@@ -37,22 +51,32 @@ function supervisor(ctx: ClockContext, unitId: string, j: number) {
   return bureau;
 }
 
-/** When step `k` (1-based) falls due, or undefined when there is no such step. */
-export function stepTime(ctx: ClockContext, c: Clock, k: number): Date | undefined {
-  const w = warnings(ctx, c);
-  if (k <= w.length) return new Date(c.dueTime.getTime() - (w[k - 1] ?? 0));
-  if (k === w.length + 1) return c.dueTime;
+/** When step `k` (1-based) falls due, in ms, or undefined when there is no such step. */
+function timeOf(ctx: ClockContext, c: Clock, p: Plan, k: number): number | undefined {
+  if (k <= p.w.length) return p.due - (p.w[k - 1] ?? 0);
+  if (k === p.w.length + 1) return p.due;
   if (windowStages.has(c.stage) || !c.unitId) return undefined;
-  const j = k - w.length - 1;
-  if (!supervisor(ctx, c.unitId, j)) return undefined;
-  const period = ctx.policyFor(c.regionCode).supervisionEscalationDays * DAY;
-  return new Date(c.dueTime.getTime() + j * period);
+  const j = k - p.w.length - 1;
+  return supervisor(ctx, c.unitId, j) ? p.due + j * p.period : undefined;
 }
 
-function payloadOf(ctx: ClockContext, c: Clock, k: number, at: Date, now: Date, lateAfterMs: number): Payload[] {
-  const w = warnings(ctx, c);
-  const late = now.getTime() - at.getTime() > lateAfterMs;
-  const period = ctx.policyFor(c.regionCode).supervisionEscalationDays * DAY;
+/** When step `k` (1-based) falls due, or undefined when there is no such step. */
+export function stepTime(ctx: ClockContext, c: Clock, k: number): Date | undefined {
+  const t = timeOf(ctx, c, planOf(ctx, c), k);
+  return t === undefined ? undefined : new Date(t);
+}
+
+function payloadOf(
+  ctx: ClockContext,
+  c: Clock,
+  p: Plan,
+  k: number,
+  at: number,
+  now: Date,
+  lateAfterMs: number,
+): Payload[] {
+  const { w, period } = p;
+  const late = now.getTime() - at > lateAfterMs;
   if (k <= w.length) {
     // A warning that comes only after the due time has nothing left to warn of.
     if (now.getTime() >= c.dueTime.getTime()) return [];
@@ -70,7 +94,7 @@ function payloadOf(ctx: ClockContext, c: Clock, k: number, at: Date, now: Date, 
   if (windowStages.has(c.stage) || !c.unitId) return [{ $case: 'windowExpired', value: { dueTime: c.dueTime, late } }];
   const j = k - w.length - 1;
   const bureau = supervisor(ctx, c.unitId, j);
-  const escalationDueTime = new Date(at.getTime() + period);
+  const escalationDueTime = new Date(at + period);
   if (j === 0) {
     const breached: Payload = { $case: 'deadlineBreached', value: { dueTime: c.dueTime, late } };
     if (!bureau) return [breached];
@@ -107,12 +131,15 @@ function payloadOf(ctx: ClockContext, c: Clock, k: number, at: Date, now: Date, 
 /** The steps due by `now` after `progress`, and when the next one falls due. */
 export function fire(ctx: ClockContext, c: Clock, progress: number, now: Date, lateAfterMs = 60_000): FireResult {
   if (c.paused) return { fired: [], progress };
+  const p = planOf(ctx, c);
   const fired: Fired[] = [];
   let k = progress + 1;
-  for (let at = stepTime(ctx, c, k); at && at.getTime() <= now.getTime(); at = stepTime(ctx, c, ++k)) {
-    const payloads = payloadOf(ctx, c, k, at, now, lateAfterMs);
+  let t = timeOf(ctx, c, p, k);
+  for (; t !== undefined && t <= now.getTime(); t = timeOf(ctx, c, p, ++k)) {
+    const at = new Date(t);
+    const payloads = payloadOf(ctx, c, p, k, t, now, lateAfterMs);
     if (payloads.length === 0) fired.push({ step: k, at });
     for (const payload of payloads) fired.push({ step: k, at, payload });
   }
-  return { fired, progress: k - 1, next: stepTime(ctx, c, k) };
+  return { fired, progress: k - 1, next: t === undefined ? undefined : new Date(t) };
 }

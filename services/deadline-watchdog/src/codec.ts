@@ -6,7 +6,8 @@ import { uuidOf, uuidWords } from './uuid-words.ts';
 // The compact forms written to each partition's log in Redis (log.ts):
 // - a case key: 16 bytes for a UUID case id, else its UTF-8 bytes after a 0 byte;
 // - a clock record: 25 bytes of fixed fields plus the unit id;
-// - an operation: a case's entry and clocks put (or the case forgotten), or a step taken (a mark).
+// - an operation: a case's entry and clocks put (or the case forgotten), or a step taken (a mark; one the
+//   watchdog fired itself also moves the clock to the slot of its next step).
 
 export function caseKey(caseId: string): Buffer {
   const words = uuidWords(caseId);
@@ -81,41 +82,104 @@ export type LogOp =
       readonly stage: ClockStage;
       readonly startVersion: number;
       readonly step: number;
+      /** The slot of the clock's next step, when the step was fired here. */
+      readonly slot?: number;
     };
 
+/** A growing buffer the log entries are written into, field by field (one allocation a batch). */
+class Writer {
+  private b = Buffer.allocUnsafe(64 * 1024);
+  at = 0;
+  private room(n: number): Buffer {
+    if (this.at + n > this.b.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.b.length * 2, this.at + n));
+      this.b.copy(grown, 0, 0, this.at);
+      this.b = grown;
+    }
+    return this.b;
+  }
+  u8(v: number) {
+    this.room(1).writeUInt8(v, this.at);
+    this.at += 1;
+  }
+  u16(v: number, at = this.at) {
+    this.room(2).writeUInt16BE(v, at);
+    if (at === this.at) this.at += 2;
+  }
+  u32(v: number) {
+    this.room(4).writeUInt32BE(v, this.at);
+    this.at += 4;
+  }
+  utf8(s: string) {
+    this.at += this.room(s.length * 3).write(s, this.at, 'utf8');
+  }
+  /** A case key (see caseKey), after its length byte. */
+  key(caseId: string) {
+    const words = uuidWords(caseId);
+    if (!words) {
+      const len = Buffer.byteLength(caseId, 'utf8') + 1;
+      this.u8(len);
+      this.u8(0);
+      this.utf8(caseId);
+      return;
+    }
+    this.u8(17);
+    this.u8(1);
+    for (const w of words) this.u32(w);
+  }
+  /** What was written, copied out. */
+  take(): Buffer {
+    return Buffer.from(this.b.subarray(0, this.at));
+  }
+}
+const writer = new Writer();
+
+function writeClock(w: Writer, s: StoredClock) {
+  const c = s.clock;
+  w.u8(Math.min(255, s.progress));
+  w.u32(s.slot);
+  w.u8(c.stage);
+  const lengthAt = w.at;
+  w.u16(0);
+  w.u8(
+    (c.workingDays ? FLAG.workingDays : 0) |
+      (c.paused ? FLAG.paused : 0) |
+      (c.provisional ? FLAG.provisional : 0) |
+      (c.fixedDue ? FLAG.fixedDue : 0),
+  );
+  w.u32(c.startVersion);
+  w.u32(seconds(c.startTime));
+  w.u16(c.periodDays);
+  w.u16(c.pausedDays);
+  w.u32(seconds(c.dueTime));
+  w.u32(seconds(c.pausedSince));
+  w.u32(Number(c.regionCode) || 0);
+  w.utf8(c.unitId);
+  w.u16(w.at - lengthAt - 2, lengthAt);
+}
+
+/** A batch's operations in the log's form (packClock's layout for each clock). */
 export function encodeOps(ops: readonly LogOp[]): Buffer {
-  const parts: Buffer[] = [];
+  const w = writer;
+  w.at = 0; // also after a batch that threw half-way
   for (const o of ops) {
-    const key = caseKey(o.caseId);
-    const head = Buffer.from([o.op === 'put' ? 1 : 2, key.length]);
+    w.u8(o.op === 'put' ? 1 : o.slot === undefined ? 2 : 3);
+    w.key(o.caseId);
     if (o.op === 'mark') {
-      const b = Buffer.alloc(6);
-      b.writeUInt8(o.stage, 0);
-      b.writeUInt32BE(o.startVersion, 1);
-      b.writeUInt8(Math.min(255, o.step), 5);
-      parts.push(head, key, b);
+      w.u8(o.stage);
+      w.u32(o.startVersion);
+      w.u8(Math.min(255, o.step));
+      if (o.slot !== undefined) w.u32(o.slot);
       continue;
     }
-    const e = Buffer.alloc(11);
-    if (o.entry) {
-      e.writeUInt8(1, 0);
-      e.writeUInt8(o.entry.kind, 1);
-      e.writeUInt32BE(Number(o.entry.regionCode) || 0, 2);
-      e.writeUInt32BE(o.entry.version, 6);
-    }
-    e.writeUInt8(o.clocks.length, 10);
-    parts.push(head, key, e);
-    for (const s of o.clocks) {
-      const packed = packClock(s.clock);
-      const c = Buffer.alloc(8);
-      c.writeUInt8(Math.min(255, s.progress), 0);
-      c.writeUInt32BE(s.slot, 1);
-      c.writeUInt8(s.clock.stage, 5);
-      c.writeUInt16BE(packed.length, 6);
-      parts.push(c, packed);
-    }
+    w.u8(o.entry ? 1 : 0);
+    w.u8(o.entry?.kind ?? 0);
+    w.u32(o.entry ? Number(o.entry.regionCode) || 0 : 0);
+    w.u32(o.entry?.version ?? 0);
+    w.u8(o.clocks.length);
+    for (const s of o.clocks) writeClock(w, s);
   }
-  return Buffer.concat(parts);
+  return w.take();
 }
 
 export function decodeOps(b: Buffer): LogOp[] {
@@ -127,15 +191,16 @@ export function decodeOps(b: Buffer): LogOp[] {
     const key = b.subarray(at + 2, at + 2 + keyLen);
     const caseId = caseIdOf(key);
     at += 2 + keyLen;
-    if (kind === 2) {
-      ops.push({
-        op: 'mark',
+    if (kind === 2 || kind === 3) {
+      const mark = {
+        op: 'mark' as const,
         caseId,
         stage: b.readUInt8(at) as ClockStage,
         startVersion: b.readUInt32BE(at + 1),
         step: b.readUInt8(at + 5),
-      });
-      at += 6;
+      };
+      ops.push(kind === 3 ? { ...mark, slot: b.readUInt32BE(at + 6) } : mark);
+      at += kind === 3 ? 10 : 6;
       continue;
     }
     const region = b.readUInt32BE(at + 2);

@@ -11,7 +11,15 @@ import {
 import { type CaseEvent, type DeadlineEvent, RecomputeReason } from '@petition/contract';
 import { isTerminal } from '@petition/lifecycle';
 import { changeEvent, firedEvent, recomputedEvent } from './events.ts';
-import { type CaseEntry, type CaseState, type CaseUpdate, type ClockStore, type StoredClock, slotOf } from './store.ts';
+import {
+  type CaseEntry,
+  type CaseState,
+  type CaseUpdate,
+  type ClockStore,
+  type StepMark,
+  type StoredClock,
+  slotOf,
+} from './store.ts';
 
 // The watchdog's work on one partition at a time, without Kafka: case events move clocks; time fires
 // them; a newer holiday table moves provisional due times. Each batch is decided in memory, its deadline
@@ -43,29 +51,32 @@ export function createKeeper(o: KeeperOptions) {
     slot: clock.paused ? 0 : slotOf(stepTime(ctx, clock, progress + 1)),
   });
 
-  /** Fires the due clocks of some cases: publishes the steps, then stores the cases whose clocks moved. */
+  /**
+   * Fires the due clocks of some cases: publishes the steps, then records each clock that moved (its
+   * progress and the slot of its next step) in place. Every case goes back to the caller to be requeued.
+   */
   async function fireCases(p: number, caseIds: readonly string[], slot: number, at: Date) {
     const loaded = await store.loadMany(p, caseIds);
     const out: DeadlineEvent[] = [];
-    const updates: CaseUpdate[] = [];
-    const still: string[] = [];
+    const marks: StepMark[] = [];
+    let moved = 0;
     for (const [caseId, before] of loaded) {
-      const clocks = before.clocks.map((s) => {
-        if (!s.slot || s.slot > slot) return s;
+      const marked = marks.length;
+      for (const s of before.clocks) {
+        if (!s.slot || s.slot > slot) continue;
         const r = fire(ctx, s.clock, s.progress, at, o.lateAfterMs);
         for (const f of r.fired) if (f.payload) out.push(firedEvent(s.clock, f, at));
-        return stored(s.clock, r.progress);
-      });
-      // A clock of the current slot whose step is still seconds away stays where it is.
-      const moved = clocks.some(
-        (c, i) => c.slot !== before.clocks[i]?.slot || c.progress !== before.clocks[i]?.progress,
-      );
-      if (moved) updates.push({ caseId, entry: before.entry, clocks });
-      else still.push(caseId);
+        // A clock of the current slot whose step is still seconds away stays where it is.
+        const next = slotOf(r.next);
+        if (r.progress === s.progress && next === s.slot) continue;
+        const { stage, startVersion } = s.clock;
+        marks.push({ caseId, stage, startVersion, step: r.progress, slot: next });
+      }
+      if (marks.length > marked) moved++;
     }
     await o.publish(out);
-    await store.saveMany(p, updates);
-    return { written: out.length, moved: updates.length, still };
+    await store.markMany(p, marks);
+    return { written: out.length, moved };
   }
 
   return {
@@ -113,14 +124,14 @@ export function createKeeper(o: KeeperOptions) {
 
     /**
      * Fires what is due at `at` in the partitions given, at most `batch` cases moved on; resolves with the
-     * events written. Cases whose step is still seconds away go back once the partition is done.
+     * events written. Clocks whose step is still seconds away go back once the partition is done.
      */
     async fireDue(partitions: Iterable<number>, at: Date): Promise<number> {
       const slot = slotOf(at);
       let moved = 0;
       let written = 0;
       for (const p of partitions) {
-        const still: string[] = [];
+        const taken: string[] = [];
         try {
           while (moved < o.batch) {
             const caseIds = await store.dueCases(p, slot, o.batch - moved);
@@ -128,13 +139,13 @@ export function createKeeper(o: KeeperOptions) {
             const r = await fireCases(p, caseIds, slot, at);
             written += r.written;
             moved += r.moved;
-            still.push(...r.still);
+            taken.push(...caseIds);
           }
         } catch (err) {
           store.invalidate(p); // the cases taken off the heap come back with the log
           throw err;
         }
-        store.requeue(p, still);
+        store.requeue(p, taken);
       }
       return written;
     },

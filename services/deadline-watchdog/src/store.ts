@@ -26,6 +26,8 @@ export interface StepMark {
   readonly stage: ClockStage;
   readonly startVersion: number;
   readonly step: number;
+  /** The slot of the clock's next step, when this instance fired the step. */
+  readonly slot?: number;
 }
 
 /** Records are slotted by 10-second slot of their next step (statutory deadlines all fall at 24:00). */
@@ -63,7 +65,7 @@ export function createClockStore(redis: Redis, prefix: string, options = { compa
     for (const e of entries) {
       for (const o of decodeOps(inflateRawSync(e))) {
         if (o.op === 'put') table.put(o.caseId, o.entry, o.clocks);
-        else table.mark(o.caseId, o.stage, o.startVersion, o.step);
+        else table.mark(o.caseId, o.stage, o.startVersion, o.step, o.slot);
       }
     }
   }
@@ -170,11 +172,11 @@ export function createClockStore(redis: Redis, prefix: string, options = { compa
       );
     },
 
-    /** Raises clocks' progress to at least their step (never lowers it). */
+    /** Raises clocks' progress to at least their step (never lowers it), moving them to their slot if given. */
     async markMany(p: number, marks: readonly StepMark[]) {
       if (marks.length === 0) return;
       const table = await current(p);
-      for (const m of marks) table.mark(m.caseId, m.stage, m.startVersion, m.step);
+      for (const m of marks) table.mark(m.caseId, m.stage, m.startVersion, m.step, m.slot);
       await append(
         p,
         marks.map((m) => ({ op: 'mark', ...m })),
@@ -186,7 +188,7 @@ export function createClockStore(redis: Redis, prefix: string, options = { compa
       return (await sync(p)).due(slot, limit);
     },
 
-    /** Cases taken by `dueCases` whose clocks did not move. */
+    /** Cases taken by `dueCases`: their clocks that did not move go back on the heap. */
     requeue(p: number, caseIds: readonly string[]) {
       const table = held.get(p)?.table;
       for (const id of caseIds) table?.requeue(id);

@@ -87,6 +87,28 @@ describe('ClockTable', () => {
     expect(t.get(id).clocks[0]?.progress).toBe(4);
   });
 
+  it('moves a clock fired here to the slot of its next step in place, under a later slot or an earlier one', () => {
+    const t = new ClockTable();
+    const [a, b] = ids as [string, string];
+    t.put(a, entry, [stored(clock(a, ClockStage.CLOCK_STAGE_HANDLING), 10)]);
+    t.put(b, entry, [stored(clock(b, ClockStage.CLOCK_STAGE_HANDLING), 50)]);
+    expect(t.due(10, 10)).toEqual([a]);
+    t.mark(a, ClockStage.CLOCK_STAGE_HANDLING, 3, 1, 40);
+    t.requeue(a); // already back on the heap under its new slot: no second entry
+    expect(t.due(39, 10)).toEqual([]);
+    expect(t.due(40, 10)).toEqual([a]);
+    // Still queued under 50, b is moved earlier: it comes up at 20, and the entry under 50 is dropped.
+    t.mark(b, ClockStage.CLOCK_STAGE_HANDLING, 3, 2, 20);
+    expect(t.due(20, 10)).toEqual([b]);
+    expect(t.due(100, 10)).toEqual([]);
+    expect(t.get(b).clocks[0]).toMatchObject({ slot: 20, progress: 2 });
+    // Nothing more to fire: off the heap for good.
+    t.mark(a, ClockStage.CLOCK_STAGE_HANDLING, 3, 3, 0);
+    t.requeue(a);
+    expect(t.due(1_000, 10)).toEqual([]);
+    expect(t.get(a).clocks[0]).toMatchObject({ slot: 0, progress: 3 });
+  });
+
   it('keeps 100,000 clocks in well under 150 bytes each', () => {
     const t = new ClockTable();
     for (let i = 0; i < 100_000; i++) {
@@ -101,12 +123,13 @@ describe('ClockTable', () => {
 });
 
 describe('log encoding', () => {
-  it('decodes what it encodes: puts with and without an entry, and marks', () => {
+  it('decodes what it encodes: puts with and without an entry, and marks with and without a slot', () => {
     const id = ids[2] as string;
     const ops = [
       { op: 'put' as const, caseId: id, entry, clocks: [stored(clock(id, ClockStage.CLOCK_STAGE_REVIEW), 42, 3)] },
       { op: 'put' as const, caseId: 'named', entry: undefined, clocks: [] },
       { op: 'mark' as const, caseId: id, stage: ClockStage.CLOCK_STAGE_REVIEW, startVersion: 3, step: 5 },
+      { op: 'mark' as const, caseId: 'named', stage: ClockStage.CLOCK_STAGE_REVIEW, startVersion: 3, step: 6, slot: 9 },
     ];
     expect(decodeOps(encodeOps(ops))).toEqual(ops);
   });

@@ -169,6 +169,9 @@ export class ClockTable {
   private push(slot: number, r: number) {
     this.u8[r * 4 + 1] = (this.u8[r * 4 + 1] ?? 0) | F.queued;
     this.heap.push(slot, r);
+    // Entries of records that moved on are dropped as they come up; when they outnumber the live ones,
+    // the heap is built again from the records.
+    if (this.heap.size > 2 * this.records + 4096) this.rebuildHeap();
   }
 
   private read(r: number, caseId: string): StoredClock {
@@ -227,9 +230,6 @@ export class ClockTable {
     this.u8[o + 2] = entry.kind;
     this.u8[o + 3] = s?.progress ?? 0;
     if (s?.slot) this.push(s.slot, r);
-    // Entries of records that moved on are dropped as they come up; when they outnumber the live ones,
-    // the heap is built again from the records.
-    if (this.heap.size > 2 * this.records + 4096) this.rebuildHeap();
   }
 
   private rebuildHeap() {
@@ -305,14 +305,20 @@ export class ClockTable {
   }
 
   /**
-   * Raises a clock's progress to at least `step` (never lowers it). A clock not held keeps the step aside
-   * for when it comes (its slot is then early: firing finds nothing to say and moves it on).
+   * Raises a clock's progress to at least `step` (never lowers it) and, given its next step's slot, moves
+   * it there. A clock not held keeps the step aside for when it comes (its slot is then early: firing finds
+   * nothing to say and moves it on).
    */
-  mark(caseId: string, stage: ClockStage, startVersion: number, step: number) {
+  mark(caseId: string, stage: ClockStage, startVersion: number, step: number, slot?: number) {
     const { at, found } = this.cell(keyOf(caseId).words);
     for (let r = found ? (this.index[at] ?? -1) : -1; r >= 0; r = this.next[r] ?? -1) {
       if (this.u8[r * 4] === stage && this.u32[r * 8] === startVersion && (this.u8[r * 4 + 1] ?? 0) & F.clock) {
-        if ((this.u8[r * 4 + 3] ?? 0) < step) this.u8[r * 4 + 3] = step;
+        if ((this.u8[r * 4 + 3] ?? 0) < step) this.u8[r * 4 + 3] = Math.min(255, step);
+        if (slot === undefined) return;
+        // A heap entry under another slot is dropped when it comes up: the record needs one for this slot.
+        const moved = this.u32[r * 8 + 7] !== slot;
+        this.u32[r * 8 + 7] = slot;
+        if (slot && (moved || !((this.u8[r * 4 + 1] ?? 0) & F.queued))) this.push(slot, r);
         return;
       }
     }
