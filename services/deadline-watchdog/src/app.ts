@@ -27,7 +27,8 @@ import { createClockStore } from './store.ts';
 // 2. deadline-events (its own output, another group of the epoch) record which steps were taken, so that
 //    a rebuild after a Redis flush or a crash after publishing says nothing twice.
 // 3. Once both groups have caught up, every tick fires the due clocks of the partitions this instance
-//    holds, a bounded batch at a time: publish the steps, record the progress, move the records.
+//    holds, a bounded batch at a time: publish the steps, record the progress, move the records. A full
+//    batch is followed by the next at once (a backlog drains batch by batch, not one batch a tick).
 
 export interface Watchdog {
   readonly httpUrl: string;
@@ -187,8 +188,9 @@ export async function startWatchdog(
     let epochChecked = Date.now();
     const loop = async () => {
       if (closing) return;
+      let next = config.tickMs;
       try {
-        await serial(fireDue);
+        if ((await serial(fireDue)).moved >= config.batch) next = 0;
         if (Date.now() - epochChecked > 5_000) {
           epochChecked = Date.now();
           if (!(await epochHolds(redis, prefix, epoch))) {
@@ -199,7 +201,7 @@ export async function startWatchdog(
       } catch (err) {
         logger.error({ err }, 'firing failed; trying again next tick');
       }
-      if (!closing) timer = setTimeout(loop, config.tickMs);
+      if (!closing) timer = setTimeout(loop, next);
     };
     timer = setTimeout(loop, 0);
   })();
@@ -221,7 +223,7 @@ export async function startWatchdog(
     httpUrl,
     epoch,
     ready,
-    tick: () => serial(fireDue),
+    tick: async () => (await serial(fireDue)).written,
     async close() {
       closing = true;
       clearTimeout(timer);

@@ -124,9 +124,10 @@ export function createKeeper(o: KeeperOptions) {
 
     /**
      * Fires what is due at `at` in the partitions given, at most `batch` cases moved on; resolves with the
-     * events written. Clocks whose step is still seconds away go back once the partition is done.
+     * events written and the cases moved (`batch` of them: more may be due). Clocks whose step is still
+     * seconds away go back once the partition is done.
      */
-    async fireDue(partitions: Iterable<number>, at: Date): Promise<number> {
+    async fireDue(partitions: Iterable<number>, at: Date): Promise<{ written: number; moved: number }> {
       const slot = slotOf(at);
       let moved = 0;
       let written = 0;
@@ -147,7 +148,7 @@ export function createKeeper(o: KeeperOptions) {
         }
         store.requeue(p, taken);
       }
-      return written;
+      return { written, moved };
     },
 
     /** Computes provisional due times of partition `p` again under the calendar's table. */

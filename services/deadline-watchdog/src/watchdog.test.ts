@@ -150,15 +150,20 @@ describe('deadline-watchdog', () => {
     expect(of(a.caseId, 'deadlineBreached')[0]?.payload).toMatchObject({ value: { late: false } });
   });
 
-  it('fires on return what ran out while it was down, marked late, and nothing twice', async () => {
+  it('fires on return what ran out while it was down, marked late, batch after batch, and nothing twice', async () => {
     await watchdog?.close();
+    const d = unansweredCase();
+    await publish(d.events); // while it is down: its acceptance notice runs out too
     clock = handlingDue + 16 * 86_400_000;
-    await start();
-    await watchdog?.tick();
+    // One case a batch and an hour between ticks: the second case fires only if a full batch is followed
+    // by the next at once.
+    await start({ WATCHDOG_FIRE_BATCH: '1', WATCHDOG_TICK: '1h' });
     await until('the escalation', () => of(a.caseId, 'supervisionEscalated').length === 1);
+    await until('the other case’s breach', () => of(d.caseId, 'deadlineBreached').length === 1);
     expect(of(a.caseId, 'supervisionEscalated')[0]?.payload).toMatchObject({
       value: { fromSupervisingUnitId: '330100-xfj', toSupervisingUnitId: '330000-xfj' },
     });
+    expect(of(d.caseId, 'deadlineBreached')[0]?.payload).toMatchObject({ value: { late: true } });
     expect(of(a.caseId, 'deadlineBreached')).toHaveLength(1);
   });
 
