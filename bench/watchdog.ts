@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ClockContext } from '@petition/clocks';
 import { type CaseEvent, CaseState, Category, PetitionKind, UnitLevel } from '@petition/contract';
-import { createClockStore, createKeeper } from '@petition/deadline-watchdog';
+import { createClockStore, createKeeper, loadWatchdogConfig } from '@petition/deadline-watchdog';
 import { buildNationalDirectory, nationalDirectory } from '@petition/directory';
 import { createLegalCalendar, defaultPolicy, stateCouncilTable } from '@petition/legal-calendar';
 import { type Logger, progress } from '@petition/logging';
@@ -157,7 +157,8 @@ async function benchWatchdog(redis: Redis, n: number, logger: Logger) {
         if (e.payload?.$case === 'deadlineBreached') lags.push(now - (e.payload.value.dueTime?.getTime() ?? now));
       }
     },
-    batch: 5_000,
+    // The service's own batch (WATCHDOG_FIRE_BATCH): it fires batch after batch while batches come full.
+    batch: loadWatchdogConfig({}).batch,
     lateAfterMs: 60_000,
   });
   const counties = buildNationalDirectory()
@@ -192,13 +193,10 @@ async function benchWatchdog(redis: Redis, n: number, logger: Logger) {
   const parts = Array.from({ length: partitions }, (_, i) => i);
   started = performance.now();
   events = 0;
-  let firedClocks = 0;
   for (;;) {
-    const before = events;
-    await keeper.fireDue(parts, later);
-    if (events === before) break;
-    firedClocks = Math.min(n, firedClocks + 5_000);
-    f.add(5_000);
+    const { moved } = await keeper.fireDue(parts, later);
+    if (moved === 0) break;
+    f.add(moved);
   }
   const fireSec = seconds(started);
   f.finish();
