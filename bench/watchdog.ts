@@ -7,9 +7,15 @@
 // falling due in real time (spread over 10 s) under a 100 ms tick. Publishing the deadline events to Kafka
 // is left out here (the bus benchmark measures that) and counted instead.
 import { randomUUID } from 'node:crypto';
-import type { ClockContext } from '@petition/clocks';
+import { type ClockContext, fire, onCaseEvent } from '@petition/clocks';
 import { type CaseEvent, CaseState, Category, PetitionKind, UnitLevel } from '@petition/contract';
-import { createClockStore, createKeeper, loadWatchdogConfig } from '@petition/deadline-watchdog';
+import {
+  changeEvent,
+  createClockStore,
+  createKeeper,
+  firedEvent,
+  loadWatchdogConfig,
+} from '@petition/deadline-watchdog';
 import { buildNationalDirectory, nationalDirectory } from '@petition/directory';
 import { createLegalCalendar, defaultPolicy, stateCouncilTable } from '@petition/legal-calendar';
 import { type Logger, progress } from '@petition/logging';
@@ -136,15 +142,49 @@ function byPartition(events: CaseEvent[]) {
   return parts;
 }
 
-async function benchWatchdog(redis: Redis, n: number, logger: Logger) {
-  const directory = nationalDirectory();
-  const ctx: ClockContext = {
-    calendar: createLegalCalendar({ table: stateCouncilTable() }),
-    policyFor: () => defaultPolicy,
-    directory,
-  };
+const clockContext = (): ClockContext => ({
+  calendar: createLegalCalendar({ table: stateCouncilTable() }),
+  policyFor: () => defaultPolicy,
+  directory: nationalDirectory(),
+});
+const usEach = (started: number, n: number) => Number((((performance.now() - started) * 1000) / n).toFixed(2));
+
+/**
+ * The pure work inside the watchdog's figures, in µs per clock, on clocks like the benchmark's and with no
+ * store: deriving a clock from its case event (policy and legal calendar), announcing it (ClockStarted, its
+ * id a SHA-256 digest), and firing it 200 days on (its steps and their events, each id a digest).
+ */
+function domainParts(n: number, counties: string[]) {
+  const ctx = clockContext();
+  const base = Date.parse('2026-11-23T00:00:00Z');
+  const all = registrations(n, counties, base);
+  const later = new Date(base + 200 * DAY);
+  let ids = 0;
+  let started = performance.now();
+  const derived = all.map((e) => onCaseEvent({ open: [] }, e, ctx));
+  const derive = usEach(started, n);
+  started = performance.now();
+  derived.forEach((d, i) => {
+    for (const c of d.changes) ids += changeEvent(c, all[i] as CaseEvent, 'v').envelope?.eventId.length ?? 0;
+  });
+  const announce = usEach(started, n);
+  started = performance.now();
+  for (const d of derived) {
+    for (const c of d.open) {
+      for (const f of fire(ctx, c, 0, later).fired) {
+        if (f.payload) ids += firedEvent(c, f, later).envelope?.eventId.length ?? 0;
+      }
+    }
+  }
+  return { derive, announce, fireWithEvents: usEach(started, n), ids };
+}
+
+async function benchWatchdog(redis: Redis, n: number, counties: string[], logger: Logger) {
+  const ctx = clockContext();
   const prefix = `bench-wd-${Date.now().toString(36)}:`;
   const store = createClockStore(redis, prefix);
+  // The service's own batch (WATCHDOG_FIRE_BATCH): it fires batch after batch while batches come full.
+  const batch = loadWatchdogConfig({}).batch;
   let events = 0;
   const lags: number[] = [];
   const keeper = createKeeper({
@@ -157,13 +197,9 @@ async function benchWatchdog(redis: Redis, n: number, logger: Logger) {
         if (e.payload?.$case === 'deadlineBreached') lags.push(now - (e.payload.value.dueTime?.getTime() ?? now));
       }
     },
-    // The service's own batch (WATCHDOG_FIRE_BATCH): it fires batch after batch while batches come full.
-    batch: loadWatchdogConfig({}).batch,
+    batch,
     lateAfterMs: 60_000,
   });
-  const counties = buildNationalDirectory()
-    .regions.filter((r) => r.level === UnitLevel.UNIT_LEVEL_COUNTY)
-    .map((r) => r.code);
   const base = Date.parse('2026-11-23T00:00:00Z');
   const all = registrations(n, counties, base);
 
@@ -214,8 +250,9 @@ async function benchWatchdog(redis: Redis, n: number, logger: Logger) {
   const deadline = Date.now() + 60_000;
   lags.length = 0;
   while (lags.length < lagClocks && Date.now() < deadline) {
-    await keeper.fireDue(parts, new Date());
-    await new Promise((r) => setTimeout(r, 100));
+    // As the service does: the next batch at once after a full one, else the next tick.
+    const { moved } = await keeper.fireDue(parts, new Date());
+    if (moved < batch) await new Promise((r) => setTimeout(r, 100));
   }
   await dropKeys(redis, `${prefix}*`);
   return {
@@ -325,12 +362,28 @@ export async function benchWatchdogStore(options: { logger: Logger; records: num
   const redis = new Redis(options.redisUrl);
   try {
     const n = options.records;
-    const watchdog = await benchWatchdog(redis, n, logger);
+    const counties = buildNationalDirectory()
+      .regions.filter((r) => r.level === UnitLevel.UNIT_LEVEL_COUNTY)
+      .map((r) => r.code);
+    const watchdog = await benchWatchdog(redis, n, counties, logger);
     logger.info(watchdog, 'watchdog done');
     const zadd = await benchZadd(redis, n);
     logger.info(zadd, 'zadd done');
     const bullmq = await benchBullmq(redis, Math.min(n, 200_000), logger);
     logger.info(bullmq, 'bullmq done');
+    const { ids, ...parts } = domainParts(Math.min(n, 100_000), counties);
+    // What 10x BullMQ leaves for each clock, beside what the watchdog takes and the pure work inside it.
+    const perClockUs = {
+      budgetAt10xBullmq: {
+        schedule: Number((1e6 / (10 * bullmq.addBulkPerSec)).toFixed(2)),
+        fire: Number((1e6 / (10 * bullmq.processPerSec)).toFixed(2)),
+      },
+      watchdog: {
+        schedule: Number((1e6 / watchdog.schedulePerSec).toFixed(2)),
+        fire: Number((1e6 / watchdog.fireClocksPerSec).toFixed(2)),
+      },
+      pureWork: parts,
+    };
     return {
       bench: 'watchdog',
       watchdog,
@@ -341,9 +394,10 @@ export async function benchWatchdogStore(options: { logger: Logger; records: num
         fire: Number((watchdog.fireClocksPerSec / bullmq.processPerSec).toFixed(2)),
         bytes: Number((watchdog.bytesPerClock / bullmq.bytesPerJob).toFixed(3)),
       },
+      perClockUs,
       targets: { bytesPerClock: 150, scheduleAndFireVsBullmq: 10 },
       note: 'deadline events counted, not published; bytes = watchdog memory + Redis',
-      lost: watchdog.lagClocks === 0 || bullmq.processed < Math.min(n, 50_000),
+      lost: watchdog.lagClocks === 0 || bullmq.processed < Math.min(n, 50_000) || ids === 0,
     };
   } finally {
     redis.disconnect();

@@ -15,7 +15,7 @@ export const watchdogSchema = {
     default: 500,
     min: 1,
     max: 100_000,
-    doc: 'Most cases whose clocks are fired in one go (the rest wait for the next tick: no thundering herd)',
+    doc: 'Most cases whose clocks are fired in one go (no thundering herd); a full batch is followed by the next at once',
   }),
   lateAfterMs: durationMs('WATCHDOG_LATE_AFTER', {
     default: 60_000,
