@@ -9,46 +9,90 @@ import { uuidOf, uuidWords } from './uuid-words.ts';
 // - an operation: a case's entry and clocks put (or the case forgotten), or a step taken (a mark; one the
 //   watchdog fired itself also moves the clock to the slot of its next step).
 
-export function caseKey(caseId: string): Buffer {
-  const words = uuidWords(caseId);
-  if (!words) return Buffer.concat([Buffer.from([0]), Buffer.from(caseId, 'utf8')]);
-  const key = Buffer.allocUnsafe(17);
-  key[0] = 1;
-  for (const [i, w] of words.entries()) key.writeUInt32BE(w, 1 + i * 4);
-  return key;
-}
-
 export function caseIdOf(key: Buffer): string {
   if (key[0] !== 1) return key.subarray(1).toString('utf8');
   return uuidOf(key.readUInt32BE(1), key.readUInt32BE(5), key.readUInt32BE(9), key.readUInt32BE(13));
 }
 
-/** A clock's field: its case key and stage. */
-export const clockField = (caseId: string, stage: ClockStage) => Buffer.concat([caseKey(caseId), Buffer.from([stage])]);
-
 const seconds = (d: Date | undefined) => (d ? Math.round(d.getTime() / 1000) : 0);
 const fromSeconds = (s: number) => new Date(s * 1000);
 const FLAG = { workingDays: 1, paused: 2, provisional: 4, fixedDue: 8 } as const;
 
+/** A growing buffer the log's forms are written into, field by field (one allocation a batch). */
+class Writer {
+  private b: Buffer;
+  at = 0;
+  constructor(size: number) {
+    this.b = Buffer.allocUnsafe(size);
+  }
+  private room(n: number): Buffer {
+    if (this.at + n > this.b.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.b.length * 2, this.at + n));
+      this.b.copy(grown, 0, 0, this.at);
+      this.b = grown;
+    }
+    return this.b;
+  }
+  u8(v: number, at = this.at) {
+    this.room(1).writeUInt8(v, at);
+    if (at === this.at) this.at += 1;
+  }
+  u16(v: number, at = this.at) {
+    this.room(2).writeUInt16BE(v, at);
+    if (at === this.at) this.at += 2;
+  }
+  u32(v: number) {
+    this.room(4).writeUInt32BE(v, this.at);
+    this.at += 4;
+  }
+  utf8(s: string) {
+    this.at += this.room(s.length * 3).write(s, this.at, 'utf8');
+  }
+  /** A case key: 1 and a UUID's 16 bytes, else 0 and the id's UTF-8 bytes. */
+  key(caseId: string) {
+    const words = uuidWords(caseId);
+    if (!words) {
+      this.u8(0);
+      this.utf8(caseId);
+      return;
+    }
+    this.u8(1);
+    for (const w of words) this.u32(w);
+  }
+  /** A clock record: 25 bytes of fixed fields, then the unit id. */
+  clock(c: Clock) {
+    this.u8(
+      (c.workingDays ? FLAG.workingDays : 0) |
+        (c.paused ? FLAG.paused : 0) |
+        (c.provisional ? FLAG.provisional : 0) |
+        (c.fixedDue ? FLAG.fixedDue : 0),
+    );
+    this.u32(c.startVersion);
+    this.u32(seconds(c.startTime));
+    this.u16(c.periodDays);
+    this.u16(c.pausedDays);
+    this.u32(seconds(c.dueTime));
+    this.u32(seconds(c.pausedSince));
+    this.u32(Number(c.regionCode) || 0);
+    this.utf8(c.unitId);
+  }
+  /** What was written, copied out. */
+  take(): Buffer {
+    return Buffer.from(this.b.subarray(0, this.at));
+  }
+}
+const writer = new Writer(64 * 1024);
+
+export function caseKey(caseId: string): Buffer {
+  const w = new Writer(64);
+  w.key(caseId);
+  return w.take();
+}
+
 export function packClock(c: Clock): Buffer {
-  const unit = Buffer.from(c.unitId, 'utf8');
-  const b = Buffer.alloc(25 + unit.length);
-  b.writeUInt8(
-    (c.workingDays ? FLAG.workingDays : 0) |
-      (c.paused ? FLAG.paused : 0) |
-      (c.provisional ? FLAG.provisional : 0) |
-      (c.fixedDue ? FLAG.fixedDue : 0),
-    0,
-  );
-  b.writeUInt32BE(c.startVersion, 1);
-  b.writeUInt32BE(seconds(c.startTime), 5);
-  b.writeUInt16BE(c.periodDays, 9);
-  b.writeUInt16BE(c.pausedDays, 11);
-  b.writeUInt32BE(seconds(c.dueTime), 13);
-  b.writeUInt32BE(seconds(c.pausedSince), 17);
-  b.writeUInt32BE(Number(c.regionCode) || 0, 21);
-  unit.copy(b, 25);
-  return b;
+  const w = new Writer(64);
+  w.clock(c);
+  return w.take();
 }
 
 export function unpackClock(field: Buffer, b: Buffer): Clock {
@@ -86,85 +130,16 @@ export type LogOp =
       readonly slot?: number;
     };
 
-/** A growing buffer the log entries are written into, field by field (one allocation a batch). */
-class Writer {
-  private b = Buffer.allocUnsafe(64 * 1024);
-  at = 0;
-  private room(n: number): Buffer {
-    if (this.at + n > this.b.length) {
-      const grown = Buffer.allocUnsafe(Math.max(this.b.length * 2, this.at + n));
-      this.b.copy(grown, 0, 0, this.at);
-      this.b = grown;
-    }
-    return this.b;
-  }
-  u8(v: number) {
-    this.room(1).writeUInt8(v, this.at);
-    this.at += 1;
-  }
-  u16(v: number, at = this.at) {
-    this.room(2).writeUInt16BE(v, at);
-    if (at === this.at) this.at += 2;
-  }
-  u32(v: number) {
-    this.room(4).writeUInt32BE(v, this.at);
-    this.at += 4;
-  }
-  utf8(s: string) {
-    this.at += this.room(s.length * 3).write(s, this.at, 'utf8');
-  }
-  /** A case key (see caseKey), after its length byte. */
-  key(caseId: string) {
-    const words = uuidWords(caseId);
-    if (!words) {
-      const len = Buffer.byteLength(caseId, 'utf8') + 1;
-      this.u8(len);
-      this.u8(0);
-      this.utf8(caseId);
-      return;
-    }
-    this.u8(17);
-    this.u8(1);
-    for (const w of words) this.u32(w);
-  }
-  /** What was written, copied out. */
-  take(): Buffer {
-    return Buffer.from(this.b.subarray(0, this.at));
-  }
-}
-const writer = new Writer();
-
-function writeClock(w: Writer, s: StoredClock) {
-  const c = s.clock;
-  w.u8(Math.min(255, s.progress));
-  w.u32(s.slot);
-  w.u8(c.stage);
-  const lengthAt = w.at;
-  w.u16(0);
-  w.u8(
-    (c.workingDays ? FLAG.workingDays : 0) |
-      (c.paused ? FLAG.paused : 0) |
-      (c.provisional ? FLAG.provisional : 0) |
-      (c.fixedDue ? FLAG.fixedDue : 0),
-  );
-  w.u32(c.startVersion);
-  w.u32(seconds(c.startTime));
-  w.u16(c.periodDays);
-  w.u16(c.pausedDays);
-  w.u32(seconds(c.dueTime));
-  w.u32(seconds(c.pausedSince));
-  w.u32(Number(c.regionCode) || 0);
-  w.utf8(c.unitId);
-  w.u16(w.at - lengthAt - 2, lengthAt);
-}
-
-/** A batch's operations in the log's form (packClock's layout for each clock). */
+/** A batch's operations in the log's form: each with its case key (length first), clocks as packClock's. */
 export function encodeOps(ops: readonly LogOp[]): Buffer {
   const w = writer;
   w.at = 0; // also after a batch that threw half-way
   for (const o of ops) {
     w.u8(o.op === 'put' ? 1 : o.slot === undefined ? 2 : 3);
+    const keyAt = w.at;
+    w.u8(0);
     w.key(o.caseId);
+    w.u8(w.at - keyAt - 1, keyAt);
     if (o.op === 'mark') {
       w.u8(o.stage);
       w.u32(o.startVersion);
@@ -177,7 +152,15 @@ export function encodeOps(ops: readonly LogOp[]): Buffer {
     w.u32(o.entry ? Number(o.entry.regionCode) || 0 : 0);
     w.u32(o.entry?.version ?? 0);
     w.u8(o.clocks.length);
-    for (const s of o.clocks) writeClock(w, s);
+    for (const s of o.clocks) {
+      w.u8(Math.min(255, s.progress));
+      w.u32(s.slot);
+      w.u8(s.clock.stage);
+      const lengthAt = w.at;
+      w.u16(0);
+      w.clock(s.clock);
+      w.u16(w.at - lengthAt - 2, lengthAt);
+    }
   }
   return w.take();
 }
