@@ -184,7 +184,7 @@ async function benchWatchdog(redis: Redis, n: number, counties: string[], logger
   const prefix = `bench-wd-${Date.now().toString(36)}:`;
   const store = createClockStore(redis, prefix);
   // The service's own batch (WATCHDOG_FIRE_BATCH): it fires batch after batch while batches come full.
-  const batch = loadWatchdogConfig({}).batch;
+  const batch = loadWatchdogConfig(process.env).batch;
   let events = 0;
   const lags: number[] = [];
   const keeper = createKeeper({

@@ -56,7 +56,7 @@ export function createKeeper(o: KeeperOptions) {
    * progress and the slot of its next step) in place. Every case goes back to the caller to be requeued.
    */
   async function fireCases(p: number, caseIds: readonly string[], slot: number, at: Date) {
-    const loaded = await store.loadMany(p, caseIds);
+    const loaded = await store.loadDue(p, caseIds);
     const out: DeadlineEvent[] = [];
     const marks: StepMark[] = [];
     let moved = 0;
