@@ -1,4 +1,5 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 
 // The operators' surface of every service, written once: /healthz (the process answers), /readyz (every
@@ -23,6 +24,30 @@ export function addOpsRoutes(app: FastifyInstance, o: { registry: Registry; chec
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not ready', checks });
   });
   app.get('/metrics', hidden, async (_q, reply) => reply.type(o.registry.contentType).send(await o.registry.metrics()));
+}
+
+const problem = (reply: FastifyReply, status: number, title: string, detail: string) =>
+  reply.code(status).type('application/problem+json').send({ type: 'about:blank', title, status, detail });
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/**
+ * An operator's action that changes state (POST `path`): done only for `Authorization: Bearer <token>`
+ * (problem+json 401 otherwise), and refused to everyone (403) while no token is configured (`variable`).
+ */
+export function addOpsAction(
+  app: FastifyInstance,
+  o: { path: string; token: string | undefined; variable: string; run: () => Promise<unknown> },
+) {
+  const expected = o.token ? digest(`Bearer ${o.token}`) : undefined;
+  app.post(o.path, { schema: { hide: true } }, async (request, reply) => {
+    if (!expected) return problem(reply, 403, 'Operator action disabled', `${o.variable} is not set`);
+    // Digests of equal length, compared in constant time.
+    if (!timingSafeEqual(digest(request.headers.authorization ?? ''), expected)) {
+      reply.header('www-authenticate', 'Bearer');
+      return problem(reply, 401, 'Operator token required', `${o.path} takes Authorization: Bearer <${o.variable}>`);
+    }
+    return o.run();
+  });
 }
 
 /** A server of its own with only the operators' routes (and whatever `extra` adds), listening. */

@@ -26,7 +26,7 @@ import { followDirectory } from '@petition/directory-feed';
 import { epochHolds, indexEpoch } from '@petition/infra';
 import type { Logger } from '@petition/logging';
 import { cloudEventOf, noticesFor, render, type Subscription } from '@petition/notices';
-import { createRegistry, listenOps } from '@petition/ops';
+import { addOpsAction, createRegistry, listenOps } from '@petition/ops';
 import { openPerson, openText, parseKeyring } from '@petition/seal';
 import { Redis } from 'ioredis';
 import { Counter } from 'prom-client';
@@ -427,7 +427,13 @@ export async function startNotification(
     host: config.host,
     registry,
     checks: () => ({ accepting: !closing }),
-    extra: (app) => app.post('/v1/parked/replay', async () => ({ replayed: await queue.replay() })),
+    extra: (app) =>
+      addOpsAction(app, {
+        path: '/v1/parked/replay',
+        token: config.opsToken,
+        variable: 'NOTIFY_OPS_TOKEN',
+        run: async () => ({ replayed: await queue.replay() }),
+      }),
   });
   const httpUrl = http.url;
   logger.info({ http: httpUrl, epoch, subscriptions: subscriptions.length }, 'notification running');

@@ -37,6 +37,11 @@ export const notificationSchema = {
     optional: true,
     doc: 'JSON file of subscriptions [{id, url, secret, unitId, eventTypes, personalData, unitNotices}]',
   }),
+  opsToken: str('NOTIFY_OPS_TOKEN', {
+    optional: true,
+    secret: true,
+    doc: 'Bearer token operators send to POST /v1/parked/replay; unset: the replay is refused',
+  }),
   maxAttempts: int('NOTIFY_MAX_ATTEMPTS', { default: 6, min: 1, max: 50, doc: 'Tries before a notice is parked' }),
   retryBaseMs: durationMs('NOTIFY_RETRY_BASE', {
     default: 2_000,

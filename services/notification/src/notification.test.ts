@@ -141,6 +141,7 @@ beforeAll(async () => {
     NOTIFY_RETRY_BASE: '100ms',
     NOTIFY_QUIET_HOURS: '0-0',
     NOTIFY_TICK: '100ms',
+    NOTIFY_OPS_TOKEN: 'ops-token-for-the-test',
   };
   notification = await startNotification(loadNotificationConfig(env), logger);
   const watcher = bus.consumer({
@@ -269,7 +270,20 @@ describe('notification', () => {
     );
     expect(gone).toEqual([]);
     goneFixed = true;
-    const replay = await fetch(`${notification?.httpUrl}/v1/parked/replay`, { method: 'POST' });
+    const replayUrl = `${notification?.httpUrl}/v1/parked/replay`;
+    // Operators only: without the token (or with another) nothing is replayed.
+    for (const authorization of [undefined, 'Bearer not-the-token']) {
+      const refused = await fetch(replayUrl, { method: 'POST', headers: authorization ? { authorization } : {} });
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(await refused.json()).toMatchObject({ status: 401, detail: expect.stringContaining('NOTIFY_OPS_TOKEN') });
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    expect(gone).toEqual([]);
+    const replay = await fetch(replayUrl, {
+      method: 'POST',
+      headers: { authorization: 'Bearer ops-token-for-the-test' },
+    });
     expect(await replay.json()).toEqual({ replayed: 1 });
     await until('the replayed webhook', () => gone.length === 1);
     expect(JSON.parse(gone[0] ?? '{}')).toMatchObject({ type: 'cn.petition.caseReplied' });
