@@ -66,6 +66,17 @@ export async function listenOps(o: {
 }
 
 /**
+ * A service process needs a broker: without one (KAFKA_BROKERS unset) it says how to get one and exits 2.
+ */
+export function requireBrokers(brokers: readonly string[] | undefined, logger: { error(msg: string): void }) {
+  if (brokers?.length) return;
+  logger.error(
+    'KAFKA_BROKERS is not set: start the broker with `npm run infra:up` (or `npm start`) and pass its address',
+  );
+  process.exit(2);
+}
+
+/**
  * A service process's way out, written once: SIGTERM or SIGINT closes it and exits 0; `stop(code)` does the
  * same with another code (75: the supervisor restarts it to rebuild). An unclean close exits 1.
  */

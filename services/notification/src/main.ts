@@ -1,18 +1,13 @@
 // `node services/notification/src/main.ts`: notification as its own process. SIGTERM/SIGINT stop it
 // gracefully; when its Redis keys are flushed it exits (75) so that its supervisor restarts it to rebuild.
 import { createLogger } from '@petition/logging';
-import { processExit } from '@petition/ops';
+import { processExit, requireBrokers } from '@petition/ops';
 import { startNotification } from './app.ts';
 import { loadNotificationConfig } from './config.ts';
 
 const logger = createLogger({ service: 'notification' });
 const config = loadNotificationConfig();
-if (!config.brokers?.length) {
-  logger.error(
-    'KAFKA_BROKERS is not set: start the broker with `npm run infra:up` (or `npm start`) and pass its address',
-  );
-  process.exit(2);
-}
+requireBrokers(config.brokers, logger);
 const exit = processExit(logger);
 // When its Redis keys are flushed it exits (75) so that its supervisor restarts it to rebuild them.
 const notification = await startNotification(config, logger, { onEpochLost: () => exit.stop(75) });

@@ -1,18 +1,13 @@
 // `node services/tracking/src/main.ts`: tracking as its own process. SIGTERM/SIGINT stop it; a flush of its
 // Redis keys makes it exit (75) to be restarted and rebuild.
 import { createLogger } from '@petition/logging';
-import { processExit } from '@petition/ops';
+import { processExit, requireBrokers } from '@petition/ops';
 import { startTracking } from './app.ts';
 import { loadTrackingConfig } from './config.ts';
 
 const logger = createLogger({ service: 'tracking' });
 const config = loadTrackingConfig();
-if (!config.brokers?.length) {
-  logger.error(
-    'KAFKA_BROKERS is not set: start the broker with `npm run infra:up` (or `npm start`) and pass its address',
-  );
-  process.exit(2);
-}
+requireBrokers(config.brokers, logger);
 const exit = processExit(logger);
 // When its Redis keys are flushed it exits (75) so that its supervisor restarts it to rebuild them.
 const tracking = await startTracking(config, logger, { onEpochLost: () => exit.stop(75) });

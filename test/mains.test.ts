@@ -1,0 +1,21 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+// Each service's process without a broker to talk to: it says how to get one and exits 2, starting nothing.
+
+const root = join(import.meta.dirname, '..');
+const services = ['intake', 'routing', 'deadline-watchdog', 'notification', 'tracking'];
+
+describe('a service started without KAFKA_BROKERS', () => {
+  it.each(services)('%s exits 2 and names the variable', (service) => {
+    const { KAFKA_BROKERS: _unset, ...env } = process.env;
+    const r = spawnSync(process.execPath, [join(root, 'services', service, 'src', 'main.ts')], {
+      env,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(r.status).toBe(2);
+    expect(`${r.stdout}${r.stderr}`).toContain('KAFKA_BROKERS is not set');
+  });
+});
