@@ -7,23 +7,22 @@
 // falling due in real time (spread over 10 s) under a 100 ms tick. Publishing the deadline events to Kafka
 // is left out here (the bus benchmark measures that) and counted instead.
 import { randomUUID } from 'node:crypto';
-import { type ClockContext, fire, onCaseEvent } from '@petition/clocks';
-import { type CaseEvent, CaseState, Category, PetitionKind, UnitLevel } from '@petition/contract';
-import {
-  changeEvent,
-  createClockStore,
-  createKeeper,
-  firedEvent,
-  loadWatchdogConfig,
-} from '@petition/deadline-watchdog';
-import { buildNationalDirectory, nationalDirectory } from '@petition/directory';
-import { createLegalCalendar, defaultPolicy, stateCouncilTable } from '@petition/legal-calendar';
+import { UnitLevel } from '@petition/contract';
+import { createClockStore, createKeeper, loadWatchdogConfig } from '@petition/deadline-watchdog';
+import { buildNationalDirectory } from '@petition/directory';
 import { type Logger, progress } from '@petition/logging';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import {
+  assignment,
+  byPartition,
+  clockContext,
+  DAY,
+  domainParts,
+  partitions,
+  registrations,
+} from './watchdog-clocks.ts';
 
-const partitions = 12;
-const DAY = 86_400_000;
 const seconds = (started: number) => (performance.now() - started) / 1000;
 const perSec = (n: number, sec: number) => Math.round(n / sec);
 
@@ -45,138 +44,6 @@ async function dropKeys(redis: Redis, pattern: string) {
 function p99(values: number[]) {
   const sorted = [...values].sort((a, b) => a - b);
   return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] ?? 0);
-}
-
-const partitionOf = (caseId: string) => {
-  let h = 0;
-  for (let i = 0; i < caseId.length; i++) h = (h * 31 + caseId.charCodeAt(i)) >>> 0;
-  return h % partitions;
-};
-
-/** One registration per case, received over the 60 days after `base`, across every county. */
-function registrations(n: number, counties: string[], base: number): CaseEvent[] {
-  return Array.from({ length: n }, (_, i) => {
-    const at = new Date(base + ((i * 7_919) % (60 * DAY)));
-    const region = counties[i % counties.length] ?? '110101';
-    return {
-      envelope: {
-        eventId: randomUUID(),
-        caseId: randomUUID(),
-        caseVersion: 1,
-        occurTime: at,
-        actingUnitId: `${region}-xfj`,
-        correlationId: '',
-        causationId: '',
-        trace: undefined,
-        producer: 'bench',
-      },
-      state: CaseState.CASE_STATE_REGISTERED,
-      custodyUnitId: `${region}-xfj`,
-      payload: {
-        $case: 'petitionRegistered',
-        value: {
-          petition: {
-            caseNumber: `B${i}`,
-            channel: 4,
-            kind: PetitionKind.PETITION_KIND_COMPLAINT,
-            category: Category.CATEGORY_LABOR_SOCIAL_SECURITY,
-            regionCode: region,
-            title: '',
-            content: '',
-            petitioner: undefined,
-            representatives: [],
-            groupSize: 0,
-            accusedUnitId: '',
-            attachments: [],
-            registeringUnitId: `${region}-xfj`,
-            receivedTime: at,
-            queryCodeHash: '',
-            anonymous: false,
-            externalRef: '',
-            concernedUnitId: '',
-          },
-          registrationDueTime: undefined,
-        },
-      },
-    };
-  });
-}
-
-/** An assignment whose report falls due `dueInMs` from now: a clock that breaches in real time. */
-function assignment(registered: CaseEvent, dueAt: number): CaseEvent {
-  const caseId = registered.envelope?.caseId ?? '';
-  return {
-    envelope: {
-      eventId: randomUUID(),
-      caseId,
-      caseVersion: 2,
-      occurTime: new Date(),
-      actingUnitId: '330106-xfj',
-      correlationId: '',
-      causationId: '',
-      trace: undefined,
-      producer: 'bench',
-    },
-    state: CaseState.CASE_STATE_ASSIGNED,
-    custodyUnitId: '330106-rsj',
-    payload: {
-      $case: 'caseAssigned',
-      value: {
-        assigningUnitId: '330106-xfj',
-        assigneeUnitId: '330106-rsj',
-        reportDueTime: new Date(dueAt),
-        instructions: '',
-      },
-    },
-  };
-}
-
-function byPartition(events: CaseEvent[]) {
-  const parts = new Map<number, { value: CaseEvent; offset: string }[]>();
-  for (const e of events) {
-    const p = partitionOf(e.envelope?.caseId ?? '');
-    const list = parts.get(p) ?? [];
-    list.push({ value: e, offset: '0' });
-    parts.set(p, list);
-  }
-  return parts;
-}
-
-const clockContext = (): ClockContext => ({
-  calendar: createLegalCalendar({ table: stateCouncilTable() }),
-  policyFor: () => defaultPolicy,
-  directory: nationalDirectory(),
-});
-const usEach = (started: number, n: number) => Number((((performance.now() - started) * 1000) / n).toFixed(2));
-
-/**
- * The pure work inside the watchdog's figures, in µs per clock, on clocks like the benchmark's and with no
- * store: deriving a clock from its case event (policy and legal calendar), announcing it (ClockStarted, its
- * id a SHA-256 digest), and firing it 200 days on (its steps and their events, each id a digest).
- */
-function domainParts(n: number, counties: string[]) {
-  const ctx = clockContext();
-  const base = Date.parse('2026-11-23T00:00:00Z');
-  const all = registrations(n, counties, base);
-  const later = new Date(base + 200 * DAY);
-  let ids = 0;
-  let started = performance.now();
-  const derived = all.map((e) => onCaseEvent({ open: [] }, e, ctx));
-  const derive = usEach(started, n);
-  started = performance.now();
-  derived.forEach((d, i) => {
-    for (const c of d.changes) ids += changeEvent(c, all[i] as CaseEvent, 'v').envelope?.eventId.length ?? 0;
-  });
-  const announce = usEach(started, n);
-  started = performance.now();
-  for (const d of derived) {
-    for (const c of d.open) {
-      for (const f of fire(ctx, c, 0, later).fired) {
-        if (f.payload) ids += firedEvent(c, f, later).envelope?.eventId.length ?? 0;
-      }
-    }
-  }
-  return { derive, announce, fireWithEvents: usEach(started, n), ids };
 }
 
 async function benchWatchdog(redis: Redis, n: number, counties: string[], logger: Logger) {

@@ -46,6 +46,9 @@ return 1`;
 /** A log entry: a batch's operations, deflated (times, regions and unit ids repeat from clock to clock). */
 const pack = (ops: readonly LogOp[]) => deflateRawSync(encodeOps(ops), { level: 1 });
 
+const casesOf = (table: ClockTable, caseIds: readonly string[]): Map<string, CaseState> =>
+  new Map(caseIds.map((id) => [id, table.get(id)]));
+
 interface Held {
   table: ClockTable;
   /** Log entries applied, and under which generation. */
@@ -158,14 +161,12 @@ export function createClockStore(redis: Redis, prefix: string, options = { compa
 
     /** The stored clocks of many cases of one partition. */
     async loadMany(p: number, caseIds: readonly string[]): Promise<Map<string, CaseState>> {
-      const table = await sync(p);
-      return new Map(caseIds.map((id) => [id, table.get(id)]));
+      return casesOf(await sync(p), caseIds);
     },
 
     /** The clocks of cases `dueCases` just handed out: from the table as read for it, without a round trip. */
     async loadDue(p: number, caseIds: readonly string[]): Promise<Map<string, CaseState>> {
-      const table = await current(p);
-      return new Map(caseIds.map((id) => [id, table.get(id)]));
+      return casesOf(await current(p), caseIds);
     },
 
     /** Replaces each case's entry and clocks, in memory and in the log. */
