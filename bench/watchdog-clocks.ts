@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { type ClockContext, fire, onCaseEvent } from '@petition/clocks';
 import { type CaseEvent, CaseState, Category, PetitionKind } from '@petition/contract';
-import { changeEvent, firedEvent } from '@petition/deadline-watchdog';
+import { changeEvent, firedEvents } from '@petition/deadline-watchdog';
 import { nationalDirectory } from '@petition/directory';
 import { createLegalCalendar, defaultPolicy, stateCouncilTable } from '@petition/legal-calendar';
 
@@ -134,9 +134,7 @@ export function domainParts(n: number, counties: string[]) {
   started = performance.now();
   for (const d of derived) {
     for (const c of d.open) {
-      for (const f of fire(ctx, c, 0, later).fired) {
-        if (f.payload) ids += firedEvent(c, f, later).envelope?.eventId.length ?? 0;
-      }
+      for (const e of firedEvents(c, fire(ctx, c, 0, later).fired, later)) ids += e.envelope?.eventId.length ?? 0;
     }
   }
   return { derive, announce, fireWithEvents: usEach(started, n), ids };

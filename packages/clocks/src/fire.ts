@@ -1,4 +1,4 @@
-import { type DeadlineEvent, UnitLevel } from '@petition/contract';
+import { type DeadlineEvent, type Unit, UnitLevel } from '@petition/contract';
 import { type Clock, type ClockContext, stageName, windowStages } from './clock.ts';
 
 // What a clock says as time passes, as numbered steps: its warnings (largest lead first), then at the due
@@ -31,6 +31,8 @@ interface Plan {
   /** Escalation period. */
   readonly period: number;
   readonly due: number;
+  /** The supervising bureaus looked up so far: after 0, 1, … escalations (undefined: none above). */
+  readonly chain: (Unit | undefined)[];
 }
 
 function planOf(ctx: ClockContext, c: Clock): Plan {
@@ -41,14 +43,19 @@ function planOf(ctx: ClockContext, c: Clock): Plan {
     w: policy.stages[stageName(c.stage)].warningsBeforeDueMs.filter((ms) => due - ms > start),
     period: policy.supervisionEscalationDays * DAY,
     due,
+    chain: [],
   };
 }
 
 /** The supervising bureau after `j` escalations: the bureau above the holder, then one above each time. */
-function supervisor(ctx: ClockContext, unitId: string, j: number) {
-  let bureau = ctx.directory.bureauAbove(unitId);
-  for (let i = 0; i < j && bureau; i++) bureau = ctx.directory.bureauAbove(bureau.unitId);
-  return bureau;
+function supervisor(ctx: ClockContext, c: Clock, p: Plan, j: number): Unit | undefined {
+  const { chain } = p;
+  while (chain.length <= j) {
+    const below = chain.length === 0 ? c.unitId : chain[chain.length - 1]?.unitId;
+    if (!below) return undefined;
+    chain.push(ctx.directory.bureauAbove(below));
+  }
+  return chain[j];
 }
 
 /** When step `k` (1-based) falls due, in ms, or undefined when there is no such step. */
@@ -57,7 +64,7 @@ function timeOf(ctx: ClockContext, c: Clock, p: Plan, k: number): number | undef
   if (k === p.w.length + 1) return p.due;
   if (windowStages.has(c.stage) || !c.unitId) return undefined;
   const j = k - p.w.length - 1;
-  return supervisor(ctx, c.unitId, j) ? p.due + j * p.period : undefined;
+  return supervisor(ctx, c, p, j) ? p.due + j * p.period : undefined;
 }
 
 /** When step `k` (1-based) falls due, or undefined when there is no such step. */
@@ -93,7 +100,7 @@ function payloadOf(
   }
   if (windowStages.has(c.stage) || !c.unitId) return [{ $case: 'windowExpired', value: { dueTime: c.dueTime, late } }];
   const j = k - w.length - 1;
-  const bureau = supervisor(ctx, c.unitId, j);
+  const bureau = supervisor(ctx, c, p, j);
   const escalationDueTime = new Date(at + period);
   if (j === 0) {
     const breached: Payload = { $case: 'deadlineBreached', value: { dueTime: c.dueTime, late } };
@@ -111,7 +118,7 @@ function payloadOf(
       },
     ];
   }
-  const from = supervisor(ctx, c.unitId, j - 1);
+  const from = supervisor(ctx, c, p, j - 1);
   return bureau
     ? [
         {

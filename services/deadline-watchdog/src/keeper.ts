@@ -10,7 +10,7 @@ import {
 } from '@petition/clocks';
 import { type CaseEvent, type DeadlineEvent, RecomputeReason } from '@petition/contract';
 import { isTerminal } from '@petition/lifecycle';
-import { changeEvent, firedEvent, recomputedEvent } from './events.ts';
+import { changeEvent, firedEvents, recomputedEvent } from './events.ts';
 import {
   type CaseEntry,
   type CaseState,
@@ -65,7 +65,7 @@ export function createKeeper(o: KeeperOptions) {
       for (const s of before.clocks) {
         if (!s.slot || s.slot > slot) continue;
         const r = fire(ctx, s.clock, s.progress, at, o.lateAfterMs);
-        for (const f of r.fired) if (f.payload) out.push(firedEvent(s.clock, f, at));
+        if (r.fired.length) out.push(...firedEvents(s.clock, r.fired, at));
         // A clock of the current slot whose step is still seconds away stays where it is.
         const next = slotOf(r.next);
         if (r.progress === s.progress && next === s.slot) continue;
@@ -100,8 +100,10 @@ export function createKeeper(o: KeeperOptions) {
         if (BigInt(offset) >= quietBelow) {
           out.push(...r.changes.map((c) => changeEvent(c, event, ctx.calendar.tableVersion)));
         }
-        const progress = new Map(current.clocks.map((s) => [key(s.clock), s.progress]));
-        const clocks = r.open.map((c) => stored(c, progress.get(key(c)) ?? 0));
+        const progress = current.clocks.length
+          ? new Map(current.clocks.map((s) => [key(s.clock), s.progress]))
+          : undefined;
+        const clocks = r.open.map((c) => stored(c, progress?.get(key(c)) ?? 0));
         const keep = r.info && (clocks.length > 0 || !isTerminal(event.state));
         after.set(caseId, { entry: keep && r.info ? entryOf(r.info, version) : undefined, clocks });
       }
