@@ -16,9 +16,10 @@ const partitionOf = (caseId: string) => {
   return h % partitions;
 };
 
-/** One registration per case, received over the 60 days after `base`, across every county. */
-export function registrations(n: number, counties: string[], base: number): CaseEvent[] {
-  return Array.from({ length: n }, (_, i) => {
+/** One registration per case (the `from`-th on), received over the 60 days after `base`, across every county. */
+export function registrations(n: number, counties: string[], base: number, from = 0): CaseEvent[] {
+  return Array.from({ length: n }, (_, k) => {
+    const i = from + k;
     const at = new Date(base + ((i * 7_919) % (60 * DAY)));
     const region = counties[i % counties.length] ?? '110101';
     return {
