@@ -1,0 +1,199 @@
+import { randomUUID } from 'node:crypto';
+import { notificationEvents, type Publisher } from '@petition/bus';
+import {
+  NotificationChannel,
+  NotificationEvent,
+  notificationChannelToJSON,
+  RecipientKind,
+  recipientKindToJSON,
+} from '@petition/contract';
+import { render, type Subscription } from '@petition/notices';
+import type { Redis } from 'ioredis';
+import type { Counter } from 'prom-client';
+import { type Channels, DeliveryError } from './channels.ts';
+import type { NotificationConfig } from './config.ts';
+import type { Contacts } from './contacts.ts';
+import type { Pending, Queue } from './queue.ts';
+
+// Delivering: one attempt at each due notice within the rate limits, its outcome recorded with the queue's
+// move (delivered, retried later, parked), then the outbox of outcomes published to notification-events.
+
+const {
+  NOTIFICATION_CHANNEL_SMS: SMS,
+  NOTIFICATION_CHANNEL_IN_APP: IN_APP,
+  NOTIFICATION_CHANNEL_WEBHOOK: WEBHOOK,
+} = NotificationChannel;
+
+export interface DeliveryOptions {
+  readonly config: NotificationConfig;
+  readonly redis: Redis;
+  readonly prefix: string;
+  readonly queue: Queue;
+  readonly channels: Channels;
+  readonly contacts: Contacts;
+  readonly subscriptions: readonly Subscription[];
+  /** A unit's own endpoint (a subscription with `unitNotices`). */
+  readonly unitEndpoint: (unitId: string) => Subscription | undefined;
+  readonly publisher: Publisher;
+  readonly outcomes: Counter;
+  readonly now: () => Date;
+}
+
+export function createDelivery(o: DeliveryOptions) {
+  const { config, queue, channels, contacts, now } = o;
+
+  const outcome = (p: Pending, attempt: number, payload: NotificationEvent['payload']): NotificationEvent => ({
+    envelope: {
+      eventId: `${p.notice.id}:${attempt}:${payload?.$case}`,
+      caseId: p.notice.caseId,
+      caseVersion: 0,
+      occurTime: now(),
+      actingUnitId: '',
+      correlationId: p.notice.sourceEventId,
+      causationId: p.notice.sourceEventId,
+      trace: undefined,
+      producer: 'notification',
+    },
+    notificationId: p.notice.id,
+    channel: p.notice.channel,
+    recipientKind: p.notice.recipientKind,
+    recipientId: p.notice.recipientId,
+    templateId: p.notice.templateId,
+    sourceEventId: p.notice.sourceEventId,
+    payload,
+  });
+
+  async function send(p: Pending): Promise<string> {
+    const n = p.notice;
+    if (n.channel === WEBHOOK && n.recipientKind === RecipientKind.RECIPIENT_KIND_UNIT) {
+      const endpoint = o.unitEndpoint(n.recipientId);
+      if (!endpoint)
+        throw new DeliveryError('WEBHOOK_NO_UNIT_ENDPOINT', `no endpoint for unit ${n.recipientId}`, false);
+      const text = render(n.templateId, n.vars);
+      const body = JSON.stringify({ id: n.id, caseId: n.caseId, template: n.templateId, ...text });
+      return channels.callWebhook(endpoint.url, endpoint.secret, body, n.id);
+    }
+    if (n.channel === WEBHOOK) {
+      const sub = o.subscriptions.find((s) => s.id === n.recipientId);
+      if (!sub) throw new DeliveryError('WEBHOOK_UNKNOWN_SUBSCRIPTION', `no subscription ${n.recipientId}`, false);
+      return channels.callWebhook(sub.url, sub.secret, p.body ?? '', n.id);
+    }
+    const vars =
+      n.templateId === 'query-code.zh-CN' ? { ...n.vars, queryCode: await contacts.queryCodeOf(n.caseId) } : n.vars;
+    const text = render(n.templateId, vars);
+    if (n.channel === IN_APP) {
+      const recipient = `${recipientKindToJSON(n.recipientKind)}:${n.recipientId}`;
+      return channels.toInbox(recipient, { id: n.id, caseId: n.caseId, ...text, at: now().toISOString() });
+    }
+    const person =
+      n.recipientKind === RecipientKind.RECIPIENT_KIND_PETITIONER ? await contacts.petitionerOf(n.caseId) : undefined;
+    if (n.channel === SMS) return channels.sendSms(person?.phone ?? '', `【信访】${text.body}`, n.id);
+    const to = person ? person.email : `${n.recipientId}@${config.unitMailDomain}`;
+    return channels.sendMail(to, text.subject, text.body, n.id);
+  }
+
+  // Rate limits: per recipient and channel in Redis (an hour's count), per channel in this instance (a second's).
+  const perSecond = new Map<string, number>();
+  let second = 0;
+  async function withinLimits(p: Pending, at: number): Promise<number | undefined> {
+    const n = p.notice;
+    const channel = notificationChannelToJSON(n.channel);
+    if (Math.floor(at / 1000) !== second) {
+      second = Math.floor(at / 1000);
+      perSecond.clear();
+    }
+    const sent = (perSecond.get(channel) ?? 0) + 1;
+    if (sent > config.perChannelSecond) return (second + 1) * 1000;
+    perSecond.set(channel, sent);
+    if (n.channel === IN_APP || n.channel === WEBHOOK) return undefined;
+    const count = await queue.countHourly(`${channel}:${n.recipientKind}:${n.recipientId}`, at);
+    return count > config.perRecipientHourly ? (Math.floor(at / 3_600_000) + 1) * 3_600_000 : undefined;
+  }
+
+  const encode = (e: NotificationEvent) => NotificationEvent.encode(e).finish();
+
+  /** One attempt at a notice; its outcome is recorded with the queue's move. */
+  async function attempt(p: Pending) {
+    const attempt = p.attempts + 1;
+    const channel = notificationChannelToJSON(p.notice.channel);
+    let error: DeliveryError | undefined;
+    let providerMessageId = '';
+    try {
+      providerMessageId = await send(p);
+    } catch (err) {
+      error = err instanceof DeliveryError ? err : new DeliveryError('INTERNAL', (err as Error).message, true);
+    }
+    if (!error) {
+      const delivered = outcome(p, attempt, {
+        $case: 'notificationDelivered',
+        value: { attempt, providerMessageId, deliverTime: now() },
+      });
+      await queue.settle(p, { kind: 'delivered' }, [encode(delivered)]);
+      o.outcomes.inc({ channel, outcome: 'delivered' });
+      return;
+    }
+    const again = error.retryable && attempt < config.maxAttempts;
+    const next = now().getTime() + config.retryBaseMs * 2 ** (attempt - 1) * (0.5 + Math.random());
+    const events = [
+      outcome(p, attempt, {
+        $case: 'notificationFailed',
+        value: {
+          attempt,
+          errorCode: error.code,
+          errorMessage: error.message,
+          retryable: error.retryable,
+          nextAttemptTime: again ? new Date(next) : undefined,
+        },
+      }),
+    ];
+    if (!again) {
+      const reason = error.retryable ? 'retries exhausted' : 'permanent error';
+      events.push(
+        outcome(p, attempt, {
+          $case: 'notificationParked',
+          value: { reason, attempts: attempt, lastErrorCode: error.code },
+        }),
+      );
+    }
+    const pending = { ...p, attempts: attempt, lastErrorCode: error.code };
+    await queue.settle(p, again ? { kind: 'retry', pending, at: next } : { kind: 'park', pending }, events.map(encode));
+    o.outcomes.inc({ channel, outcome: again ? 'failed' : 'parked' });
+  }
+
+  // The outbox of outcome events goes to notification-events, oldest first, one instance at a time.
+  const me = randomUUID();
+  async function flushOutbox() {
+    const lock = `${o.prefix}outbox-lock`;
+    if ((await o.redis.set(lock, me, 'PX', 30_000, 'NX')) !== 'OK') return;
+    try {
+      for (;;) {
+        const batch = await queue.outboxPeek(500);
+        if (batch.length === 0) break;
+        await o.publisher.publish(
+          notificationEvents,
+          batch.map((b) => NotificationEvent.decode(b)),
+        );
+        await queue.outboxDrop(batch.length);
+      }
+    } finally {
+      if ((await o.redis.get(lock)) === me) await o.redis.del(lock);
+    }
+  }
+
+  return {
+    /** One attempt at each notice due now (at most 200), then the outbox; resolves with the attempts made. */
+    async deliverDue(): Promise<number> {
+      const at = now().getTime();
+      const claimed = await queue.claim(at, 200);
+      const due: Pending[] = [];
+      for (const p of claimed) {
+        const later = await withinLimits(p, at);
+        if (later === undefined) due.push(p);
+        else await queue.retryAt(p, later);
+      }
+      await Promise.all(due.map(attempt));
+      await flushOutbox();
+      return due.length;
+    },
+  };
+}
