@@ -4,6 +4,7 @@ import { nationalDirectory } from '@petition/directory';
 import { createLegalCalendar, defaultPolicy, stateCouncilTable } from '@petition/legal-calendar';
 import { describe, expect, it } from 'vitest';
 import { firedEvents } from './events.ts';
+import { sampleClock } from './sample-clock.ts';
 
 // The ids of a clock's step events: one digest a clock, each event told apart by its step and kind.
 
@@ -12,20 +13,8 @@ const ctx: ClockContext = {
   policyFor: () => defaultPolicy,
   directory: nationalDirectory(),
 };
-const handling = (caseId: string, startVersion: number): Clock => ({
-  caseId,
-  stage: ClockStage.CLOCK_STAGE_HANDLING,
-  startVersion,
-  regionCode: '330106',
-  unitId: '330106-rsj',
-  startTime: new Date('2026-11-21T01:00:00Z'),
-  periodDays: 60,
-  workingDays: false,
-  pausedDays: 0,
-  dueTime: new Date('2027-01-20T16:00:00Z'),
-  provisional: false,
-  paused: false,
-});
+const handling = (caseId: string, startVersion: number) =>
+  sampleClock(caseId, ClockStage.CLOCK_STAGE_HANDLING, { startVersion });
 const caseId = '6f1c2d3e-4b5a-4c6d-8e7f-901234567890';
 const later = new Date('2027-08-01T00:00:00Z');
 const idsOf = (c: Clock, at = later) =>

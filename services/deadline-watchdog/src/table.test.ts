@@ -3,29 +3,14 @@ import { ClockStage, PetitionKind } from '@petition/contract';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeOps, encodeOps } from './codec.ts';
+import { sampleClock } from './sample-clock.ts';
 import { createClockStore } from './store.ts';
 import { ClockTable, type StoredClock } from './table.ts';
 
 // The in-memory clock table, its log encoding, and the log in the real Redis shared by two instances.
 
 const entry = { kind: PetitionKind.PETITION_KIND_COMPLAINT, regionCode: '330106', version: 4 };
-const clock = (caseId: string, stage: ClockStage, over: Partial<Clock> = {}): Clock => ({
-  caseId,
-  stage,
-  startVersion: 3,
-  regionCode: '330106',
-  unitId: '330106-rsj',
-  startTime: new Date('2026-11-21T01:00:00Z'),
-  periodDays: 60,
-  workingDays: false,
-  pausedDays: 0,
-  dueTime: new Date('2027-01-20T16:00:00Z'),
-  provisional: false,
-  paused: false,
-  fixedDue: undefined,
-  pausedSince: undefined,
-  ...over,
-});
+const clock = sampleClock;
 const ids = Array.from({ length: 5 }, (_, i) => `6f1c2d3e-4b5a-4c6d-8e7f-90123456789${i}`);
 const stored = (c: Clock, slot: number, progress = 0): StoredClock => ({ clock: c, slot, progress });
 

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWatchdog, type Watchdog } from './app.ts';
 import { caseKey, packClock, unpackClock } from './codec.ts';
 import { loadWatchdogConfig } from './config.ts';
+import { sampleClock } from './sample-clock.ts';
 
 // The watchdog against the real broker and Redis, on an injected clock. The test plays routing: it
 // publishes real lifecycle events to case-events and reads what the watchdog writes to deadline-events.
@@ -93,20 +94,9 @@ describe('deadline-watchdog', () => {
   let handlingDue = 0;
 
   it('keeps a clock in a few dozen bytes', () => {
-    const c = {
-      caseId: '6f1c2d3e-4b5a-4c6d-8e7f-901234567890',
-      stage: ClockStage.CLOCK_STAGE_HANDLING,
-      startVersion: 3,
-      regionCode: '330106',
-      unitId: '330106-rsj',
-      startTime: new Date('2026-11-21T01:00:00Z'),
-      periodDays: 60,
-      workingDays: false,
-      pausedDays: 0,
-      dueTime: new Date('2027-01-20T16:00:00Z'),
+    const c = sampleClock('6f1c2d3e-4b5a-4c6d-8e7f-901234567890', ClockStage.CLOCK_STAGE_HANDLING, {
       provisional: true,
-      paused: false,
-    };
+    });
     const field = Buffer.concat([caseKey(c.caseId), Buffer.from([c.stage])]);
     const packed = packClock(c);
     expect(field.length + packed.length).toBeLessThan(60);
