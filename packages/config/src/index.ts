@@ -10,6 +10,8 @@ export {
 } from './load-config.ts';
 export type { CommonOptions, Parsed, Reader, ValueOf } from './reader.ts';
 export {
+  type AddressesOptions,
+  addresses,
   type BoolOptions,
   bool,
   type DurationOptions,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Reader } from './reader.ts';
-import { bool, durationMs, int, list, oneOf, port, str, url } from './readers.ts';
+import { addresses, bool, durationMs, int, list, oneOf, port, str, url } from './readers.ts';
 
 function parse<T>(reader: Reader<T>, raw: string): T | 'invalid' {
   const parsed = reader.parse(raw);
@@ -103,6 +103,25 @@ describe('list', () => {
   it('formats as it would be written', () => {
     expect(list('L').format(['a', 'b'])).toBe('a,b');
   });
+});
+
+describe('addresses', () => {
+  it('takes IPv4 and IPv6 addresses, ranges and the named ranges', () => {
+    expect(parse(addresses('A'), '10.0.0.0/8, 192.0.2.7,::1,fd00::/8,loopback')).toEqual([
+      '10.0.0.0/8',
+      '192.0.2.7',
+      '::1',
+      'fd00::/8',
+      'loopback',
+    ]);
+  });
+
+  it.each(['tracking.local', '10.0.0.0/33', '::1/129', '10.0.0/8', '10.0.0.0/8/1', '10.0.0.0/', 'a,,b', 'localhost'])(
+    'rejects %j',
+    (raw) => {
+      expect(parse(addresses('A'), raw)).toBe('invalid');
+    },
+  );
 });
 
 describe('url', () => {

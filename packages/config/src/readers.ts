@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { formatDurationMs, parseDurationMs } from './duration.ts';
 import {
   type CommonOptions,
@@ -23,6 +24,8 @@ export interface PortOptions extends CommonOptions<number> {}
 export interface BoolOptions extends CommonOptions<boolean> {}
 
 export interface ListOptions extends CommonOptions<string[]> {}
+
+export interface AddressesOptions extends CommonOptions<string[]> {}
 
 export interface UrlOptions extends CommonOptions<string> {
   /** Allowed protocols, with or without the trailing colon: `['redis', 'rediss']`. Any, when omitted. */
@@ -124,6 +127,34 @@ export function durationMs<O extends DurationOptions = DurationOptions>(
       return value !== undefined && inRange(value, min, max) ? ok(value) : invalid;
     },
     format: formatDurationMs,
+  });
+}
+
+const namedRanges = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** An IP address, an address range `addr/bits`, or a named range. */
+function isAddressItem(item: string): boolean {
+  if (namedRanges.has(item)) return true;
+  const [addr = '', bits, ...rest] = item.split('/');
+  const family = isIP(addr);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+/** Network addresses, comma-separated: `10.0.0.0/8,192.0.2.7,::1`, or the ranges loopback, linklocal, uniquelocal. */
+export function addresses<O extends AddressesOptions = AddressesOptions>(
+  variable: string,
+  options?: O,
+): Reader<ValueOf<string[], O>> {
+  return makeReader<string[], O>(variable, options, {
+    type: 'comma-separated addresses',
+    expected: 'IP addresses or ranges (10.0.0.0/8), or loopback, linklocal, uniquelocal, comma-separated',
+    parse: (raw) => {
+      const items = raw.split(',').map((item) => item.trim());
+      return items.every(isAddressItem) ? ok(items) : invalid;
+    },
+    format: (items) => items.join(','),
   });
 }
 

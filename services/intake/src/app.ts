@@ -140,6 +140,7 @@ export async function startIntake(
     registry,
     ready,
     bodyLimitBytes: config.bodyLimitBytes,
+    trustedProxies: config.trustedProxies,
     logger,
   });
   const httpUrl = await http.listen({ port: config.httpPort, host: config.host });

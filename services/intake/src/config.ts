@@ -1,5 +1,5 @@
 import { devTokenKeys } from '@petition/auth';
-import { durationMs, int, loadConfig, str } from '@petition/config';
+import { addresses, durationMs, int, loadConfig, str } from '@petition/config';
 import { infraSchema } from '@petition/infra';
 import { devSealKeys } from '@petition/seal';
 
@@ -64,6 +64,10 @@ export const intakeSchema = {
     default: 10_000,
     min: 100,
     doc: 'How often intake checks that its case index survived in Redis (a flush starts a rebuild)',
+  }),
+  trustedProxies: addresses('INTAKE_TRUSTED_PROXIES', {
+    default: ['loopback'],
+    doc: 'Peers whose X-Forwarded-For names the client (tracking’s page proxy, a load balancer): the client, not the proxy, is then counted for INTAKE_GUESS_LIMIT',
   }),
   guessLimit: int('INTAKE_GUESS_LIMIT', {
     default: 10,

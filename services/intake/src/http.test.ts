@@ -257,6 +257,44 @@ describe('operations', () => {
 });
 
 describe('guessing', () => {
+  const wrongUntilTurnedAway = async (send: (queryCode: string) => Promise<Response>) => {
+    let status = 0;
+    for (let i = 0; i < 8 && status !== 429; i++) status = (await send(`WRONG${i}`)).status;
+    return status;
+  };
+
+  it('counts the client that tracking’s page proxy names, not the proxy', async () => {
+    const r = await register();
+    await indexed(r.caseId);
+    const from = (client: string) => (queryCode: string) =>
+      post('/v1/petitioner/withdraw', { caseNumber: r.caseNumber, queryCode }, { 'x-forwarded-for': client });
+    expect(await wrongUntilTurnedAway(from('203.0.113.7'))).toBe(429);
+    // Another petitioner behind the same proxy is still served.
+    const other = await from('203.0.113.8')(r.queryCode);
+    expect([200, 202]).toContain(other.status);
+  });
+
+  it('does not take X-Forwarded-For from a peer it does not trust', async () => {
+    const strict = await startTestIntake('intake-untrusted', {
+      INTAKE_TRUSTED_PROXIES: '192.0.2.1',
+      INTAKE_GUESS_LIMIT: '3',
+    });
+    try {
+      const from = (client: string) => (queryCode: string) =>
+        fetch(`${strict.intake.httpUrl}/v1/petitioner/withdraw`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-forwarded-for': client },
+          body: JSON.stringify({ caseNumber: 'X0000000000', queryCode }),
+        });
+      expect(await wrongUntilTurnedAway(from('203.0.113.7'))).toBe(429);
+      // The address it claims is not believed: it is the same peer, turned away.
+      expect((await from('203.0.113.9')('WRONG')).status).toBe(429);
+    } finally {
+      await strict.intake.close();
+      await strict.bus.close();
+    }
+  });
+
   // Last in the file: it uses up this client's attempts.
   it('turns a client away after too many wrong query codes, even with the right one', async () => {
     const r = await register();

@@ -26,6 +26,8 @@ export interface HttpDeps {
   readonly registry: Registry;
   readonly ready: () => Promise<Record<string, boolean>>;
   readonly bodyLimitBytes: number;
+  /** Peers trusted to name the client in X-Forwarded-For (`request.ip` is then that client). */
+  readonly trustedProxies: readonly string[];
   readonly logger: Logger;
 }
 
@@ -67,6 +69,7 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
     loggerInstance: deps.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.bodyLimitBytes,
+    trustProxy: [...deps.trustedProxies],
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: false } },
     genReqId: (req) => (req.headers['x-request-id'] as string | undefined)?.slice(0, 100) || crypto.randomUUID(),
   });
