@@ -52,11 +52,17 @@ export async function startTracking(
     logger.error({ epoch }, 'tracking’s Redis keys were flushed: restart to rebuild them from Kafka');
     options.onEpochLost?.();
   };
-  const model = createReadModel(redis, prefix, directory, async (build) => {
-    const made = await execWhileEpochHolds(writer, prefix, epoch, build);
-    if (!made) epochLost();
-    return made;
-  });
+  const model = createReadModel(
+    redis,
+    prefix,
+    directory,
+    async (build) => {
+      const made = await execWhileEpochHolds(writer, prefix, epoch, build);
+      if (!made) epochLost();
+      return made;
+    },
+    config.kpiRetentionDays,
+  );
   const registry = createRegistry();
   const updates = new Counter({
     name: 'tracking_read_model_updates_total',
@@ -101,6 +107,7 @@ export async function startTracking(
     queries: createQueries(redis, prefix, directory, config.formulas),
     tokenKeys: config.tokenKeys,
     guessLimit: config.guessLimit,
+    kpiRetentionDays: config.kpiRetentionDays,
     now,
   });
   addWebRoutes(app, config.intakeUrl);

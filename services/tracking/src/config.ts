@@ -23,6 +23,12 @@ export const trackingSchema = {
     max: 10_000,
     doc: 'Wrong case number / query code pairs one client may try in 10 minutes before 429',
   }),
+  kpiRetentionDays: int('TRACKING_KPI_RETENTION_DAYS', {
+    default: 800,
+    min: 1,
+    max: 3_660,
+    doc: 'Days a day’s KPI counts are kept in Redis after it (periods reaching further back are refused)',
+  }),
   intakeUrl: url('TRACKING_INTAKE_URL', {
     default: 'http://127.0.0.1:8080',
     protocols: ['http', 'https'],

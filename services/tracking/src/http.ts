@@ -18,6 +18,7 @@ export interface HttpDeps {
   readonly queries: Queries;
   readonly tokenKeys: string;
   readonly guessLimit: number;
+  readonly kpiRetentionDays: number;
   readonly now: () => Date;
 }
 
@@ -167,7 +168,10 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
     },
     async (request) => {
       mayReadUnit(request, request.params.unitId);
-      return queries.unitKpis(request.params.unitId, periodOf(request.query.from, request.query.to, deps.now()));
+      return queries.unitKpis(
+        request.params.unitId,
+        periodOf(request.query.from, request.query.to, deps.now(), deps.kpiRetentionDays),
+      );
     },
   );
 
@@ -184,7 +188,10 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
     },
     async (request) => {
       mayReadRegion(request, request.params.regionCode);
-      return queries.regionKpis(request.params.regionCode, periodOf(request.query.from, request.query.to, deps.now()));
+      return queries.regionKpis(
+        request.params.regionCode,
+        periodOf(request.query.from, request.query.to, deps.now(), deps.kpiRetentionDays),
+      );
     },
   );
 

@@ -1,3 +1,5 @@
+import { addCivilDays, type CivilDate, civilDateOf, endOfCivilDay } from '@petition/legal-calendar';
+
 // Tracking's Redis keyspace under `<prefix>trk:` — a cache, rebuilt from Kafka after a flush (app.ts):
 //   c:<caseId>         the case: number, query-code hash, state, holder, version, acceptedTime, deadline offset
 //   n:<caseNumber>     → case id
@@ -5,10 +7,17 @@
 //   k:<caseId>         its clocks (clock id → ClockView JSON)
 //   x:<caseId>         the steps that stopped a clock (event id → {stage, dueTime, inTime})
 //   i:<unitId>         a unit's inbox: the cases it holds, scored by the running clock's due time
-//   u:<unitId>:<day>   a unit's KPI counts of a day (Asia/Shanghai)
-//   r:<region>:<day>   the same summed over every unit in the region and below
+//   u:<unitId>:<day>   a unit's KPI counts of a day (Asia/Shanghai), kept TRACKING_KPI_RETENTION_DAYS after it
+//   r:<region>:<day>   the same summed over every unit in the region and below (kept as long)
 //   o:<region>         clocks run out and unanswered in the region and below, by due time ("<caseId> <clockId>")
 //   g:<client>         wrong case number / query code tries (expire after 10 minutes)
+
+/** When a day's KPI counts expire (ms): `retentionDays` days after the day ends. */
+export const kpiExpiresAt = (day: CivilDate, retentionDays: number) =>
+  endOfCivilDay(addCivilDays(day, retentionDays)).getTime();
+
+/** The first day whose KPI counts are still kept at `now`. */
+export const firstKeptDay = (now: Date, retentionDays: number) => addCivilDays(civilDateOf(now), -retentionDays);
 
 export function trackingKeys(prefix: string) {
   return {

@@ -3,7 +3,7 @@ import { type Directory, levelName } from '@petition/directory';
 import { addCounts, type ClockView, type Counts, type Formula, kpiValues } from '@petition/kpi';
 import { addCivilDays, type CivilDate, civilDateOf, civilDaysBetween, isCivilDate } from '@petition/legal-calendar';
 import type { Redis } from 'ioredis';
-import { trackingKeys } from './keys.ts';
+import { firstKeptDay, trackingKeys } from './keys.ts';
 import { type TimelineEntry, UNDATED } from './read-model.ts';
 
 // The read side: what petitioners, unit staff and supervisors see, from the keys read-model.ts writes.
@@ -23,8 +23,11 @@ export interface Period {
 
 export const MAX_PERIOD_DAYS = 366;
 
-/** `from`..`to` as civil dates (Asia/Shanghai), both included; by default the 30 days up to today. */
-export function periodOf(from: string | undefined, to: string | undefined, now: Date): Period {
+/**
+ * `from`..`to` as civil dates (Asia/Shanghai), both included; by default the 30 days up to today. A period
+ * reaching back before the counts kept (`retentionDays`) is refused, not answered with zeros.
+ */
+export function periodOf(from: string | undefined, to: string | undefined, now: Date, retentionDays: number): Period {
   const end = to ?? civilDateOf(now);
   const start = from ?? addCivilDays(end as CivilDate, -29);
   for (const [name, value] of [
@@ -37,6 +40,12 @@ export function periodOf(from: string | undefined, to: string | undefined, now: 
   if (days < 1) throw new QueryError('BAD_PERIOD', `from (${start}) is after to (${end})`);
   if (days > MAX_PERIOD_DAYS)
     throw new QueryError('BAD_PERIOD', `a period covers at most ${MAX_PERIOD_DAYS} days, not ${days}`);
+  const first = firstKeptDay(now, retentionDays);
+  if (start < first)
+    throw new QueryError(
+      'BAD_PERIOD',
+      `KPI counts are kept ${retentionDays} days: from may be ${first} at the earliest`,
+    );
   return { from: start as CivilDate, to: end as CivilDate };
 }
 

@@ -9,7 +9,7 @@ import {
 import type { Directory } from '@petition/directory';
 import { type ClockView, caseFacts, deadlineFacts, type Fact, isOverdue, nextClock } from '@petition/kpi';
 import type { ChainableCommander, Redis } from 'ioredis';
-import { trackingKeys } from './keys.ts';
+import { kpiExpiresAt, trackingKeys } from './keys.ts';
 
 // The write side of tracking's read models (keys.ts): each case event and deadline event applied once —
 // a case event only above the version the case has, a deadline event only above the deadline-events
@@ -111,28 +111,41 @@ function dueOf(row: CaseRow, unitId: string): number {
   return due;
 }
 
+/** A batch's KPI counts by key, with when the key's day expires. */
+type Sums = Map<string, { expiresAt: number; fields: Map<string, number> }>;
+
 /** Runs one batch's writes as a MULTI; false when they were not made (the keys' epoch is gone). */
 export type Commit = (build: (m: ChainableCommander) => void) => Promise<boolean>;
 
-export function createReadModel(redis: Redis, prefix: string, directory: Directory, commit: Commit) {
+export function createReadModel(
+  redis: Redis,
+  prefix: string,
+  directory: Directory,
+  commit: Commit,
+  kpiRetentionDays: number,
+) {
   const k = trackingKeys(prefix);
   const regionsOf = (unitId: string) =>
     directory.regionChain(directory.unit(unitId)?.regionCode ?? '').map((r) => r.code);
 
   /** Each fact counts for its unit and for every region from the unit's up to the nation, summed per batch. */
-  function count(sums: Map<string, Map<string, number>>, facts: readonly Fact[]) {
+  function count(sums: Sums, facts: readonly Fact[]) {
     const add = (key: string, f: Fact) => {
-      const fields = sums.get(key) ?? new Map<string, number>();
-      fields.set(f.counter, (fields.get(f.counter) ?? 0) + f.amount);
-      sums.set(key, fields);
+      const sum = sums.get(key) ?? { expiresAt: kpiExpiresAt(f.day, kpiRetentionDays), fields: new Map() };
+      sum.fields.set(f.counter, (sum.fields.get(f.counter) ?? 0) + f.amount);
+      sums.set(key, sum);
     };
     for (const f of facts) {
       add(k.unitDay(f.unitId, f.day), f);
       for (const region of regionsOf(f.unitId)) add(k.regionDay(region, f.day), f);
     }
   }
-  function writeCounts(m: ChainableCommander, sums: Map<string, Map<string, number>>) {
-    for (const [key, fields] of sums) for (const [field, n] of fields) m.hincrby(key, field, n);
+  /** A day's counts expire with the day (a day long gone, read again in a rebuild, is gone at once). */
+  function writeCounts(m: ChainableCommander, sums: Sums) {
+    for (const [key, { expiresAt, fields }] of sums) {
+      for (const [field, n] of fields) m.hincrby(key, field, n);
+      m.pexpireat(key, expiresAt);
+    }
   }
 
   /** What a batch needs of each of its cases, read in one round trip and kept up to date as it applies. */
@@ -162,7 +175,7 @@ export function createReadModel(redis: Redis, prefix: string, directory: Directo
     async applyCaseEvents(events: readonly CaseEvent[]) {
       const rows = await load(events.flatMap((e) => (e.envelope?.caseId ? [e.envelope.caseId] : [])));
       return commit((m) => {
-        const sums = new Map<string, Map<string, number>>();
+        const sums: Sums = new Map();
         for (const e of events) {
           const env = e.envelope;
           const row = rows.get(env?.caseId ?? '');
@@ -206,7 +219,7 @@ export function createReadModel(redis: Redis, prefix: string, directory: Directo
     async applyDeadlineEvents(records: readonly { value: DeadlineEvent; offset: string }[]) {
       const rows = await load(records.flatMap((r) => (r.value.envelope?.caseId ? [r.value.envelope.caseId] : [])));
       return commit((m) => {
-        const sums = new Map<string, Map<string, number>>();
+        const sums: Sums = new Map();
         for (const { value: d, offset } of records) {
           const caseId = d.envelope?.caseId ?? '';
           const row = rows.get(caseId);

@@ -259,11 +259,29 @@ describe('tracking', () => {
     expect(((await before.json()) as { counts: object }).counts).toEqual({});
   });
 
+  it('keeps a day’s counts 800 days after it, and none of a day already further back', async () => {
+    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    try {
+      // 2026-11-20 + 800 days = 2029-01-28, whose end in Beijing is 16:00 UTC.
+      const kept = await redis.call('PEXPIRETIME', `${prefix}trk:u:330106-xfj:2026-11-20`);
+      expect(kept).toBe(Date.parse('2029-01-28T16:00:00Z'));
+      expect(await redis.call('PEXPIRETIME', `${prefix}trk:r:330100:2026-11-20`)).toBe(kept);
+      const old = new CaseRun({ now: '2024-01-02T10:00:00+08:00', directory: realDirectory() });
+      old.ok(undefined, { $case: 'registerPetition', value: { petition: petition() } });
+      await (await bus.publisher()).publish(caseEvents, old.events);
+      await waitFor('the old case', async () => (await redis.exists(`${prefix}trk:c:${old.caseId}`)) === 1);
+      expect(await redis.exists(`${prefix}trk:u:330106-xfj:2024-01-02`, `${prefix}trk:r:330100:2024-01-02`)).toBe(0);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
   it('names a bad period', async () => {
     for (const [query, detail] of [
       ['?from=2026-13-01', /from must be a date/],
       ['?from=2026-12-02&to=2026-12-01', /after to/],
       ['?from=2025-01-01&to=2026-12-31', /at most 366 days/],
+      ['?from=2024-01-01&to=2024-01-31', /KPI counts are kept 800 days: from may be \d{4}-\d{2}-\d{2} at the earliest/],
     ] as const) {
       const r = await get(`/v1/units/330106-rsj/kpis${query}`, tokenOf('330106-rsj'));
       expect(r.status).toBe(400);
