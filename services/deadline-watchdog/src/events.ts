@@ -42,13 +42,12 @@ export function changeEvent(change: ClockChange, cause: CaseEvent, tableVersion:
   const at = env?.occurTime ?? new Date();
   const clockId = clockIdOf(change.clock);
   const idSource = `${clockId}:${change.kind}:${env?.eventId ?? ''}`;
-  const id = eventIdOf(idSource, 0);
   const version = env?.caseVersion ?? 0;
   const c = change.clock;
   const table = c.provisional ? `provisional-${tableVersion}` : tableVersion;
   switch (change.kind) {
     case 'started':
-      return event(c, clockId, at, id, 0, version, env?.eventId ?? '', {
+      return event(c, clockId, at, eventIdOf(idSource, 0), 0, version, env?.eventId ?? '', {
         $case: 'clockStarted',
         value: {
           startTime: c.startTime,
@@ -59,7 +58,7 @@ export function changeEvent(change: ClockChange, cause: CaseEvent, tableVersion:
         },
       });
     case 'stopped':
-      return event(c, clockId, at, id, 0, version, env?.eventId ?? '', {
+      return event(c, clockId, at, eventIdOf(idSource, 0), 0, version, env?.eventId ?? '', {
         $case: 'clockStopped',
         value: { reason: change.reason, stoppingEventId: env?.eventId ?? '', inTime: change.inTime },
       });
