@@ -82,12 +82,15 @@ export function bool<O extends BoolOptions = BoolOptions>(variable: string, opti
 }
 
 /** Comma-separated; `a,,b` or a trailing comma is a typo, not an empty item, so it is rejected. */
+/** The items of a comma-separated value, trimmed. */
+const itemsOf = (raw: string) => raw.split(',').map((item) => item.trim());
+
 export function list<O extends ListOptions = ListOptions>(variable: string, options?: O): Reader<ValueOf<string[], O>> {
   return makeReader<string[], O>(variable, options, {
     type: 'comma-separated list',
     expected: 'a comma-separated list without empty items',
     parse: (raw) => {
-      const items = raw.split(',').map((item) => item.trim());
+      const items = itemsOf(raw);
       return items.every((item) => item !== '') ? ok(items) : invalid;
     },
     format: (items) => items.join(','),
@@ -151,7 +154,7 @@ export function addresses<O extends AddressesOptions = AddressesOptions>(
     type: 'comma-separated addresses',
     expected: 'IP addresses or ranges (10.0.0.0/8), or loopback, linklocal, uniquelocal, comma-separated',
     parse: (raw) => {
-      const items = raw.split(',').map((item) => item.trim());
+      const items = itemsOf(raw);
       return items.every(isAddressItem) ? ok(items) : invalid;
     },
     format: (items) => items.join(','),
