@@ -1,3 +1,4 @@
+export { type Confidential, concealedFrom } from './confidentiality.ts';
 export {
   type Hop,
   JurisdictionError,

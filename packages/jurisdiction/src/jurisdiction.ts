@@ -1,5 +1,6 @@
 import { Category, PetitionKind, type Unit, UnitKind, type UnitLevel } from '@petition/contract';
 import type { Directory } from '@petition/directory';
+import { concealedFrom } from './confidentiality.ts';
 
 // Which unit has authority over a new matter, and how a bureau's case reaches it. Pure: the directory is
 // the only thing consulted, so routing, tests and the simulator get the same answer.
@@ -22,25 +23,22 @@ export interface Matter {
   readonly concernedUnitId?: string;
 }
 
-/** Leading bodies of a region: an accusation against one goes to the discipline body one level up. */
-const leadingKinds: ReadonlySet<UnitKind> = new Set([
-  UnitKind.UNIT_KIND_GOVERNMENT,
-  UnitKind.UNIT_KIND_PARTY_COMMITTEE,
-  UnitKind.UNIT_KIND_DISCIPLINE_INSPECTION,
-]);
-
-/** Art 30: an accusation goes to the discipline body over the accused, never to the accused or under it. */
+/**
+ * Art 30: an accusation goes to the nearest discipline body, from the accused's region up, that it is not
+ * kept from (`concealedFrom`): the region's own for a department or a bureau, the one a level up for the
+ * region's government, party committee or discipline body.
+ */
 function disciplineFor(directory: Directory, matter: Matter): Unit {
   const accused = matter.accusedUnitId ? directory.unit(matter.accusedUnitId) : undefined;
   if (matter.accusedUnitId && !accused)
     throw new JurisdictionError('UNKNOWN_UNIT', `accused unit ${matter.accusedUnitId}`);
-  let region = directory.region(accused?.regionCode ?? matter.regionCode);
-  if (accused && leadingKinds.has(accused.kind))
-    region = region?.parentCode ? directory.region(region.parentCode) : undefined;
-  while (region) {
+  for (
+    let region = directory.region(accused?.regionCode ?? matter.regionCode);
+    region;
+    region = region.parentCode ? directory.region(region.parentCode) : undefined
+  ) {
     const body = directory.responsibleUnit(region.code, Category.CATEGORY_DISCIPLINE_SUPERVISION);
-    if (body && !(accused && directory.isWithin(body.unitId, accused.unitId))) return body;
-    region = region.parentCode ? directory.region(region.parentCode) : undefined;
+    if (body && !concealedFrom(directory, body.unitId, matter)) return body;
   }
   throw new JurisdictionError('NO_UNIT_WITH_AUTHORITY', `no discipline body above ${matter.accusedUnitId}`);
 }
