@@ -5,7 +5,7 @@
 import { createBus, units } from '@petition/bus';
 import { nationalDirectory } from '@petition/directory';
 import { publishUnitRecords } from '@petition/directory-feed';
-import { infraDown, infraUp, loadInfraConfig } from '@petition/infra';
+import { ensureNodeKeys, infraDown, infraUp, loadInfraConfig } from '@petition/infra';
 import { createLogger } from '@petition/logging';
 import { serviceSpecs, superviseServices } from './network.ts';
 
@@ -21,7 +21,11 @@ const config = loadInfraConfig();
 const infra = await infraUp(config, logger);
 const intakePort = process.env.INTAKE_HTTP_PORT ?? '8080';
 const trackingPort = process.env.TRACKING_HTTP_PORT ?? '8081';
+// The local network is one node: its services take the staff tokens `npm run token` signs with its key.
+const nodeKeys = ensureNodeKeys();
 const env = {
+  STAFF_JWKS: nodeKeys.jwksPath,
+  STAFF_TOKEN_ISSUERS: nodeKeys.issuer,
   TRACKING_INTAKE_URL: `http://127.0.0.1:${intakePort}`,
   // The simulator is one client on 127.0.0.1 that looks its cases up as soon as it files them (a lookup
   // before tracking knows the case counts as a wrong guess): not a guesser to turn away.
@@ -67,7 +71,7 @@ process.stdout.write(
     `  watchdog http://localhost:${process.env.WATCHDOG_HTTP_PORT ?? '8091'}/readyz (statutory clocks, writes deadline-events)`,
     `  tracking http://localhost:${trackingPort}/ (petitioner), /workbench (units), /supervision (KPIs, overdue), OpenAPI: /docs`,
     `  notify   http://localhost:${process.env.NOTIFY_HTTP_PORT ?? '8092'}/readyz (in-app inbox; SMS, mail, webhooks when configured)`,
-    '  tokens   npm run token -- 330106-xfj',
+    '  tokens   npm run token -- 330106-xfj [--role handler]… (a staff JWT signed by the node key in .local/keys)',
     ...(simulate ? [`  simulator ${simulate} petitions/s, playing units and petitioners (progress every 10 s)`] : []),
     '',
     'Ctrl-C stops it.',

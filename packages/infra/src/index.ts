@@ -10,4 +10,5 @@ export {
   stopLocalKafka,
   wipeLocalKafka,
 } from './local-kafka.ts';
+export { ensureNodeKeys, type NodeKeys } from './node-keys.ts';
 export { localDir, workspaceRoot } from './paths.ts';

@@ -6,3 +6,12 @@ export async function waitFor(what: string, check: () => boolean | Promise<boole
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+export {
+  type TestTokenOptions,
+  testStaffAudience,
+  testStaffEnv,
+  testStaffIssuer,
+  testStaffKey,
+  testToken,
+} from './staff-tokens.ts';
