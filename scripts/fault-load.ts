@@ -75,7 +75,8 @@ export async function load(o: {
 
   async function view(c: { caseNumber: string; queryCode: string }) {
     try {
-      const res = await fetch(`${o.trackingUrl}/v1/cases/${c.caseNumber}?queryCode=${c.queryCode}`, {
+      const res = await fetch(`${o.trackingUrl}/v1/cases/${c.caseNumber}`, {
+        headers: { 'x-query-code': c.queryCode },
         signal: AbortSignal.timeout(5_000),
       });
       if (res.status !== 200) return undefined;

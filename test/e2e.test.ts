@@ -111,7 +111,7 @@ interface View {
 }
 /** The case as its petitioner follows it on tracking. */
 async function view(c: Filed): Promise<View | undefined> {
-  const res = await fetch(`${tracking.httpUrl}/v1/cases/${c.caseNumber}?queryCode=${c.queryCode}`);
+  const res = await fetch(`${tracking.httpUrl}/v1/cases/${c.caseNumber}`, { headers: { 'x-query-code': c.queryCode } });
   return res.status === 200 ? ((await res.json()) as View) : undefined;
 }
 /** Waits until tracking shows the case as `ready` says. */

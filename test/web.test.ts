@@ -8,13 +8,14 @@ import { createLogger } from '@petition/logging';
 import { loadRoutingConfig, type Routing, startRouting } from '@petition/routing';
 import { loadTrackingConfig, startTracking, type Tracking } from '@petition/tracking';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { anyPorts, servicesEnv } from '../scripts/network.ts';
 
 // The web pages in a real headless Chromium (Debian's, driven by playwright-core) over the real services:
 // a petition is submitted to intake, the unit accepts and replies in the workbench, the petitioner follows
 // each step on a phone-sized page, rates the opinion and asks for review, and the supervisor sees the KPIs change.
-// Screenshots of each step are kept in test-results/web/.
+// Screenshots of each step are kept in test-results/web/. Every page runs under tracking's
+// Content-Security-Policy, and any violation it reports fails the test.
 
 const logger = createLogger({ service: 'web-test', level: process.env.LOG_LEVEL ?? 'warn' });
 const shots = join(import.meta.dirname, '..', 'test-results', 'web');
@@ -76,6 +77,9 @@ afterAll(async () => {
   await routing?.close();
 });
 
+/** What the browser refused under the Content-Security-Policy, on every page opened. */
+const violations: string[] = [];
+
 /** Opens a page of tracking's in its own browser context (its own storage), phone-sized when asked. */
 async function open(path: string, phone = false): Promise<Page> {
   const context = await browser.newContext({
@@ -84,7 +88,11 @@ async function open(path: string, phone = false): Promise<Page> {
     ...(phone ? { viewport: { width: 390, height: 844 }, isMobile: true } : {}),
   });
   const page = await context.newPage();
-  await page.goto(`${tracking.httpUrl}${path}`);
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) violations.push(`${path}: ${m.text()}`);
+  });
+  const answer = await page.goto(`${tracking.httpUrl}${path}`);
+  expect(answer?.headers()['content-security-policy']).toMatch(/^default-src 'self';/);
   return page;
 }
 const shot = (page: Page, name: string) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
@@ -106,6 +114,10 @@ async function signIn(page: Page, unitId: string) {
 
 const kpiCell = (page: Page, row: string, kpi: string) =>
   page.locator(`tr[data-row="${row}"] td[data-kpi="${kpi}"]`).textContent();
+
+afterEach(() => {
+  expect(violations.splice(0)).toEqual([]);
+});
 
 describe('the web pages in a real browser', () => {
   let supervisor: Page;
@@ -178,6 +190,36 @@ describe('the web pages in a real browser', () => {
     await page.waitForSelector('#timeline li[data-step="reviewRequested"]', { timeout: 15_000 });
     expect(await page.textContent('#case-state')).toBe('复查中');
     await shot(page, '6-petitioner-review-requested');
+  });
+
+  it('keeps the unit token in the page’s memory only: a reload asks for it again', async () => {
+    for (const [path, unitId, shown] of [
+      ['/workbench', '330106-rsj', '#inbox'],
+      ['/supervision', '330100-xfj', '#kpis'],
+    ] as const) {
+      const page = await open(path);
+      await signIn(page, unitId);
+      await page.waitForSelector(shown);
+      expect(await page.evaluate('localStorage.length + sessionStorage.length')).toBe(0);
+      await page.reload();
+      await page.waitForSelector('#login-form');
+      expect([await page.isVisible('#login'), await page.isVisible(shown)]).toEqual([true, false]);
+      await page.context().close();
+    }
+  });
+
+  it('runs no inline script, not even one added to the page', async () => {
+    const page = await open('/');
+    await page.evaluate(() => {
+      const script = document.createElement('script');
+      script.textContent = 'window.inlineRan = true';
+      document.head.append(script);
+    });
+    expect(await page.evaluate('window.inlineRan')).toBeUndefined();
+    // The browser reported the refusal, which is what this test expects.
+    await expect.poll(() => violations.length).toBeGreaterThan(0);
+    violations.splice(0);
+    await page.context().close();
   });
 
   it('shows the supervisor the KPIs changed', async () => {

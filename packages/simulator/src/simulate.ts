@@ -77,7 +77,7 @@ export function startSimulator(o: SimulatorOptions) {
 
   /** Looks a case up on tracking and makes its next move; false once nothing more will happen to it. */
   async function play(c: Open): Promise<boolean> {
-    const res = await fetch(`${o.trackingUrl}/v1/cases/${c.caseNumber}?queryCode=${c.queryCode}`);
+    const res = await fetch(`${o.trackingUrl}/v1/cases/${c.caseNumber}`, { headers: { 'x-query-code': c.queryCode } });
     if (res.status === 404) return true; // not on tracking yet
     if (res.status !== 200) throw new Error(`tracking answered ${res.status}`);
     const view = (await res.json()) as { state: string; holder?: { unitId: string } };

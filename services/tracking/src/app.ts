@@ -3,11 +3,11 @@ import { nationalDirectory } from '@petition/directory';
 import { followDirectory } from '@petition/directory-feed';
 import { epochHolds, execWhileEpochHolds, indexEpoch } from '@petition/infra';
 import type { Logger } from '@petition/logging';
-import { addOpsRoutes, createRegistry } from '@petition/ops';
+import { addHealthRoutes, createRegistry, listenOps } from '@petition/ops';
 import { Redis } from 'ioredis';
 import { Counter } from 'prom-client';
 import type { TrackingConfig } from './config.ts';
-import { createHttp } from './http.ts';
+import { addDocs, createHttp } from './http.ts';
 import { createQueries } from './queries.ts';
 import { createReadModel } from './read-model.ts';
 import { addWebRoutes } from './web.ts';
@@ -18,6 +18,8 @@ import { addWebRoutes } from './web.ts';
 
 export interface Tracking {
   readonly httpUrl: string;
+  /** The operators' server: /healthz, /readyz, /metrics and the API's OpenAPI docs (/docs, /docs/json). */
+  readonly opsUrl: string;
   /** Read-model updates applied so far (case and deadline events), for benchmarks and metrics. */
   readonly applied: () => number;
   close(): Promise<void>;
@@ -112,19 +114,24 @@ export async function startTracking(
   });
   addWebRoutes(app, config.intakeUrl);
   let closing = false;
-  addOpsRoutes(app, {
-    registry,
-    checks: async () => ({
-      redis: await redis.ping().then(
-        (r) => r === 'PONG',
-        () => false,
-      ),
-      accepting: !closing,
-    }),
+  const checks = async () => ({
+    redis: await redis.ping().then(
+      (r) => r === 'PONG',
+      () => false,
+    ),
+    accepting: !closing,
   });
+  addHealthRoutes(app, { checks });
 
   const httpUrl = await app.listen({ port: config.httpPort, host: config.host });
-  logger.info({ http: httpUrl, epoch }, 'tracking running');
+  const ops = await listenOps({
+    port: config.opsPort,
+    host: config.host,
+    registry,
+    checks,
+    extra: (opsApp) => addDocs(opsApp, app),
+  });
+  logger.info({ http: httpUrl, ops: ops.url, epoch }, 'tracking running');
   // A flush with nothing to write meanwhile is noticed here.
   const epochCheck = setInterval(() => {
     epochHolds(redis, prefix, epoch).then(
@@ -134,11 +141,12 @@ export async function startTracking(
   }, 5_000);
   return {
     httpUrl,
+    opsUrl: ops.url,
     applied: () => applied,
     async close() {
       closing = true;
       clearInterval(epochCheck);
-      await app.close();
+      await Promise.all([app.close(), ops.close()]);
       await bus.close();
       redis.disconnect();
       writer.disconnect();

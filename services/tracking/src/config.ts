@@ -11,6 +11,12 @@ export const trackingSchema = {
     max: 65_535,
     doc: 'HTTP port of tracking (0 picks a free one)',
   }),
+  opsPort: int('TRACKING_OPS_PORT', {
+    default: 9081,
+    min: 0,
+    max: 65_535,
+    doc: 'Operators’ port of tracking: /healthz, /readyz, /metrics, OpenAPI at /docs (0 picks a free one); keep it off the public network',
+  }),
   host: str('TRACKING_HOST', { default: '0.0.0.0', doc: 'Address tracking listens on' }),
   tokenKeys: str('UNIT_TOKEN_KEYS', {
     default: devTokenKeys,

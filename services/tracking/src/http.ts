@@ -1,15 +1,17 @@
-import swagger from '@fastify/swagger';
+import swagger, { type StaticDocumentSpec } from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { AuthError, parseTokenKeys, queryCodeMatches, verifyUnitToken } from '@petition/auth';
 import type { Directory } from '@petition/directory';
+import { answerProblems, problem, problemServerOptions, secureHeaders, sendProblem as send } from '@petition/ops';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { trackingKeys } from './keys.ts';
 import { describeUnit, periodOf, type Queries, QueryError } from './queries.ts';
 
-// Tracking's HTTP API (OpenAPI at /docs): the petitioner's view by case number and query code (guessing
-// limited), a unit's inbox and KPIs with its token (a unit sees its own, a supervisor its subtree), a
-// region's KPI table, trend and overdue board for the bureaus and governments over it, units and figures.
+// Tracking's HTTP API (its OpenAPI docs are on the operators' port: addDocs): the petitioner's view by case
+// number and query code (guessing limited), a unit's inbox and KPIs with its token (a unit sees its own, a
+// supervisor its subtree), a region's KPI table, trend and overdue board for the bureaus and governments
+// over it, units and figures. Errors and security headers as every service's (packages/ops).
 
 export interface HttpDeps {
   readonly redis: Redis;
@@ -34,29 +36,52 @@ export class HttpProblem extends Error {
   }
 }
 
+/** A problem of tracking's own, as problem+json (the catalogue in packages/ops). */
 export function sendProblem(reply: FastifyReply, status: number, code: string, detail: string) {
-  return reply
-    .code(status)
-    .type('application/problem+json')
-    .send({ type: `urn:petition:problem:${code}`, title: code, status, code, detail });
+  return send(reply, problem(status, code, code, { detail }));
 }
 
+// A calendar date (ajv-formats' `date`: four-digit year, a month that exists, a day that month has).
 const period = {
   type: 'object',
   properties: {
-    from: { type: 'string', description: 'First day, YYYY-MM-DD (Asia/Shanghai); 29 days before `to` when omitted' },
-    to: { type: 'string', description: 'Last day, YYYY-MM-DD; today when omitted' },
+    from: {
+      type: 'string',
+      format: 'date',
+      description: 'First day, YYYY-MM-DD (Asia/Shanghai); 29 days before `to` when omitted',
+    },
+    to: { type: 'string', format: 'date', description: 'Last day, YYYY-MM-DD; today when omitted' },
   },
 } as const;
 const unitParams = { type: 'object', properties: { unitId: { type: 'string', maxLength: 64 } } } as const;
 const regionParams = { type: 'object', properties: { regionCode: { type: 'string', pattern: '^\\d{6}$' } } } as const;
 type PeriodQuery = { Querystring: { from?: string; to?: string } };
 
+/** A period's day that is no calendar date (2026-02-30, 99999-01-01, ''): a bad period, named as periodOf names one. */
+function badPeriod(error: FastifyError) {
+  if (error.validationContext !== 'querystring') return undefined;
+  const days = (error.validation ?? []).map((v) => v.instancePath.slice(1)).filter((n) => n === 'from' || n === 'to');
+  if (!days.length) return undefined;
+  return problem(400, 'BAD_PERIOD', 'BAD_PERIOD', {
+    detail: days.map((day) => `${day} must be a date YYYY-MM-DD`).join('; '),
+    errors: days.map((day) => ({ field: day, in: 'query' as const, message: 'must be a date YYYY-MM-DD' })),
+  });
+}
+
 export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
   const { directory, queries, redis } = deps;
   const keys = trackingKeys(deps.prefix);
   const tokenKeys = parseTokenKeys(deps.tokenKeys);
-  const app = Fastify({ logger: false, bodyLimit: 65_536 });
+  const app = Fastify({ logger: false, bodyLimit: 65_536, ...problemServerOptions() });
+  secureHeaders(app);
+  answerProblems(app, {
+    known: (error: FastifyError) => {
+      if (error instanceof HttpProblem) return problem(error.status, error.code, error.code, { detail: error.detail });
+      if (error instanceof QueryError) return problem(400, error.code, error.code, { detail: error.message });
+      if (error instanceof AuthError) return problem(401, error.code, error.code, { detail: error.message });
+      return badPeriod(error);
+    },
+  });
   await app.register(swagger, {
     openapi: {
       info: {
@@ -67,17 +92,6 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
       },
       components: { securitySchemes: { unitToken: { type: 'http', scheme: 'bearer' } } },
     },
-  });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
-
-  app.setErrorHandler((error: FastifyError, _request, reply) => {
-    if (error instanceof HttpProblem) return sendProblem(reply, error.status, error.code, error.detail);
-    if (error instanceof QueryError) return sendProblem(reply, 400, error.code, error.message);
-    if (error instanceof AuthError) return sendProblem(reply, 401, error.code, error.message);
-    if (error.validation) return sendProblem(reply, 400, 'INVALID_REQUEST', error.message);
-    if ((error.statusCode ?? 500) < 500)
-      return sendProblem(reply, error.statusCode ?? 400, error.code ?? 'BAD_REQUEST', error.message);
-    return sendProblem(reply, 500, 'INTERNAL', 'Something went wrong on our side');
   });
 
   const unitView = (unitId: string) => describeUnit(directory, unitId);
@@ -99,20 +113,38 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
       throw new HttpProblem(403, 'NOT_SUPERVISOR', `${claims.unitId} does not supervise region ${regionCode}`);
   };
 
-  app.get<{ Params: { caseNumber: string }; Querystring: { queryCode?: string } }>(
+  // The query code travels in a header: URLs are kept in access logs and proxies' logs, in the browser's
+  // history, and are sent on as Referer.
+  app.get<{ Params: { caseNumber: string }; Querystring: Record<string, unknown> }>(
     '/v1/cases/:caseNumber',
     {
       schema: {
         summary: 'The case as its petitioner follows it: state, holder, timeline, clocks',
+        description: 'The query code goes in the `X-Query-Code` header; one in the URL is refused (400).',
         tags: ['petitioner'],
         params: { type: 'object', properties: { caseNumber: { type: 'string', maxLength: 64 } } },
-        querystring: { type: 'object', properties: { queryCode: { type: 'string', maxLength: 32 } } },
+        headers: {
+          type: 'object',
+          properties: { 'x-query-code': { type: 'string', maxLength: 32, description: 'The case’s query code' } },
+        },
       },
     },
     async (request, reply) => {
       const { caseNumber } = request.params;
-      const code = request.query.queryCode ?? '';
-      if (!code) return sendProblem(reply, 400, 'QUERY_CODE_REQUIRED', 'queryCode is required with the case number');
+      if (request.query.queryCode !== undefined) {
+        return send(
+          reply,
+          problem(400, 'QUERY_CODE_IN_URL', 'Send the query code in the X-Query-Code header', {
+            detail:
+              'the query code goes in the X-Query-Code header, never in the URL (URLs are logged and sent on as Referer)',
+            errors: [{ field: 'queryCode', in: 'query', message: 'send it in the X-Query-Code header' }],
+          }),
+        );
+      }
+      const header = request.headers['x-query-code'];
+      const code = typeof header === 'string' ? header : '';
+      if (!code)
+        return sendProblem(reply, 400, 'QUERY_CODE_REQUIRED', 'send the query code in the X-Query-Code header');
       const guesses = keys.guesses(request.ip);
       if (Number((await redis.get(guesses)) ?? 0) >= deps.guessLimit) {
         return sendProblem(reply, 429, 'TOO_MANY_GUESSES', 'too many wrong case numbers or query codes; try later');
@@ -223,4 +255,11 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
 
   app.get('/v1/directory/stats', { schema: { summary: 'Units per level' } }, async () => directory.counts());
   return app;
+}
+
+/** The OpenAPI document of `api` (once ready) and its UI at /docs, on the operators' server `ops`. */
+export async function addDocs(ops: FastifyInstance, api: FastifyInstance) {
+  const document = api.swagger() as StaticDocumentSpec['document'];
+  await ops.register(swagger, { mode: 'static', specification: { document } });
+  await ops.register(swaggerUi, { routePrefix: '/docs' });
 }

@@ -111,6 +111,9 @@ const period = '?from=2026-11-01&to=2026-12-31';
 const get = (path: string, token?: string) =>
   fetch(`${tracking.httpUrl}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
 const tokenOf = (unitId: string) => signUnitToken(parseTokenKeys(devTokenKeys), { unitId, staffId: 't' });
+/** The petitioner's view: the query code in its header, never in the URL. */
+const lookUp = (number: string, queryCode: string) =>
+  fetch(`${tracking.httpUrl}/v1/cases/${number}`, { headers: { 'x-query-code': queryCode } });
 
 beforeAll(async () => {
   tracking = await startTracking(loadTrackingConfig(env), logger);
@@ -145,12 +148,11 @@ afterAll(async () => {
 
 describe('tracking', () => {
   it('shows the petitioner each step, the holder and the clocks, with the case number and query code', async () => {
-    const path = `/v1/cases/${caseNumber}?queryCode=${code}`;
     await waitFor('the case and its clock', async () => {
-      const r = await get(path);
+      const r = await lookUp(caseNumber, code);
       return r.ok && ((await r.json()) as { clocks: unknown[] }).clocks.length === 1;
     });
-    const view = (await (await get(path)).json()) as Record<string, unknown>;
+    const view = (await (await lookUp(caseNumber, code)).json()) as Record<string, unknown>;
     expect(view).toMatchObject({
       caseNumber,
       state: 'CASE_STATE_ACCEPTED',
@@ -163,12 +165,12 @@ describe('tracking', () => {
   });
 
   it('answers a wrong query code like an unknown number, and turns a guesser away', async () => {
-    const wrong = await get(`/v1/cases/${caseNumber}?queryCode=WRONG`);
+    const wrong = await lookUp(caseNumber, 'WRONG');
     expect(wrong.status).toBe(404);
     expect(wrong.headers.get('content-type')).toContain('application/problem+json');
     expect((await get(`/v1/cases/${caseNumber}`)).status).toBe(400);
-    for (let i = 0; i < 5; i++) await get(`/v1/cases/NOPE-${i}?queryCode=x`);
-    expect((await get(`/v1/cases/${caseNumber}?queryCode=${code}`)).status).toBe(429);
+    for (let i = 0; i < 5; i++) await lookUp(`NOPE-${i}`, 'x');
+    expect((await lookUp(caseNumber, code)).status).toBe(429);
   });
 
   it('shows a unit the cases it holds, by due time, and a supervisor its subtree — no one else', async () => {
@@ -308,7 +310,7 @@ describe('tracking', () => {
 
   it('rebuilds the same read models from Kafka after Redis lost them', async () => {
     const views = async () => ({
-      case: await (await get(`/v1/cases/${caseNumber}?queryCode=${code}`)).json(),
+      case: await (await lookUp(caseNumber, code)).json(),
       inbox: await (await get('/v1/units/330106-rsj/inbox', tokenOf('330106-rsj'))).json(),
       region: await (await get(`/v1/regions/330100/kpis${period}`, tokenOf('330100-xfj'))).json(),
       board: await board('330100', '330100-xfj'),

@@ -19,7 +19,15 @@ const types: Readonly<Record<string, string>> = {
   '.css': 'text/css; charset=utf-8',
 };
 /** Headers a browser's call to intake keeps; everything else (cookies, hop-by-hop) stays behind. */
-const forwarded = ['authorization', 'content-type', 'idempotency-key', 'if-match', 'x-request-id'];
+const forwarded = [
+  'authorization',
+  'content-type',
+  'idempotency-key',
+  'if-match',
+  'x-request-id',
+  'x-case-number',
+  'x-query-code',
+];
 
 export function addWebRoutes(app: FastifyInstance, intakeUrl: string) {
   for (const [path, file] of Object.entries(pages)) {
@@ -47,7 +55,8 @@ export function addWebRoutes(app: FastifyInstance, intakeUrl: string) {
         const v = request.headers[h];
         if (typeof v === 'string') headers[h] = v;
       }
-      const target = `${intakeUrl}/${request.params['*']}${request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : ''}`;
+      // The path as the browser sent it, still percent-encoded: decoded, a %2F or %3F would change its shape.
+      const target = `${intakeUrl}${request.url.slice('/intake'.length)}`;
       let answer: Response;
       try {
         answer = await fetch(target, {

@@ -82,8 +82,8 @@ export class ApiError extends Error {
 }
 
 /** Calls tracking or intake (`/intake/...`); a 202 from intake is followed until routing answers. */
-export async function api(path, { method = 'GET', body, token } = {}) {
-  const headers = {};
+export async function api(path, { method = 'GET', body, token, headers: extra = {} } = {}) {
+  const headers = { ...extra };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (token) headers.authorization = `Bearer ${token}`;
   if (method === 'POST') headers['idempotency-key'] = crypto.randomUUID();
@@ -104,8 +104,18 @@ export function say(el, text, ok = false) {
   el.className = ok ? 'message ok' : 'message';
 }
 
-/** The unit token kept by this browser for the workbench and the dashboard. */
+/**
+ * The unit token of the workbench and the dashboard, kept in this page's memory only, for the page's life:
+ * a reload or another tab asks for it again. Not localStorage (it stays on disk after the browser closes,
+ * shared by every tab), nor sessionStorage (it outlives a reload): what any script of the origin can read
+ * there, an injected one could carry off.
+ */
+let unitToken = '';
 export const tokenStore = {
-  get: () => localStorage.getItem('unitToken') ?? '',
-  set: (t) => localStorage.setItem('unitToken', t),
+  get: () => unitToken,
+  set: (t) => {
+    unitToken = t;
+  },
 };
+// Earlier versions kept it in localStorage: it goes.
+localStorage.removeItem('unitToken');

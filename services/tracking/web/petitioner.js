@@ -8,7 +8,8 @@ let current;
 
 async function show() {
   const { caseNumber, queryCode } = current;
-  const c = await api(`/v1/cases/${encodeURIComponent(caseNumber)}?queryCode=${encodeURIComponent(queryCode)}`);
+  // The query code in a header: a URL is kept in logs and history, and sent on as Referer.
+  const c = await api(`/v1/cases/${encodeURIComponent(caseNumber)}`, { headers: { 'x-query-code': queryCode } });
   $('case').hidden = false;
   $('case-number').textContent = c.caseNumber;
   $('case-state').textContent = stateNames[c.state] ?? c.state;
@@ -82,7 +83,12 @@ $('lookup').addEventListener('submit', async (e) => {
 async function act(path, body, done) {
   const { caseNumber, queryCode } = current;
   try {
-    await api(`/intake/v1/petitioner/${path}`, { method: 'POST', body: { caseNumber, queryCode, ...body } });
+    await api(`/intake/v1/petitioner/${path}`, {
+      method: 'POST',
+      body: { caseNumber, queryCode, ...body },
+      // For following intake's 202 to routing's answer, which it gives the petitioner only.
+      headers: { 'x-case-number': caseNumber, 'x-query-code': queryCode },
+    });
     say($('action-message'), done, true);
     // Tracking shows the step once routing's event has reached it.
     for (let i = 0; i < 10; i++) {

@@ -128,4 +128,3 @@ $('period-form').addEventListener('submit', (e) => {
   load().catch((err) => say($('kpi-message'), err.message));
 });
 $('trend-kpi').addEventListener('change', chart);
-if (tokenStore.get()) enter(tokenStore.get()).catch(() => undefined);

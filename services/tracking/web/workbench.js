@@ -92,5 +92,3 @@ action(
   () => ({ extraDays: Number($('extend-days').value), reason: $('extend-reason').value }),
   '已延长办理期限',
 );
-
-if (tokenStore.get()) enter(tokenStore.get()).catch(() => undefined);
