@@ -25,6 +25,11 @@ export interface Clock {
   /** Stopped for a hearing: it neither warns nor runs out until the hearing ends. */
   readonly paused: boolean;
   readonly pausedSince?: Date;
+  /**
+   * The unit an accusation names, on the clocks of an accusation only: supervision never opens at a
+   * bureau the case is kept from (art 30, `concealedFrom`).
+   */
+  readonly accusedUnitId?: string;
 }
 
 export const stageNames: Readonly<Record<number, ClockStageName>> = {
@@ -57,7 +62,19 @@ export const clockIdOf = (c: Pick<Clock, 'caseId' | 'stage' | 'startVersion'>) =
 export interface CaseInfo {
   readonly kind: PetitionKind;
   readonly regionCode: string;
+  /** The accused unit of an accusation (art 30). */
+  readonly accusedUnitId?: string;
 }
+
+/** The accused a case's clocks carry: an accusation's, else none. */
+export const accusedOf = (info: CaseInfo | undefined) =>
+  info?.kind === PetitionKind.PETITION_KIND_ACCUSATION && info.accusedUnitId ? info.accusedUnitId : undefined;
+
+/** The case facts art 30 asks of a clock: an accusation with its accused, or nothing to keep from anyone. */
+export const matterOf = (c: Pick<Clock, 'accusedUnitId'>) => ({
+  kind: c.accusedUnitId ? PetitionKind.PETITION_KIND_ACCUSATION : PetitionKind.PETITION_KIND_UNSPECIFIED,
+  accusedUnitId: c.accusedUnitId,
+});
 
 export const isComplaint = (info: CaseInfo | undefined) => info?.kind === PetitionKind.PETITION_KIND_COMPLAINT;
 

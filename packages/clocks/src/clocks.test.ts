@@ -1,10 +1,12 @@
 import {
   type CaseEvent,
+  Category,
   ClockStage,
   ClockStopReason,
   clockStopReasonToJSON,
   Evaluation,
   OpinionStage,
+  PetitionKind,
   RecomputeReason,
   ReplyDisposition,
   ReviewDecision,
@@ -249,6 +251,40 @@ describe('firing', () => {
     const top = fire(ctx, clock, up.progress, at(due, 30));
     expect(top.fired[0]?.payload).toMatchObject({ value: { toSupervisingUnitId: '000000-xfj' } });
     expect(top.next).toBeUndefined();
+  });
+
+  it('never opens or escalates supervision at a bureau an accusation is kept from (art 30): it skips to the next one up', () => {
+    // An accusation against 杭州市信访局, handled by 西湖区's discipline body: the bureau one level above
+    // the holder is the accused itself, so supervision opens at 浙江省信访局.
+    const run = new CaseRun({ now: '2026-11-20T10:00:00+08:00', directory });
+    run.ok(undefined, {
+      $case: 'registerPetition',
+      value: {
+        petition: {
+          ...petitionOf(),
+          kind: PetitionKind.PETITION_KIND_ACCUSATION,
+          category: Category.CATEGORY_DISCIPLINE_SUPERVISION,
+          accusedUnitId: '330100-xfj',
+        },
+      },
+    });
+    run.ok(unit('330000-xfj'), {
+      $case: 'forwardCase',
+      value: { toUnitId: '330106-jw', toHandlingUnit: true, reason: '' },
+    });
+    run.ok(unit('330106-jw'), { $case: 'acceptCase', value: { noticeDocumentUri: '' } });
+    const clock = follow(run.events).state.open.find((c) => c.stage === S.CLOCK_STAGE_HANDLING);
+    if (!clock) throw new Error('no handling clock');
+    const breach = fire(ctx, clock, 0, at(clock.dueTime, 0.0001));
+    expect(breach.fired.find((f) => f.payload?.$case === 'supervisionOpened')?.payload).toMatchObject({
+      value: { supervisingUnitId: '330000-xfj', supervisedUnitId: '330106-jw' },
+    });
+    const up = fire(ctx, clock, breach.progress, at(clock.dueTime, 15));
+    expect(up.fired[0]?.payload).toMatchObject({
+      $case: 'supervisionEscalated',
+      value: { fromSupervisingUnitId: '330000-xfj', toSupervisingUnitId: '000000-xfj' },
+    });
+    expect(up.next).toBeUndefined();
   });
 
   it('after downtime fires the breach once, marked late, and skips the warnings it is too late for', () => {

@@ -1,7 +1,7 @@
 import { type CaseEvent, CaseState, ClockStage, ClockStopReason, RecomputeReason } from '@petition/contract';
 import { levelName } from '@petition/directory';
 import { hearingDays, isTerminal } from '@petition/lifecycle';
-import { type CaseInfo, type Clock, type ClockContext, isComplaint, startClock, withDue } from './clock.ts';
+import { accusedOf, type CaseInfo, type Clock, type ClockContext, isComplaint, startClock, withDue } from './clock.ts';
 
 // The clocks of a case, moved by each of its events: which start, which stop (and whether the step was
 // done in time), which move. Pure; the watchdog stores the result and publishes the changes.
@@ -49,6 +49,7 @@ export function onCaseEvent(
       stage,
       startVersion: env.caseVersion,
       regionCode: info?.regionCode ?? '',
+      ...(accusedOf(info) ? { accusedUnitId: accusedOf(info) } : {}),
       unitId,
       startTime: extra.startTime ?? at,
       fixedDue: extra.fixedDue,
@@ -73,7 +74,7 @@ export function onCaseEvent(
   switch (payload.$case) {
     case 'petitionRegistered': {
       const p = payload.value.petition;
-      info = { kind: p?.kind ?? 0, regionCode: p?.regionCode ?? '' };
+      info = { kind: p?.kind ?? 0, regionCode: p?.regionCode ?? '', accusedUnitId: p?.accusedUnitId || undefined };
       start(S.CLOCK_STAGE_FORWARDING, event.custodyUnitId, { startTime: p?.receivedTime ?? at });
       break;
     }

@@ -1,5 +1,6 @@
 import { type DeadlineEvent, type Unit, UnitLevel } from '@petition/contract';
-import { type Clock, type ClockContext, stageName, windowStages } from './clock.ts';
+import { concealedFrom } from '@petition/jurisdiction';
+import { type Clock, type ClockContext, matterOf, stageName, windowStages } from './clock.ts';
 
 // What a clock says as time passes, as numbered steps: its warnings (largest lead first), then at the due
 // time the breach with supervision opened at the bureau one level above the holder (or, for a window, its
@@ -47,13 +48,20 @@ function planOf(ctx: ClockContext, c: Clock): Plan {
   };
 }
 
-/** The supervising bureau after `j` escalations: the bureau above the holder, then one above each time. */
+/**
+ * The supervising bureau after `j` escalations: the bureau above the holder, then one above each time —
+ * passing over any bureau the case is kept from (art 30: an accusation against it or a unit over it).
+ */
 function supervisor(ctx: ClockContext, c: Clock, p: Plan, j: number): Unit | undefined {
   const { chain } = p;
+  const matter = matterOf(c);
   while (chain.length <= j) {
     const below = chain.length === 0 ? c.unitId : chain[chain.length - 1]?.unitId;
     if (!below) return undefined;
-    chain.push(ctx.directory.bureauAbove(below));
+    let bureau = ctx.directory.bureauAbove(below);
+    while (bureau && concealedFrom(ctx.directory, bureau.unitId, matter))
+      bureau = ctx.directory.bureauAbove(bureau.unitId);
+    chain.push(bureau);
   }
   return chain[j];
 }

@@ -1,4 +1,5 @@
 export {
+  accusedOf,
   type CaseInfo,
   type Clock,
   type ClockContext,

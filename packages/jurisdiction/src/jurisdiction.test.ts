@@ -1,7 +1,7 @@
 import { Category, PetitionKind, UnitLevel } from '@petition/contract';
 import { type Directory, nationalDirectory } from '@petition/directory';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { JurisdictionError, routeTo, unitWithAuthority } from './index.ts';
+import { concealedFrom, JurisdictionError, routeTo, unitWithAuthority } from './index.ts';
 
 // Over the real directory: 西湖区 330106 (杭州 330100, 浙江 330000), 东城区 110101 (北京, a municipality
 // without a prefecture level), 仙桃 429004 (a county-level city directly under 湖北 420000).
@@ -77,9 +77,10 @@ describe('art 30: accusations go to the discipline body over the accused, never 
 });
 
 describe('the route from the registering bureau (art 22; 国信发〔2014〕16号)', () => {
+  const labour = complaint('330106', Category.CATEGORY_LABOR_SOCIAL_SECURITY);
   it('goes down through every level’s bureau, each leg on its level’s share', () => {
     const handling = unitWithAuthority(directory, complaint('330106', Category.CATEGORY_LABOR_SOCIAL_SECURITY));
-    const hops = routeTo(directory, '000000-xfj', handling, 'chain');
+    const hops = routeTo(directory, '000000-xfj', handling, 'chain', labour);
     expect(path(hops)).toEqual(['000000-xfj', '330000-xfj', '330100-xfj', '330106-xfj', '330106-rsj']);
     expect(hops.map((h) => h.legLevel)).toEqual([
       UnitLevel.UNIT_LEVEL_NATIONAL,
@@ -92,14 +93,14 @@ describe('the route from the registering bureau (art 22; 国信发〔2014〕16�
 
   it('skips the prefecture level where there is none (a municipality, a directly administered county)', () => {
     const beijing = unitWithAuthority(directory, complaint('110101', Category.CATEGORY_EDUCATION));
-    expect(path(routeTo(directory, '000000-xfj', beijing, 'chain'))).toEqual([
+    expect(path(routeTo(directory, '000000-xfj', beijing, 'chain', labour))).toEqual([
       '000000-xfj',
       '110000-xfj',
       '110101-xfj',
       '110101-jyj',
     ]);
     const xiantao = unitWithAuthority(directory, complaint('429004', Category.CATEGORY_CIVIL_AFFAIRS));
-    expect(path(routeTo(directory, '000000-xfj', xiantao, 'chain'))).toEqual([
+    expect(path(routeTo(directory, '000000-xfj', xiantao, 'chain', labour))).toEqual([
       '000000-xfj',
       '420000-xfj',
       '429004-xfj',
@@ -109,19 +110,65 @@ describe('the route from the registering bureau (art 22; 国信发〔2014〕16�
 
   it('goes straight to the unit with authority where the bureau is configured so, or when it sits in the same region', () => {
     const handling = unitWithAuthority(directory, complaint('330106', Category.CATEGORY_LABOR_SOCIAL_SECURITY));
-    expect(path(routeTo(directory, '000000-xfj', handling, 'direct'))).toEqual(['000000-xfj', '330106-rsj']);
-    expect(path(routeTo(directory, '330106-xfj', handling, 'chain'))).toEqual(['330106-xfj', '330106-rsj']);
-    expect(routeTo(directory, '330106-rsj', handling, 'chain')).toEqual([]);
+    expect(path(routeTo(directory, '000000-xfj', handling, 'direct', labour))).toEqual(['000000-xfj', '330106-rsj']);
+    expect(path(routeTo(directory, '330106-xfj', handling, 'chain', labour))).toEqual(['330106-xfj', '330106-rsj']);
+    expect(routeTo(directory, '330106-rsj', handling, 'chain', labour)).toEqual([]);
   });
 
   it('crosses from another province’s bureau through the peer at its level', () => {
     const handling = unitWithAuthority(directory, complaint('330106', Category.CATEGORY_LABOR_SOCIAL_SECURITY));
-    expect(path(routeTo(directory, '110000-xfj', handling, 'chain'))).toEqual([
+    expect(path(routeTo(directory, '110000-xfj', handling, 'chain', labour))).toEqual([
       '110000-xfj',
       '330000-xfj',
       '330100-xfj',
       '330106-xfj',
       '330106-rsj',
     ]);
+  });
+});
+
+describe('art 30: the route of an accusation never passes through the accused', () => {
+  const accusation = (accusedUnitId: string) => ({
+    regionCode: '330106',
+    category: Category.CATEGORY_DISCIPLINE_SUPERVISION,
+    kind: PetitionKind.PETITION_KIND_ACCUSATION,
+    accusedUnitId,
+  });
+
+  it('skips an accused county bureau: 杭州市信访局 hands the case straight to the discipline body', () => {
+    const matter = accusation('330106-xfj');
+    const handling = unitWithAuthority(directory, matter);
+    expect(handling.unitId).toBe('330106-jw');
+    const hops = routeTo(directory, '000000-xfj', handling, 'chain', matter);
+    expect(path(hops)).toEqual(['000000-xfj', '330000-xfj', '330100-xfj', '330106-jw']);
+    expect(hops.at(-1)).toMatchObject({ toHandlingUnit: true, legLevel: UnitLevel.UNIT_LEVEL_PREFECTURE });
+  });
+
+  it('skips an accused prefecture bureau, and every bureau under it, from wherever the case starts', () => {
+    const matter = accusation('330100-xfj');
+    const handling = unitWithAuthority(directory, matter);
+    expect(handling.unitId).toBe('330100-jw');
+    expect(path(routeTo(directory, '000000-xfj', handling, 'chain', matter))).toEqual([
+      '000000-xfj',
+      '330000-xfj',
+      '330100-jw',
+    ]);
+    expect(path(routeTo(directory, '110000-xfj', handling, 'chain', matter))).toEqual([
+      '110000-xfj',
+      '330000-xfj',
+      '330100-jw',
+    ]);
+  });
+
+  it('no bureau on any route is one the accusation is kept from', () => {
+    for (const accused of ['330106-xfj', '330100-xfj', '330106-zf', '330100-zf', '330106-rsj', '330106-jw']) {
+      const matter = accusation(accused);
+      const handling = unitWithAuthority(directory, matter);
+      for (const start of ['000000-xfj', '110000-xfj', '330000-xfj']) {
+        for (const unitId of path(routeTo(directory, start, handling, 'chain', matter))) {
+          expect([accused, unitId, concealedFrom(directory, unitId ?? '', matter)]).toEqual([accused, unitId, false]);
+        }
+      }
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { Category, PetitionKind, type Unit, UnitKind, type UnitLevel } from '@petition/contract';
 import type { Directory } from '@petition/directory';
-import { concealedFrom } from './confidentiality.ts';
+import { type Confidential, concealedFrom } from './confidentiality.ts';
 
 // Which unit has authority over a new matter, and how a bureau's case reaches it. Pure: the directory is
 // the only thing consulted, so routing, tests and the simulator get the same answer.
@@ -80,8 +80,16 @@ export type RouteMode = 'chain' | 'direct';
  * The legs from the registering bureau to the unit with authority. In `chain` mode the case passes the
  * bureau of every level between them (municipalities and directly administered counties have no
  * prefecture level, so none is passed); a bureau at the handling unit's own level hands it over itself.
+ * A bureau the matter is kept from (art 30: an accusation against it or a unit over it) is not passed:
+ * the last bureau before it hands the case on to the next one, or to the unit with authority, itself.
  */
-export function routeTo(directory: Directory, registeringUnitId: string, handling: Unit, mode: RouteMode): Hop[] {
+export function routeTo(
+  directory: Directory,
+  registeringUnitId: string,
+  handling: Unit,
+  mode: RouteMode,
+  matter: Confidential,
+): Hop[] {
   const from = directory.unit(registeringUnitId);
   if (!from) throw new JurisdictionError('UNKNOWN_UNIT', registeringUnitId);
   const hop = (a: Unit, b: Unit, toHandlingUnit: boolean): Hop => ({
@@ -105,10 +113,8 @@ export function routeTo(directory: Directory, registeringUnitId: string, handlin
   const start = bureaus.findIndex((b) => b.unitId === from.unitId);
   // A bureau outside the handling unit's chain (another province) hands the case to that chain's bureau
   // at its own level, and the chain goes down from there.
-  const path =
-    start >= 0
-      ? bureaus.slice(0, start + 1).reverse()
-      : [from, ...bureaus.filter((b) => b.level >= from.level).reverse()];
+  const below = start >= 0 ? bureaus.slice(0, start).reverse() : bureaus.filter((b) => b.level >= from.level).reverse();
+  const path = [from, ...below.filter((b) => !concealedFrom(directory, b.unitId, matter))];
   const hops: Hop[] = [];
   for (let i = 1; i < path.length; i++) hops.push(hop(path[i - 1] as Unit, path[i] as Unit, false));
   const last = path[path.length - 1] as Unit;

@@ -9,6 +9,7 @@ import {
   UnitKind,
 } from '@petition/contract';
 import type { Directory } from '@petition/directory';
+import { concealedFrom } from '@petition/jurisdiction';
 import { type ClockStageName, type DeadlinePolicy, defaultPolicy, type LegalCalendar } from '@petition/legal-calendar';
 import { refuse } from './refusals.ts';
 import type { CaseSnapshot } from './snapshot.ts';
@@ -120,13 +121,11 @@ export function inState(snapshot: CaseSnapshot, ...states: CaseState[]): void {
   if (!states.includes(snapshot.state)) refuse('WRONG_STATE', caseStateToJSON(snapshot.state));
 }
 
-/** A unit a case may move to: known, active, not the holder, never the accused or under it (art 30). */
+/** A unit a case may move to: known, active, not the holder, never one an accusation is kept from (art 30). */
 export function receivingUnit(ctx: DecideContext, snapshot: CaseSnapshot, unitId: string, field: string): Unit {
   const unit = activeUnit(ctx.directory, unitId, field);
   if (unit.unitId === snapshot.custodyUnitId) refuse('SAME_UNIT', unitId);
-  if (snapshot.accusedUnitId && ctx.directory.isWithin(unit.unitId, snapshot.accusedUnitId)) {
-    refuse('ACCUSED_UNIT_EXCLUDED', `${unitId} is or is under ${snapshot.accusedUnitId}`);
-  }
+  if (concealedFrom(ctx.directory, unit.unitId, snapshot)) refuse('ACCUSED_UNIT_EXCLUDED', `${field} ${unitId}`);
   return unit;
 }
 

@@ -1,5 +1,6 @@
 import { CaseState, PetitionKind } from '@petition/contract';
 import type { Directory } from '@petition/directory';
+import { concealedFrom } from '@petition/jurisdiction';
 import type { DeadlinePolicy } from '@petition/legal-calendar';
 import { type CaseSnapshot, isTerminal } from './snapshot.ts';
 
@@ -14,7 +15,7 @@ export function invariantViolations(s: CaseSnapshot, directory: Directory, polic
   check(s.version >= 1, 'version below 1');
   check(s.state !== CaseState.CASE_STATE_UNSPECIFIED, 'no state');
   check(directory.unit(s.custodyUnitId) !== undefined, `custody with unknown unit ${s.custodyUnitId}`);
-  check(!s.accusedUnitId || !directory.isWithin(s.custodyUnitId, s.accusedUnitId), 'custody with the accused (art 30)');
+  check(!concealedFrom(directory, s.custodyUnitId, s), 'custody with a unit the accusation is kept from (art 30)');
   check(!s.anonymous || s.kind === PetitionKind.PETITION_KIND_ACCUSATION, 'anonymous but not an accusation');
   check(s.representatives <= policy.maxRepresentatives, 'too many representatives (art 20)');
   check(s.extensions <= policy.maxExtensions, 'extended more than once (art 34)');

@@ -208,19 +208,38 @@ describe('arts 29–31: three kinds; legal-channel matters guided away', () => {
 describe('art 30: accusation material never reaches the accused', () => {
   const accusation = { kind: PetitionKind.PETITION_KIND_ACCUSATION, accusedUnitId: '330106-zf' };
 
-  it('refuses a forward to the accused unit or any unit under it, and takes the discipline channel', () => {
+  it('refuses a move to the accused unit, any unit under it or, for a government, any unit of its place', () => {
     const run = new CaseRun({ now: start, directory });
     run.ok(undefined, register(accusation));
-    expect(run.refused(unit('330106-xfj'), forwardTo('330106-zf'))).toBe('ACCUSED_UNIT_EXCLUDED');
-    expect(run.refused(unit('330106-xfj'), forwardTo('330106-rsj'))).toBe('ACCUSED_UNIT_EXCLUDED');
-    run.ok(unit('330106-xfj'), forwardTo('330106-jw'));
-    expect(run.snapshot?.custodyUnitId).toBe('330106-jw');
+    // 西湖区信访局 works for the accused government: the city's bureau registers it.
+    expect(run.snapshot?.custodyUnitId).toBe('330100-xfj');
+    for (const to of ['330106-zf', '330106-rsj', '330106-xfj', '330106-jw']) {
+      expect([to, run.refused(unit('330100-xfj'), forwardTo(to))]).toEqual([to, 'ACCUSED_UNIT_EXCLUDED']);
+    }
+    run.ok(unit('330100-xfj'), forwardTo('330100-jw'));
+    expect(run.snapshot?.custodyUnitId).toBe('330100-jw');
   });
 
   it('never registers at a bureau under the accused: it climbs to one that is not', () => {
     const run = new CaseRun({ now: start, directory });
     run.ok(undefined, register({ kind: PetitionKind.PETITION_KIND_ACCUSATION, accusedUnitId: '330100-xfj' }));
     expect(run.snapshot?.custodyUnitId).toBe('330000-xfj');
+  });
+
+  it('refuses a registration named at a unit the accusation is kept from', () => {
+    const run = new CaseRun({ now: start, directory });
+    expect(run.refused(undefined, register({ ...accusation, registeringUnitId: '330106-xfj' }))).toBe(
+      'ACCUSED_UNIT_EXCLUDED',
+    );
+  });
+
+  it('lets the bureau above an accused bureau hand the case to the discipline body below it', () => {
+    const run = new CaseRun({ now: start, directory });
+    run.ok(undefined, register({ kind: PetitionKind.PETITION_KIND_ACCUSATION, accusedUnitId: '330106-xfj' }));
+    expect(run.snapshot?.custodyUnitId).toBe('330100-xfj');
+    expect(run.refused(unit('330100-xfj'), forwardTo('330106-xfj', false))).toBe('ACCUSED_UNIT_EXCLUDED');
+    run.ok(unit('330100-xfj'), forwardTo('330106-jw'));
+    expect(run.snapshot?.custodyUnitId).toBe('330106-jw');
   });
 });
 

@@ -7,7 +7,9 @@ import { uuidOf, uuidWords } from './uuid-words.ts';
 // - a case key: 16 bytes for a UUID case id, else its UTF-8 bytes after a 0 byte;
 // - a clock record: 25 bytes of fixed fields plus the unit id;
 // - an operation: a case's entry and clocks put (or the case forgotten), or a step taken (a mark; one the
-//   watchdog fired itself also moves the clock to the slot of its next step).
+//   watchdog fired itself also moves the clock to the slot of its next step). An entry naming an
+//   accusation's accused (art 30) is marked 2 instead of 1 and followed by the accused's unit id; its
+//   clocks carry that id when read back.
 
 export function caseIdOf(key: Buffer): string {
   if (key[0] !== 1) return key.subarray(1).toString('utf8');
@@ -58,6 +60,13 @@ class Writer {
     }
     this.u8(1);
     for (const w of words) this.u32(w);
+  }
+  /** A short string (a unit id): its UTF-8 length in one byte, then its bytes. */
+  short(s: string) {
+    const lengthAt = this.at;
+    this.u8(0);
+    this.utf8(s);
+    this.u8(this.at - lengthAt - 1, lengthAt);
   }
   /** A clock record: 25 bytes of fixed fields, then the unit id. */
   clock(c: Clock) {
@@ -147,11 +156,13 @@ export function encodeOps(ops: readonly LogOp[]): Buffer {
       if (o.slot !== undefined) w.u32(o.slot);
       continue;
     }
-    w.u8(o.entry ? 1 : 0);
+    const accused = o.entry?.accusedUnitId;
+    w.u8(o.entry ? (accused ? 2 : 1) : 0);
     w.u8(o.entry?.kind ?? 0);
     w.u32(o.entry ? Number(o.entry.regionCode) || 0 : 0);
     w.u32(o.entry?.version ?? 0);
     w.u8(o.clocks.length);
+    if (accused) w.short(accused);
     for (const s of o.clocks) {
       w.u8(Math.min(255, s.progress));
       w.u32(s.slot);
@@ -187,24 +198,32 @@ export function decodeOps(b: Buffer): LogOp[] {
       continue;
     }
     const region = b.readUInt32BE(at + 2);
+    const marked = b.readUInt8(at);
+    const n = b.readUInt8(at + 10);
+    let accusedUnitId: string | undefined;
+    if (marked === 2) {
+      const len = b.readUInt8(at + 11);
+      accusedUnitId = b.subarray(at + 12, at + 12 + len).toString('utf8');
+    }
     const entry =
-      b.readUInt8(at) === 1
+      marked === 1 || marked === 2
         ? {
             kind: b.readUInt8(at + 1) as PetitionKind,
             regionCode: region ? String(region).padStart(6, '0') : '',
             version: b.readUInt32BE(at + 6),
+            ...(accusedUnitId ? { accusedUnitId } : {}),
           }
         : undefined;
-    const n = b.readUInt8(at + 10);
-    at += 11;
+    at += 11 + (marked === 2 ? 1 + Buffer.byteLength(accusedUnitId ?? '') : 0);
     const clocks: StoredClock[] = [];
     for (let i = 0; i < n; i++) {
       const len = b.readUInt16BE(at + 6);
       const field = Buffer.concat([key, Buffer.from([b.readUInt8(at + 5)])]);
+      const clock = unpackClock(field, b.subarray(at + 8, at + 8 + len));
       clocks.push({
         progress: b.readUInt8(at),
         slot: b.readUInt32BE(at + 1),
-        clock: unpackClock(field, b.subarray(at + 8, at + 8 + len)),
+        clock: accusedUnitId ? { ...clock, accusedUnitId } : clock,
       });
       at += 8 + len;
     }

@@ -1,4 +1,5 @@
 import {
+  accusedOf,
   type CaseInfo,
   type Clock,
   type ClockContext,
@@ -39,6 +40,7 @@ const entryOf = (info: CaseInfo, version: number): CaseEntry => ({
   kind: info.kind,
   regionCode: info.regionCode,
   version,
+  ...(accusedOf(info) ? { accusedUnitId: accusedOf(info) } : {}),
 });
 
 export function createKeeper(o: KeeperOptions) {
@@ -95,7 +97,8 @@ export function createKeeper(o: KeeperOptions) {
         const current = after.get(caseId) ?? loaded.get(caseId);
         const version = event.envelope?.caseVersion ?? 0;
         if (!caseId || !current || (current.entry && version <= current.entry.version)) continue;
-        const info = current.entry && { kind: current.entry.kind, regionCode: current.entry.regionCode };
+        const e = current.entry;
+        const info = e && { kind: e.kind, regionCode: e.regionCode, accusedUnitId: e.accusedUnitId };
         const r = onCaseEvent({ info, open: current.clocks.map((s) => s.clock) }, event, ctx);
         if (BigInt(offset) >= quietBelow) {
           out.push(...r.changes.map((c) => changeEvent(c, event, ctx.calendar.tableVersion)));

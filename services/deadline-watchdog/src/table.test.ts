@@ -94,6 +94,23 @@ describe('ClockTable', () => {
     expect(t.get(a).clocks[0]).toMatchObject({ slot: 0, progress: 3 });
   });
 
+  it('keeps an accusation’s accused (art 30) with its case and on each of its clocks, until the case is put without it', () => {
+    const t = new ClockTable();
+    const id = ids[0] as string;
+    const accusation = { ...entry, kind: PetitionKind.PETITION_KIND_ACCUSATION, accusedUnitId: '330100-xfj' };
+    const held = [stored(clock(id, ClockStage.CLOCK_STAGE_HANDLING, { accusedUnitId: '330100-xfj' }), 10)];
+    t.put(id, accusation, held);
+    t.put('case-named-2', accusation, []);
+    expect(t.get(id)).toEqual({ entry: accusation, clocks: held });
+    expect(t.get('case-named-2')).toEqual({ entry: accusation, clocks: [] });
+    t.put(id, entry, [stored(clock(id, ClockStage.CLOCK_STAGE_HANDLING), 10)]);
+    expect(t.get(id).entry).toEqual(entry);
+    expect(t.get(id).clocks[0]?.clock.accusedUnitId).toBeUndefined();
+    t.put('case-named-2', undefined, []);
+    t.put('case-named-2', entry, []);
+    expect(t.get('case-named-2').entry).toEqual(entry);
+  });
+
   it('keeps 100,000 clocks in well under 150 bytes each', () => {
     const t = new ClockTable();
     for (let i = 0; i < 100_000; i++) {
@@ -108,11 +125,17 @@ describe('ClockTable', () => {
 });
 
 describe('log encoding', () => {
-  it('decodes what it encodes: puts with and without an entry, and marks with and without a slot', () => {
+  it('decodes what it encodes: puts with and without an entry (and an accusation’s accused), and marks with and without a slot', () => {
     const id = ids[2] as string;
     const ops = [
       { op: 'put' as const, caseId: id, entry, clocks: [stored(clock(id, ClockStage.CLOCK_STAGE_REVIEW), 42, 3)] },
       { op: 'put' as const, caseId: 'named', entry: undefined, clocks: [] },
+      {
+        op: 'put' as const,
+        caseId: ids[4] as string,
+        entry: { ...entry, kind: PetitionKind.PETITION_KIND_ACCUSATION, accusedUnitId: '330106-xfj' },
+        clocks: [stored(clock(ids[4] as string, ClockStage.CLOCK_STAGE_HANDLING, { accusedUnitId: '330106-xfj' }), 7)],
+      },
       { op: 'mark' as const, caseId: id, stage: ClockStage.CLOCK_STAGE_REVIEW, startVersion: 3, step: 5 },
       { op: 'mark' as const, caseId: 'named', stage: ClockStage.CLOCK_STAGE_REVIEW, startVersion: 3, step: 6, slot: 9 },
     ];

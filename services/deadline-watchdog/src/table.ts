@@ -15,6 +15,8 @@ export interface CaseEntry {
   readonly regionCode: string;
   /** The case version last applied: an event at or below it is not applied again. */
   readonly version: number;
+  /** The accused unit of an accusation (art 30): its clocks carry it, so supervision passes it by. */
+  readonly accusedUnitId?: string;
 }
 
 export interface StoredClock {
@@ -86,6 +88,8 @@ export class ClockTable {
   private filled = 0; // index cells used or gone
   private readonly heap = new SlotHeap();
   private readonly named = new Map<string, string>();
+  /** The accused of the accusations held, by case id: few cases name one, so it is kept beside the records. */
+  private readonly accused = new Map<string, string>();
   /** Steps recorded for clocks not (yet) held: while rebuilding, a step can be read before its clock. */
   private readonly pending = new Map<string, number>();
   /** Cases and records held. */
@@ -174,7 +178,7 @@ export class ClockTable {
     if (this.heap.size > 2 * this.records + 4096) this.rebuildHeap();
   }
 
-  private read(r: number, caseId: string): StoredClock {
+  private read(r: number, caseId: string, accusedUnitId: string | undefined): StoredClock {
     const w = r * 8;
     const b = r * 4;
     const flags = this.u8[b + 1] ?? 0;
@@ -199,6 +203,7 @@ export class ClockTable {
         provisional: (flags & F.provisional) !== 0,
         paused: (flags & F.paused) !== 0,
         pausedSince: pausedSince ? date(pausedSince) : undefined,
+        ...(accusedUnitId ? { accusedUnitId } : {}),
       },
     };
   }
@@ -248,14 +253,16 @@ export class ClockTable {
     if (!found) return { clocks: [] };
     const head = this.index[at] ?? 0;
     const region = this.u32[head * 8 + 5] ?? 0;
+    const accusedUnitId = this.accused.get(caseId);
     const entry: CaseEntry = {
       kind: (this.u8[head * 4 + 2] ?? 0) as PetitionKind,
       regionCode: region ? String(region).padStart(6, '0') : '',
       version: this.u32[head * 8 + 1] ?? 0,
+      ...(accusedUnitId ? { accusedUnitId } : {}),
     };
     const clocks: StoredClock[] = [];
     for (let r = head; r >= 0; r = this.next[r] ?? -1) {
-      if ((this.u8[r * 4 + 1] ?? 0) & F.clock) clocks.push(this.read(r, caseId));
+      if ((this.u8[r * 4 + 1] ?? 0) & F.clock) clocks.push(this.read(r, caseId, accusedUnitId));
     }
     return { entry, clocks };
   }
@@ -277,6 +284,8 @@ export class ClockTable {
       this.index[at] = GONE;
       this.cases--;
     }
+    if (entry?.accusedUnitId) this.accused.set(caseId, entry.accusedUnitId);
+    else this.accused.delete(caseId);
     if (!entry) {
       if (named) this.named.delete(k.map(hex8).join(''));
       return;

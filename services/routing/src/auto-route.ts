@@ -59,14 +59,16 @@ export function nextLeg(
   const mode = routeModes.modeOf(bureau);
   if (mode === 'manual') return undefined;
   try {
-    const handling = unitWithAuthority(directory, {
+    const matter = {
       regionCode: s.regionCode,
       category: s.category,
       kind: s.kind,
       accusedUnitId: s.accusedUnitId || undefined,
       concernedUnitId: s.concernedUnitId || undefined,
-    });
-    const [hop] = routeTo(directory, bureau.unitId, handling, mode);
+    };
+    const handling = unitWithAuthority(directory, matter);
+    // Art 30: the chain skips a bureau the accusation is kept from (routeTo asks concealedFrom).
+    const [hop] = routeTo(directory, bureau.unitId, handling, mode, matter);
     if (!hop) return undefined;
     return {
       bureauId: bureau.unitId,

@@ -140,6 +140,26 @@ describe('jurisdiction for a new petition', () => {
     expect(forwards(events).at(-1)).toMatchObject({ fromUnitId: '330100-xfj', toHandlingUnit: true });
   });
 
+  it('检举控告 against a county bureau: the chain skips the accused and reaches the discipline body by itself', async () => {
+    const caseId = newCase();
+    const events = await registered(
+      caseId,
+      {
+        kind: PetitionKind.PETITION_KIND_ACCUSATION,
+        category: Category.CATEGORY_DISCIPLINE_SUPERVISION,
+        accusedUnitId: '330106-xfj',
+        registeringUnitId: '000000-xfj',
+      },
+      heldBy('330106-jw', CaseState.CASE_STATE_AWAITING_ACCEPTANCE),
+    );
+    expect(forwards(events).map((l) => [l.fromUnitId, l.toUnitId, l.toHandlingUnit])).toEqual([
+      ['000000-xfj', '330000-xfj', false],
+      ['330000-xfj', '330100-xfj', false],
+      ['330100-xfj', '330106-jw', true],
+    ]);
+    for (const e of events) expect(e.custodyUnitId).not.toBe('330106-xfj');
+  });
+
   it('诉访分离: the unit with authority guides a matter for the courts to its legal channel (art 31)', async () => {
     const caseId = newCase();
     await registered(caseId, { category: Category.CATEGORY_POLITICAL_LEGAL }, heldBy('330106-gaj'));

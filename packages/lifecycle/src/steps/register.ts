@@ -1,4 +1,5 @@
-import { CaseState, type CommandMeta, PetitionKind, type Unit } from '@petition/contract';
+import { CaseState, type CommandMeta, type Petition, PetitionKind, type Unit } from '@petition/contract';
+import { concealedFrom } from '@petition/jurisdiction';
 import {
   activeUnit,
   type DecideContext,
@@ -14,27 +15,24 @@ import { refuse } from '../refusals.ts';
 // Register a petition (arts 20–22): every item enters the system; the receiving bureau then has 15 days
 // to forward or assign it.
 
-/** Where the petition is registered: the unit named, else the region's bureau — never the accused (art 30). */
-function registeringUnit(
-  ctx: DecideContext,
-  meta: CommandMeta,
-  named: string,
-  regionCode: string,
-  accused: string,
-): Unit {
+/**
+ * Where the petition is registered: the unit named, else the region's bureau — never a unit an accusation
+ * is kept from (art 30): past such a bureau it climbs to the first one above that is not.
+ */
+function registeringUnit(ctx: DecideContext, meta: CommandMeta, named: string, p: Petition): Unit {
   const actorUnit = meta.actor?.$case === 'unit' ? meta.actor.value.unitId : '';
   if (actorUnit && named && named !== actorUnit)
     refuse('ACTOR_NOT_ALLOWED', `a unit registers only for itself, not ${named}`);
   const explicit = named || actorUnit;
   if (explicit) {
     const unit = activeUnit(ctx.directory, explicit, 'registeringUnitId');
-    if (accused && ctx.directory.isWithin(unit.unitId, accused))
-      refuse('ACCUSED_UNIT_EXCLUDED', `registering unit ${unit.unitId}`);
+    if (concealedFrom(ctx.directory, unit.unitId, p))
+      refuse('ACCUSED_UNIT_EXCLUDED', `registeringUnitId ${unit.unitId}`);
     return unit;
   }
-  let unit = ctx.directory.bureauOf(regionCode);
-  while (unit && accused && ctx.directory.isWithin(unit.unitId, accused)) unit = ctx.directory.bureauAbove(unit.unitId);
-  return unit ?? refuse('UNKNOWN_UNIT', `no petition bureau for region ${regionCode}`);
+  let unit = ctx.directory.bureauOf(p.regionCode);
+  while (unit && concealedFrom(ctx.directory, unit.unitId, p)) unit = ctx.directory.bureauAbove(unit.unitId);
+  return unit ?? refuse('UNKNOWN_UNIT', `no petition bureau for region ${p.regionCode}`);
 }
 
 export function register(d: Decision<'registerPetition'>): Step[] {
@@ -58,7 +56,7 @@ export function register(d: Decision<'registerPetition'>): Step[] {
   if (p.concernedUnitId) activeUnit(ctx.directory, p.concernedUnitId, 'concernedUnitId');
   const receivedTime = p.receivedTime ?? ctx.now;
   if (receivedTime.getTime() > ctx.now.getTime()) refuse('RECEIVED_IN_FUTURE', receivedTime.toISOString());
-  const unit = registeringUnit(ctx, meta, p.registeringUnitId, p.regionCode, p.accusedUnitId);
+  const unit = registeringUnit(ctx, meta, p.registeringUnitId, p);
   const petition = { ...p, registeringUnitId: unit.unitId, receivedTime };
   const registrationDueTime = dueTime(d, p.regionCode, 'forwarding', receivedTime);
   return [
