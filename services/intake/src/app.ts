@@ -6,7 +6,7 @@ import { followDirectory } from '@petition/directory-feed';
 import { epochHolds, indexEpoch } from '@petition/infra';
 import { defaultPolicy } from '@petition/legal-calendar';
 import type { Logger } from '@petition/logging';
-import { createRegistry } from '@petition/ops';
+import { createRegistry, listenOps } from '@petition/ops';
 import { parseKeyring } from '@petition/seal';
 import { Redis } from 'ioredis';
 import { Counter } from 'prom-client';
@@ -15,7 +15,7 @@ import { devPersonIdSecret, devSealKeys, devTokenKeys, type IntakeConfig } from 
 import { createCore } from './core.ts';
 import { createGrpc } from './grpc.ts';
 import { createGuessLimiter } from './guesses.ts';
-import { createHttp } from './http.ts';
+import { addDocs, createHttp } from './http.ts';
 import { createIdempotency } from './idempotency.ts';
 import { createOutcomes } from './outcomes.ts';
 
@@ -23,6 +23,8 @@ import { createOutcomes } from './outcomes.ts';
 
 export interface Intake {
   readonly httpUrl: string;
+  /** The operators' server: /healthz, /readyz, /metrics and the API's OpenAPI docs (/docs, /docs/json). */
+  readonly opsUrl: string;
   readonly grpcAddress: string;
   readonly index: CaseIndex;
   close(): Promise<void>;
@@ -137,18 +139,25 @@ export async function startIntake(
     // A request gone this long without an answer died with its process: a retry takes its plan over.
     idempotency: createIdempotency(redis, redisPrefix, config.idempotencyTtlMs, config.outcomeWaitMs + 30_000),
     outcomes,
-    registry,
     ready,
     bodyLimitBytes: config.bodyLimitBytes,
     trustedProxies: config.trustedProxies,
     logger,
   });
   const httpUrl = await http.listen({ port: config.httpPort, host: config.host });
+  const ops = await listenOps({
+    port: config.opsPort,
+    host: config.host,
+    registry,
+    checks: ready,
+    extra: (opsApp) => addDocs(opsApp, http),
+  });
   const grpc = await createGrpc({ core, logger, port: config.grpcPort, host: config.host });
-  logger.info({ http: httpUrl, grpc: grpc.address, docs: `${httpUrl}/docs` }, 'intake listening');
+  logger.info({ http: httpUrl, grpc: grpc.address, ops: ops.url, docs: `${ops.url}/docs` }, 'intake listening');
 
   return {
     httpUrl,
+    opsUrl: ops.url,
     grpcAddress: grpc.address,
     index,
     async close() {
@@ -156,7 +165,7 @@ export async function startIntake(
       closing = true;
       watching = false;
       clearInterval(watchEpoch);
-      await Promise.all([http.close(), grpc.close()]);
+      await Promise.all([http.close(), grpc.close(), ops.close()]);
       await indexing.consumer.stop();
       await bus.close();
       redis.disconnect();

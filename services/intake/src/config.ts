@@ -22,6 +22,12 @@ export const intakeSchema = {
     max: 65_535,
     doc: 'gRPC port of intake (0 picks a free one)',
   }),
+  opsPort: int('INTAKE_OPS_PORT', {
+    default: 9080,
+    min: 0,
+    max: 65_535,
+    doc: 'Operators’ port of intake: /healthz, /readyz, /metrics, OpenAPI at /docs (0 picks a free one); keep it off the public network',
+  }),
   host: str('INTAKE_HOST', { default: '0.0.0.0', doc: 'Address intake listens on' }),
   sourceId: int('INTAKE_SOURCE_ID', {
     default: 0,

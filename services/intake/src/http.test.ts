@@ -242,11 +242,11 @@ describe('operations', () => {
     }
   });
 
-  it('serves health, readiness, metrics and the OpenAPI document', async () => {
+  it('serves health and readiness, and on the operators’ port metrics and the OpenAPI document', async () => {
     expect((await fetch(`${t.intake.httpUrl}/healthz`)).status).toBe(200);
     expect(await (await fetch(`${t.intake.httpUrl}/readyz`)).json()).toMatchObject({ status: 'ready' });
-    expect(await (await fetch(`${t.intake.httpUrl}/metrics`)).text()).toContain('intake_commands_published_total');
-    const doc = (await (await fetch(`${t.intake.httpUrl}/docs/json`)).json()) as { paths: Record<string, unknown> };
+    expect(await (await fetch(`${t.intake.opsUrl}/metrics`)).text()).toContain('intake_commands_published_total');
+    const doc = (await (await fetch(`${t.intake.opsUrl}/docs/json`)).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining(['/v1/petitions', '/v1/cases/{caseId}/accept', '/v1/petitioner/evaluate']),
     );

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import swagger from '@fastify/swagger';
+import swagger, { type StaticDocumentSpec } from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Logger } from '@petition/logging';
-import { addOpsRoutes } from '@petition/ops';
+import { addHealthRoutes, answerProblems, frameworkProblem, problemServerOptions, secureHeaders } from '@petition/ops';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
@@ -10,20 +10,18 @@ import Fastify, {
   type FastifyReply,
   LogController,
 } from 'fastify';
-import type { Registry } from 'prom-client';
 import { type ActionSpec, actions, commandOf } from './actions.ts';
 import type { Core } from './core.ts';
 import type { Idempotency } from './idempotency.ts';
 import type { Outcomes } from './outcomes.ts';
 import { type PetitionBody, petitionBodySchema } from './petition-request.ts';
-import { invalidRequest, type Problem, ProblemError, problem, schemaFindings } from './problems.ts';
+import { invalidRequest, type Problem, ProblemError, schemaFindings } from './problems.ts';
 import { refusalProblem, renderResult } from './render.ts';
 
 export interface HttpDeps {
   readonly core: Core;
   readonly idempotency: Idempotency;
   readonly outcomes: Outcomes;
-  readonly registry: Registry;
   readonly ready: () => Promise<Record<string, boolean>>;
   readonly bodyLimitBytes: number;
   /** Peers trusted to name the client in X-Forwarded-For (`request.ip` is then that client). */
@@ -36,22 +34,11 @@ function send(reply: FastifyReply, p: Problem) {
   return reply.code(p.status).type('application/problem+json').send(p);
 }
 
+/** Intake's own problems and its 422 for invalid fields; fastify's own refusals from the one catalogue. */
 function errorProblem(error: FastifyError): Problem | undefined {
   if (error instanceof ProblemError) return error.problem;
-  if (error.validation) return invalidRequest(schemaFindings(error.validation));
-  switch (error.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return problem(413, 'BODY_TOO_LARGE', 'The request body is too large', { detail: error.message });
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return problem(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send application/json', { detail: error.message });
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return problem(400, 'MALFORMED_JSON', 'The body is not valid JSON', { detail: error.message });
-  }
-  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
-    return problem(error.statusCode, 'BAD_REQUEST', error.message);
-  }
-  return undefined;
+  if (error.validation) return invalidRequest(schemaFindings(error.validation, error.validationContext));
+  return frameworkProblem(error);
 }
 
 const bearer = (header: string | undefined) => (header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined);
@@ -72,7 +59,11 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
     trustProxy: [...deps.trustedProxies],
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: false } },
     genReqId: (req) => (req.headers['x-request-id'] as string | undefined)?.slice(0, 100) || crypto.randomUUID(),
+    ...problemServerOptions(),
   });
+  secureHeaders(app);
+  // Every error as problem+json; an unknown path is 404, a known one with another method 405.
+  answerProblems(app, { known: errorProblem });
   await app.register(swagger, {
     openapi: {
       info: {
@@ -84,17 +75,6 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
       components: { securitySchemes: { unitToken: { type: 'http', scheme: 'bearer' } } },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
-
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    const p = errorProblem(error);
-    if (p) return send(reply, p);
-    request.log.error({ err: error }, 'request failed');
-    return send(reply, problem(500, 'INTERNAL', 'Something went wrong on our side', { requestId: request.id }));
-  });
-  app.setNotFoundHandler((request, reply) =>
-    send(reply, problem(404, 'NOT_FOUND', `No route ${request.method} ${request.url}`)),
-  );
 
   app.post<{ Body: PetitionBody }>(
     '/v1/petitions',
@@ -238,6 +218,14 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
     },
   );
 
-  addOpsRoutes(app, { registry: deps.registry, checks: deps.ready });
+  // /metrics and the docs are on the operators' port (app.ts, addDocs).
+  addHealthRoutes(app, { checks: deps.ready });
   return app;
+}
+
+/** The OpenAPI document of `api` (once ready) and its UI at /docs, on the operators' server `ops`. */
+export async function addDocs(ops: FastifyInstance, api: FastifyInstance) {
+  const document = api.swagger() as StaticDocumentSpec['document'];
+  await ops.register(swagger, { mode: 'static', specification: { document } });
+  await ops.register(swaggerUi, { routePrefix: '/docs' });
 }

@@ -1,51 +1,16 @@
-// Errors as RFC 9457 problem details. Every bad field is named; a client's mistake is never a 5xx.
+import { type FieldProblem, type Problem, problem } from '@petition/ops';
 
-export interface FieldProblem {
-  /** JSON pointer into the request body, e.g. `/petitioner/idNumber`. */
-  readonly field: string;
-  readonly message: string;
-}
-
-export interface Problem {
-  readonly type: string;
-  readonly title: string;
-  readonly status: number;
-  readonly detail?: string;
-  /** A stable code callers branch on (routing's refusal codes included). */
-  readonly code: string;
-  readonly errors?: readonly FieldProblem[];
-  readonly article?: string;
-  readonly [extension: string]: unknown;
-}
-
-export const problemType = (code: string) => `urn:petition:problem:${code.toLowerCase().replaceAll('_', '-')}`;
-
-export function problem(status: number, code: string, title: string, extra: Partial<Problem> = {}): Problem {
-  return { type: problemType(code), title, status, code, ...extra };
-}
-
-/** One schema finding, as Ajv reports it (fastify passes Ajv's on). */
-export interface SchemaFinding {
-  readonly instancePath: string;
-  readonly keyword: string;
-  readonly params: Record<string, unknown>;
-  readonly message?: string;
-}
-
-/** Schema findings as field problems with JSON pointers, the same for HTTP and gRPC. */
-export const schemaFindings = (findings: readonly SchemaFinding[]): FieldProblem[] =>
-  findings.map((v) => {
-    const base = v.instancePath || '';
-    if (v.keyword === 'required')
-      return { field: `${base}/${String(v.params.missingProperty)}`, message: 'is required' };
-    if (v.keyword === 'additionalProperties') {
-      return { field: `${base}/${String(v.params.additionalProperty)}`, message: 'is not a known field' };
-    }
-    if (v.keyword === 'enum') {
-      return { field: base || '/', message: `must be one of ${(v.params.allowedValues as unknown[]).join(', ')}` };
-    }
-    return { field: base || '/', message: v.message ?? 'is invalid' };
-  });
+// Errors as RFC 9457 problem details. Every bad field is named; a client's mistake is never a 5xx. The
+// problem shape, its type URIs and schema findings as fields (JSON pointers into a body, the same for HTTP
+// and gRPC) are every service's, from packages/ops; routing's refusal codes and an `article` ride on it.
+export {
+  type FieldProblem,
+  type Problem,
+  problem,
+  problemType,
+  type SchemaFinding,
+  schemaFindings,
+} from '@petition/ops';
 
 export const invalidRequest = (errors: readonly FieldProblem[]) =>
   problem(422, 'INVALID_REQUEST', 'The request has invalid fields', {

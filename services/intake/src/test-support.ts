@@ -22,6 +22,7 @@ export async function startTestIntake(label: string, env: Record<string, string>
     TOPIC_PREFIX: prefix,
     INTAKE_HTTP_PORT: '0',
     INTAKE_GRPC_PORT: '0',
+    INTAKE_OPS_PORT: '0',
     INTAKE_HOST: '127.0.0.1',
     INTAKE_SOURCE_ID: String(randomInt(1024)),
     INTAKE_OUTCOME_WAIT: '3s',
