@@ -18,7 +18,15 @@ import { countRecords } from './count.ts';
 import { cpuMsOf, machineBusyMs, pidsOf, startProcess, stopProcess } from './processes.ts';
 import { rawPassThrough, workload } from './routing.ts';
 
-const ports = { intake: 18381, tracking: 18382, routing: 18383, watchdog: 18384, notification: 18385 };
+const ports = {
+  intake: 18381,
+  tracking: 18382,
+  routing: 18383,
+  watchdog: 18384,
+  notification: 18385,
+  intakeOps: 18386,
+  trackingOps: 18387,
+};
 const pct = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? 0;
 
 interface Filed {

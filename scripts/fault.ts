@@ -33,7 +33,15 @@ const infraEnv = {
   KAFKA_CONTROLLER_PORT: process.env.FAULT_KAFKA_CONTROLLER_PORT ?? '39093',
 };
 const config = loadInfraConfig(infraEnv);
-const ports = { intake: 18481, tracking: 18482, routing: 18483, watchdog: 18484, notification: 18485 };
+const ports = {
+  intake: 18481,
+  tracking: 18482,
+  routing: 18483,
+  watchdog: 18484,
+  notification: 18485,
+  intakeOps: 18486,
+  trackingOps: 18487,
+};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function ready(names: (keyof typeof ports)[] = Object.keys(ports) as (keyof typeof ports)[]) {

@@ -19,14 +19,26 @@ export const serviceSpecs: readonly ServiceSpec[] = [
 
 export interface ServicePorts {
   readonly intake: number;
+  /** Intake's operators' port (/metrics, OpenAPI docs), apart from its API. */
+  readonly intakeOps: number;
   readonly tracking: number;
+  /** Tracking's operators' port (/metrics, OpenAPI docs), apart from its API and pages. */
+  readonly trackingOps: number;
   readonly routing: number;
   readonly watchdog: number;
   readonly notification: number;
 }
 
 /** Ports for services started in one process by tests: each takes any free port. */
-export const anyPorts: ServicePorts = { intake: 0, tracking: 0, routing: 0, watchdog: 0, notification: 0 };
+export const anyPorts: ServicePorts = {
+  intake: 0,
+  intakeOps: 0,
+  tracking: 0,
+  trackingOps: 0,
+  routing: 0,
+  watchdog: 0,
+  notification: 0,
+};
 
 /** The five services' environment on one host: the run's broker and topics, each on its loopback port. */
 export function servicesEnv(
@@ -38,9 +50,11 @@ export function servicesEnv(
     KAFKA_BROKERS: o.brokers.join(','),
     TOPIC_PREFIX: o.prefix,
     INTAKE_HTTP_PORT: String(o.ports.intake),
+    INTAKE_OPS_PORT: String(o.ports.intakeOps),
     INTAKE_GRPC_PORT: '0',
     INTAKE_HOST: '127.0.0.1',
     TRACKING_HTTP_PORT: String(o.ports.tracking),
+    TRACKING_OPS_PORT: String(o.ports.trackingOps),
     TRACKING_HOST: '127.0.0.1',
     ROUTING_HTTP_PORT: String(o.ports.routing),
     ROUTING_HOST: '127.0.0.1',

@@ -21,6 +21,8 @@ const config = loadInfraConfig();
 const infra = await infraUp(config, logger);
 const intakePort = process.env.INTAKE_HTTP_PORT ?? '8080';
 const trackingPort = process.env.TRACKING_HTTP_PORT ?? '8081';
+const intakeOpsPort = process.env.INTAKE_OPS_PORT ?? '9080';
+const trackingOpsPort = process.env.TRACKING_OPS_PORT ?? '9081';
 // The local network is one node: its services take the staff tokens `npm run token` signs with its key.
 const nodeKeys = ensureNodeKeys();
 const env = {
@@ -66,10 +68,10 @@ process.stdout.write(
     `  Kafka    ${infra.brokers.join(',')} (${infra.mode}${infra.startedBroker ? ', started now' : ', already running'})`,
     `  Redis    ${infra.redisUrl}`,
     `  Topics   ${infra.topics.length} under prefix "${config.topicPrefix}" with ${config.topicPartitions} partitions`,
-    `  intake   http://localhost:${intakePort} (OpenAPI: /docs), gRPC localhost:${process.env.INTAKE_GRPC_PORT ?? '50051'}`,
+    `  intake   http://localhost:${intakePort}, gRPC localhost:${process.env.INTAKE_GRPC_PORT ?? '50051'}; operators http://localhost:${intakeOpsPort} (/metrics, OpenAPI: /docs)`,
     `  routing  http://localhost:${process.env.ROUTING_HTTP_PORT ?? '8090'}/readyz (applies case-commands, writes case-events)`,
     `  watchdog http://localhost:${process.env.WATCHDOG_HTTP_PORT ?? '8091'}/readyz (statutory clocks, writes deadline-events)`,
-    `  tracking http://localhost:${trackingPort}/ (petitioner), /workbench (units), /supervision (KPIs, overdue), OpenAPI: /docs`,
+    `  tracking http://localhost:${trackingPort}/ (petitioner), /workbench (units), /supervision (KPIs, overdue); operators http://localhost:${trackingOpsPort} (/metrics, OpenAPI: /docs)`,
     `  notify   http://localhost:${process.env.NOTIFY_HTTP_PORT ?? '8092'}/readyz (in-app inbox; SMS, mail, webhooks when configured)`,
     '  tokens   npm run token -- 330106-xfj [--role handler]… (a staff JWT signed by the node key in .local/keys)',
     ...(simulate ? [`  simulator ${simulate} petitions/s, playing units and petitioners (progress every 10 s)`] : []),
