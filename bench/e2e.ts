@@ -13,7 +13,7 @@ import { type Logger, progress } from '@petition/logging';
 import { countiesOf, petitionBody, seeded } from '@petition/simulator';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
-import { servicesEnv } from '../scripts/network.ts';
+import { oneClientLoadEnv, servicesEnv } from '../scripts/network.ts';
 import { countRecords } from './count.ts';
 import { cpuMsOf, machineBusyMs, pidsOf, startProcess, stopProcess } from './processes.ts';
 import { rawPassThrough, workload } from './routing.ts';
@@ -62,6 +62,7 @@ export async function benchE2e(options: { brokers: string[]; logger: Logger; rec
     ...servicesEnv(process.env, { brokers: options.brokers, prefix, ports }),
     LOG_LEVEL: 'warn',
     INTAKE_OUTCOME_WAIT: '0s',
+    ...oneClientLoadEnv,
     // Notices are counted: quiet hours would hold the units' notices back, so the count would depend on the
     // hour the benchmark runs (it printed 0 at 22:29 Beijing time).
     NOTIFY_QUIET_HOURS: '0-0',

@@ -3,6 +3,7 @@
 // autocannon in this process, in the same run.
 import type { Logger } from '@petition/logging';
 import autocannon from 'autocannon';
+import { oneClientLoadEnv } from '../scripts/network.ts';
 import { startProcess, stopProcess } from './processes.ts';
 
 const body = JSON.stringify({
@@ -55,6 +56,7 @@ export async function benchIntake(options: { brokers: string[]; logger: Logger; 
     INTAKE_GRPC_PORT: '0',
     INTAKE_HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
+    ...oneClientLoadEnv,
   };
   const intake = await startProcess(['services/intake/src/main.ts'], env, 'http://127.0.0.1:18182/readyz', logger);
   let measured: Awaited<ReturnType<typeof load>>;

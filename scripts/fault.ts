@@ -10,7 +10,7 @@ import { ensureBroker, infraDown, infraUp, loadInfraConfig, stopLocalKafka } fro
 import { createLogger, type Logger } from '@petition/logging';
 import { Redis } from 'ioredis';
 import { type Load, load } from './fault-load.ts';
-import { serviceSpecs, servicesEnv, superviseServices } from './network.ts';
+import { oneClientLoadEnv, serviceSpecs, servicesEnv, superviseServices } from './network.ts';
 
 const logger = createLogger({ service: 'fault' });
 const args = process.argv.slice(2);
@@ -205,9 +205,8 @@ async function run(label: string, withFaults: boolean, brokers: string[]) {
     LOG_LEVEL: 'error',
     INTAKE_OUTCOME_WAIT: '2s',
     // The load is one client on 127.0.0.1 looking up its own cases before tracking (or, after the flush,
-    // intake's rebuilt index) knows them: not a guesser to turn away.
-    INTAKE_GUESS_LIMIT: '1000000',
-    TRACKING_GUESS_LIMIT: '10000',
+    // intake's rebuilt index) knows them.
+    ...oneClientLoadEnv,
     // The two runs are compared notice by notice: quiet hours beginning between them would hold units'
     // notices back in one run only.
     NOTIFY_QUIET_HOURS: '0-0',

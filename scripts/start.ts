@@ -7,7 +7,7 @@ import { nationalDirectory } from '@petition/directory';
 import { publishUnitRecords } from '@petition/directory-feed';
 import { ensureNodeKeys, infraDown, infraUp, loadInfraConfig } from '@petition/infra';
 import { createLogger } from '@petition/logging';
-import { serviceSpecs, superviseServices } from './network.ts';
+import { oneClientLoadEnv, serviceSpecs, superviseServices } from './network.ts';
 
 const logger = createLogger({ service: 'start' });
 const args = process.argv.slice(2);
@@ -29,9 +29,8 @@ const env = {
   STAFF_JWKS: nodeKeys.jwksPath,
   STAFF_TOKEN_ISSUERS: nodeKeys.issuer,
   TRACKING_INTAKE_URL: `http://127.0.0.1:${intakePort}`,
-  // The simulator is one client on 127.0.0.1 that looks its cases up as soon as it files them (a lookup
-  // before tracking knows the case counts as a wrong guess): not a guesser to turn away.
-  ...(simulate ? { TRACKING_GUESS_LIMIT: '10000', INTAKE_GUESS_LIMIT: '1000000' } : {}),
+  // The simulator is one client on 127.0.0.1 that files and looks up every case.
+  ...(simulate ? oneClientLoadEnv : {}),
   ...process.env,
   KAFKA_BROKERS: infra.brokers.join(','),
   REDIS_URL: infra.redisUrl,

@@ -9,7 +9,7 @@ import { seeded, startSimulator } from '@petition/simulator';
 import { waitFor } from '@petition/testing';
 import { loadTrackingConfig, startTracking, type Tracking } from '@petition/tracking';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { anyPorts, servicesEnv } from '../scripts/network.ts';
+import { anyPorts, oneClientLoadEnv, servicesEnv } from '../scripts/network.ts';
 
 // The whole pipeline over real HTTP against the real broker and Redis: petitions and actions enter at
 // intake; routing decides; the watchdog keeps the clocks (on a clock the test moves); what petitioners,
@@ -21,9 +21,7 @@ const env = {
   ...servicesEnv(process.env, { brokers: (process.env.KAFKA_BROKERS ?? '').split(','), prefix, ports: anyPorts }),
   INTAKE_OUTCOME_WAIT: '10s',
   WATCHDOG_TICK: '200ms',
-  // The test looks each case up as soon as it is filed; a lookup before tracking knows it counts as a
-  // wrong guess, and this one client must not be turned away for that.
-  TRACKING_GUESS_LIMIT: '10000',
+  ...oneClientLoadEnv,
 };
 const keys = parseTokenKeys(devTokenKeys);
 const auth = (unitId: string) => ({ authorization: `Bearer ${signUnitToken(keys, { unitId, staffId: 'e2e' })}` });

@@ -9,7 +9,7 @@ import { loadRoutingConfig, type Routing, startRouting } from '@petition/routing
 import { loadTrackingConfig, startTracking, type Tracking } from '@petition/tracking';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { anyPorts, servicesEnv } from '../scripts/network.ts';
+import { anyPorts, oneClientLoadEnv, servicesEnv } from '../scripts/network.ts';
 
 // The web pages in a real headless Chromium (Debian's, driven by playwright-core) over the real services:
 // a petition is submitted to intake, the unit accepts and replies in the workbench, the petitioner follows
@@ -23,6 +23,7 @@ const prefix = isolatedPrefix('web');
 const env = {
   ...servicesEnv(process.env, { brokers: (process.env.KAFKA_BROKERS ?? '').split(','), prefix, ports: anyPorts }),
   INTAKE_OUTCOME_WAIT: '5s',
+  ...oneClientLoadEnv,
 };
 const token = (unitId: string) => signUnitToken(parseTokenKeys(devTokenKeys), { unitId, staffId: 'web-test' });
 

@@ -1,12 +1,14 @@
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   caseNumberSource,
+  checkQueryCodeSecret,
   isCaseNumber,
   newQueryCode,
   parseTokenKeys,
-  queryCodeHash,
   queryCodeMatches,
+  queryCodeVerifier,
   signUnitToken,
   verifyUnitToken,
 } from './index.ts';
@@ -43,14 +45,27 @@ describe('unit tokens', () => {
 });
 
 describe('query codes', () => {
-  it('match their hash only for their case, forgiving case and look-alike letters', () => {
+  const secret = 'q'.repeat(40);
+  it('match their verifier only for their case and node secret, forgiving case and look-alike letters', () => {
     const code = newQueryCode();
     expect(code).toMatch(/^[0-9A-HJKMNP-TV-Z]{10}$/);
-    const hash = queryCodeHash('330106-20261122-000000000-0', code);
-    expect(queryCodeMatches('330106-20261122-000000000-0', code.toLowerCase(), hash)).toBe(true);
-    expect(queryCodeMatches('330106-20261122-000000001-0', code, hash)).toBe(false);
-    expect(queryCodeMatches('330106-20261122-000000000-0', newQueryCode(), hash)).toBe(false);
-    expect(queryCodeHash('X', '0O1IL')).toBe(queryCodeHash('X', '00111'));
+    const verifier = queryCodeVerifier(secret, '330106-20261122-000000000-0', code);
+    expect(verifier).toMatch(/^q1:[A-Za-z0-9_-]{43}$/);
+    expect(queryCodeMatches(secret, '330106-20261122-000000000-0', code.toLowerCase(), verifier)).toBe(true);
+    expect(queryCodeMatches(secret, '330106-20261122-000000001-0', code, verifier)).toBe(false);
+    expect(queryCodeMatches(secret, '330106-20261122-000000000-0', newQueryCode(), verifier)).toBe(false);
+    expect(queryCodeVerifier(secret, 'X', '0O1IL')).toBe(queryCodeVerifier(secret, 'X', '00111'));
+  });
+
+  it('cannot be checked without the node secret: an unkeyed SHA-256 of the code does not match it', () => {
+    const caseNumber = '330106-20261122-000000000-0';
+    const code = newQueryCode();
+    const verifier = queryCodeVerifier(secret, caseNumber, code);
+    const unkeyed = createHash('sha256').update(`${caseNumber}:${code}`).digest('base64url');
+    expect(verifier).not.toContain(unkeyed);
+    expect(queryCodeMatches('another-node-secret-of-forty-characters!!', caseNumber, code, verifier)).toBe(false);
+    expect(queryCodeMatches(secret, caseNumber, code, unkeyed)).toBe(false);
+    expect(() => checkQueryCodeSecret('short')).toThrow(/at least 32/);
   });
 });
 

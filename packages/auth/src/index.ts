@@ -3,7 +3,14 @@ export { type CaseNumberSource, caseNumberSource, isCaseNumber } from './case-nu
 export { AuthError, type AuthErrorCode } from './errors.ts';
 export { jwksFrom, type PublicKeySet } from './jwks-source.ts';
 export { generateNodeKey, type NodeKey, nodeKeyFrom, publicJwks } from './node-key.ts';
-export { newQueryCode, normalizeQueryCode, queryCodeHash, queryCodeMatches } from './query-code.ts';
+export {
+  checkQueryCodeSecret,
+  devQueryCodeSecret,
+  newQueryCode,
+  normalizeQueryCode,
+  queryCodeMatches,
+  queryCodeVerifier,
+} from './query-code.ts';
 export {
   isRevokedBy,
   loadRevocationList,

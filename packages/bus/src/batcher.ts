@@ -7,16 +7,57 @@ import type { TopicSpec } from './topic.ts';
  * acknowledged (acks=all), and records leave in the order they were given, so per-key order holds.
  * Under load this turns a request round trip per record into one per batch.
  */
-export function batchingPublisher<T>(publisher: () => Promise<Publisher>, topic: TopicSpec<T>, maxBatch = 500) {
-  const queue: { message: T; resolve: () => void; reject: (e: unknown) => void }[] = [];
+export interface BatchLimits {
+  /** Most records in one request. */
+  readonly maxBatch?: number;
+  /**
+   * Most encoded bytes in one request (the broker refuses a batch over its `message.max.bytes` whole, and
+   * every caller in it would fail). A record larger than this is refused to its caller alone
+   * (`RecordTooLargeError`) and never sent.
+   */
+  readonly maxBatchBytes?: number;
+}
+
+/** A record over the batch byte limit: refused before it is sent, so that it fails no one else. */
+export class RecordTooLargeError extends Error {
+  readonly bytes: number;
+  readonly maxBytes: number;
+  constructor(bytes: number, maxBytes: number) {
+    super(`the record is ${bytes} bytes; at most ${maxBytes} are sent`);
+    this.name = 'RecordTooLargeError';
+    this.bytes = bytes;
+    this.maxBytes = maxBytes;
+  }
+}
+
+export function batchingPublisher<T>(
+  publisher: () => Promise<Publisher>,
+  topic: TopicSpec<T>,
+  limits: BatchLimits = {},
+) {
+  const maxBatch = limits.maxBatch ?? 500;
+  const maxBatchBytes = limits.maxBatchBytes ?? Number.POSITIVE_INFINITY;
+  const queue: { message: T; bytes: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
   let flushing = false;
+
+  /** The longest run from the queue's head within both limits (at least one record). */
+  function nextBatch() {
+    let count = 0;
+    let bytes = 0;
+    for (const entry of queue) {
+      if (count >= maxBatch || (count > 0 && bytes + entry.bytes > maxBatchBytes)) break;
+      count++;
+      bytes += entry.bytes;
+    }
+    return queue.splice(0, count);
+  }
 
   async function flush() {
     if (flushing) return;
     flushing = true;
     try {
       while (queue.length > 0) {
-        const batch = queue.splice(0, maxBatch);
+        const batch = nextBatch();
         try {
           await (await publisher()).publish(
             topic,
@@ -34,8 +75,10 @@ export function batchingPublisher<T>(publisher: () => Promise<Publisher>, topic:
 
   return {
     publish(message: T): Promise<void> {
+      const bytes = Number.isFinite(maxBatchBytes) ? topic.codec.encode(message).finish().byteLength : 0;
+      if (bytes > maxBatchBytes) return Promise.reject(new RecordTooLargeError(bytes, maxBatchBytes));
       return new Promise<void>((resolve, reject) => {
-        queue.push({ message, resolve, reject });
+        queue.push({ message, bytes, resolve, reject });
         void flush();
       });
     },

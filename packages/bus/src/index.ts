@@ -1,5 +1,5 @@
 export type { ClusterInfo, TopicOptions } from './admin.ts';
-export { batchingPublisher } from './batcher.ts';
+export { type BatchLimits, batchingPublisher, RecordTooLargeError } from './batcher.ts';
 export { type Bus, createBus } from './bus.ts';
 export {
   type BatchHandler,

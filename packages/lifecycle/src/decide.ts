@@ -21,6 +21,7 @@ import { designateCoUnits, linkAsRepeat, transfer } from './steps/custody.ts';
 import { assign, forward, object } from './steps/forwarding.ts';
 import { extend, reply, reportCompletion } from './steps/handling.ts';
 import { register } from './steps/register.ts';
+import { unitMayKnowCase } from './visibility.ts';
 
 // (state, command) → events. One entry point; each step lives in ./steps with its articles. A command is
 // either applied — one or more events, each raising case_version by one — or refused with one
@@ -70,6 +71,12 @@ function steps(snapshot: CaseSnapshot | undefined, command: CaseCommand, ctx: De
   const meta = command.meta;
   const body = command.command;
   if (!meta?.commandId || !meta.caseId || !body) throw new Refused(refusal('MALFORMED_COMMAND'));
+  // A unit that may not know of the case is told what it would be told of no case at all, before any
+  // other check could say something about it (its version, its state, its holder).
+  const actor = meta.actor;
+  if (snapshot && actor?.$case === 'unit' && !unitMayKnowCase(ctx.directory, actor.value.unitId, snapshot)) {
+    throw new Refused(refusal('CASE_NOT_FOUND'));
+  }
   const expected = meta.expectedCaseVersion;
   if (expected !== undefined && expected !== (snapshot?.version ?? 0)) {
     throw new Refused(
@@ -81,7 +88,7 @@ function steps(snapshot: CaseSnapshot | undefined, command: CaseCommand, ctx: De
     const region = body.value.petition?.regionCode ?? '';
     return register({ ctx, meta, command: body.value, policy: policyOf(ctx, region) });
   }
-  if (!snapshot) throw new Refused(refusal('CASE_NOT_FOUND', meta.caseId));
+  if (!snapshot) throw new Refused(refusal('CASE_NOT_FOUND'));
   if (isTerminal(snapshot.state) && !afterTheEnd.has(body.$case)) {
     const final = snapshot.state === CaseState.CASE_STATE_FINAL;
     throw new Refused(refusal(final ? 'CASE_FINAL' : 'CASE_CLOSED'));

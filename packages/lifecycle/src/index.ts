@@ -20,3 +20,4 @@ export {
   type Opinion,
   terminalStates,
 } from './snapshot.ts';
+export { unitMayKnowCase } from './visibility.ts';

@@ -112,7 +112,8 @@ describe('forwarding and assignment (art 22)', () => {
     run.ok(unit('330106-xfj'), assign('2026-12-20T00:00:00+08:00'));
     expect(run.state).toBe(CaseState.CASE_STATE_ASSIGNED);
     const report: Body = { $case: 'reportCompletion', value: { report: { summary: '已解决' } } };
-    expect(run.refused(unit('330106-zjj'), report)).toBe('NOT_IN_CUSTODY');
+    // A unit with no part in the case is told what it would be told of no case at all.
+    expect(run.refused(unit('330106-zjj'), report)).toBe('CASE_NOT_FOUND');
     run.at(10).ok(unit('330106-rsj'), report);
     expect(run.state).toBe(CaseState.CASE_STATE_COMPLETION_REPORTED);
     expect(run.refused(unit('330106-rsj'), report)).toBe('NO_ASSIGNMENT');

@@ -29,6 +29,8 @@ import {
   TransferCase,
   WithdrawCase,
 } from '@petition/contract';
+import { invalidRequest, ProblemError } from './problems.ts';
+import { timeFieldProblems } from './times.ts';
 
 // Every action a unit or a petitioner can take, once: its path segment, the command it becomes, who may
 // issue it, and its JSON body (proto3 JSON names, enums by their proto names) — served in the OpenAPI
@@ -253,6 +255,9 @@ export const actions: readonly ActionSpec[] = [
 export const actionByPath: ReadonlyMap<string, ActionSpec> = new Map(actions.map((a) => [`${a.who}:${a.path}`, a]));
 export const actionByCommand: ReadonlyMap<CommandCase, ActionSpec> = new Map(actions.map((a) => [a.command, a]));
 
-/** The command body from its proto3 JSON (validated against `schema` first). */
-export const commandOf = (spec: ActionSpec, json: unknown) =>
-  ({ $case: spec.command, value: spec.codec.fromJSON(json) }) as NonNullable<CaseCommand['command']>;
+/** The command body from its proto3 JSON (validated against `schema` first; its times checked here). */
+export function commandOf(spec: ActionSpec, json: unknown) {
+  const badTimes = timeFieldProblems(spec.schema, json);
+  if (badTimes.length > 0) throw new ProblemError(invalidRequest(badTimes));
+  return { $case: spec.command, value: spec.codec.fromJSON(json) } as NonNullable<CaseCommand['command']>;
+}

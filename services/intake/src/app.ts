@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { caseNumberSource, parseTokenKeys } from '@petition/auth';
+import { caseNumberSource, checkQueryCodeSecret, parseTokenKeys } from '@petition/auth';
 import { type BusConsumer, caseCommands, caseEvents, createBus, on, units } from '@petition/bus';
 import { nationalDirectory } from '@petition/directory';
 import { followDirectory } from '@petition/directory-feed';
@@ -14,7 +14,7 @@ import { type CaseIndex, createCaseIndex } from './case-index.ts';
 import { devPersonIdSecret, devSealKeys, devTokenKeys, type IntakeConfig } from './config.ts';
 import { createCore } from './core.ts';
 import { createGrpc } from './grpc.ts';
-import { createGuessLimiter } from './guesses.ts';
+import { createGuessLimiter, createRegistrationLimiter } from './guesses.ts';
 import { addDocs, createHttp } from './http.ts';
 import { createIdempotency } from './idempotency.ts';
 import { createOutcomes } from './outcomes.ts';
@@ -107,6 +107,19 @@ export async function startIntake(
     index,
     outcomes,
     guesses: createGuessLimiter(redis, redisPrefix, config.guessLimit, config.guessWindowMs),
+    registrations: createRegistrationLimiter(
+      redis,
+      redisPrefix,
+      {
+        perClient: config.registrationLimit,
+        clientWindowMs: config.registrationWindowMs,
+        perPhone: config.phoneLimit,
+        phoneWindowMs: config.phoneWindowMs,
+      },
+      config.personIdSecret,
+    ),
+    queryCodeSecret: checkQueryCodeSecret(config.queryCodeSecret),
+    maxCommandBytes: config.maxCommandBytes,
     caseNumbers: caseNumberSource(config.sourceId),
     tokenKeys: parseTokenKeys(config.tokenKeys),
     sealKeys: parseKeyring(config.sealKeys),
@@ -137,7 +150,13 @@ export async function startIntake(
   const http = await createHttp({
     core,
     // A request gone this long without an answer died with its process: a retry takes its plan over.
-    idempotency: createIdempotency(redis, redisPrefix, config.idempotencyTtlMs, config.outcomeWaitMs + 30_000),
+    idempotency: createIdempotency(
+      redis,
+      redisPrefix,
+      config.idempotencyTtlMs,
+      config.outcomeWaitMs + 30_000,
+      parseKeyring(config.sealKeys),
+    ),
     outcomes,
     ready,
     bodyLimitBytes: config.bodyLimitBytes,
@@ -152,7 +171,13 @@ export async function startIntake(
     checks: ready,
     extra: (opsApp) => addDocs(opsApp, http),
   });
-  const grpc = await createGrpc({ core, logger, port: config.grpcPort, host: config.host });
+  const grpc = await createGrpc({
+    core,
+    logger,
+    port: config.grpcPort,
+    host: config.host,
+    maxMessageBytes: config.bodyLimitBytes,
+  });
   logger.info({ http: httpUrl, grpc: grpc.address, ops: ops.url, docs: `${ops.url}/docs` }, 'intake listening');
 
   return {

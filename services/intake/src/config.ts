@@ -1,11 +1,11 @@
-import { devTokenKeys } from '@petition/auth';
+import { devQueryCodeSecret, devTokenKeys } from '@petition/auth';
 import { addresses, durationMs, int, loadConfig, str } from '@petition/config';
 import { infraSchema } from '@petition/infra';
 import { devSealKeys } from '@petition/seal';
 
 // Development-only defaults, so that `npm start` runs on a fresh clone; a deployment sets its own keys
 // (the service logs a warning while these are in use).
-export { devSealKeys, devTokenKeys };
+export { devQueryCodeSecret, devSealKeys, devTokenKeys };
 export const devPersonIdSecret = 'development-only-person-id-secret';
 
 export const intakeSchema = {
@@ -49,6 +49,36 @@ export const intakeSchema = {
     default: devPersonIdSecret,
     secret: true,
     doc: 'HMAC secret turning an ID number into the pseudonymous person id carried by events',
+  }),
+  queryCodeSecret: str('QUERY_CODE_SECRET', {
+    default: devQueryCodeSecret,
+    secret: true,
+    doc: 'The node’s secret (≥ 32 characters) under which query codes are verified; intake and tracking alone hold it',
+  }),
+  maxCommandBytes: int('INTAKE_MAX_COMMAND_BYTES', {
+    default: 900_000,
+    min: 16_384,
+    doc: 'Largest command sent to the broker (keep it under the broker’s message.max.bytes); a larger one is refused with 413',
+  }),
+  registrationLimit: int('INTAKE_REGISTRATION_LIMIT', {
+    default: 20,
+    min: 1,
+    doc: 'Petitions one client may file without a unit token per INTAKE_REGISTRATION_WINDOW (then 429)',
+  }),
+  registrationWindowMs: durationMs('INTAKE_REGISTRATION_WINDOW', {
+    default: 3_600_000,
+    min: 1_000,
+    doc: 'The window of INTAKE_REGISTRATION_LIMIT',
+  }),
+  phoneLimit: int('INTAKE_PHONE_LIMIT', {
+    default: 5,
+    min: 1,
+    doc: 'Petitions that may name one phone number per INTAKE_PHONE_WINDOW (each texts it when SMS is on; then 429)',
+  }),
+  phoneWindowMs: durationMs('INTAKE_PHONE_WINDOW', {
+    default: 86_400_000,
+    min: 1_000,
+    doc: 'The window of INTAKE_PHONE_LIMIT',
   }),
   receivedMaxAgeMs: durationMs('INTAKE_RECEIVED_MAX_AGE', {
     default: 90 * 86_400_000,

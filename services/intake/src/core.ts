@@ -3,20 +3,20 @@ import {
   type AuthError,
   type CaseNumberSource,
   newQueryCode,
-  queryCodeHash,
   queryCodeMatches,
+  queryCodeVerifier,
   type TokenKeys,
   type UnitClaims,
   verifyUnitToken,
 } from '@petition/auth';
-import { batchingPublisher, caseCommands, type Publisher } from '@petition/bus';
+import { batchingPublisher, caseCommands, type Publisher, RecordTooLargeError } from '@petition/bus';
 import type { CaseCommand, CaseEvent, CommandMeta, TraceContext } from '@petition/contract';
 import type { Directory } from '@petition/directory';
 import type { Logger } from '@petition/logging';
 import { type Keyring, sealPerson, sealText } from '@petition/seal';
 import type { ActionSpec } from './actions.ts';
 import type { CaseIndex } from './case-index.ts';
-import type { GuessLimiter } from './guesses.ts';
+import type { GuessLimiter, RegistrationLimiter } from './guesses.ts';
 import type { Outcomes } from './outcomes.ts';
 import { checkPetition, type PetitionBody, personIdOf, toPerson, toPetition } from './petition-request.ts';
 import { invalidRequest, ProblemError, problem } from './problems.ts';
@@ -31,6 +31,11 @@ export interface CoreDeps {
   readonly index: CaseIndex;
   readonly outcomes: Outcomes;
   readonly guesses: GuessLimiter;
+  readonly registrations: RegistrationLimiter;
+  /** The node's secret under which query codes are verified (never leaves intake and tracking). */
+  readonly queryCodeSecret: string;
+  /** The largest command the broker takes (its record size, less room for the batch around it). */
+  readonly maxCommandBytes: number;
   readonly caseNumbers: CaseNumberSource;
   readonly tokenKeys: TokenKeys;
   readonly sealKeys: Keyring;
@@ -94,9 +99,20 @@ const authProblem = (error: AuthError) =>
   problem(401, error.code, 'The unit token is missing or not valid', { detail: error.message });
 
 export function createCore(deps: CoreDeps) {
-  const commands = batchingPublisher(deps.publisher, caseCommands);
+  const commands = batchingPublisher(deps.publisher, caseCommands, { maxBatchBytes: deps.maxCommandBytes });
   async function publish(command: CaseCommand) {
-    await commands.publish(command);
+    try {
+      await commands.publish(command);
+    } catch (error) {
+      // Refused to its caller alone, before it is queued: a record over the broker's size would fail the
+      // whole batch it travels in, and everyone else's command with it.
+      if (!(error instanceof RecordTooLargeError)) throw error;
+      throw new ProblemError(
+        problem(413, 'COMMAND_TOO_LARGE', 'The request makes a command larger than the broker takes', {
+          detail: error.message,
+        }),
+      );
+    }
     deps.onPublished?.(command.command?.$case ?? 'unknown');
   }
 
@@ -120,12 +136,34 @@ export function createCore(deps: CoreDeps) {
 
   async function register(
     body: PetitionBody,
-    meta: { correlationId?: string; unit?: UnitClaims; trace?: TraceContext },
+    meta: { correlationId?: string; unit?: UnitClaims; trace?: TraceContext; client?: string },
     plan: RegistrationPlan = planRegistration(body.regionCode),
   ) {
     const now = deps.now();
-    // A unit entering a letter or visit registers it for itself; other channels come without a token.
+    // A unit entering a letter or visit registers it for itself; other channels come without a token, and
+    // without a token nobody names the registering unit or dates a petition back: a forged case would land
+    // in any unit's inbox, already overdue and counted against its KPIs.
     const unit = meta.unit;
+    if (!unit) {
+      const unitOnly = [
+        body.registeringUnitId !== undefined && {
+          field: '/registeringUnitId',
+          message: 'is set by a registrar’s token',
+        },
+        body.receivedTime !== undefined && {
+          field: '/receivedTime',
+          message: 'only a registrar dates a petition back',
+        },
+      ].filter((e) => e !== false);
+      if (unitOnly.length > 0) {
+        throw new ProblemError(
+          problem(401, 'REGISTRAR_TOKEN_REQUIRED', 'Only a unit’s registrar may do this', {
+            detail: unitOnly.map((e) => `${e.field}: ${e.message}`).join('; '),
+            errors: unitOnly,
+          }),
+        );
+      }
+    }
     if (unit && body.registeringUnitId && body.registeringUnitId !== unit.unitId) {
       throw new ProblemError(
         problem(403, 'ACTOR_NOT_ALLOWED', 'A unit registers petitions for itself only', {
@@ -140,10 +178,13 @@ export function createCore(deps: CoreDeps) {
       maxRepresentatives: deps.maxRepresentatives,
     });
     if (problems.length > 0) throw new ProblemError(invalidRequest(problems));
+    // Counted only once the body is good: a client is limited by what it files, not by its typing errors.
+    const phones = [body.petitioner, ...(body.representatives ?? [])].flatMap((p) => (p?.phone ? [p.phone] : []));
+    await deps.registrations.take({ client: unit ? undefined : (meta.client ?? 'unknown'), phones });
     const { caseId, caseNumber, queryCode, commandId } = plan;
     const petition = toPetition(
       { ...body, registeringUnitId: body.registeringUnitId ?? unit?.unitId },
-      { caseNumber, queryCodeHash: queryCodeHash(caseNumber, queryCode) },
+      { caseNumber, queryCodeHash: queryCodeVerifier(deps.queryCodeSecret, caseNumber, queryCode) },
     );
     const sealed = (p: NonNullable<PetitionBody['petitioner']>, purpose: string) => ({
       personId: personIdOf(deps.personIdSecret, p),
@@ -171,6 +212,28 @@ export function createCore(deps: CoreDeps) {
     return { caseId, caseNumber, queryCode, commandId } satisfies Registered;
   }
 
+  /** The petitioner's case, once the case number and query code are checked (guessing limited per client). */
+  async function petitionerCase(caseNumber: string, queryCode: string, client: string) {
+    await deps.guesses.check(client);
+    const known = caseNumber ? await deps.index.byNumber(caseNumber) : undefined;
+    // One answer for an unknown number and a wrong code: nothing to learn from guessing.
+    if (!known || !queryCode || !queryCodeMatches(deps.queryCodeSecret, caseNumber, queryCode, known.queryCodeHash)) {
+      await deps.guesses.failed(client);
+      throw new ProblemError(problem(401, 'BAD_CREDENTIALS', 'The case number or the query code is wrong'));
+    }
+    return known;
+  }
+
+  /**
+   * Whether the caller sent the command this event answers: the unit that acted, or the petitioner of the
+   * case (a registration made without a token is answered to whoever holds its number and query code).
+   */
+  async function sentBy(caller: Caller, event: CaseEvent): Promise<boolean> {
+    if (caller.kind === 'unit') return event.envelope?.actingUnitId === caller.unit.unitId;
+    const known = await petitionerCase(caller.caseNumber, caller.queryCode, caller.client);
+    return known.caseId === event.envelope?.caseId && !event.envelope?.actingUnitId;
+  }
+
   async function identify(
     spec: ActionSpec,
     req: ActionRequest,
@@ -179,29 +242,15 @@ export function createCore(deps: CoreDeps) {
       if (spec.who !== 'petitioner')
         throw new ProblemError(problem(403, 'ACTOR_NOT_ALLOWED', 'Only a unit may do this'));
       const { caseNumber, queryCode, client } = req.caller;
-      await deps.guesses.check(client);
-      const known = caseNumber ? await deps.index.byNumber(caseNumber) : undefined;
-      // One answer for an unknown number and a wrong code: nothing to learn from guessing.
-      if (!known || !queryCode || !queryCodeMatches(caseNumber, queryCode, known.queryCodeHash)) {
-        await deps.guesses.failed(client);
-        throw new ProblemError(problem(401, 'BAD_CREDENTIALS', 'The case number or the query code is wrong'));
-      }
+      const known = await petitionerCase(caseNumber, queryCode, client);
       return { actor: { $case: 'petitioner', value: { caseNumber, personId: '' } }, caseId: known.caseId };
     }
     if (spec.who !== 'unit')
       throw new ProblemError(problem(403, 'ACTOR_NOT_ALLOWED', 'Only the petitioner may do this'));
     const unit = req.caller.unit;
     const caseId = req.caseId ?? '';
-    if (spec.custodianOnly) {
-      const known = await deps.index.byId(caseId);
-      if (known && known.custodyUnitId !== unit.unitId) {
-        throw new ProblemError(
-          problem(403, 'NOT_IN_CUSTODY', 'The case is not in the custody of your unit', {
-            detail: `the case is with ${known.custodyUnitId}`,
-          }),
-        );
-      }
-    }
+    // Who holds the case is routing's to decide: intake's index follows case-events and may not have seen
+    // the step that just gave this unit the case, so an early refusal here would contradict routing.
     return { actor: { $case: 'unit', value: { unitId: unit.unitId, staffId: unit.staffId } }, caseId };
   }
 
@@ -228,7 +277,7 @@ export function createCore(deps: CoreDeps) {
     return { kind: event.payload?.$case === 'commandRefused' ? 'refused' : 'event', commandId, event };
   }
 
-  return { planRegistration, register, act, unitOf };
+  return { planRegistration, register, act, unitOf, petitionerCase, sentBy };
 }
 
 export type Core = ReturnType<typeof createCore>;

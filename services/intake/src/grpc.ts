@@ -16,6 +16,8 @@ import { type ActionSpec, actionByCommand, commandOf } from './actions.ts';
 import type { Core } from './core.ts';
 import { type PetitionBody, petitionBodySchema } from './petition-request.ts';
 import { invalidRequest, type Problem, ProblemError, problem, schemaFindings } from './problems.ts';
+import { refusalForCaller } from './render.ts';
+import { decodedDateProblems } from './times.ts';
 import { categoryNames, channelNames, kindNames } from './vocabulary.ts';
 
 // IntakeService for provincial nodes and other systems: the same operations as HTTP through the same
@@ -35,9 +37,10 @@ const statusOf = (httpStatus: number): grpc.status =>
     404: grpc.status.NOT_FOUND,
     409: grpc.status.ABORTED,
     413: grpc.status.RESOURCE_EXHAUSTED,
+    415: grpc.status.INVALID_ARGUMENT,
     429: grpc.status.RESOURCE_EXHAUSTED,
     422: grpc.status.INVALID_ARGUMENT,
-  })[httpStatus] ?? grpc.status.INTERNAL;
+  })[httpStatus] ?? (httpStatus < 500 ? grpc.status.FAILED_PRECONDITION : grpc.status.INTERNAL);
 
 function serviceError(p: Problem): Partial<grpc.StatusObject> {
   const metadata = new grpc.Metadata();
@@ -113,11 +116,41 @@ interface AnyRequest {
 type Call = grpc.ServerUnaryCall<AnyRequest, unknown>;
 type Unary = (call: Call, callback: grpc.sendUnaryData<unknown>) => void;
 
+/** The request's own fields (the command and petition bodies have their JSON schemas), as HTTP limits them. */
+const envelopeSchema = ajv.compile({
+  type: 'object',
+  properties: {
+    caseId: { type: 'string', maxLength: 64 },
+    options: {
+      type: 'object',
+      properties: {
+        idempotencyKey: { type: 'string', maxLength: 200 },
+        expectedCaseVersion: { type: 'integer', minimum: 0, maximum: 1e15 },
+      },
+    },
+    credentials: {
+      type: 'object',
+      properties: { caseNumber: { type: 'string', maxLength: 64 }, queryCode: { type: 'string', maxLength: 32 } },
+    },
+  },
+});
+
+/** What no handler may see: oversized ids and keys, times that do not decode to a usable date. */
+function checkEnvelope(request: AnyRequest) {
+  const badTimes = decodedDateProblems(request);
+  if (badTimes.length > 0) throw new ProblemError(invalidRequest(badTimes));
+  const { caseId, options, credentials } = request;
+  schemaProblems(envelopeSchema, { caseId, options, credentials });
+}
+
 function unary(logger: Logger, work: (call: Call) => Promise<unknown>): Unary {
   return (call, callback) => {
     // Through a promise, so that a problem thrown before the first await is answered like any other.
     Promise.resolve(call)
-      .then(work)
+      .then((c) => {
+        checkEnvelope(c.request);
+        return work(c);
+      })
       .then(
         (response) => callback(null, response),
         (error: unknown) => {
@@ -129,7 +162,16 @@ function unary(logger: Logger, work: (call: Call) => Promise<unknown>): Unary {
   };
 }
 
-export async function createGrpc(deps: { core: Core; logger: Logger; port: number; host: string }) {
+const peerOf = (call: Call) => call.getPeer().replace(/:\d+$/, '');
+
+export async function createGrpc(deps: {
+  core: Core;
+  logger: Logger;
+  port: number;
+  host: string;
+  /** The largest request taken, as HTTP's body limit: a larger one is refused by grpc-js before decoding. */
+  maxMessageBytes: number;
+}) {
   const { core, logger } = deps;
   const outcome = async (call: Call, spec: ActionSpec, caller: Parameters<Core['act']>[1]['caller']) => {
     const json =
@@ -160,7 +202,10 @@ export async function createGrpc(deps: { core: Core; logger: Logger; port: numbe
             },
           })
         : result.kind === 'refused' && result.event.payload?.$case === 'commandRefused'
-          ? { commandId: result.commandId, outcome: { $case: 'refused', value: result.event.payload.value } }
+          ? {
+              commandId: result.commandId,
+              outcome: { $case: 'refused', value: refusalForCaller(result.event.payload.value) },
+            }
           : { commandId: result.commandId, outcome: { $case: 'event', value: result.event } };
     return { outcome: o };
   };
@@ -170,7 +215,7 @@ export async function createGrpc(deps: { core: Core; logger: Logger; port: numbe
       const body = petitionBody(call.request.petition, call.request.petitioner, call.request.representatives ?? []);
       schemaProblems(checkPetitionBody, body);
       const token = bearer(call.metadata);
-      const r = await core.register(body, { unit: token ? core.unitOf(token) : undefined });
+      const r = await core.register(body, { unit: token ? core.unitOf(token) : undefined, client: peerOf(call) });
       return {
         caseId: r.caseId,
         caseNumber: r.caseNumber,
@@ -191,11 +236,14 @@ export async function createGrpc(deps: { core: Core; logger: Logger; port: numbe
             kind: 'petitioner',
             caseNumber: call.request.credentials?.caseNumber ?? '',
             queryCode: call.request.credentials?.queryCode ?? '',
-            client: call.getPeer().replace(/:\d+$/, ''),
+            client: peerOf(call),
           }),
     );
   }
-  const server = new grpc.Server();
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': deps.maxMessageBytes,
+    'grpc.max_send_message_length': 4 * 1024 * 1024,
+  });
   server.addService(IntakeServiceService, handlers as unknown as grpc.UntypedServiceImplementation);
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(`${deps.host}:${deps.port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>

@@ -1,4 +1,4 @@
-import { queryCodeMatches } from '@petition/auth';
+import { devQueryCodeSecret, queryCodeMatches } from '@petition/auth';
 import { caseEvents } from '@petition/bus';
 import { CaseEvent, CaseState } from '@petition/contract';
 import { nationalDirectory } from '@petition/directory';
@@ -57,7 +57,7 @@ describe('POST /v1/petitions', () => {
     const command = log.seen.find((c) => c.meta?.caseId === r.caseId);
     const petition = command?.command?.$case === 'registerPetition' ? command.command.value.petition : undefined;
     expect(petition?.caseNumber).toBe(r.caseNumber);
-    expect(queryCodeMatches(r.caseNumber, r.queryCode, petition?.queryCodeHash ?? '')).toBe(true);
+    expect(queryCodeMatches(devQueryCodeSecret, r.caseNumber, r.queryCode, petition?.queryCodeHash ?? '')).toBe(true);
     const sealed = petition?.petitioner?.sealed;
     expect(Buffer.from(sealed?.ciphertext ?? []).toString('utf8')).not.toContain('张三');
     expect(openPerson(parseKeyring(devSealKeys), sealed as never, r.caseId).name).toBe('张三');
@@ -82,14 +82,18 @@ describe('POST /v1/petitions', () => {
     const art20 = await post('/v1/petitions', { ...validPetition(), groupSize: 80, representatives: six });
     expect(((await art20.json()) as { detail: string }).detail).toContain('art 20');
 
-    const checks = await post('/v1/petitions', {
-      ...validPetition(),
-      regionCode: '999999',
-      petitioner: { name: '李四', idNumber: '110105194912310021' },
-      channel: 'LETTER',
-      receivedTime: new Date(Date.now() + 3_600_000).toISOString(),
-      concernedUnitId: '330100-nope',
-    });
+    const checks = await post(
+      '/v1/petitions',
+      {
+        ...validPetition(),
+        regionCode: '999999',
+        petitioner: { name: '李四', idNumber: '110105194912310021' },
+        channel: 'LETTER',
+        receivedTime: new Date(Date.now() + 3_600_000).toISOString(),
+        concernedUnitId: '330100-nope',
+      },
+      { authorization: `Bearer ${tokenFor('330106-xfj')}` },
+    );
     const fields = ((await checks.json()) as { errors: { field: string }[] }).errors.map((e) => e.field).sort();
     expect(fields).toEqual(['/concernedUnitId', '/petitioner/idNumber', '/receivedTime', '/regionCode']);
 
@@ -129,12 +133,13 @@ describe('unit and petitioner actions', () => {
     });
     await indexed(r.caseId, 2);
 
-    // Intake sees the case is with 330106-rsj: the bureau's accept never leaves intake.
-    const before = log.seen.length;
+    // The case is with 330106-rsj now: routing refuses the bureau's accept, and the answer does not say who
+    // holds the case, in what state or at what version.
     const early = await post(`/v1/cases/${r.caseId}/accept`, {}, bureau);
-    expect(early.status).toBe(403);
-    expect(((await early.json()) as { code: string }).code).toBe('NOT_IN_CUSTODY');
-    expect(log.seen.length).toBe(before);
+    expect(early.status).toBe(404);
+    const refusal = (await early.json()) as Record<string, unknown>;
+    expect(refusal.code).toBe('CASE_NOT_FOUND');
+    expect(JSON.stringify(refusal)).not.toMatch(/330106-rsj|caseVersion|CASE_STATE/);
 
     const accepted = await post(
       `/v1/cases/${r.caseId}/accept`,
@@ -180,15 +185,17 @@ describe('unit and petitioner actions', () => {
   it('answers 202 with a link to follow when routing is slow, and the link gives the answer later', async () => {
     const slow = await startTestIntake('intake-slow', { INTAKE_OUTCOME_WAIT: '0ms' });
     try {
+      const holder = { authorization: `Bearer ${tokenFor('330106-rsj')}` };
       const res = await fetch(`${slow.intake.httpUrl}/v1/cases/c-1/accept`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${tokenFor('330106-rsj')}` },
+        headers: { 'content-type': 'application/json', ...holder },
         body: '{}',
       });
       expect(res.status).toBe(202);
       const follow = res.headers.get('location') ?? '';
       expect(follow).toMatch(/^\/v1\/commands\//);
-      expect((await fetch(`${slow.intake.httpUrl}${follow}`)).status).toBe(202);
+      const followUp = () => fetch(`${slow.intake.httpUrl}${follow}`, { headers: holder });
+      expect((await followUp()).status).toBe(202);
       // Routing answers late: the link now gives the event.
       const commandId = follow.split('/').pop() ?? '';
       const late = CaseEvent.fromPartial({
@@ -198,14 +205,15 @@ describe('unit and petitioner actions', () => {
           caseVersion: 3,
           causationId: commandId,
           occurTime: new Date(),
+          actingUnitId: '330106-rsj',
         },
         state: CaseState.CASE_STATE_ACCEPTED,
         custodyUnitId: '330106-rsj',
         payload: { $case: 'caseAccepted', value: { acceptingUnitId: '330106-rsj' } },
       });
       await (await slow.bus.publisher()).publish(caseEvents, [late]);
-      await waitFor('the late answer', async () => (await fetch(`${slow.intake.httpUrl}${follow}`)).status === 200);
-      expect(await (await fetch(`${slow.intake.httpUrl}${follow}`)).json()).toMatchObject({
+      await waitFor('the late answer', async () => (await followUp()).status === 200);
+      expect(await (await followUp()).json()).toMatchObject({
         status: 'applied',
         commandId,
       });

@@ -11,12 +11,12 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import { type ActionSpec, actions, commandOf } from './actions.ts';
-import type { Core } from './core.ts';
+import type { Caller, Core } from './core.ts';
 import type { Idempotency } from './idempotency.ts';
 import type { Outcomes } from './outcomes.ts';
 import { type PetitionBody, petitionBodySchema } from './petition-request.ts';
-import { invalidRequest, type Problem, ProblemError, schemaFindings } from './problems.ts';
-import { refusalProblem, renderResult } from './render.ts';
+import { invalidRequest, type Problem, ProblemError, problem, schemaFindings } from './problems.ts';
+import { notFoundOrNotYours, refusalProblem, renderResult } from './render.ts';
 
 export interface HttpDeps {
   readonly core: Core;
@@ -93,7 +93,11 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
         idempotencyKeyOf(request.headers['idempotency-key']),
         request.body,
         async (plan) => {
-          const r = await deps.core.register(request.body, { unit, correlationId: request.id }, plan);
+          const r = await deps.core.register(
+            request.body,
+            { unit, correlationId: request.id, client: request.ip },
+            plan,
+          );
           return {
             status: 201,
             body: { caseId: r.caseId, caseNumber: r.caseNumber, queryCode: r.queryCode, commandId: r.commandId },
@@ -208,15 +212,49 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
 
   app.get<{ Params: { commandId: string } }>(
     '/v1/commands/:commandId',
-    { schema: { summary: 'Routing’s answer to a command, once it has come' } },
+    {
+      schema: {
+        summary: 'Routing’s answer to a command, once it has come — to the unit that sent it, or the petitioner',
+        description:
+          'A unit sends its token; a petitioner sends `X-Case-Number` and `X-Query-Code`. Anyone else, or a command sent by someone else, is answered 404.',
+        params: { type: 'object', properties: { commandId: { type: 'string', minLength: 1, maxLength: 64 } } },
+        headers: {
+          type: 'object',
+          properties: {
+            'x-case-number': { type: 'string', maxLength: 64 },
+            'x-query-code': { type: 'string', maxLength: 32 },
+          },
+        },
+        security: [{ unitToken: [] }, {}],
+      },
+    },
     async (request, reply) => {
-      const event = await deps.outcomes.get(request.params.commandId);
-      if (!event) return reply.code(202).send({ commandId: request.params.commandId, status: 'pending' });
-      if (event.payload?.$case === 'commandRefused')
-        return send(reply, refusalProblem(request.params.commandId, event));
-      return renderResult({ kind: 'event', commandId: request.params.commandId, event }).body;
+      const caller = callerOf(request.headers, request.ip);
+      const { commandId } = request.params;
+      const event = await deps.outcomes.get(commandId);
+      if (!event) return reply.code(202).send({ commandId, status: 'pending' });
+      // Command ids travel as causation ids: knowing one is no claim to its answer.
+      if (!(await deps.core.sentBy(caller, event))) return send(reply, notFoundOrNotYours());
+      if (event.payload?.$case === 'commandRefused') return send(reply, refusalProblem(commandId, event));
+      return renderResult({ kind: 'event', commandId, event }).body;
     },
   );
+
+  /** Who asks after a command: a unit by its token, a petitioner by case number and query code. */
+  function callerOf(headers: Record<string, string | string[] | undefined>, client: string): Caller {
+    const token = bearer(headers.authorization as string | undefined);
+    if (token) return { kind: 'unit', unit: deps.core.unitOf(token) };
+    const caseNumber = headers['x-case-number'];
+    const queryCode = headers['x-query-code'];
+    if (typeof caseNumber === 'string' && typeof queryCode === 'string') {
+      return { kind: 'petitioner', caseNumber, queryCode, client };
+    }
+    throw new ProblemError(
+      problem(401, 'CREDENTIALS_REQUIRED', 'Say who you are', {
+        detail: 'send a unit token (Authorization: Bearer …), or X-Case-Number and X-Query-Code',
+      }),
+    );
+  }
 
   // /metrics and the docs are on the operators' port (app.ts, addDocs).
   addHealthRoutes(app, { checks: deps.ready });

@@ -1,3 +1,4 @@
+import { devSealKeys, parseKeyring } from '@petition/seal';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createIdempotency } from './idempotency.ts';
@@ -6,6 +7,7 @@ import { createIdempotency } from './idempotency.ts';
 
 const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 const prefix = `t-idem-${Date.now().toString(36)}:`;
+const keyring = parseKeyring(devSealKeys);
 afterAll(async () => {
   const keys = await redis.keys(`${prefix}*`);
   if (keys.length) await redis.del(...keys);
@@ -14,7 +16,7 @@ afterAll(async () => {
 
 describe('Idempotency-Key', () => {
   it('a retry after the first request died takes its plan over: the same ids, one answer from then on', async () => {
-    const idem = createIdempotency(redis, prefix, 60_000, 200);
+    const idem = createIdempotency(redis, prefix, 60_000, 200, keyring);
     let plans = 0;
     const newPlan = () => `plan-${++plans}`;
     const worked: string[] = [];
@@ -44,7 +46,7 @@ describe('Idempotency-Key', () => {
   });
 
   it('after server trouble a retry runs again at once under the same plan', async () => {
-    const idem = createIdempotency(redis, prefix, 60_000, 60_000);
+    const idem = createIdempotency(redis, prefix, 60_000, 60_000, keyring);
     let plans = 0;
     const newPlan = () => `plan-${++plans}`;
     await expect(
@@ -52,5 +54,31 @@ describe('Idempotency-Key', () => {
     ).rejects.toThrow('broker down');
     const retried = await idem.once('s', 'k2', {}, async (p) => ({ status: 201, body: p }), newPlan);
     expect(retried).toEqual({ status: 201, body: 'plan-1' });
+  });
+
+  it('keeps no query code in clear in Redis: neither the plan nor the answer (issue: plaintext code at rest)', async () => {
+    const idem = createIdempotency(redis, prefix, 60_000, 60_000, keyring);
+    const queryCode = 'QC7X9K2M4P';
+    const answer = await idem.once(
+      'register:public',
+      'rest-1',
+      { b: 1 },
+      async (plan) => ({ status: 201, body: plan }),
+      () => ({ caseNumber: 'n', queryCode }),
+    );
+    expect(answer.body).toMatchObject({ queryCode });
+    const stored = (await redis.get(`${prefix}idem:register:public:rest-1`)) ?? '';
+    expect(stored.length).toBeGreaterThan(0);
+    expect(stored).not.toContain(queryCode);
+    expect(Buffer.from(stored, 'base64').toString('latin1')).not.toContain(queryCode);
+    // And the stored answer is replayed as it was.
+    const again = await idem.once(
+      'register:public',
+      'rest-1',
+      { b: 1 },
+      async () => ({ status: 500, body: 0 }),
+      () => 0,
+    );
+    expect(again.body).toMatchObject({ queryCode });
   });
 });

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { SealedData } from '@petition/contract';
+import { type Keyring, open, seal } from '@petition/seal';
 import type { Redis } from 'ioredis';
 import { ProblemError, problem } from './problems.ts';
 
@@ -19,8 +21,27 @@ export const bodyHash = (body: unknown) =>
     .update(JSON.stringify(body ?? null))
     .digest('hex');
 
-export function createIdempotency(redis: Redis, prefix: string, ttlMs: number, inflightMs: number) {
+// What is kept under a key holds a new petition's query code (its plan, then its answer): it is sealed with
+// the node's personal-data keys (bound to the key it is stored under), so no code rests in Redis in clear.
+function sealedRecords(keyring: Keyring) {
+  return {
+    write: (k: string, record: unknown) =>
+      Buffer.from(
+        SealedData.encode(seal(keyring, Buffer.from(JSON.stringify(record)), 'idempotency', k)).finish(),
+      ).toString('base64'),
+    read(k: string, stored: string | null): Record<string, unknown> {
+      if (!stored) return {};
+      const sealed = SealedData.decode(Buffer.from(stored, 'base64'));
+      // A record moved under another key would answer another request: refused like a wrong key.
+      if (Buffer.from(sealed.aad).toString('utf8') !== k) return {};
+      return JSON.parse(Buffer.from(open(keyring, sealed)).toString('utf8'));
+    },
+  };
+}
+
+export function createIdempotency(redis: Redis, prefix: string, ttlMs: number, inflightMs: number, keyring: Keyring) {
   const key = (scope: string, idempotencyKey: string) => `${prefix}idem:${scope}:${idempotencyKey}`;
+  const records = sealedRecords(keyring);
   return {
     /** Runs `work` once per (scope, key, body); replays the stored answer after that. */
     async once<P>(
@@ -39,9 +60,9 @@ export function createIdempotency(redis: Redis, prefix: string, ttlMs: number, i
       const k = key(scope, idempotencyKey);
       const hash = bodyHash(body);
       let plan = newPlan();
-      const claimed = await redis.set(k, JSON.stringify({ hash, plan, at: Date.now() }), 'PX', ttlMs, 'NX');
+      const claimed = await redis.set(k, records.write(k, { hash, plan, at: Date.now() }), 'PX', ttlMs, 'NX');
       if (!claimed) {
-        const stored = JSON.parse((await redis.get(k)) ?? '{}') as {
+        const stored = records.read(k, await redis.get(k)) as {
           hash?: string;
           plan?: P;
           at?: number;
@@ -66,15 +87,15 @@ export function createIdempotency(redis: Redis, prefix: string, ttlMs: number, i
           );
         }
         plan = stored.plan;
-        await redis.set(k, JSON.stringify({ hash, plan, at: Date.now() }), 'PX', ttlMs);
+        await redis.set(k, records.write(k, { hash, plan, at: Date.now() }), 'PX', ttlMs);
       }
       // Server trouble leaves the plan for the retry to take over at once (what was published may have gone out).
-      const release = () => redis.set(k, JSON.stringify({ hash, plan, at: 0 }), 'PX', ttlMs);
+      const release = () => redis.set(k, records.write(k, { hash, plan, at: 0 }), 'PX', ttlMs);
       try {
         const answer = await work(plan);
         // Client mistakes are answered again the same way.
         if (answer.status >= 500) await release();
-        else await redis.set(k, JSON.stringify({ hash, answer }), 'PX', ttlMs);
+        else await redis.set(k, records.write(k, { hash, answer }), 'PX', ttlMs);
         return answer;
       } catch (error) {
         await release();

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { type Attachment, type Person, Petition } from '@petition/contract';
 import type { Directory } from '@petition/directory';
 import type { FieldProblem } from './problems.ts';
+import { timeTextProblem } from './times.ts';
 import { afterTheFactChannels, categoryNames, channelNames, isResidentId, kindNames } from './vocabulary.ts';
 
 // POST /v1/petitions: the JSON an integrator sends (schema below, served in the OpenAPI document), the
@@ -149,9 +150,10 @@ export function checkPetition(body: PetitionBody, ctx: CheckContext): FieldProbl
   if (body.receivedTime !== undefined) {
     const at = Date.parse(body.receivedTime);
     const channel = channelNames[body.channel];
+    const badTime = timeTextProblem(body.receivedTime);
     if (channel === undefined || !afterTheFactChannels.has(channel)) {
       out.push({ field: '/receivedTime', message: 'only letters and visits are entered after the fact' });
-    } else if (Number.isNaN(at)) out.push({ field: '/receivedTime', message: 'is not an RFC 3339 time' });
+    } else if (badTime) out.push({ field: '/receivedTime', message: badTime });
     else if (at > ctx.now.getTime()) out.push({ field: '/receivedTime', message: 'lies in the future' });
     else if (ctx.now.getTime() - at > ctx.receivedMaxAgeMs) {
       out.push({

@@ -1,4 +1,4 @@
-import { devTokenKeys } from '@petition/auth';
+import { devQueryCodeSecret, devTokenKeys } from '@petition/auth';
 import { int, loadConfig, str, url } from '@petition/config';
 import { infraSchema } from '@petition/infra';
 import { defaultFormulaText, kpiFormulas } from '@petition/kpi';
@@ -22,6 +22,11 @@ export const trackingSchema = {
     default: devTokenKeys,
     secret: true,
     doc: 'Unit-token keys `kid:secret,…` (as intake’s), to verify unit staff',
+  }),
+  queryCodeSecret: str('QUERY_CODE_SECRET', {
+    default: devQueryCodeSecret,
+    secret: true,
+    doc: 'The node’s query-code secret (as intake’s), to check a petitioner’s case number and query code',
   }),
   guessLimit: int('TRACKING_GUESS_LIMIT', {
     default: 10,

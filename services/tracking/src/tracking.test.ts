@@ -1,4 +1,4 @@
-import { devTokenKeys, parseTokenKeys, queryCodeHash, signUnitToken } from '@petition/auth';
+import { devQueryCodeSecret, devTokenKeys, parseTokenKeys, queryCodeVerifier, signUnitToken } from '@petition/auth';
 import { caseEvents, createBus, deadlineEvents, isolatedPrefix } from '@petition/bus';
 import { ClockStage, ClockStopReason, DeadlineEvent } from '@petition/contract';
 import { CaseRun, petition, realDirectory, unit } from '@petition/lifecycle/test-kit';
@@ -34,7 +34,7 @@ const code = 'K7QZ-93MX';
 const run = new CaseRun({ now: '2026-11-20T10:00:00+08:00', directory: realDirectory(), caseId: `trk-${Date.now()}` });
 run.ok(undefined, {
   $case: 'registerPetition',
-  value: { petition: petition({ caseNumber, queryCodeHash: queryCodeHash(caseNumber, code) }) },
+  value: { petition: petition({ caseNumber, queryCodeHash: queryCodeVerifier(devQueryCodeSecret, caseNumber, code) }) },
 });
 run.ok(unit('330106-xfj'), {
   $case: 'forwardCase',
@@ -50,7 +50,7 @@ const late = new CaseRun({
 late.ok(undefined, {
   $case: 'registerPetition',
   value: {
-    petition: petition({ caseNumber: `${caseNumber}-L`, queryCodeHash: queryCodeHash(`${caseNumber}-L`, code) }),
+    petition: petition({ caseNumber: `${caseNumber}-L`, queryCodeHash: queryCodeVerifier(devQueryCodeSecret, `${caseNumber}-L`, code) }),
   },
 });
 late.ok(unit('330106-xfj'), {

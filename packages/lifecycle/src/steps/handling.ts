@@ -61,8 +61,7 @@ export function reportCompletion(d: Decision<'reportCompletion'>, s: CaseSnapsho
   const unit = actingUnit(d.ctx, d.meta);
   const assignment = s.assignment;
   if (!assignment || assignment.reported) refuse('NO_ASSIGNMENT');
-  if (unit.unitId !== assignment.assigneeUnitId)
-    refuse('NOT_IN_CUSTODY', `the case was assigned to ${assignment.assigneeUnitId}`);
+  if (unit.unitId !== assignment.assigneeUnitId) refuse('NOT_IN_CUSTODY');
   const report = opinionGiven(d.command.report, 'report');
   // Reported before being handled as a petition, the assignment ends the case; otherwise it runs on.
   const state = s.state === CaseState.CASE_STATE_ASSIGNED ? CaseState.CASE_STATE_COMPLETION_REPORTED : s.state;
