@@ -221,6 +221,19 @@ describe('the web pages in a real browser', () => {
     await page.context().close();
   });
 
+  it('shows the API’s OpenAPI docs on tracking’s operators’ port, under its policy', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) violations.push(`docs: ${m.text()}`);
+    });
+    await page.goto(`${tracking.opsUrl}/docs`);
+    await page.waitForSelector('.swagger-ui .info .title');
+    expect(await page.textContent('.swagger-ui .info .title')).toContain('Petition tracking');
+    expect(await page.locator('.opblock-summary-path').count()).toBeGreaterThan(5);
+    await context.close();
+  });
+
   it('shows the supervisor the KPIs changed', async () => {
     await until(
       supervisor,
