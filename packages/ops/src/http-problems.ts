@@ -143,7 +143,9 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex) {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   const p =
     err.code === 'HPE_HEADER_OVERFLOW'
-      ? httpProblem('HEADERS_TOO_LARGE', { detail: 'the request line and headers exceed 16 KiB' })
+      ? httpProblem('HEADERS_TOO_LARGE', {
+          detail: 'the request line and headers exceed the limit (16 KiB by default)',
+        })
       : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? httpProblem('REQUEST_TIMEOUT')
         : httpProblem('BAD_REQUEST', { detail: 'the request is not well-formed HTTP/1.1' });
