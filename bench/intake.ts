@@ -53,6 +53,7 @@ export async function benchIntake(options: { brokers: string[]; logger: Logger; 
     KAFKA_BROKERS: options.brokers.join(','),
     TOPIC_PREFIX: `t-bench-intake-${Date.now().toString(36)}.`,
     INTAKE_HTTP_PORT: '18182',
+    INTAKE_OPS_PORT: '0',
     INTAKE_GRPC_PORT: '0',
     INTAKE_HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',

@@ -191,6 +191,7 @@ export async function benchTracking(options: { brokers: string[]; logger: Logger
     TOPIC_PREFIX: prefix,
     TOPIC_PARTITIONS: String(partitions),
     TRACKING_HTTP_PORT: '0',
+    TRACKING_OPS_PORT: '0',
     TRACKING_HOST: '127.0.0.1',
   });
   const k = `${prefix}trk:`;

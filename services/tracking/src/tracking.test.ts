@@ -25,6 +25,7 @@ const env = {
   ...process.env,
   TOPIC_PREFIX: prefix,
   TRACKING_HTTP_PORT: '0',
+  TRACKING_OPS_PORT: '0',
   TRACKING_HOST: '127.0.0.1',
   TRACKING_GUESS_LIMIT: '5',
 };
