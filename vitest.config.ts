@@ -36,6 +36,7 @@ export default defineConfig({
           // under test/node_modules) out of the run.
           exclude: [...configDefaults.exclude, ...pure],
           globalSetup: ['./test/global-setup.ts'],
+          setupFiles: ['./test/staff-env.ts'],
         },
       },
     ],

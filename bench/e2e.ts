@@ -11,6 +11,7 @@ import { createBus, notificationEvents } from '@petition/bus';
 import { buildNationalDirectory } from '@petition/directory';
 import { type Logger, progress } from '@petition/logging';
 import { countiesOf, petitionBody, seeded } from '@petition/simulator';
+import { testStaffEnv } from '@petition/testing';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { oneClientLoadEnv, servicesEnv } from '../scripts/network.ts';
@@ -63,6 +64,7 @@ export async function benchE2e(options: { brokers: string[]; logger: Logger; rec
     LOG_LEVEL: 'warn',
     INTAKE_OUTCOME_WAIT: '0s',
     ...oneClientLoadEnv,
+    ...testStaffEnv(),
     // Notices are counted: quiet hours would hold the units' notices back, so the count would depend on the
     // hour the benchmark runs (it printed 0 at 22:29 Beijing time).
     NOTIFY_QUIET_HOURS: '0-0',

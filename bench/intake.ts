@@ -2,6 +2,7 @@
 // p99 latency, beside bare fastify answering the same requests, both as their own processes, measured by
 // autocannon in this process, in the same run.
 import type { Logger } from '@petition/logging';
+import { testStaffEnv } from '@petition/testing';
 import autocannon from 'autocannon';
 import { oneClientLoadEnv } from '../scripts/network.ts';
 import { startProcess, stopProcess } from './processes.ts';
@@ -58,6 +59,7 @@ export async function benchIntake(options: { brokers: string[]; logger: Logger; 
     INTAKE_HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
     ...oneClientLoadEnv,
+    ...testStaffEnv(),
   };
   const intake = await startProcess(['services/intake/src/main.ts'], env, 'http://127.0.0.1:18182/readyz', logger);
   let measured: Awaited<ReturnType<typeof load>>;

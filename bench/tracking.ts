@@ -26,6 +26,7 @@ import { buildNationalDirectory, nationalDirectory } from '@petition/directory';
 import { createLegalCalendar, defaultPolicy, stateCouncilTable } from '@petition/legal-calendar';
 import { decideAndEvolve } from '@petition/lifecycle';
 import type { Logger } from '@petition/logging';
+import { testStaffEnv } from '@petition/testing';
 import { loadTrackingConfig, startTracking, type Tracking } from '@petition/tracking';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
@@ -187,6 +188,7 @@ export async function benchTracking(options: { brokers: string[]; logger: Logger
   const prefix = isolatedPrefix('bench-trk');
   const config = loadTrackingConfig({
     ...process.env,
+    ...testStaffEnv(),
     KAFKA_BROKERS: options.brokers.join(','),
     TOPIC_PREFIX: prefix,
     TOPIC_PARTITIONS: String(partitions),

@@ -5,10 +5,10 @@
 // keeps trying: a step is sent with an Idempotency-Key and sent again (same key) until tracking shows it
 // — through killed services, a restarted broker and flushed Redis keys.
 
-import { devTokenKeys, parseTokenKeys, signUnitToken } from '@petition/auth';
 import { buildNationalDirectory } from '@petition/directory';
 import type { Logger } from '@petition/logging';
 import { countiesOf, petitionBody, seeded } from '@petition/simulator';
+import { testToken } from '@petition/testing';
 
 export interface Load {
   cases: { caseId: string; caseNumber: string; queryCode: string }[];
@@ -55,7 +55,6 @@ export async function load(o: {
   run: string;
   logger: Logger;
 }) {
-  const keys = parseTokenKeys(devTokenKeys);
   const counties = countiesOf(buildNationalDirectory());
   const out: Load = { cases: [], retries: 0, failedSteps: 0 };
 
@@ -111,7 +110,7 @@ export async function load(o: {
           step.who === 'unit'
             ? await post(`${o.intakeUrl}/v1/cases/${c.caseId}/${step.path}`, step.body, {
                 'idempotency-key': key,
-                authorization: `Bearer ${signUnitToken(keys, { unitId: v.holder?.unitId ?? '', staffId: 'fault' })}`,
+                authorization: `Bearer ${testToken(v.holder?.unitId ?? '')}`,
               })
             : await post(
                 `${o.intakeUrl}/v1/petitioner/${step.path}`,

@@ -8,6 +8,7 @@ import { caseEvents, createBus, deadlineEvents, notificationEvents, on } from '@
 import type { CaseEvent, DeadlineEvent, NotificationEvent } from '@petition/contract';
 import { ensureBroker, infraDown, infraUp, loadInfraConfig, stopLocalKafka } from '@petition/infra';
 import { createLogger, type Logger } from '@petition/logging';
+import { testStaffEnv } from '@petition/testing';
 import { Redis } from 'ioredis';
 import { type Load, load } from './fault-load.ts';
 import { oneClientLoadEnv, serviceSpecs, servicesEnv, superviseServices } from './network.ts';
@@ -207,6 +208,8 @@ async function run(label: string, withFaults: boolean, brokers: string[]) {
     // The load is one client on 127.0.0.1 looking up its own cases before tracking (or, after the flush,
     // intake's rebuilt index) knows them.
     ...oneClientLoadEnv,
+    // The load acts as every unit's staff with this process's test node key.
+    ...testStaffEnv(),
     // The two runs are compared notice by notice: quiet hours beginning between them would hold units'
     // notices back in one run only.
     NOTIFY_QUIET_HOURS: '0-0',

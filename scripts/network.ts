@@ -40,6 +40,19 @@ export const anyPorts: ServicePorts = {
   notification: 0,
 };
 
+/**
+ * Limits for a network driven by one client on 127.0.0.1 (the simulator, the fault load, benchmarks, the
+ * end-to-end tests): it files every petition from one address, often naming the same phone, and looks each
+ * case up as soon as it is filed (a lookup before tracking knows the case counts as a wrong guess). Not a
+ * guesser or a flood to turn away; a real node keeps the defaults.
+ */
+export const oneClientLoadEnv = {
+  INTAKE_GUESS_LIMIT: '1000000',
+  TRACKING_GUESS_LIMIT: '10000',
+  INTAKE_REGISTRATION_LIMIT: '1000000',
+  INTAKE_PHONE_LIMIT: '1000000',
+} as const;
+
 /** The five services' environment on one host: the run's broker and topics, each on its loopback port. */
 export function servicesEnv(
   base: NodeJS.ProcessEnv,

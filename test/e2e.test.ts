@@ -1,4 +1,3 @@
-import { devTokenKeys, parseTokenKeys, signUnitToken } from '@petition/auth';
 import { createBus, isolatedPrefix, units } from '@petition/bus';
 import { loadWatchdogConfig, startWatchdog, type Watchdog } from '@petition/deadline-watchdog';
 import { nationalDirectory, unitMerged } from '@petition/directory';
@@ -6,7 +5,7 @@ import { type Intake, loadIntakeConfig, startIntake } from '@petition/intake';
 import { createLogger } from '@petition/logging';
 import { loadRoutingConfig, type Routing, startRouting } from '@petition/routing';
 import { seeded, startSimulator } from '@petition/simulator';
-import { waitFor } from '@petition/testing';
+import { testToken, waitFor } from '@petition/testing';
 import { loadTrackingConfig, startTracking, type Tracking } from '@petition/tracking';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anyPorts, oneClientLoadEnv, servicesEnv } from '../scripts/network.ts';
@@ -23,8 +22,7 @@ const env = {
   WATCHDOG_TICK: '200ms',
   ...oneClientLoadEnv,
 };
-const keys = parseTokenKeys(devTokenKeys);
-const auth = (unitId: string) => ({ authorization: `Bearer ${signUnitToken(keys, { unitId, staffId: 'e2e' })}` });
+const auth = (unitId: string) => ({ authorization: `Bearer ${testToken(unitId)}` });
 const DAY = 86_400_000;
 
 let routing: Routing;
@@ -271,7 +269,7 @@ describe('end to end, over HTTP', () => {
       intakeUrl: intake.httpUrl,
       trackingUrl: tracking.httpUrl,
       rate: 10,
-      tokenKeys: devTokenKeys,
+      staffToken: testToken,
       logger,
       durationMs: 6_000,
       rand: seeded(42),

@@ -19,3 +19,17 @@ describe('a service started without KAFKA_BROKERS', () => {
     expect(`${r.stdout}${r.stderr}`).toContain('KAFKA_BROKERS is not set');
   });
 });
+
+describe('a service that verifies staff tokens, started without the keys to trust', () => {
+  it.each(['intake', 'tracking'])('%s exits 2 and names STAFF_JWKS and STAFF_TOKEN_ISSUERS', (service) => {
+    const { STAFF_JWKS: _keys, STAFF_TOKEN_ISSUERS: _issuers, ...env } = process.env;
+    const r = spawnSync(process.execPath, [join(root, 'services', service, 'src', 'main.ts')], {
+      env,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(r.status).toBe(2);
+    expect(`${r.stdout}${r.stderr}`).toMatch(/STAFF_JWKS[\s\S]*STAFF_TOKEN_ISSUERS|STAFF_TOKEN_ISSUERS[\s\S]*STAFF_JWKS/);
+    expect(`${r.stdout}${r.stderr}`).not.toMatch(/\n\s+at /); // a message, not a stack trace
+  });
+});

@@ -1,11 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { devTokenKeys, parseTokenKeys, signUnitToken } from '@petition/auth';
 import { isolatedPrefix } from '@petition/bus';
 import { loadWatchdogConfig, startWatchdog, type Watchdog } from '@petition/deadline-watchdog';
 import { type Intake, loadIntakeConfig, startIntake } from '@petition/intake';
 import { createLogger } from '@petition/logging';
 import { loadRoutingConfig, type Routing, startRouting } from '@petition/routing';
+import { testToken } from '@petition/testing';
 import { loadTrackingConfig, startTracking, type Tracking } from '@petition/tracking';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -25,7 +25,7 @@ const env = {
   INTAKE_OUTCOME_WAIT: '5s',
   ...oneClientLoadEnv,
 };
-const token = (unitId: string) => signUnitToken(parseTokenKeys(devTokenKeys), { unitId, staffId: 'web-test' });
+const token = (unitId: string) => testToken(unitId);
 
 let routing: Routing;
 let watchdog: Watchdog;

@@ -29,6 +29,7 @@ export {
   type StaffTokenSubject,
   signStaffToken,
 } from './staff-token.ts';
+export { type StaffTokenConfig, staffTokenSchema, staffTokenVerifierFrom } from './staff-token-config.ts';
 export {
   createStaffTokenVerifier,
   type StaffTokenVerifier,

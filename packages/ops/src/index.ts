@@ -108,6 +108,20 @@ export async function listenOps(o: {
 }
 
 /**
+ * A service process's configuration, or a message naming every bad or missing variable and exit 2 (a
+ * mistake in how it was started, not a crash with a stack trace).
+ */
+export function configOrExit<C>(load: () => C, logger: { error(msg: string): void }): C {
+  try {
+    return load();
+  } catch (error) {
+    if (!(error instanceof Error) || error.name !== 'ConfigError') throw error;
+    logger.error(error.message);
+    process.exit(2);
+  }
+}
+
+/**
  * A service process needs a broker: without one (KAFKA_BROKERS unset) it says how to get one and exits 2.
  */
 export function requireBrokers(brokers: readonly string[] | undefined, logger: { error(msg: string): void }) {

@@ -1,7 +1,8 @@
 // `npm run simulate -- <petitions per second> [--seconds N]`, or `npm start -- --simulate <n>`: plays the
 // country against the network whose intake and tracking INTAKE_URL and TRACKING_URL name (default: the
 // ports `npm start` uses). Ctrl-C or SIGTERM stops it with its totals.
-import { devTokenKeys } from '@petition/auth';
+import { signStaffToken, staffRoles } from '@petition/auth';
+import { ensureNodeKeys } from '@petition/infra';
 import { createLogger } from '@petition/logging';
 import { startSimulator } from './simulate.ts';
 
@@ -29,11 +30,17 @@ for (const url of [intakeUrl, trackingUrl]) {
     await new Promise((r) => setTimeout(r, 1_000));
   }
 }
+const node = ensureNodeKeys();
 const sim = startSimulator({
   intakeUrl,
   trackingUrl,
   rate,
-  tokenKeys: process.env.UNIT_TOKEN_KEYS ?? devTokenKeys,
+  // It plays every unit's staff, with every role, as the local node (npm start's key in .local/keys).
+  staffToken: (unitId) =>
+    signStaffToken(
+      { privateJwk: node.privateJwk, issuer: node.issuer },
+      { staffId: `simulator@${unitId}`, unitId, roles: staffRoles },
+    ),
   logger,
   durationMs: seconds === undefined ? undefined : seconds * 1000,
 });

@@ -1,4 +1,3 @@
-import { parseTokenKeys, signUnitToken } from '@petition/auth';
 import { buildNationalDirectory } from '@petition/directory';
 import type { Logger } from '@petition/logging';
 import { countiesOf, type Move, nextMove, petitionBody, type Rand } from './plan.ts';
@@ -12,8 +11,8 @@ export interface SimulatorOptions {
   readonly trackingUrl: string;
   /** Petitions filed per second. */
   readonly rate: number;
-  /** The unit token keys intake trusts (`kid:secret,…`). */
-  readonly tokenKeys: string;
+  /** A staff token of a unit, signed by a key the network trusts (the simulator plays every unit's staff). */
+  readonly staffToken: (unitId: string) => string;
   readonly logger: Logger;
   readonly rand?: Rand;
   /** Stops after this long (default: until `stop`). */
@@ -37,7 +36,6 @@ interface Open {
 
 export function startSimulator(o: SimulatorOptions) {
   const rand = o.rand ?? Math.random;
-  const keys = parseTokenKeys(o.tokenKeys);
   const counties = countiesOf(buildNationalDirectory());
   const open: Open[] = [];
   const stats: SimulatorStats = { filed: 0, moves: {}, refused: 0, failed: 0, open: 0, done: 0 };
@@ -63,7 +61,7 @@ export function startSimulator(o: SimulatorOptions) {
     const r =
       m.who === 'unit'
         ? await post(`${o.intakeUrl}/v1/cases/${c.caseId}/${m.path}`, m.body, {
-            authorization: `Bearer ${signUnitToken(keys, { unitId: holder, staffId: 'simulator' })}`,
+            authorization: `Bearer ${o.staffToken(holder)}`,
           })
         : await post(`${o.intakeUrl}/v1/petitioner/${m.path}`, {
             ...m.body,

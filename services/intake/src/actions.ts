@@ -1,3 +1,4 @@
+import type { StaffPermission } from '@petition/auth';
 import {
   AcceptCase,
   AssignCase,
@@ -69,8 +70,8 @@ export interface ActionSpec {
   readonly path: string;
   readonly command: CommandCase;
   readonly who: 'unit' | 'petitioner';
-  /** The unit must hold the case (intake refuses early what it can already see is not the caller's). */
-  readonly custodianOnly: boolean;
+  /** What a unit's staff member must be permitted (by the roles in their token) to issue it. */
+  readonly permission: StaffPermission;
   readonly summary: string;
   readonly schema: Schema;
   readonly codec: Codec;
@@ -82,13 +83,14 @@ const unit = (
   codec: Codec,
   summary: string,
   schema: Schema,
-  custodianOnly = true,
-): ActionSpec => ({ path, command, who: 'unit', custodianOnly, summary, schema, codec });
+  permission: StaffPermission = 'handle',
+): ActionSpec => ({ path, command, who: 'unit', permission, summary, schema, codec });
 const petitioner = (path: string, command: CommandCase, codec: Codec, summary: string, schema: Schema): ActionSpec => ({
   path,
   command,
   who: 'petitioner',
-  custodianOnly: false,
+  // Petitioners carry no staff token; the permission is never asked of them.
+  permission: 'handle',
   summary,
   schema,
   codec,
@@ -153,7 +155,6 @@ export const actions: readonly ActionSpec[] = [
       },
       ['leadUnitId', 'coUnitIds', 'basis'],
     ),
-    false,
   ),
   unit(
     'extend',
@@ -182,7 +183,6 @@ export const actions: readonly ActionSpec[] = [
     ReportCompletion,
     'Report an assigned case done (art 22)',
     body({ report: opinion }, ['report']),
-    false,
   ),
   unit(
     'decide-review',
@@ -190,9 +190,17 @@ export const actions: readonly ActionSpec[] = [
     DecideReview,
     'Issue the review opinion (art 35)',
     body({ decision: enumOf(ReviewDecision), opinion, deliveryTime: time }, ['decision', 'opinion']),
+    'review',
   ),
-  unit('start-hearing', 'startHearing', StartHearing, 'Open a hearing; the re-review clock stops (art 36)', body({})),
-  unit('end-hearing', 'endHearing', EndHearing, 'Close the hearing; the clock runs again (art 36)', body({})),
+  unit(
+    'start-hearing',
+    'startHearing',
+    StartHearing,
+    'Open a hearing; the re-review clock stops (art 36)',
+    body({}),
+    'review',
+  ),
+  unit('end-hearing', 'endHearing', EndHearing, 'Close the hearing; the clock runs again (art 36)', body({}), 'review'),
   unit(
     'decide-re-review',
     'decideReReview',
@@ -202,6 +210,7 @@ export const actions: readonly ActionSpec[] = [
       'decision',
       'opinion',
     ]),
+    'review',
   ),
   unit(
     'link-as-repeat',
@@ -226,7 +235,6 @@ export const actions: readonly ActionSpec[] = [
       },
       ['toUnitId', 'reason'],
     ),
-    false,
   ),
   petitioner(
     'evaluate',

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { caseNumberSource, checkQueryCodeSecret, parseTokenKeys } from '@petition/auth';
+import { caseNumberSource, checkQueryCodeSecret, staffTokenVerifierFrom } from '@petition/auth';
 import { type BusConsumer, caseCommands, caseEvents, createBus, on, units } from '@petition/bus';
 import { nationalDirectory } from '@petition/directory';
 import { followDirectory } from '@petition/directory-feed';
@@ -11,7 +11,7 @@ import { parseKeyring } from '@petition/seal';
 import { Redis } from 'ioredis';
 import { Counter } from 'prom-client';
 import { type CaseIndex, createCaseIndex } from './case-index.ts';
-import { devPersonIdSecret, devSealKeys, devTokenKeys, type IntakeConfig } from './config.ts';
+import { devPersonIdSecret, devQueryCodeSecret, devSealKeys, type IntakeConfig } from './config.ts';
 import { createCore } from './core.ts';
 import { createGrpc } from './grpc.ts';
 import { createGuessLimiter, createRegistrationLimiter } from './guesses.ts';
@@ -36,12 +36,16 @@ export async function startIntake(
   options: { now?: () => Date } = {},
 ): Promise<Intake> {
   if (
-    config.tokenKeys === devTokenKeys ||
     config.sealKeys === devSealKeys ||
-    config.personIdSecret === devPersonIdSecret
+    config.personIdSecret === devPersonIdSecret ||
+    config.queryCodeSecret === devQueryCodeSecret
   ) {
-    logger.warn('development keys in use: set UNIT_TOKEN_KEYS, SEAL_KEYS and PERSON_ID_SECRET for anything real');
+    logger.warn('development secrets in use: set SEAL_KEYS, PERSON_ID_SECRET and QUERY_CODE_SECRET for anything real');
   }
+  const staffTokens = staffTokenVerifierFrom(config, {
+    now: options.now,
+    onRevocationError: (err) => logger.error({ err }, 'revocation list unreadable: the last good one stays in force'),
+  });
   const instance = randomUUID().slice(0, 8);
   const redisPrefix = `${config.topicPrefix}intake:`;
   const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 3 });
@@ -121,7 +125,7 @@ export async function startIntake(
     queryCodeSecret: checkQueryCodeSecret(config.queryCodeSecret),
     maxCommandBytes: config.maxCommandBytes,
     caseNumbers: caseNumberSource(config.sourceId),
-    tokenKeys: parseTokenKeys(config.tokenKeys),
+    staffTokens,
     sealKeys: parseKeyring(config.sealKeys),
     personIdSecret: config.personIdSecret,
     receivedMaxAgeMs: config.receivedMaxAgeMs,
@@ -193,6 +197,7 @@ export async function startIntake(
       await Promise.all([http.close(), grpc.close(), ops.close()]);
       await indexing.consumer.stop();
       await bus.close();
+      staffTokens.close();
       redis.disconnect();
       logger.info('intake stopped');
     },

@@ -1,11 +1,11 @@
-import { devQueryCodeSecret, devTokenKeys } from '@petition/auth';
+import { devQueryCodeSecret, staffTokenSchema } from '@petition/auth';
 import { addresses, durationMs, int, loadConfig, str } from '@petition/config';
 import { infraSchema } from '@petition/infra';
 import { devSealKeys } from '@petition/seal';
 
 // Development-only defaults, so that `npm start` runs on a fresh clone; a deployment sets its own keys
 // (the service logs a warning while these are in use).
-export { devQueryCodeSecret, devSealKeys, devTokenKeys };
+export { devQueryCodeSecret, devSealKeys };
 export const devPersonIdSecret = 'development-only-person-id-secret';
 
 export const intakeSchema = {
@@ -35,11 +35,7 @@ export const intakeSchema = {
     max: 1023,
     doc: 'This instance’s id in the nation (0–1023), unique per running instance: it keeps case numbers unique',
   }),
-  tokenKeys: str('UNIT_TOKEN_KEYS', {
-    default: devTokenKeys,
-    secret: true,
-    doc: 'Unit-token signing keys `kid:secret,…` (≥ 32 characters each); the first signs, all verify',
-  }),
+  ...staffTokenSchema,
   sealKeys: str('SEAL_KEYS', {
     default: devSealKeys,
     secret: true,

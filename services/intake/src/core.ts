@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import {
-  type AuthError,
+  AuthError,
   type CaseNumberSource,
   newQueryCode,
+  permits,
   queryCodeMatches,
   queryCodeVerifier,
-  type TokenKeys,
-  type UnitClaims,
-  verifyUnitToken,
+  type StaffClaims,
+  type StaffPermission,
+  type StaffTokenVerifier,
 } from '@petition/auth';
 import { batchingPublisher, caseCommands, type Publisher, RecordTooLargeError } from '@petition/bus';
 import type { CaseCommand, CaseEvent, CommandMeta, TraceContext } from '@petition/contract';
@@ -37,7 +38,8 @@ export interface CoreDeps {
   /** The largest command the broker takes (its record size, less room for the batch around it). */
   readonly maxCommandBytes: number;
   readonly caseNumbers: CaseNumberSource;
-  readonly tokenKeys: TokenKeys;
+  /** Verifies staff tokens with the trusted nodes' public keys (intake holds no key that could sign one). */
+  readonly staffTokens: StaffTokenVerifier;
   readonly sealKeys: Keyring;
   readonly personIdSecret: string;
   readonly receivedMaxAgeMs: number;
@@ -56,8 +58,8 @@ export interface Registered {
 }
 
 export type Caller =
-  /** A unit whose token the transport has verified (with `unitOf`). */
-  | { readonly kind: 'unit'; readonly unit: UnitClaims }
+  /** A unit's staff member whose token the transport has verified (with `unitOf`). */
+  | { readonly kind: 'unit'; readonly unit: StaffClaims }
   | { readonly kind: 'petitioner'; readonly caseNumber: string; readonly queryCode: string; readonly client: string };
 
 export interface ActionRequest {
@@ -96,7 +98,22 @@ const commandMeta = (m: Partial<CommandMeta> & Pick<CommandMeta, 'commandId' | '
 });
 
 const authProblem = (error: AuthError) =>
-  problem(401, error.code, 'The unit token is missing or not valid', { detail: error.message });
+  error.retryable
+    ? problem(503, error.code, 'The keys to check staff tokens cannot be had now; retry', {
+        detail: error.message,
+        retryable: true,
+      })
+    : problem(401, error.code, 'The staff token is missing or not valid', { detail: error.message });
+
+/** Refuses a staff member whose roles do not permit `permission` (before anything is published). */
+export function requireRole(claims: StaffClaims, permission: StaffPermission, what: string) {
+  if (permits(claims.roles, permission)) return;
+  throw new ProblemError(
+    problem(403, 'ROLE_REQUIRED', `Your roles do not permit ${what}`, {
+      detail: `${what} needs the ${permission} permission; the token carries ${claims.roles.join(', ')}`,
+    }),
+  );
+}
 
 export function createCore(deps: CoreDeps) {
   const commands = batchingPublisher(deps.publisher, caseCommands, { maxBatchBytes: deps.maxCommandBytes });
@@ -116,11 +133,12 @@ export function createCore(deps: CoreDeps) {
     deps.onPublished?.(command.command?.$case ?? 'unknown');
   }
 
-  function unitOf(token: string | undefined) {
+  async function unitOf(token: string | undefined): Promise<StaffClaims> {
     try {
-      return verifyUnitToken(deps.tokenKeys, token, deps.now());
+      return await deps.staffTokens.verify(token);
     } catch (error) {
-      throw new ProblemError(authProblem(error as AuthError));
+      if (error instanceof AuthError) throw new ProblemError(authProblem(error));
+      throw error;
     }
   }
 
@@ -136,7 +154,7 @@ export function createCore(deps: CoreDeps) {
 
   async function register(
     body: PetitionBody,
-    meta: { correlationId?: string; unit?: UnitClaims; trace?: TraceContext; client?: string },
+    meta: { correlationId?: string; unit?: StaffClaims; trace?: TraceContext; client?: string },
     plan: RegistrationPlan = planRegistration(body.regionCode),
   ) {
     const now = deps.now();
@@ -163,6 +181,10 @@ export function createCore(deps: CoreDeps) {
           }),
         );
       }
+    }
+    if (unit) {
+      requireRole(unit, 'register', 'registering a petition');
+      if (body.receivedTime !== undefined) requireRole(unit, 'backdate', 'dating a petition back');
     }
     if (unit && body.registeringUnitId && body.registeringUnitId !== unit.unitId) {
       throw new ProblemError(
@@ -248,6 +270,7 @@ export function createCore(deps: CoreDeps) {
     if (spec.who !== 'unit')
       throw new ProblemError(problem(403, 'ACTOR_NOT_ALLOWED', 'Only the petitioner may do this'));
     const unit = req.caller.unit;
+    requireRole(unit, spec.permission, spec.path);
     const caseId = req.caseId ?? '';
     // Who holds the case is routing's to decide: intake's index follows case-events and may not have seen
     // the step that just gave this unit the case, so an early refusal here would contradict routing.

@@ -215,7 +215,8 @@ export async function createGrpc(deps: {
       const body = petitionBody(call.request.petition, call.request.petitioner, call.request.representatives ?? []);
       schemaProblems(checkPetitionBody, body);
       const token = bearer(call.metadata);
-      const r = await core.register(body, { unit: token ? core.unitOf(token) : undefined, client: peerOf(call) });
+      const unit = token ? await core.unitOf(token) : undefined;
+      const r = await core.register(body, { unit, client: peerOf(call) });
       return {
         caseId: r.caseId,
         caseNumber: r.caseNumber,
@@ -229,9 +230,9 @@ export async function createGrpc(deps: {
   };
   for (const [command, spec] of actionByCommand) {
     const rpc = command as NonNullable<CaseCommand['command']>['$case'];
-    handlers[rpc] = unary(logger, (call) =>
+    handlers[rpc] = unary(logger, async (call) =>
       spec.who === 'unit'
-        ? outcome(call, spec, { kind: 'unit', unit: core.unitOf(bearer(call.metadata)) })
+        ? outcome(call, spec, { kind: 'unit', unit: await core.unitOf(bearer(call.metadata)) })
         : outcome(call, spec, {
             kind: 'petitioner',
             caseNumber: call.request.credentials?.caseNumber ?? '',

@@ -1,8 +1,9 @@
-import { devQueryCodeSecret, queryCodeMatches } from '@petition/auth';
+import { devQueryCodeSecret, generateNodeKey, queryCodeMatches, signStaffToken } from '@petition/auth';
 import { caseEvents } from '@petition/bus';
 import { CaseEvent, CaseState } from '@petition/contract';
 import { nationalDirectory } from '@petition/directory';
 import { openPerson, parseKeyring } from '@petition/seal';
+import { testStaffIssuer, testStaffKey } from '@petition/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { devSealKeys } from './config.ts';
@@ -163,8 +164,18 @@ describe('unit and petitioner actions', () => {
     const none = await post('/v1/cases/any/accept', {});
     expect(none.status).toBe(401);
     expect(((await none.json()) as { code: string }).code).toBe('TOKEN_MISSING');
-    const forged = await post('/v1/cases/any/accept', {}, { authorization: 'Bearer dev.e30.AAAA' });
-    expect(((await forged.json()) as { code: string }).code).toBe('TOKEN_BAD_SIGNATURE');
+    const garbage = await post('/v1/cases/any/accept', {}, { authorization: 'Bearer dev.e30.AAAA' });
+    expect(garbage.status).toBe(401);
+    expect(((await garbage.json()) as { code: string }).code).toBe('TOKEN_MALFORMED');
+    // A well-formed token of the right issuer, signed by a key this node does not trust.
+    const stranger = generateNodeKey(testStaffKey().publicJwk.kid);
+    const forged = signStaffToken(
+      { privateJwk: stranger.privateJwk, issuer: testStaffIssuer },
+      { staffId: 'x', unitId: '000000-xfj', roles: ['handler'] },
+    );
+    const refused = await post('/v1/cases/any/accept', {}, { authorization: `Bearer ${forged}` });
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { code: string }).code).toBe('TOKEN_BAD_SIGNATURE');
     expect(log.seen.length).toBe(before);
   });
 

@@ -87,7 +87,7 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
     },
     async (request, reply) => {
       const token = bearer(request.headers.authorization);
-      const unit = token ? deps.core.unitOf(token) : undefined;
+      const unit = token ? await deps.core.unitOf(token) : undefined;
       const answer = await deps.idempotency.once(
         `register:${unit?.unitId ?? 'public'}`,
         idempotencyKeyOf(request.headers['idempotency-key']),
@@ -150,7 +150,7 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
           },
         },
         async (request, reply) => {
-          const unit = deps.core.unitOf(bearer(request.headers.authorization));
+          const unit = await deps.core.unitOf(bearer(request.headers.authorization));
           // An idempotency key belongs to the unit that sent it: another unit's key never replays its answer.
           const unitId = unit.unitId;
           return respond(
@@ -229,7 +229,7 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
       },
     },
     async (request, reply) => {
-      const caller = callerOf(request.headers, request.ip);
+      const caller = await callerOf(request.headers, request.ip);
       const { commandId } = request.params;
       const event = await deps.outcomes.get(commandId);
       if (!event) return reply.code(202).send({ commandId, status: 'pending' });
@@ -241,9 +241,9 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
   );
 
   /** Who asks after a command: a unit by its token, a petitioner by case number and query code. */
-  function callerOf(headers: Record<string, string | string[] | undefined>, client: string): Caller {
+  async function callerOf(headers: Record<string, string | string[] | undefined>, client: string): Promise<Caller> {
     const token = bearer(headers.authorization as string | undefined);
-    if (token) return { kind: 'unit', unit: deps.core.unitOf(token) };
+    if (token) return { kind: 'unit', unit: await deps.core.unitOf(token) };
     const caseNumber = headers['x-case-number'];
     const queryCode = headers['x-query-code'];
     if (typeof caseNumber === 'string' && typeof queryCode === 'string') {

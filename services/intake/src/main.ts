@@ -1,11 +1,11 @@
 // `node services/intake/src/main.ts`: intake as its own process. SIGTERM/SIGINT stop it gracefully.
 import { createLogger } from '@petition/logging';
-import { processExit, requireBrokers } from '@petition/ops';
+import { configOrExit, processExit, requireBrokers } from '@petition/ops';
 import { startIntake } from './app.ts';
 import { loadIntakeConfig } from './config.ts';
 
 const logger = createLogger({ service: 'intake' });
-const config = loadIntakeConfig();
+const config = configOrExit(loadIntakeConfig, logger);
 requireBrokers(config.brokers, logger);
 const exit = processExit(logger);
 const intake = await startIntake(config, logger);

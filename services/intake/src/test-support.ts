@@ -2,16 +2,15 @@
 // own topic prefix, a stand-in for routing that answers commands with the real lifecycle rules, and a
 // reader that counts what reached case-commands.
 import { randomInt } from 'node:crypto';
-import { parseTokenKeys, signUnitToken } from '@petition/auth';
 import { type Bus, caseCommands, caseEvents, createBus, isolatedPrefix, on } from '@petition/bus';
 import type { CaseCommand, CaseEvent } from '@petition/contract';
 import type { Directory } from '@petition/directory';
 import { createLegalCalendar, stateCouncilTable } from '@petition/legal-calendar';
 import { type CaseSnapshot, decideAndEvolve } from '@petition/lifecycle';
 import { createLogger } from '@petition/logging';
-import { waitFor } from '@petition/testing';
+import { testStaffEnv, testToken, waitFor } from '@petition/testing';
 import { startIntake } from './app.ts';
-import { devTokenKeys, loadIntakeConfig } from './config.ts';
+import { loadIntakeConfig } from './config.ts';
 
 export const testLogger = () => createLogger({ service: 'intake-test', level: process.env.LOG_LEVEL ?? 'warn' });
 
@@ -19,6 +18,7 @@ export async function startTestIntake(label: string, env: Record<string, string>
   const prefix = isolatedPrefix(label);
   const config = loadIntakeConfig({
     ...process.env,
+    ...testStaffEnv(),
     TOPIC_PREFIX: prefix,
     INTAKE_HTTP_PORT: '0',
     INTAKE_GRPC_PORT: '0',
@@ -37,7 +37,8 @@ export async function startTestIntake(label: string, env: Record<string, string>
   return { intake, bus, prefix, config, logger };
 }
 
-export const tokenFor = (unitId: string) => signUnitToken(parseTokenKeys(devTokenKeys), { unitId, staffId: 'test' });
+/** A staff token of `unitId` with every role (tests about roles pass theirs to testToken). */
+export const tokenFor = (unitId: string) => testToken(unitId);
 
 /** Every command that reached case-commands, as intake published it. */
 export async function commandLog(bus: Bus, groupId: string) {

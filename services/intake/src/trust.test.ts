@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
+import type { StaffRole } from '@petition/auth';
 import {
   AcceptCaseRequest,
   Category,
@@ -9,6 +10,7 @@ import {
   RegisterPetitionRequest,
 } from '@petition/contract';
 import { nationalDirectory } from '@petition/directory';
+import { testStaffKey, testToken } from '@petition/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandLog, routingStandIn, startTestIntake, tokenFor, validPetition, waitFor } from './test-support.ts';
@@ -355,5 +357,53 @@ describe('9. read-your-writes: intake does not contradict routing with a stale i
     const accepted = await post(`/v1/cases/${r.caseId}/accept`, {}, auth('330106-rsj'));
     expect(accepted.status).toBe(200);
     expect(await accepted.json()).toMatchObject({ event: { state: 'CASE_STATE_ACCEPTED' } });
+  });
+});
+
+describe('7. staff act by their roles, with tokens intake can verify but never mint', () => {
+  const withRoles = (unitId: string, roles: StaffRole[]) => ({
+    authorization: `Bearer ${testToken(unitId, { roles })}`,
+  });
+
+  it('refuses what a staff member’s roles do not permit, before publishing', async () => {
+    const r = await register(validPetition(), auth('330106-xfj'));
+    await indexed(r.caseId);
+    const before = log.seen.length;
+    const handlerRegisters = await post('/v1/petitions', validPetition(), withRoles('330106-xfj', ['handler']));
+    expect(handlerRegisters.status).toBe(403);
+    expect(await handlerRegisters.json()).toMatchObject({ code: 'ROLE_REQUIRED' });
+    const registrarForwards = await post(
+      `/v1/cases/${r.caseId}/forward`,
+      { toUnitId: '330106-rsj', toHandlingUnit: true },
+      withRoles('330106-xfj', ['registrar']),
+    );
+    expect(registrarForwards.status).toBe(403);
+    const handlerReviews = await post(
+      `/v1/cases/${r.caseId}/decide-review`,
+      { decision: 'REVIEW_DECISION_UPHELD', opinion: { summary: '维持' } },
+      withRoles('330106-xfj', ['handler', 'supervisor']),
+    );
+    expect(handlerReviews.status).toBe(403);
+    expect(log.seen.length).toBe(before);
+    // The handler's own work goes through.
+    const forwarded = await post(
+      `/v1/cases/${r.caseId}/forward`,
+      { toUnitId: '330106-rsj', toHandlingUnit: true },
+      withRoles('330106-xfj', ['handler']),
+    );
+    expect(forwarded.status).toBe(200);
+  });
+
+  it('refuses a token that lives longer than the node allows, or is made for another audience', async () => {
+    const long = testToken('330106-xfj', { ttlSeconds: 30 * 86_400 });
+    const res = await post('/v1/petitions', validPetition(), { authorization: `Bearer ${long}` });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ code: 'TOKEN_TOO_LONG_LIVED' });
+  });
+
+  it('will not start with a private key among the keys it is to trust', async () => {
+    await expect(
+      startTestIntake('intake-private', { STAFF_JWKS: JSON.stringify({ keys: [testStaffKey().privateJwk] }) }),
+    ).rejects.toThrow(/BAD_KEYS/);
   });
 });

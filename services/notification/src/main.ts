@@ -1,12 +1,12 @@
 // `node services/notification/src/main.ts`: notification as its own process. SIGTERM/SIGINT stop it
 // gracefully; when its Redis keys are flushed it exits (75) so that its supervisor restarts it to rebuild.
 import { createLogger } from '@petition/logging';
-import { processExit, requireBrokers } from '@petition/ops';
+import { configOrExit, processExit, requireBrokers } from '@petition/ops';
 import { startNotification } from './app.ts';
 import { loadNotificationConfig } from './config.ts';
 
 const logger = createLogger({ service: 'notification' });
-const config = loadNotificationConfig();
+const config = configOrExit(loadNotificationConfig, logger);
 requireBrokers(config.brokers, logger);
 const exit = processExit(logger);
 // When its Redis keys are flushed it exits (75) so that its supervisor restarts it to rebuild them.

@@ -1,3 +1,4 @@
+import { checkQueryCodeSecret, devQueryCodeSecret, staffTokenVerifierFrom } from '@petition/auth';
 import { caseEvents, createBus, deadlineEvents, onBatch, units } from '@petition/bus';
 import { nationalDirectory } from '@petition/directory';
 import { followDirectory } from '@petition/directory-feed';
@@ -31,6 +32,13 @@ export async function startTracking(
   options: { now?: () => Date; onEpochLost?: () => void } = {},
 ): Promise<Tracking> {
   const now = options.now ?? (() => new Date());
+  if (config.queryCodeSecret === devQueryCodeSecret) {
+    logger.warn('development secret in use: set QUERY_CODE_SECRET (as intake’s) for anything real');
+  }
+  const staffTokens = staffTokenVerifierFrom(config, {
+    now,
+    onRevocationError: (err) => logger.error({ err }, 'revocation list unreadable: the last good one stays in force'),
+  });
   const bus = createBus({
     brokers: config.brokers ?? [],
     clientId: 'tracking',
@@ -107,7 +115,8 @@ export async function startTracking(
     prefix,
     directory,
     queries: createQueries(redis, prefix, directory, config.formulas),
-    tokenKeys: config.tokenKeys,
+    staffTokens,
+    queryCodeSecret: checkQueryCodeSecret(config.queryCodeSecret),
     guessLimit: config.guessLimit,
     kpiRetentionDays: config.kpiRetentionDays,
     now,
@@ -148,6 +157,7 @@ export async function startTracking(
       clearInterval(epochCheck);
       await Promise.all([app.close(), ops.close()]);
       await bus.close();
+      staffTokens.close();
       redis.disconnect();
       writer.disconnect();
       logger.info('tracking stopped');

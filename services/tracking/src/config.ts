@@ -1,4 +1,4 @@
-import { devQueryCodeSecret, devTokenKeys } from '@petition/auth';
+import { devQueryCodeSecret, staffTokenSchema } from '@petition/auth';
 import { int, loadConfig, str, url } from '@petition/config';
 import { infraSchema } from '@petition/infra';
 import { defaultFormulaText, kpiFormulas } from '@petition/kpi';
@@ -18,11 +18,7 @@ export const trackingSchema = {
     doc: 'Operators’ port of tracking: /healthz, /readyz, /metrics, OpenAPI at /docs (0 picks a free one); keep it off the public network',
   }),
   host: str('TRACKING_HOST', { default: '0.0.0.0', doc: 'Address tracking listens on' }),
-  tokenKeys: str('UNIT_TOKEN_KEYS', {
-    default: devTokenKeys,
-    secret: true,
-    doc: 'Unit-token keys `kid:secret,…` (as intake’s), to verify unit staff',
-  }),
+  ...staffTokenSchema,
   queryCodeSecret: str('QUERY_CODE_SECRET', {
     default: devQueryCodeSecret,
     secret: true,

@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
-import { devTokenKeys, parseTokenKeys, signUnitToken } from '@petition/auth';
 import { createBus, isolatedPrefix } from '@petition/bus';
 import { createLogger } from '@petition/logging';
+import { testToken } from '@petition/testing';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +18,7 @@ let tracking: Tracking;
 let intake: FastifyInstance;
 /** What the stand-in intake was asked, path and query as they reached it. */
 const forwarded: string[] = [];
-const tokenOf = (unitId: string) => signUnitToken(parseTokenKeys(devTokenKeys), { unitId, staffId: 't' });
+const tokenOf = (unitId: string) => testToken(unitId);
 
 beforeAll(async () => {
   intake = Fastify();

@@ -1,6 +1,6 @@
 import swagger, { type StaticDocumentSpec } from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { AuthError, parseTokenKeys, queryCodeMatches, verifyUnitToken } from '@petition/auth';
+import { AuthError, permits, queryCodeMatches, type StaffTokenVerifier } from '@petition/auth';
 import type { Directory } from '@petition/directory';
 import { answerProblems, problem, problemServerOptions, secureHeaders, sendProblem as send } from '@petition/ops';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -18,7 +18,9 @@ export interface HttpDeps {
   readonly prefix: string;
   readonly directory: Directory;
   readonly queries: Queries;
-  readonly tokenKeys: string;
+  /** Verifies staff tokens with the trusted nodes' public keys (tracking holds no key that could sign one). */
+  readonly staffTokens: StaffTokenVerifier;
+  readonly queryCodeSecret: string;
   readonly guessLimit: number;
   readonly kpiRetentionDays: number;
   readonly now: () => Date;
@@ -71,14 +73,14 @@ function badPeriod(error: FastifyError) {
 export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
   const { directory, queries, redis } = deps;
   const keys = trackingKeys(deps.prefix);
-  const tokenKeys = parseTokenKeys(deps.tokenKeys);
   const app = Fastify({ logger: false, bodyLimit: 65_536, ...problemServerOptions() });
   secureHeaders(app);
   answerProblems(app, {
     known: (error: FastifyError) => {
       if (error instanceof HttpProblem) return problem(error.status, error.code, error.code, { detail: error.detail });
       if (error instanceof QueryError) return problem(400, error.code, error.code, { detail: error.message });
-      if (error instanceof AuthError) return problem(401, error.code, error.code, { detail: error.message });
+      if (error instanceof AuthError)
+        return problem(error.retryable ? 503 : 401, error.code, error.code, { detail: error.message });
       return badPeriod(error);
     },
   });
@@ -97,20 +99,27 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
   const unitView = (unitId: string) => describeUnit(directory, unitId);
   const caller = (request: FastifyRequest) => {
     const header = request.headers.authorization ?? '';
-    return verifyUnitToken(tokenKeys, header.startsWith('Bearer ') ? header.slice(7) : undefined);
+    return deps.staffTokens.verify(header.startsWith('Bearer ') ? header.slice(7) : undefined);
   };
-  /** Staff see their own unit, and a supervisor any unit under it (by superior or by place). */
-  const mayReadUnit = (request: FastifyRequest, unitId: string) => {
-    const claims = caller(request);
+  /** Staff see their own unit; a supervisor (by role) any unit under its own (by superior or by place). */
+  const mayReadUnit = async (request: FastifyRequest, unitId: string) => {
+    const claims = await caller(request);
     if (!directory.unit(unitId)) throw new HttpProblem(404, 'UNKNOWN_UNIT', `no unit ${unitId}`);
+    if (unitId === claims.unitId) return claims;
     if (!directory.inSubtree(unitId, claims.unitId))
       throw new HttpProblem(403, 'NOT_YOUR_UNIT', `a token of ${claims.unitId} does not open ${unitId}`);
+    if (!permits(claims.roles, 'supervise'))
+      throw new HttpProblem(403, 'ROLE_REQUIRED', 'another unit’s view needs the supervisor or leader role');
+    return claims;
   };
-  const mayReadRegion = (request: FastifyRequest, regionCode: string) => {
-    const claims = caller(request);
+  const mayReadRegion = async (request: FastifyRequest, regionCode: string) => {
+    const claims = await caller(request);
     if (!directory.region(regionCode)) throw new HttpProblem(404, 'UNKNOWN_REGION', `no region ${regionCode}`);
     if (!directory.supervisesRegion(claims.unitId, regionCode))
       throw new HttpProblem(403, 'NOT_SUPERVISOR', `${claims.unitId} does not supervise region ${regionCode}`);
+    if (!permits(claims.roles, 'supervise'))
+      throw new HttpProblem(403, 'ROLE_REQUIRED', 'a region’s figures need the supervisor or leader role');
+    return claims;
   };
 
   // The query code travels in a header: URLs are kept in access logs and proxies' logs, in the browser's
@@ -150,7 +159,7 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
         return sendProblem(reply, 429, 'TOO_MANY_GUESSES', 'too many wrong case numbers or query codes; try later');
       }
       const found = await queries.caseByNumber(caseNumber);
-      if (!found || !queryCodeMatches(caseNumber, code, found.queryCodeHash)) {
+      if (!found || !queryCodeMatches(deps.queryCodeSecret, caseNumber, code, found.queryCodeHash)) {
         await redis.multi().incr(guesses).expire(guesses, 600).exec();
         return sendProblem(reply, 404, 'CASE_NOT_FOUND', 'no case with this number and query code');
       }
@@ -163,11 +172,16 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
     '/v1/me',
     { schema: { summary: 'The unit a token names', tags: ['unit'], security: [{ unitToken: [] }] } },
     async (request) => {
-      const { unitId } = caller(request);
+      const { unitId, staffId, roles } = await caller(request);
       const u = unitView(unitId);
       if (!u)
         throw new HttpProblem(404, 'UNKNOWN_UNIT', `the token names ${unitId}, which the directory does not know`);
-      return { ...u, supervisor: directory.supervisesRegion(unitId, u.regionCode) };
+      return {
+        ...u,
+        staffId,
+        roles,
+        supervisor: directory.supervisesRegion(unitId, u.regionCode) && permits(roles, 'supervise'),
+      };
     },
   );
 
@@ -182,7 +196,7 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
       },
     },
     async (request) => {
-      mayReadUnit(request, request.params.unitId);
+      await mayReadUnit(request, request.params.unitId);
       return { unit: unitView(request.params.unitId), cases: await queries.inbox(request.params.unitId) };
     },
   );
@@ -199,7 +213,7 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
       },
     },
     async (request) => {
-      mayReadUnit(request, request.params.unitId);
+      await mayReadUnit(request, request.params.unitId);
       return queries.unitKpis(
         request.params.unitId,
         periodOf(request.query.from, request.query.to, deps.now(), deps.kpiRetentionDays),
@@ -219,7 +233,7 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
       },
     },
     async (request) => {
-      mayReadRegion(request, request.params.regionCode);
+      await mayReadRegion(request, request.params.regionCode);
       return queries.regionKpis(
         request.params.regionCode,
         periodOf(request.query.from, request.query.to, deps.now(), deps.kpiRetentionDays),
@@ -238,7 +252,7 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
       },
     },
     async (request) => {
-      mayReadRegion(request, request.params.regionCode);
+      await mayReadRegion(request, request.params.regionCode);
       return { region: request.params.regionCode, cases: await queries.overdue(request.params.regionCode, deps.now()) };
     },
   );

@@ -1,12 +1,12 @@
 // `node services/tracking/src/main.ts`: tracking as its own process. SIGTERM/SIGINT stop it; a flush of its
 // Redis keys makes it exit (75) to be restarted and rebuild.
 import { createLogger } from '@petition/logging';
-import { processExit, requireBrokers } from '@petition/ops';
+import { configOrExit, processExit, requireBrokers } from '@petition/ops';
 import { startTracking } from './app.ts';
 import { loadTrackingConfig } from './config.ts';
 
 const logger = createLogger({ service: 'tracking' });
-const config = loadTrackingConfig();
+const config = configOrExit(loadTrackingConfig, logger);
 requireBrokers(config.brokers, logger);
 const exit = processExit(logger);
 // When its Redis keys are flushed it exits (75) so that its supervisor restarts it to rebuild them.

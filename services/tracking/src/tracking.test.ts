@@ -1,9 +1,9 @@
-import { devQueryCodeSecret, devTokenKeys, parseTokenKeys, queryCodeVerifier, signUnitToken } from '@petition/auth';
+import { devQueryCodeSecret, queryCodeVerifier } from '@petition/auth';
 import { caseEvents, createBus, deadlineEvents, isolatedPrefix } from '@petition/bus';
 import { ClockStage, ClockStopReason, DeadlineEvent } from '@petition/contract';
 import { CaseRun, petition, realDirectory, unit } from '@petition/lifecycle/test-kit';
 import { createLogger } from '@petition/logging';
-import { waitFor } from '@petition/testing';
+import { testToken, waitFor } from '@petition/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTracking, type Tracking } from './app.ts';
@@ -51,7 +51,10 @@ const late = new CaseRun({
 late.ok(undefined, {
   $case: 'registerPetition',
   value: {
-    petition: petition({ caseNumber: `${caseNumber}-L`, queryCodeHash: queryCodeVerifier(devQueryCodeSecret, `${caseNumber}-L`, code) }),
+    petition: petition({
+      caseNumber: `${caseNumber}-L`,
+      queryCodeHash: queryCodeVerifier(devQueryCodeSecret, `${caseNumber}-L`, code),
+    }),
   },
 });
 late.ok(unit('330106-xfj'), {
@@ -111,7 +114,7 @@ const period = '?from=2026-11-01&to=2026-12-31';
 
 const get = (path: string, token?: string) =>
   fetch(`${tracking.httpUrl}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
-const tokenOf = (unitId: string) => signUnitToken(parseTokenKeys(devTokenKeys), { unitId, staffId: 't' });
+const tokenOf = (unitId: string) => testToken(unitId);
 /** The petitioner's view: the query code in its header, never in the URL. */
 const lookUp = (number: string, queryCode: string) =>
   fetch(`${tracking.httpUrl}/v1/cases/${number}`, { headers: { 'x-query-code': queryCode } });

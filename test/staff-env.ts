@@ -1,0 +1,6 @@
+// Every test process trusts the staff tokens it signs itself: a key made once per process by
+// @petition/testing, whose public half is put in this process's environment before any test runs, so that
+// each service a test starts (in process, or as a child given process.env) verifies testToken()'s tokens.
+import { testStaffEnv } from '@petition/testing';
+
+Object.assign(process.env, testStaffEnv());
