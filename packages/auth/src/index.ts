@@ -35,11 +35,3 @@ export {
   type StaffTokenVerifier,
   type StaffTokenVerifierOptions,
 } from './staff-token-verifier.ts';
-export {
-  devTokenKeys,
-  parseTokenKeys,
-  signUnitToken,
-  type TokenKeys,
-  type UnitClaims,
-  verifyUnitToken,
-} from './unit-token.ts';
