@@ -21,7 +21,7 @@ import { epochHolds, indexEpoch } from '@petition/infra';
 import type { Logger } from '@petition/logging';
 import { cloudEventOf, noticesFor, type Subscription } from '@petition/notices';
 import { addOpsAction, createRegistry, listenOps } from '@petition/ops';
-import { parseKeyring } from '@petition/seal';
+import { devSealKeys, parseKeyring } from '@petition/seal';
 import { Redis } from 'ioredis';
 import { Counter } from 'prom-client';
 import { type Channels, createChannels } from './channels.ts';
@@ -90,6 +90,9 @@ export async function startNotification(
     smtpUrl: config.smtpUrl,
     mailFrom: config.mailFrom,
   });
+  if (config.sealKeys === devSealKeys) {
+    logger.warn('development secret in use: set SEAL_KEYS (as intake’s) for anything real');
+  }
   const keyring = parseKeyring(config.sealKeys);
   const directory = nationalDirectory();
   const subscriptions: Subscription[] = config.webhooks ? JSON.parse(readFileSync(config.webhooks, 'utf8')) : [];
@@ -133,6 +136,7 @@ export async function startNotification(
       const notices = noticesFor(source, {
         directory,
         caseNumberOf: () => contact.number,
+        matterOf: () => contact.matter,
         petitionerOf: () => (person ? { personId: contact.personId ?? '', channels: petitionerChannels } : undefined),
         unitChannels,
         subscriptions,
