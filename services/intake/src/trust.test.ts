@@ -56,6 +56,19 @@ async function register(body: unknown = validPetition(), headers: Record<string,
 const indexed = (caseId: string, version = 1) =>
   waitFor(`case ${caseId} at ${version}`, async () => ((await t.intake.index.byId(caseId))?.version ?? 0) >= version);
 
+/** A petition registered by 西湖区信访局 and forwarded by it to the district's 人社局, which now holds it. */
+async function forwardedToDepartment() {
+  const r = await register(validPetition(), auth('330106-xfj'));
+  await indexed(r.caseId);
+  const forwarded = await post(
+    `/v1/cases/${r.caseId}/forward`,
+    { toUnitId: '330106-rsj', toHandlingUnit: true },
+    auth('330106-xfj'),
+  );
+  expect(forwarded.status).toBe(200);
+  return r;
+}
+
 function unary<Req, Res>(method: string, request: Req, metadata = new grpc.Metadata()) {
   const fn = (client as unknown as Record<string, (...a: unknown[]) => unknown>)[method] as (
     r: Req,
@@ -112,14 +125,7 @@ describe('1. one oversized request cannot take intake down', () => {
 
 describe('3. refusals do not disclose where a case is', () => {
   it('tells a unit that does not hold a case only “not found or not yours”: no holder, state or version', async () => {
-    const r = await register();
-    await indexed(r.caseId);
-    const forwarded = await post(
-      `/v1/cases/${r.caseId}/forward`,
-      { toUnitId: '330106-rsj', toHandlingUnit: true },
-      auth('330106-xfj'),
-    );
-    expect(forwarded.status).toBe(200);
+    const r = await forwardedToDepartment();
     // Units with nothing to do with the case, one of them far away, and one with an If-Match probing the version.
     for (const [unitId, headers] of [
       ['330102-rsj', {}],
@@ -338,14 +344,7 @@ describe('8. odd times are the caller’s mistake, never a 500 or INTERNAL', () 
 
 describe('9. read-your-writes: intake does not contradict routing with a stale index', () => {
   it('lets the unit routing just gave the case act at once, though intake’s index still shows the old holder', async () => {
-    const r = await register(validPetition(), auth('330106-xfj'));
-    await indexed(r.caseId);
-    const forwarded = await post(
-      `/v1/cases/${r.caseId}/forward`,
-      { toUnitId: '330106-rsj', toHandlingUnit: true },
-      auth('330106-xfj'),
-    );
-    expect(forwarded.status).toBe(200);
+    const r = await forwardedToDepartment();
     // Intake's index lags: it still says the bureau holds the case (an event it has not read yet).
     await indexed(r.caseId, 2);
     const redis = new Redis(t.config.redisUrl);
