@@ -40,6 +40,8 @@ const statusOf = (httpStatus: number): grpc.status =>
     415: grpc.status.INVALID_ARGUMENT,
     429: grpc.status.RESOURCE_EXHAUSTED,
     422: grpc.status.INVALID_ARGUMENT,
+    // Retryable (the staff keys cannot be fetched now): not INTERNAL, which a client does not retry.
+    503: grpc.status.UNAVAILABLE,
   })[httpStatus] ?? (httpStatus < 500 ? grpc.status.FAILED_PRECONDITION : grpc.status.INTERNAL);
 
 function serviceError(p: Problem): Partial<grpc.StatusObject> {
@@ -143,11 +145,40 @@ function checkEnvelope(request: AnyRequest) {
   schemaProblems(envelopeSchema, { caseId, options, credentials });
 }
 
+/** A request that does not decode as its type: grpc-js would answer INTERNAL; `unary` answers 400. */
+class Undecodable {
+  readonly reason: string;
+  constructor(reason: string) {
+    this.reason = reason;
+  }
+}
+const tolerantService = Object.fromEntries(
+  Object.entries(IntakeServiceService).map(([name, d]) => [
+    name,
+    {
+      ...d,
+      requestDeserialize: (bytes: Buffer) => {
+        try {
+          return d.requestDeserialize(bytes);
+        } catch (error) {
+          return new Undecodable(error instanceof Error ? error.message : String(error));
+        }
+      },
+    },
+  ]),
+) as unknown as typeof IntakeServiceService;
+
 function unary(logger: Logger, work: (call: Call) => Promise<unknown>): Unary {
   return (call, callback) => {
     // Through a promise, so that a problem thrown before the first await is answered like any other.
     Promise.resolve(call)
       .then((c) => {
+        if (c.request instanceof Undecodable)
+          throw new ProblemError(
+            problem(400, 'MALFORMED_MESSAGE', 'The message does not decode as its protobuf type', {
+              detail: c.request.reason,
+            }),
+          );
         checkEnvelope(c.request);
         return work(c);
       })
@@ -245,7 +276,7 @@ export async function createGrpc(deps: {
     'grpc.max_receive_message_length': deps.maxMessageBytes,
     'grpc.max_send_message_length': 4 * 1024 * 1024,
   });
-  server.addService(IntakeServiceService, handlers as unknown as grpc.UntypedServiceImplementation);
+  server.addService(tolerantService, handlers as unknown as grpc.UntypedServiceImplementation);
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(`${deps.host}:${deps.port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
       err ? reject(err) : resolve(p),
