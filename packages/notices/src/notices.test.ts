@@ -1,4 +1,12 @@
-import { ClockStage, DeadlineEvent, NotificationChannel, RecipientKind, SealedData } from '@petition/contract';
+import {
+  Category,
+  ClockStage,
+  DeadlineEvent,
+  NotificationChannel,
+  PetitionKind,
+  RecipientKind,
+  SealedData,
+} from '@petition/contract';
 import { CaseRun, petition, realDirectory, unit } from '@petition/lifecycle/test-kit';
 import { describe, expect, it } from 'vitest';
 import { cloudEventOf, dueDate, type NoticeContext, noticesFor, render } from './index.ts';
@@ -17,6 +25,7 @@ function context(over: Partial<NoticeContext> = {}): NoticeContext {
     petitionerOf: () => ({ personId: 'p-1', channels: [SMS, IN_APP] }),
     unitChannels: (unitId) => (unitId.endsWith('-xfj') ? [IN_APP, EMAIL] : [IN_APP]),
     subscriptions: [],
+    matterOf: () => undefined,
     ...over,
   };
 }
@@ -132,6 +141,86 @@ describe('notices an event calls for', () => {
     const scoped = JSON.parse(cloudEventOf(notice, { case: registered }, { ...sub, personalData: true }));
     expect(scoped.data.petitionRegistered.petition.petitioner.personId).toBe('p-1');
     expect(scoped.data.petitionRegistered.petition.queryCodeSealed).toBeUndefined();
+  });
+
+  describe('art 30: nothing about an accusation goes to the accused, a unit within it or its integrators', () => {
+    const accusationAgainst = (accusedUnitId: string) => ({
+      kind: PetitionKind.PETITION_KIND_ACCUSATION,
+      category: Category.CATEGORY_DISCIPLINE_SUPERVISION,
+      accusedUnitId,
+    });
+    /** An accusation against 西湖区信访局, registered at 杭州市信访局 and accepted by 西湖区纪委. */
+    function accusation() {
+      const run = new CaseRun({ now: '2026-11-20T10:00:00+08:00', directory });
+      const [registered] = run.ok(undefined, {
+        $case: 'registerPetition',
+        value: { petition: petition(accusationAgainst('330106-xfj')) },
+      });
+      const [forwarded] = run.ok(unit('330100-xfj'), {
+        $case: 'forwardCase',
+        value: { toUnitId: '330106-jw', toHandlingUnit: true, reason: '' },
+      });
+      const [acceptedEvent] = run.ok(unit('330106-jw'), { $case: 'acceptCase', value: { noticeDocumentUri: '' } });
+      return { registered, forwarded, accepted: acceptedEvent };
+    }
+    const sub = (id: string, unitId: string, unitNotices = false) => ({
+      id,
+      url: `http://${id}`,
+      secret: 's',
+      unitId,
+      eventTypes: ['*'],
+      personalData: false,
+      unitNotices,
+    });
+    const subscriptions = [
+      sub('county-bureau', '330106-xfj', true),
+      sub('city-bureau', '330100-xfj'),
+      sub('jw', '330106-jw'),
+    ];
+    const matterOf = () => accusationAgainst('330106-xfj');
+
+    it('sends no webhook to a subscription of the accused, on any event of the case, registration included', () => {
+      const { registered, forwarded, accepted: event } = accusation();
+      for (const e of [registered, forwarded, event]) {
+        if (!e) throw new Error('no event');
+        const ids = noticesFor({ case: e }, context({ subscriptions, matterOf })).map((n) => n.recipientId);
+        expect(ids).not.toContain('county-bureau');
+        expect(ids).toContain('city-bureau');
+      }
+      // The registration tells it by itself, before anything is remembered of the case.
+      const told = noticesFor({ case: registered as NonNullable<typeof registered> }, context({ subscriptions }));
+      expect(told.map((n) => n.recipientId)).not.toContain('county-bureau');
+    });
+
+    it('sends no unit notice to the accused or a unit within it, on any of its channels', () => {
+      // As a watchdog from before the rule would have written it: supervision at the accused bureau.
+      const supervision = DeadlineEvent.fromPartial({
+        envelope: { eventId: 'd-7', caseId: 'c-7' },
+        clockId: 'c-7:handling:3',
+        stage: ClockStage.CLOCK_STAGE_HANDLING,
+        responsibleUnitId: '330106-jw',
+        payload: {
+          $case: 'supervisionOpened',
+          value: { supervisingUnitId: '330106-xfj', supervisedUnitId: '330106-jw' },
+        },
+      });
+      const notices = noticesFor({ deadline: supervision }, context({ subscriptions, matterOf }));
+      expect(notices.map((n) => n.recipientId)).toEqual(['330106-jw', 'city-bureau', 'jw']);
+      const escalated = DeadlineEvent.fromPartial({
+        ...supervision,
+        envelope: { eventId: 'd-8', caseId: 'c-7' },
+        payload: {
+          $case: 'supervisionEscalated',
+          value: {
+            fromSupervisingUnitId: '330106-xfj',
+            toSupervisingUnitId: '330100-xfj',
+            supervisedUnitId: '330106-jw',
+          },
+        },
+      });
+      const against = { kind: PetitionKind.PETITION_KIND_ACCUSATION, accusedUnitId: '330100-xfj' };
+      expect(noticesFor({ deadline: escalated }, context({ matterOf: () => against }))).toEqual([]);
+    });
   });
 
   it('writes a period’s last day as the petitioner reads it, not the midnight after it', () => {

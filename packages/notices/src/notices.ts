@@ -8,6 +8,7 @@ import {
   RecipientKind,
 } from '@petition/contract';
 import type { Directory } from '@petition/directory';
+import { type Confidential, concealedFrom } from '@petition/jurisdiction';
 
 // Which notices an event calls for (DESIGN "Notification"; arts 23, 33–36 for what the petitioner is
 // told; ch. V for supervision). Pure: the service knows the case numbers, the petitioner's channels, the
@@ -50,6 +51,11 @@ export interface NoticeContext {
   readonly petitionerOf: (caseId: string) => { personId: string; channels: readonly NotificationChannel[] } | undefined;
   readonly unitChannels: (unitId: string) => readonly NotificationChannel[];
   readonly subscriptions: readonly Subscription[];
+  /**
+   * The case's kind and accused unit as its registration said (undefined for a case not known): no notice
+   * of an accusation goes to a unit it is kept from, nor to a subscription of such a unit (art 30).
+   */
+  readonly matterOf: (caseId: string) => Confidential | undefined;
 }
 
 export const noticeId = (
@@ -238,17 +244,31 @@ export function noticesFor(source: { case: CaseEvent } | { deadline: DeadlineEve
       urgent: true,
     });
   }
-  return drafts.flatMap((d) =>
-    d.channels.map((channel) => ({
-      id: noticeId(env.eventId, d.kind, d.recipientId, channel),
-      caseId: env.caseId,
-      sourceEventId: env.eventId,
-      recipientKind: d.kind,
-      recipientId: d.recipientId,
-      channel,
-      templateId: d.templateId,
-      vars: d.vars,
-      urgent: d.urgent,
-    })),
-  );
+  // Art 30, whoever the notice was drafted for: never a unit the accusation is kept from, nor an integrator
+  // subscribed on behalf of one. The registration says it itself, before anything is remembered of the case.
+  const payload = 'case' in source ? source.case.payload : undefined;
+  const matter = payload?.$case === 'petitionRegistered' ? payload.value.petition : ctx.matterOf(env.caseId);
+  const keptFrom = (d: Draft) => {
+    if (!matter || d.kind === RecipientKind.RECIPIENT_KIND_PETITIONER) return false;
+    const unitId =
+      d.kind === RecipientKind.RECIPIENT_KIND_SUBSCRIBER
+        ? ctx.subscriptions.find((s) => s.id === d.recipientId)?.unitId
+        : d.recipientId;
+    return unitId === undefined || concealedFrom(ctx.directory, unitId, matter);
+  };
+  return drafts
+    .filter((d) => !keptFrom(d))
+    .flatMap((d) =>
+      d.channels.map((channel) => ({
+        id: noticeId(env.eventId, d.kind, d.recipientId, channel),
+        caseId: env.caseId,
+        sourceEventId: env.eventId,
+        recipientKind: d.kind,
+        recipientId: d.recipientId,
+        channel,
+        templateId: d.templateId,
+        vars: d.vars,
+        urgent: d.urgent,
+      })),
+    );
 }

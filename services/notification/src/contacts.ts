@@ -1,12 +1,18 @@
-import { type CaseEvent, type Person, SealedData } from '@petition/contract';
+import { type CaseEvent, type Person, type PetitionKind, SealedData } from '@petition/contract';
 import type { Logger } from '@petition/logging';
+import type { NoticeContext } from '@petition/notices';
 import { type Keyring, openPerson, openText } from '@petition/seal';
 import type { ChainableCommander, Redis } from 'ioredis';
 
-// What notification keeps of each case, in Redis under <prefix>case:<caseId>: its number and its
-// petitioner and query code sealed as intake sealed them — opened only to write a notice or send it.
+// What notification keeps of each case, in Redis under <prefix>case:<caseId>: its number, its kind and
+// accused unit (art 30: which units its notices are kept from), and its petitioner and query code sealed as
+// intake sealed them — opened only to write a notice or send it.
 
-export type Contact = { number: string; personId?: string; person?: Person };
+type Matter = ReturnType<NoticeContext['matterOf']>;
+export type Contact = { number: string; matter?: Matter; personId?: string; person?: Person };
+
+const matterOf = (c: Record<string, string>): Matter =>
+  c.kind ? { kind: Number(c.kind) as PetitionKind, accusedUnitId: c.accused || undefined } : undefined;
 
 const sealedText = (s: SealedData | undefined) =>
   s ? Buffer.from(SealedData.encode(s).finish()).toString('base64') : '';
@@ -15,13 +21,14 @@ export function createContacts(redis: Redis, prefix: string, keyring: Keyring, l
   const caseKey = (caseId: string) => `${prefix}case:${caseId}`;
 
   function contactOf(caseId: string, c: Record<string, string>): Contact {
-    if (!c.sealed) return { number: c.number ?? '' };
+    const known = { number: c.number ?? '', matter: matterOf(c) };
+    if (!c.sealed) return known;
     try {
       const person = openPerson(keyring, SealedData.decode(Buffer.from(c.sealed, 'base64')), caseId);
-      return { number: c.number ?? '', personId: c.person ?? '', person };
+      return { ...known, personId: c.person ?? '', person };
     } catch (err) {
       logger.warn({ caseId, err: (err as Error).message }, 'the petitioner’s sealed data cannot be opened');
-      return { number: c.number ?? '' };
+      return known;
     }
   }
 
@@ -32,6 +39,8 @@ export function createContacts(redis: Redis, prefix: string, keyring: Keyring, l
       const p = e.payload.value.petition;
       pipe.hset(caseKey(e.envelope?.caseId ?? ''), {
         number: p?.caseNumber ?? '',
+        kind: String(p?.kind ?? 0),
+        accused: p?.accusedUnitId ?? '',
         person: p?.petitioner?.personId ?? '',
         sealed: sealedText(p?.petitioner?.sealed),
         code: sealedText(p?.queryCodeSealed),

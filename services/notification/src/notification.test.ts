@@ -3,8 +3,8 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { caseEvents, createBus, isolatedPrefix, notificationEvents, on } from '@petition/bus';
-import type { CaseEvent, NotificationEvent } from '@petition/contract';
+import { caseEvents, createBus, deadlineEvents, isolatedPrefix, notificationEvents, on } from '@petition/bus';
+import { type CaseEvent, ClockStage, DeadlineEvent, type NotificationEvent, PetitionKind } from '@petition/contract';
 import { CaseRun, petition, realDirectory, unit } from '@petition/lifecycle/test-kit';
 import { createLogger } from '@petition/logging';
 import { devSealKeys, parseKeyring, sealPerson, sealText } from '@petition/seal';
@@ -32,6 +32,7 @@ const mails: { to: string; text: string; messageId: string }[] = [];
 const sms: { body: { id: string; to: string; text: string }; key: string }[] = [];
 const hooks: { body: string; signature: string; key: string }[] = [];
 const unitHooks: { body: string; signature: string }[] = [];
+const xfjHooks: string[] = [];
 const gone: string[] = [];
 let goneFixed = false;
 let hookFailures = 2;
@@ -76,6 +77,11 @@ beforeAll(async () => {
       res.writeHead(goneFixed ? 200 : 410).end();
       return;
     }
+    if (req.url === '/xfj-hook') {
+      xfjHooks.push(body);
+      res.writeHead(200).end();
+      return;
+    }
     if (req.url === '/unit-hook') {
       unitHooks.push({ body, signature: String(req.headers['x-petition-signature']) });
       res.writeHead(200).end();
@@ -116,6 +122,14 @@ beforeAll(async () => {
         secret: 'moved-secret-0123456789',
         unitId: '330000-zf',
         eventTypes: ['caseReplied'],
+        personalData: false,
+      },
+      {
+        id: 'xfj-platform',
+        url: `http://127.0.0.1:${port(http)}/xfj-hook`,
+        secret: 'xfj-secret-0123456789',
+        unitId: '330106-xfj',
+        eventTypes: ['supervisionOpened'],
         personalData: false,
       },
       {
@@ -247,6 +261,52 @@ describe('notification', () => {
     await new Promise((r) => setTimeout(r, 1_500));
     expect([sms.length, mails.length, hooks.length]).toEqual([smsBefore + 1, mailBefore + 1, hooksBefore]);
     expect(sms.at(-1)?.body.text).toContain('责令补发工资');
+  });
+
+  it('tells nothing of an accusation to the accused bureau, by mail or by its integrator’s webhook (art 30)', async () => {
+    // Supervision at 西湖区信访局 of two cases its discipline body holds, as a watchdog from before the
+    // rule would have opened it: a complaint, which it may hear of, and an accusation against it.
+    const supervisedAt = (caseId: string, eventId: string) =>
+      DeadlineEvent.fromPartial({
+        envelope: { eventId, caseId, caseVersion: 3, occurTime: new Date() },
+        clockId: `${caseId}:handling:3`,
+        stage: ClockStage.CLOCK_STAGE_HANDLING,
+        responsibleUnitId: '330106-jw',
+        payload: {
+          $case: 'supervisionOpened',
+          value: { supervisingUnitId: '330106-xfj', level: 4, supervisedUnitId: '330106-jw' },
+        },
+      });
+    const held = (over: Parameters<typeof petition>[0], caseId: string, bureau: string) => {
+      const c = new CaseRun({ now: '2026-11-20T10:00:00+08:00', directory, caseId });
+      c.ok(undefined, { $case: 'registerPetition', value: { petition: petition(over) } });
+      c.ok(unit(bureau), { $case: 'forwardCase', value: { toUnitId: '330106-jw', toHandlingUnit: true, reason: '' } });
+      return c;
+    };
+    const complaint = held({ caseNumber: 'NTF-C' }, `ntf-c-${Date.now()}`, '330106-xfj');
+    const accusation = held(
+      { caseNumber: 'NTF-A', kind: PetitionKind.PETITION_KIND_ACCUSATION, accusedUnitId: '330106-xfj' },
+      `ntf-a-${Date.now()}`,
+      '330100-xfj',
+    );
+    await publish([...complaint.events, ...accusation.events]);
+    await (await bus.publisher()).publish(deadlineEvents, [
+      supervisedAt(complaint.caseId, `d-c-${Date.now()}`),
+      supervisedAt(accusation.caseId, `d-a-${Date.now()}`),
+    ]);
+    const subject = (text: string) =>
+      Buffer.from(/^Subject: =\?UTF-8\?B\?(.*)\?=$/im.exec(text)?.[1] ?? '', 'base64').toString('utf8');
+    const mailed = (to: string, caseNumber: string) =>
+      mails.filter((m) => m.to === `${to}@units.petition.local` && subject(m.text) === `督办通知（${caseNumber}）`)
+        .length;
+    await until(
+      'both supervision mails to the discipline body',
+      () => mailed('330106-jw', 'NTF-C') + mailed('330106-jw', 'NTF-A') === 2,
+    );
+    await until('the complaint’s webhook', () => xfjHooks.length === 1);
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect([mailed('330106-xfj', 'NTF-C'), mailed('330106-xfj', 'NTF-A')]).toEqual([1, 0]);
+    expect(xfjHooks.map((b) => JSON.parse(b).subject)).toEqual([complaint.caseId]);
   });
 
   it('stopped and started again in the middle of a burst, still tells each petitioner once', async () => {
