@@ -196,8 +196,8 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
       },
     },
     async (request) => {
-      await mayReadUnit(request, request.params.unitId);
-      return { unit: unitView(request.params.unitId), cases: await queries.inbox(request.params.unitId) };
+      const { unitId: viewer } = await mayReadUnit(request, request.params.unitId);
+      return { unit: unitView(request.params.unitId), cases: await queries.inbox(request.params.unitId, viewer) };
     },
   );
 
@@ -252,8 +252,9 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
       },
     },
     async (request) => {
-      await mayReadRegion(request, request.params.regionCode);
-      return { region: request.params.regionCode, cases: await queries.overdue(request.params.regionCode, deps.now()) };
+      const { unitId: viewer } = await mayReadRegion(request, request.params.regionCode);
+      const cases = await queries.overdue(request.params.regionCode, viewer, deps.now());
+      return { region: request.params.regionCode, cases };
     },
   );
 

@@ -1,7 +1,8 @@
 import { addCivilDays, type CivilDate, civilDateOf, endOfCivilDay } from '@petition/legal-calendar';
 
 // Tracking's Redis keyspace under `<prefix>trk:` — a cache, rebuilt from Kafka after a flush (app.ts):
-//   c:<caseId>         the case: number, query-code hash, state, holder, version, acceptedTime, deadline offset
+//   c:<caseId>         the case: number, query-code hash, kind and accused unit (art 30: whom every view keeps it
+//                      from), state, holder, version, acceptedTime, deadline offset
 //   n:<caseNumber>     → case id
 //   t:<caseId>         its timeline, one JSON entry per step
 //   k:<caseId>         its clocks (clock id → ClockView JSON)

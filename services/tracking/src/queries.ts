@@ -1,5 +1,6 @@
-import { clockStageToJSON } from '@petition/contract';
+import { clockStageToJSON, type PetitionKind } from '@petition/contract';
 import { type Directory, levelName } from '@petition/directory';
+import { concealedFrom } from '@petition/jurisdiction';
 import { addCounts, type ClockView, type Counts, type Formula, kpiValues } from '@petition/kpi';
 import { addCivilDays, type CivilDate, civilDateOf, civilDaysBetween, isCivilDate } from '@petition/legal-calendar';
 import type { Redis } from 'ioredis';
@@ -61,6 +62,9 @@ export function describeUnit(directory: Directory, unitId: string) {
   return u && { unitId: u.unitId, name: u.name, level: levelName(u.level), regionCode: u.regionCode };
 }
 
+/** The case fields art 30 needs (keys.ts), in the order `keptFrom` takes them. */
+const matterFields = ['kind', 'accused'] as const;
+
 export function createQueries(redis: Redis, prefix: string, directory: Directory, formulas: readonly Formula[]) {
   const k = trackingKeys(prefix);
   const unitView = (unitId: string) => describeUnit(directory, unitId) ?? { unitId };
@@ -78,6 +82,27 @@ export function createQueries(redis: Redis, prefix: string, directory: Directory
     });
   }
   const withKpis = (counts: Counts) => ({ counts, kpis: kpiValues(formulas, counts) });
+
+  /** Art 30: the case (its `kind` and `accused` fields, keys.ts) is kept from the viewer (`concealedFrom`). */
+  const keptFrom = (viewer: string, [kind, accused]: (string | null)[]) =>
+    concealedFrom(directory, viewer, { kind: Number(kind ?? 0) as PetitionKind, accusedUnitId: accused ?? '' });
+
+  /**
+   * Up to `limit` items of a sorted set as the viewer may see them, read a page at a time until enough are
+   * shown or the set ends: what is kept from the viewer takes no place and leaves no gap or count behind.
+   */
+  async function visiblePage<T>(
+    limit: number,
+    read: (start: number, stop: number) => Promise<(T | undefined)[]>,
+  ): Promise<T[]> {
+    const shown: T[] = [];
+    for (let start = 0; shown.length < limit; start += limit) {
+      const page = await read(start, start + limit - 1);
+      for (const item of page) if (item !== undefined && shown.length < limit) shown.push(item);
+      if (page.length < limit) break;
+    }
+    return shown;
+  }
 
   return {
     /** The case as its petitioner sees it: each step with its unit, deadline and whether it was met. */
@@ -117,27 +142,33 @@ export function createQueries(redis: Redis, prefix: string, directory: Directory
       };
     },
 
-    /** The cases a unit holds, soonest due first, with their clocks' warnings and breaches. */
-    async inbox(unitId: string, limit = 200) {
-      const entries = await redis.zrange(k.inbox(unitId), 0, limit - 1, 'WITHSCORES');
-      const ids = entries.filter((_, i) => i % 2 === 0);
-      const pipe = redis.pipeline();
-      for (const id of ids) pipe.hmget(k.case(id), 'caseNumber', 'state').hvals(k.clocks(id));
-      const replies = (await pipe.exec()) ?? [];
-      return ids.map((caseId, i) => {
-        const [caseNumber, state] = (replies[2 * i]?.[1] ?? []) as (string | null)[];
-        const clocks = ((replies[2 * i + 1]?.[1] ?? []) as string[])
-          .map((j) => JSON.parse(j) as ClockView)
-          .filter((c) => c.unitId === unitId && (c.state === 'running' || c.state === 'breached'));
-        const score = Number(entries[2 * i + 1]);
-        return {
-          caseId,
-          caseNumber: caseNumber ?? '',
-          state: state ?? '',
-          ...(score < UNDATED ? { dueTime: new Date(score).toISOString() } : {}),
-          warned: clocks.some((c) => c.warned),
-          overdue: clocks.some((c) => c.state === 'breached'),
-        };
+    /**
+     * The cases a unit holds, soonest due first, with their clocks' warnings and breaches — as `viewer` (the
+     * caller's unit) may see them: an accusation kept from it is left out without a trace (art 30).
+     */
+    async inbox(unitId: string, viewer: string, limit = 200) {
+      return visiblePage(limit, async (start, stop) => {
+        const entries = await redis.zrange(k.inbox(unitId), start, stop, 'WITHSCORES');
+        const ids = entries.filter((_, i) => i % 2 === 0);
+        const pipe = redis.pipeline();
+        for (const id of ids) pipe.hmget(k.case(id), 'caseNumber', 'state', ...matterFields).hvals(k.clocks(id));
+        const replies = (await pipe.exec()) ?? [];
+        return ids.map((caseId, i) => {
+          const [caseNumber, state, ...matter] = (replies[2 * i]?.[1] ?? []) as (string | null)[];
+          if (keptFrom(viewer, matter)) return undefined;
+          const clocks = ((replies[2 * i + 1]?.[1] ?? []) as string[])
+            .map((j) => JSON.parse(j) as ClockView)
+            .filter((c) => c.unitId === unitId && (c.state === 'running' || c.state === 'breached'));
+          const score = Number(entries[2 * i + 1]);
+          return {
+            caseId,
+            caseNumber: caseNumber ?? '',
+            state: state ?? '',
+            ...(score < UNDATED ? { dueTime: new Date(score).toISOString() } : {}),
+            warned: clocks.some((c) => c.warned),
+            overdue: clocks.some((c) => c.state === 'breached'),
+          };
+        });
       });
     },
 
@@ -185,26 +216,34 @@ export function createQueries(redis: Redis, prefix: string, directory: Directory
       };
     },
 
-    /** Clocks run out and unanswered in the region and below, longest overdue first, with who supervises. */
-    async overdue(regionCode: string, now: Date, limit = 200) {
-      const members = await redis.zrange(k.overdue(regionCode), 0, limit - 1);
-      const pairs = members.map((m) => m.split(' ') as [string, string]);
-      const pipe = redis.pipeline();
-      for (const [caseId, clockId] of pairs) pipe.hget(k.clocks(caseId), clockId).hget(k.case(caseId), 'caseNumber');
-      const replies = (await pipe.exec()) ?? [];
-      return pairs.map(([caseId, clockId], i) => {
-        const clock = JSON.parse(String(replies[2 * i]?.[1] ?? '{}')) as Partial<ClockView>;
-        const due = clock.dueTime ? Date.parse(clock.dueTime) : now.getTime();
-        return {
-          caseId,
-          caseNumber: String(replies[2 * i + 1]?.[1] ?? ''),
-          clockId,
-          stage: clockStageToJSON(clock.stage ?? 0),
-          dueTime: clock.dueTime,
-          daysOverdue: Math.max(0, Math.floor((now.getTime() - due) / 86_400_000)),
-          unit: unitView(clock.unitId ?? ''),
-          ...(clock.supervisedBy ? { supervisedBy: unitView(clock.supervisedBy) } : {}),
-        };
+    /**
+     * Clocks run out and unanswered in the region and below, longest overdue first, with who supervises —
+     * as `viewer` (the caller's unit) may see them: an accusation kept from it is left out (art 30).
+     */
+    async overdue(regionCode: string, viewer: string, now: Date, limit = 200) {
+      return visiblePage(limit, async (start, stop) => {
+        const members = await redis.zrange(k.overdue(regionCode), start, stop);
+        const pairs = members.map((m) => m.split(' ') as [string, string]);
+        const pipe = redis.pipeline();
+        for (const [caseId, clockId] of pairs)
+          pipe.hget(k.clocks(caseId), clockId).hmget(k.case(caseId), 'caseNumber', ...matterFields);
+        const replies = (await pipe.exec()) ?? [];
+        return pairs.map(([caseId, clockId], i) => {
+          const [caseNumber, ...matter] = (replies[2 * i + 1]?.[1] ?? []) as (string | null)[];
+          if (keptFrom(viewer, matter)) return undefined;
+          const clock = JSON.parse(String(replies[2 * i]?.[1] ?? '{}')) as Partial<ClockView>;
+          const due = clock.dueTime ? Date.parse(clock.dueTime) : now.getTime();
+          return {
+            caseId,
+            caseNumber: caseNumber ?? '',
+            clockId,
+            stage: clockStageToJSON(clock.stage ?? 0),
+            dueTime: clock.dueTime,
+            daysOverdue: Math.max(0, Math.floor((now.getTime() - due) / 86_400_000)),
+            unit: unitView(clock.unitId ?? ''),
+            ...(clock.supervisedBy ? { supervisedBy: unitView(clock.supervisedBy) } : {}),
+          };
+        });
       });
     },
   };

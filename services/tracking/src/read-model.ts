@@ -193,6 +193,9 @@ export function createReadModel(
             fields.caseNumber = petition?.caseNumber ?? '';
             fields.queryCodeHash = petition?.queryCodeHash ?? '';
             fields.receivedTime = petition?.receivedTime?.toISOString() ?? '';
+            // Art 30: what every view of the case asks before showing it (concealedFrom).
+            fields.kind = String(petition?.kind ?? 0);
+            fields.accused = petition?.accusedUnitId ?? '';
             m.set(k.number(petition?.caseNumber ?? ''), caseId);
           }
           if (p?.$case === 'caseAccepted') fields.acceptedTime = env.occurTime?.toISOString() ?? '';

@@ -1,6 +1,6 @@
 import { devQueryCodeSecret, queryCodeVerifier } from '@petition/auth';
 import { caseEvents, createBus, deadlineEvents, isolatedPrefix } from '@petition/bus';
-import { ClockStage, ClockStopReason, DeadlineEvent } from '@petition/contract';
+import { Category, ClockStage, ClockStopReason, DeadlineEvent, PetitionKind } from '@petition/contract';
 import { CaseRun, petition, realDirectory, unit } from '@petition/lifecycle/test-kit';
 import { createLogger } from '@petition/logging';
 import { testToken, waitFor } from '@petition/testing';
@@ -297,6 +297,75 @@ describe('tracking', () => {
         detail: expect.stringMatching(detail),
       });
     }
+  });
+
+  it('never shows an accusation to the accused: not in an inbox it supervises, not on its region’s board (art 30)', async () => {
+    // An accusation against 西湖区信访局, held and run late by 西湖区纪委, which the bureau supervises by place.
+    const accusation = new CaseRun({
+      now: '2026-11-20T12:00:00+08:00',
+      directory: realDirectory(),
+      caseId: `trk-acc-${Date.now()}`,
+    });
+    const number = `${caseNumber}-A`;
+    accusation.ok(undefined, {
+      $case: 'registerPetition',
+      value: {
+        petition: petition({
+          caseNumber: number,
+          kind: PetitionKind.PETITION_KIND_ACCUSATION,
+          category: Category.CATEGORY_DISCIPLINE_SUPERVISION,
+          accusedUnitId: '330106-xfj',
+        }),
+      },
+    });
+    accusation.ok(unit('330100-xfj'), {
+      $case: 'forwardCase',
+      value: { toUnitId: '330106-jw', toHandlingUnit: true, reason: '' },
+    });
+    accusation.ok(unit('330106-jw'), { $case: 'acceptCase', value: { noticeDocumentUri: '' } });
+    const clock = (payload: DeadlineEvent['payload'], time: string) => ({
+      ...deadline(accusation.caseId, `${accusation.caseId}:handling:3`, ClockStage.CLOCK_STAGE_HANDLING, time, payload),
+      responsibleUnitId: '330106-jw',
+    });
+    const publisher = await bus.publisher();
+    await publisher.publish(caseEvents, accusation.events);
+    await publisher.publish(deadlineEvents, [
+      clock(
+        {
+          $case: 'clockStarted',
+          value: {
+            dueTime: new Date('2026-12-01T16:00:00Z'),
+            periodDays: 10,
+            workingDays: false,
+            holidayTableVersion: '',
+          },
+        },
+        '2026-11-20T12:00:00+08:00',
+      ),
+      clock(
+        { $case: 'deadlineBreached', value: { dueTime: new Date('2026-12-01T16:00:00Z'), late: false } },
+        '2026-12-02T00:00:01+08:00',
+      ),
+    ]);
+    const inbox = async (unitId: string, viewer: string) => {
+      const r = await get(`/v1/units/${unitId}/inbox`, tokenOf(viewer));
+      expect(r.status).toBe(200);
+      return ((await r.json()) as { cases: { caseNumber: string }[] }).cases.map((c) => c.caseNumber);
+    };
+    const numbers = async (region: string, viewer: string) =>
+      (await board(region, viewer)).cases.map((c) => c.caseNumber);
+    await waitFor('the accusation on 杭州市信访局’s board of 西湖区', async () =>
+      (await numbers('330106', '330100-xfj')).includes(number),
+    );
+    // Its holder and the bureaus over the accused see it ...
+    expect(await inbox('330106-jw', '330106-jw')).toEqual([number]);
+    expect(await inbox('330106-jw', '330100-xfj')).toEqual([number]);
+    expect(await numbers('330100', '330100-xfj')).toContain(number);
+    // ... the accused bureau, which supervises 西湖区 by place, sees neither it nor a trace of it.
+    expect(await inbox('330106-jw', '330106-xfj')).toEqual([]);
+    const seen = await numbers('330106', '330106-xfj');
+    expect(seen).not.toContain(number);
+    expect(seen).toContain(lateNumber);
   });
 
   it('takes a case off the boards once the late answer stops its clock', async () => {
