@@ -213,9 +213,10 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
       },
     },
     async (request) => {
-      await mayReadUnit(request, request.params.unitId);
+      const { unitId: viewer } = await mayReadUnit(request, request.params.unitId);
       return queries.unitKpis(
         request.params.unitId,
+        viewer,
         periodOf(request.query.from, request.query.to, deps.now(), deps.kpiRetentionDays),
       );
     },
@@ -233,9 +234,10 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
       },
     },
     async (request) => {
-      await mayReadRegion(request, request.params.regionCode);
+      const { unitId: viewer } = await mayReadRegion(request, request.params.regionCode);
       return queries.regionKpis(
         request.params.regionCode,
+        viewer,
         periodOf(request.query.from, request.query.to, deps.now(), deps.kpiRetentionDays),
       );
     },

@@ -10,6 +10,9 @@ import { addCivilDays, type CivilDate, civilDateOf, endOfCivilDay } from '@petit
 //   i:<unitId>         a unit's inbox: the cases it holds, scored by the running clock's due time
 //   u:<unitId>:<day>   a unit's KPI counts of a day (Asia/Shanghai), kept TRACKING_KPI_RETENTION_DAYS after it
 //   r:<region>:<day>   the same summed over every unit in the region and below (kept as long)
+//   au:<accused>:<unitId>:<day>   the part of u:<unitId>:<day> that accusations against <accused> counted, and
+//   ar:<accused>:<region>:<day>   of r:<region>:<day>: taken out again for a viewer they are kept from (art 30)
+//   ac                 the accused units with such counts
 //   o:<region>         clocks run out and unanswered in the region and below, by due time ("<caseId> <clockId>")
 //   g:<client>         wrong case number / query code tries (expire after 10 minutes)
 
@@ -30,6 +33,9 @@ export function trackingKeys(prefix: string) {
     inbox: (unitId: string) => `${prefix}i:${unitId}`,
     unitDay: (unitId: string, day: string) => `${prefix}u:${unitId}:${day}`,
     regionDay: (region: string, day: string) => `${prefix}r:${region}:${day}`,
+    accusedUnitDay: (accused: string, unitId: string, day: string) => `${prefix}au:${accused}:${unitId}:${day}`,
+    accusedRegionDay: (accused: string, region: string, day: string) => `${prefix}ar:${accused}:${region}:${day}`,
+    accusedUnits: () => `${prefix}ac`,
     overdue: (region: string) => `${prefix}o:${region}`,
     guesses: (client: string) => `${prefix}g:${client}`,
   };

@@ -1,7 +1,7 @@
-import { clockStageToJSON, type PetitionKind } from '@petition/contract';
+import { clockStageToJSON, PetitionKind } from '@petition/contract';
 import { type Directory, levelName } from '@petition/directory';
 import { concealedFrom } from '@petition/jurisdiction';
-import { addCounts, type ClockView, type Counts, type Formula, kpiValues } from '@petition/kpi';
+import { addCounts, type ClockView, type Counts, type Formula, kpiValues, subtractCounts } from '@petition/kpi';
 import { addCivilDays, type CivilDate, civilDateOf, civilDaysBetween, isCivilDate } from '@petition/legal-calendar';
 import type { Redis } from 'ioredis';
 import { firstKeptDay, trackingKeys } from './keys.ts';
@@ -62,6 +62,9 @@ export function describeUnit(directory: Directory, unitId: string) {
   return u && { unitId: u.unitId, name: u.name, level: levelName(u.level), regionCode: u.regionCode };
 }
 
+/** Where KPI counts are kept: a unit's own, or a region's summed over every unit in it and below. */
+type Scope = { readonly unitId: string } | { readonly region: string };
+
 /** The case fields art 30 needs (keys.ts), in the order `keptFrom` takes them. */
 const matterFields = ['kind', 'accused'] as const;
 
@@ -82,6 +85,30 @@ export function createQueries(redis: Redis, prefix: string, directory: Directory
     });
   }
   const withKpis = (counts: Counts) => ({ counts, kpis: kpiValues(formulas, counts) });
+
+  /**
+   * The counts of each scope over its days as `viewer` (the caller's unit) may see them: less what the
+   * accusations kept from it counted there (art 30) — those against any accused among the counted ones
+   * (keys.ts `ac`) that `concealedFrom` keeps from the viewer. A counter taken back to nothing is left out,
+   * as if never counted.
+   */
+  async function countsFor(viewer: string, groups: readonly { scope: Scope; days: readonly CivilDate[] }[]) {
+    const hidden = (await redis.smembers(k.accusedUnits())).filter((accusedUnitId) =>
+      concealedFrom(directory, viewer, { kind: PetitionKind.PETITION_KIND_ACCUSATION, accusedUnitId }),
+    );
+    const counted = (scope: Scope, day: CivilDate) =>
+      'unitId' in scope ? k.unitDay(scope.unitId, day) : k.regionDay(scope.region, day);
+    const shown = await sums(groups.map((g) => g.days.map((d) => counted(g.scope, d))));
+    if (hidden.length === 0) return shown;
+    const keptOut = (scope: Scope, day: CivilDate) =>
+      hidden.map((a) =>
+        'unitId' in scope ? k.accusedUnitDay(a, scope.unitId, day) : k.accusedRegionDay(a, scope.region, day),
+      );
+    const less = await sums(groups.map((g) => g.days.flatMap((d) => keptOut(g.scope, d))));
+    return shown.map((counts, i) =>
+      Object.fromEntries(Object.entries(subtractCounts(counts, less[i] ?? {})).filter(([, n]) => (n ?? 0) > 0)),
+    );
+  }
 
   /** Art 30: the case (its `kind` and `accused` fields, keys.ts) is kept from the viewer (`concealedFrom`). */
   const keptFrom = (viewer: string, [kind, accused]: (string | null)[]) =>
@@ -172,27 +199,30 @@ export function createQueries(redis: Redis, prefix: string, directory: Directory
       });
     },
 
-    async unitKpis(unitId: string, period: Period) {
-      const [counts = {}] = await sums([daysOf(period).map((d) => k.unitDay(unitId, d))]);
+    /** A unit's own KPIs over the period, as `viewer` may see them (art 30). */
+    async unitKpis(unitId: string, viewer: string, period: Period) {
+      const [counts = {}] = await countsFor(viewer, [{ scope: { unitId }, days: daysOf(period) }]);
       return { unit: unitView(unitId), period, ...withKpis(counts) };
     },
 
     /**
      * A region's KPIs over the period: the total, a row for each region under it and for each of its own
-     * units with anything counted, and the total day by day (the trend).
+     * units with anything counted, and the total day by day (the trend) — as `viewer` may see them (art 30).
      */
-    async regionKpis(regionCode: string, period: Period) {
+    async regionKpis(regionCode: string, viewer: string, period: Period) {
       const days = daysOf(period);
       const bureau = directory.bureauOf(regionCode);
       const childRegions = bureau ? directory.children(bureau.unitId).map((b) => b.regionCode) : [];
       const ownUnits = [...directory.units()].filter((u) => u.regionCode === regionCode && !u.dissolved);
       const groups = [
-        days.map((d) => k.regionDay(regionCode, d)),
-        ...childRegions.map((r) => days.map((d) => k.regionDay(r, d))),
-        ...ownUnits.map((u) => days.map((d) => k.unitDay(u.unitId, d))),
+        { scope: { region: regionCode }, days },
+        ...childRegions.map((region) => ({ scope: { region }, days })),
+        ...ownUnits.map((u) => ({ scope: { unitId: u.unitId }, days })),
+        ...days.map((d) => ({ scope: { region: regionCode }, days: [d] })),
       ];
-      const [total = {}, ...rest] = await sums(groups);
-      const trend = await sums(days.map((d) => [k.regionDay(regionCode, d)]));
+      const all = await countsFor(viewer, groups);
+      const [total = {}, ...rest] = all.slice(0, all.length - days.length);
+      const trend = all.slice(all.length - days.length);
       const rows = [
         ...childRegions.map((r, i) => ({
           kind: 'region',

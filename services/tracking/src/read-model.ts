@@ -5,6 +5,7 @@ import {
   caseStateToJSON,
   clockStageToJSON,
   type DeadlineEvent,
+  PetitionKind,
 } from '@petition/contract';
 import type { Directory } from '@petition/directory';
 import { type ClockView, caseFacts, deadlineFacts, type Fact, isOverdue, nextClock } from '@petition/kpi';
@@ -93,6 +94,8 @@ function entryOf(e: CaseEvent): TimelineEntry | undefined {
 interface CaseRow {
   version: number;
   holder: string;
+  /** The accused unit of an accusation (art 30): its KPI facts are also counted under it. */
+  accused?: string;
   acceptedTime?: string;
   deadlineOffset?: bigint;
   readonly clocks: Map<string, ClockView>;
@@ -111,8 +114,13 @@ function dueOf(row: CaseRow, unitId: string): number {
   return due;
 }
 
-/** A batch's KPI counts by key, with when the key's day expires. */
-type Sums = Map<string, { expiresAt: number; fields: Map<string, number> }>;
+/** A batch's KPI counts by key, with when the key's day expires, and the accused they were counted under. */
+type Sums = Map<string, { expiresAt: number; fields: Map<string, number> }> & { accused: Set<string> };
+const newSums = (): Sums => Object.assign(new Map(), { accused: new Set<string>() });
+
+/** The accused an accusation's facts are also counted under; none for any other case. */
+const accusedOf = (kind: string | null | undefined, accused: string | null | undefined) =>
+  Number(kind) === PetitionKind.PETITION_KIND_ACCUSATION && accused ? accused : undefined;
 
 /** Runs one batch's writes as a MULTI; false when they were not made (the keys' epoch is gone). */
 export type Commit = (build: (m: ChainableCommander) => void) => Promise<boolean>;
@@ -128,8 +136,12 @@ export function createReadModel(
   const regionsOf = (unitId: string) =>
     directory.regionChain(directory.unit(unitId)?.regionCode ?? '').map((r) => r.code);
 
-  /** Each fact counts for its unit and for every region from the unit's up to the nation, summed per batch. */
-  function count(sums: Sums, facts: readonly Fact[]) {
+  /**
+   * Each fact counts for its unit and for every region from the unit's up to the nation, summed per batch;
+   * an accusation's facts count a second time under its accused, so that a view kept from the accused can
+   * take them out again (queries.ts).
+   */
+  function count(sums: Sums, facts: readonly Fact[], accused?: string) {
     const add = (key: string, f: Fact) => {
       const sum = sums.get(key) ?? { expiresAt: kpiExpiresAt(f.day, kpiRetentionDays), fields: new Map() };
       sum.fields.set(f.counter, (sum.fields.get(f.counter) ?? 0) + f.amount);
@@ -137,8 +149,13 @@ export function createReadModel(
     };
     for (const f of facts) {
       add(k.unitDay(f.unitId, f.day), f);
-      for (const region of regionsOf(f.unitId)) add(k.regionDay(region, f.day), f);
+      if (accused) add(k.accusedUnitDay(accused, f.unitId, f.day), f);
+      for (const region of regionsOf(f.unitId)) {
+        add(k.regionDay(region, f.day), f);
+        if (accused) add(k.accusedRegionDay(accused, region, f.day), f);
+      }
     }
+    if (accused && facts.length) sums.accused.add(accused);
   }
   /** A day's counts expire with the day (a day long gone, read again in a rebuild, is gone at once). */
   function writeCounts(m: ChainableCommander, sums: Sums) {
@@ -146,6 +163,7 @@ export function createReadModel(
       for (const [field, n] of fields) m.hincrby(key, field, n);
       m.pexpireat(key, expiresAt);
     }
+    if (sums.accused.size) m.sadd(k.accusedUnits(), ...sums.accused);
   }
 
   /** What a batch needs of each of its cases, read in one round trip and kept up to date as it applies. */
@@ -153,15 +171,18 @@ export function createReadModel(
     const ids = [...new Set(caseIds)];
     const pipe = redis.pipeline();
     for (const id of ids)
-      pipe.hmget(k.case(id), 'version', 'holder', 'acceptedTime', 'deadlineOffset').hgetall(k.clocks(id));
+      pipe
+        .hmget(k.case(id), 'version', 'holder', 'acceptedTime', 'deadlineOffset', 'kind', 'accused')
+        .hgetall(k.clocks(id));
     const replies = (await pipe.exec()) ?? [];
     const rows = new Map<string, CaseRow>();
     ids.forEach((id, i) => {
-      const [version, holder, acceptedTime, offset] = (replies[2 * i]?.[1] ?? []) as (string | null)[];
+      const [version, holder, acceptedTime, offset, kind, accused] = (replies[2 * i]?.[1] ?? []) as (string | null)[];
       const clocks = (replies[2 * i + 1]?.[1] ?? {}) as Record<string, string>;
       rows.set(id, {
         version: Number(version ?? 0),
         holder: holder ?? '',
+        accused: accusedOf(kind, accused),
         acceptedTime: acceptedTime ?? undefined,
         deadlineOffset: offset == null ? undefined : BigInt(offset),
         clocks: new Map(Object.entries(clocks).map(([clockId, json]) => [clockId, JSON.parse(json) as ClockView])),
@@ -175,7 +196,7 @@ export function createReadModel(
     async applyCaseEvents(events: readonly CaseEvent[]) {
       const rows = await load(events.flatMap((e) => (e.envelope?.caseId ? [e.envelope.caseId] : [])));
       return commit((m) => {
-        const sums: Sums = new Map();
+        const sums = newSums();
         for (const e of events) {
           const env = e.envelope;
           const row = rows.get(env?.caseId ?? '');
@@ -196,6 +217,7 @@ export function createReadModel(
             // Art 30: what every view of the case asks before showing it (concealedFrom).
             fields.kind = String(petition?.kind ?? 0);
             fields.accused = petition?.accusedUnitId ?? '';
+            row.accused = accusedOf(fields.kind, fields.accused);
             m.set(k.number(petition?.caseNumber ?? ''), caseId);
           }
           if (p?.$case === 'caseAccepted') fields.acceptedTime = env.occurTime?.toISOString() ?? '';
@@ -206,7 +228,7 @@ export function createReadModel(
           if (closed.has(e.state)) m.zrem(k.inbox(e.custodyUnitId), caseId);
           // Its clock may have come first (another topic): the new holder's inbox takes its due time.
           else if (before !== e.custodyUnitId) m.zadd(k.inbox(e.custodyUnitId), dueOf(row, e.custodyUnitId), caseId);
-          count(sums, caseFacts(e, row.acceptedTime ? new Date(row.acceptedTime) : undefined));
+          count(sums, caseFacts(e, row.acceptedTime ? new Date(row.acceptedTime) : undefined), row.accused);
           row.version = env.caseVersion;
           row.holder = e.custodyUnitId;
           row.acceptedTime = fields.acceptedTime ?? row.acceptedTime;
@@ -222,7 +244,7 @@ export function createReadModel(
     async applyDeadlineEvents(records: readonly { value: DeadlineEvent; offset: string }[]) {
       const rows = await load(records.flatMap((r) => (r.value.envelope?.caseId ? [r.value.envelope.caseId] : [])));
       return commit((m) => {
-        const sums: Sums = new Map();
+        const sums = newSums();
         for (const { value: d, offset } of records) {
           const caseId = d.envelope?.caseId ?? '';
           const row = rows.get(caseId);
@@ -234,7 +256,7 @@ export function createReadModel(
           row.clocks.set(d.clockId, next);
           row.deadlineOffset = BigInt(offset);
           m.hset(k.clocks(caseId), d.clockId, JSON.stringify(next)).hset(k.case(caseId), 'deadlineOffset', offset);
-          count(sums, deadlineFacts(before, d));
+          count(sums, deadlineFacts(before, d), row.accused);
           if (row.holder && (next.state !== before?.state || next.dueTime !== before?.dueTime)) {
             m.zadd(k.inbox(row.holder), 'XX', dueOf(row, row.holder), caseId);
           }

@@ -366,6 +366,23 @@ describe('tracking', () => {
     const seen = await numbers('330106', '330106-xfj');
     expect(seen).not.toContain(number);
     expect(seen).toContain(lateNumber);
+    // Nor in the KPIs: 西湖区纪委's breach counts for the bureaus over the accused, not for the accused.
+    type Kpis = { counts: Record<string, number>; rows: { unitId: string; counts: Record<string, number> }[] };
+    const kpis = async (path: string, viewer: string) =>
+      (await (await get(`${path}${period}`, tokenOf(viewer))).json()) as Kpis;
+    await waitFor(
+      'the breach counted',
+      async () => (await kpis('/v1/units/330106-jw/kpis', '330100-xfj')).counts.breached === 1,
+    );
+    expect((await kpis('/v1/units/330106-jw/kpis', '330106-jw')).counts).toMatchObject({ breached: 1 });
+    expect((await kpis('/v1/units/330106-jw/kpis', '330106-xfj')).counts).toEqual({});
+    const above = await kpis('/v1/regions/330106/kpis', '330100-xfj');
+    const accused = await kpis('/v1/regions/330106/kpis', '330106-xfj');
+    expect(above.counts.breached).toBe(2);
+    expect(above.rows.find((r) => r.unitId === '330106-jw')?.counts).toMatchObject({ breached: 1 });
+    expect(accused.counts.breached).toBe(1);
+    expect(accused.rows.find((r) => r.unitId === '330106-jw')).toBeUndefined();
+    expect(accused.rows.find((r) => r.unitId === '330106-rsj')?.counts).toMatchObject({ breached: 1 });
   });
 
   it('takes a case off the boards once the late answer stops its clock', async () => {
