@@ -222,6 +222,28 @@ describe('end to end, over HTTP', () => {
     expect(JSON.stringify(tried)).not.toMatch(/王五|330100-jw|caseVersion/);
   });
 
+  it('a 检举控告 against a county bureau passes it by to the discipline body, and stays out of the bureau’s view', async () => {
+    const c = await file(
+      {
+        kind: '检举控告',
+        category: '纪检监察',
+        accusedUnitId: '330106-xfj',
+        title: '举报',
+        content: '举报信访局工作人员违规。',
+      },
+      '000000-xfj',
+    );
+    const v = await seen(c, 'the discipline body', heldBy('330106-jw'));
+    const forwards = v.timeline.filter((e) => e.step === 'caseForwarded').map((e) => e.unitId);
+    expect(forwards).toEqual(['000000-xfj', '330000-xfj', '330100-xfj']);
+    for (const e of v.timeline) expect(e.unitId).not.toBe('330106-xfj');
+    await waitFor('the discipline body’s inbox', async () => (await inbox('330106-jw')).includes(c.caseNumber));
+    // 西湖区信访局 supervises 西湖区纪委's inbox by place, but not this case.
+    const asAccused = await fetch(`${tracking.httpUrl}/v1/units/330106-jw/inbox`, { headers: auth('330106-xfj') });
+    expect(asAccused.status).toBe(200);
+    expect(JSON.stringify(await asAccused.json())).not.toContain(c.caseNumber);
+  });
+
   it('a repeat petition is linked to its original, never accepted again', async () => {
     const original = await file();
     await seen(original, 'the original forwarded', heldBy('330106-rsj'));
