@@ -1,0 +1,443 @@
+import { normalizeQueryCode, permits, queryCodeVerifier, type StaffRole, staffRoles } from '@petition/auth';
+import { caseEvents, createBus, deadlineEvents, isolatedPrefix } from '@petition/bus';
+import { ClockStage, DeadlineEvent } from '@petition/contract';
+import { CaseRun, petition, realDirectory, unit } from '@petition/lifecycle/test-kit';
+import { createLogger } from '@petition/logging';
+import { testToken, waitFor } from '@petition/testing';
+import fc from 'fast-check';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTracking, type Tracking } from './app.ts';
+import { loadTrackingConfig } from './config.ts';
+
+// Every route of tracking's API (http.ts) under fuzzing over real HTTP, beside http-surface.test.ts's fixed
+// sweep: random and real unit ids and region codes, periods (impossible dates, reversed, too long, before
+// retention, repeated), X-Query-Code values, and tokens of random units with random roles, garbage or none.
+// Never a 5xx; every 4xx problem+json with a code; and a 200 only to whom it belongs — the petitioner
+// with the right code, the unit itself, or a supervisor or leader over it.
+
+const logger = createLogger({ service: 'tracking-fuzz-test', level: process.env.LOG_LEVEL ?? 'warn' });
+const prefix = isolatedPrefix('tracking-fuzz');
+const config = loadTrackingConfig({
+  ...process.env,
+  TOPIC_PREFIX: prefix,
+  TRACKING_HTTP_PORT: '0',
+  TRACKING_OPS_PORT: '0',
+  TRACKING_HOST: '127.0.0.1',
+  // Enough wrong guesses to reach the case's view often, and still the 429 once they run out.
+  TRACKING_GUESS_LIMIT: '60',
+});
+let tracking: Tracking;
+let intake: FastifyInstance;
+const bus = createBus({ brokers: config.brokers ?? [], clientId: 'trk-fuzz', logger, topicPrefix: prefix });
+
+const caseNumber = `ZJ330106-20261120-F${Date.now().toString(36).toUpperCase()}`;
+const code = 'K7QZ-93MX';
+const directory = realDirectory();
+const run = new CaseRun({
+  now: '2026-11-20T10:00:00+08:00',
+  directory,
+  caseId: `trk-fuzz-${Date.now()}`,
+});
+run.ok(undefined, {
+  $case: 'registerPetition',
+  value: {
+    petition: petition({ caseNumber, queryCodeHash: queryCodeVerifier(config.queryCodeSecret, caseNumber, code) }),
+  },
+});
+run.ok(unit('330106-xfj'), {
+  $case: 'forwardCase',
+  value: { toUnitId: '330106-rsj', toHandlingUnit: true, reason: '' },
+});
+run.ok(unit('330106-rsj'), { $case: 'acceptCase', value: { noticeDocumentUri: '' } });
+const clock = (payload: DeadlineEvent['payload'], n: number) =>
+  DeadlineEvent.fromPartial({
+    envelope: { eventId: `fz-${n}`, caseId: run.caseId, caseVersion: 3, occurTime: new Date() },
+    clockId: `${run.caseId}:handling:3`,
+    stage: ClockStage.CLOCK_STAGE_HANDLING,
+    responsibleUnitId: '330106-rsj',
+    payload,
+  });
+
+beforeAll(async () => {
+  intake = Fastify();
+  intake.all('/*', async () => ({ ok: true }));
+  tracking = await startTracking({ ...config, intakeUrl: await intake.listen({ port: 0, host: '127.0.0.1' }) }, logger);
+  const publisher = await bus.publisher();
+  await publisher.publish(caseEvents, run.events);
+  await publisher.publish(deadlineEvents, [
+    clock(
+      {
+        $case: 'clockStarted',
+        value: {
+          dueTime: new Date('2026-12-01T16:00:00Z'),
+          periodDays: 10,
+          workingDays: false,
+          holidayTableVersion: '',
+        },
+      },
+      1,
+    ),
+    clock({ $case: 'deadlineBreached', value: { dueTime: new Date('2026-12-01T16:00:00Z'), late: false } }, 2),
+  ]);
+  await waitFor('the case in the read model', async () => {
+    const r = await fetch(`${tracking.httpUrl}/v1/cases/${caseNumber}`, { headers: { 'x-query-code': code } });
+    return r.ok;
+  });
+});
+
+afterAll(async () => {
+  await tracking?.close();
+  await intake?.close();
+  await bus.deleteOwnTopics();
+  await bus.close();
+  const redis = new Redis(config.redisUrl);
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length) await redis.del(...keys);
+  redis.disconnect();
+});
+
+// ---- values ------------------------------------------------------------------------------------------
+
+// Units at every level, in and out of one another's subtrees (杭州市 330100 over 西湖区 330106).
+const units = [
+  '330106-rsj',
+  '330106-xfj',
+  '330106-jyj',
+  '330100-xfj',
+  '330100-zf',
+  '330000-xfj',
+  '000000-xfj',
+  '110101-jw',
+  '330200-xfj',
+];
+const regions = ['330106', '330100', '330000', '000000', '110000', '110101', '999999', '330200'];
+const odd = fc.oneof(
+  fc.string({ maxLength: 20 }),
+  fc.string({ unit: 'binary', maxLength: 20 }),
+  fc.constantFrom('', 'x'.repeat(65), 'x'.repeat(250), '..', '%2E%2E', "' OR 1=1", '\u0000', '中文', '😀'),
+);
+/** A path segment: odd strings percent-encoded (lone surrogates made well-formed), or raw odd escapes. */
+const segment = (real: fc.Arbitrary<string>) =>
+  fc.oneof(
+    { weight: 5, arbitrary: real },
+    { weight: 2, arbitrary: odd.map((s) => encodeURIComponent(s.toWellFormed())) },
+    { weight: 1, arbitrary: fc.constantFrom('%zz', '%00', '%F0%9F%98%80', '330106-rsj%00', '%2F') },
+  );
+// `@own`: the caller's own unit, or its region, filled in when sent (so that supervisors meet their own).
+const unitId = segment(fc.oneof(fc.constantFrom(...units), fc.constant('@own')));
+const regionCode = segment(
+  fc.oneof(
+    { weight: 2, arbitrary: fc.constant('@own') },
+    fc.constantFrom(...regions),
+    fc.integer({ min: 0, max: 999_999 }).map((n) => String(n).padStart(6, '0')),
+  ),
+);
+
+const today = new Date();
+const day = (offset: number) => new Date(today.getTime() + offset * 86_400_000).toISOString().slice(0, 10);
+const date = fc.oneof(
+  { weight: 4, arbitrary: fc.integer({ min: -900, max: 30 }).map(day) },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      '2026-02-30',
+      '2026-13-01',
+      '2028-02-29',
+      '0000-01-01',
+      '9999-12-31',
+      '99999-01-01',
+      '2026-1-1',
+      '',
+      'yesterday',
+      '2026-11-20T00:00:00Z',
+    ),
+  },
+  { weight: 1, arbitrary: odd.map((s) => s.toWellFormed()) },
+);
+const oddPeriod = fc
+  .record(
+    {
+      from: date,
+      to: date,
+      repeated: fc.constantFrom('from', 'to'),
+      extra: fc.constantFrom('x=1', 'queryCode=ABCD', 'from[]=1', 'to[a]=1'),
+    },
+    { requiredKeys: [] },
+  )
+  .map(({ from, to, repeated, extra }) => {
+    const q = new URLSearchParams();
+    if (from !== undefined) q.append('from', from);
+    if (to !== undefined) q.append('to', to);
+    if (repeated !== undefined) q.append(repeated, day(-1));
+    const s = q.toString();
+    return [s, extra].filter(Boolean).join('&');
+  });
+
+const period = fc.oneof(
+  { weight: 2, arbitrary: fc.constant('') },
+  {
+    weight: 3,
+    arbitrary: fc
+      .tuple(fc.integer({ min: 0, max: 400 }), fc.integer({ min: 0, max: 60 }))
+      .map(([end, length]) => `from=${day(-(end + length))}&to=${day(-end)}`),
+  },
+  { weight: 3, arbitrary: oddPeriod },
+);
+
+type Token =
+  | { kind: 'none' }
+  | { kind: 'garbage'; header: string }
+  | { kind: 'valid'; unit: string; roles: StaffRole[] };
+const token: fc.Arbitrary<Token> = fc.oneof(
+  { weight: 2, arbitrary: fc.constant({ kind: 'none' as const }) },
+  {
+    weight: 6,
+    arbitrary: fc
+      .tuple(
+        fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...units) }, fc.string({ minLength: 1, maxLength: 64 })),
+        fc.subarray([...staffRoles] as StaffRole[], { minLength: 1 }),
+      )
+      .map(([u, roles]) => ({ kind: 'valid' as const, unit: u, roles })),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .oneof(
+        fc.string({ maxLength: 60 }).map((s) => `Bearer ${s.replace(/[^ -~]/g, '')}`),
+        fc.constantFrom(
+          'Bearer',
+          'Basic dXNlcjpwYXNz',
+          `Bearer ${'a'.repeat(9_000)}`,
+          `Bearer ${testToken('330100-xfj').slice(0, -3)}abc`,
+          `Bearer ${testToken('330100-xfj', { now: new Date('2001-01-01T00:00:00Z') })}`,
+          `bearer ${testToken('330100-xfj')}`,
+        ),
+      )
+      .map((header) => ({ kind: 'garbage' as const, header })),
+  },
+);
+const queryCode = fc.oneof(
+  { weight: 3, arbitrary: fc.constant(code) },
+  { weight: 3, arbitrary: fc.string({ maxLength: 40 }).map((s) => s.replace(/[^ -~]/g, '')) },
+  { weight: 1, arbitrary: fc.constantFrom('', 'x'.repeat(33), code.toLowerCase(), ` ${code}`) },
+  { weight: 1, arbitrary: fc.constant(undefined) },
+);
+
+interface Route {
+  readonly name: string;
+  readonly path: fc.Arbitrary<string>;
+}
+// Every route of http.ts, with what fills its parameters.
+const routes: Route[] = [
+  {
+    name: 'GET /v1/cases/{caseNumber}',
+    path: fc
+      .tuple(
+        segment(fc.constantFrom(caseNumber, caseNumber, `${caseNumber}-X`, caseNumber.toLowerCase())),
+        fc.oneof(
+          { weight: 5, arbitrary: fc.constant(undefined) },
+          { weight: 1, arbitrary: fc.constantFrom('queryCode=ABCD', `queryCode=${code}`, 'x=1') },
+        ),
+      )
+      .map(([n, q]) => `/v1/cases/${n}${q ? `?${q}` : ''}`),
+  },
+  { name: 'GET /v1/me', path: fc.constant('/v1/me') },
+  { name: 'GET /v1/units/{unitId}/inbox', path: unitId.map((u) => `/v1/units/${u}/inbox`) },
+  { name: 'GET /v1/units/{unitId}/kpis', path: fc.tuple(unitId, period).map(([u, p]) => `/v1/units/${u}/kpis?${p}`) },
+  {
+    name: 'GET /v1/regions/{regionCode}/kpis',
+    path: fc.tuple(regionCode, period).map(([r, p]) => `/v1/regions/${r}/kpis?${p}`),
+  },
+  { name: 'GET /v1/regions/{regionCode}/overdue', path: regionCode.map((r) => `/v1/regions/${r}/overdue`) },
+  { name: 'GET /v1/units/{unitId}', path: unitId.map((u) => `/v1/units/${u}`) },
+  { name: 'GET /v1/directory/stats', path: fc.constant('/v1/directory/stats') },
+];
+for (const r of routes) Object.assign(r, { [fc.toStringMethod]: () => r.name });
+// The guarded routes, whose answers depend on who asks, get twice the calls of the open ones.
+const guarded = (r: Route) => !['GET /v1/me', 'GET /v1/units/{unitId}', 'GET /v1/directory/stats'].includes(r.name);
+const fuzzRequest = fc
+  .oneof(
+    { weight: 2, arbitrary: fc.constantFrom(...routes.filter(guarded)) },
+    { weight: 1, arbitrary: fc.constantFrom(...routes.filter((r) => !guarded(r))) },
+  )
+  .chain((route) =>
+    fc.record({
+      route: fc.constant(route),
+      path: route.path,
+      token,
+      queryCode,
+      forwardedFor: fc.oneof(
+        { weight: 3, arbitrary: fc.constant(undefined) },
+        { weight: 1, arbitrary: fc.constantFrom('1.2.3.4', 'garbage', '::1, 10.0.0.1') },
+      ),
+      method: fc.oneof(
+        { weight: 12, arbitrary: fc.constant('GET') },
+        fc.constantFrom('HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS'),
+      ),
+    }),
+  );
+type FuzzRequest = typeof fuzzRequest extends fc.Arbitrary<infer R> ? R : never;
+
+const decoded = (s: string | undefined) => {
+  try {
+    return decodeURIComponent(s ?? '');
+  } catch {
+    return s;
+  }
+};
+
+/** Whether a 200 may go to this caller (the rules of http.ts, restated). */
+function mayRead(r: FuzzRequest, path: string): boolean {
+  const [, , kind, id] = path.split('?', 1)[0]?.split('/') ?? [];
+  const valid = r.token.kind === 'valid' ? r.token : undefined;
+  const supervisor = valid !== undefined && permits(valid.roles, 'supervise');
+  switch (r.route.name) {
+    case 'GET /v1/cases/{caseNumber}':
+      // Codes are compared as petitioners type them: case, dashes, spaces and look-alikes (O/0, I/L/1) aside.
+      return decoded(id) === caseNumber && normalizeQueryCode(r.queryCode ?? '') === normalizeQueryCode(code);
+    case 'GET /v1/me':
+      return valid !== undefined;
+    case 'GET /v1/units/{unitId}/inbox':
+    case 'GET /v1/units/{unitId}/kpis':
+      // Its own unit; or, for a supervisor or leader, a unit under its own.
+      return (
+        valid !== undefined &&
+        (decoded(id) === valid.unit || (supervisor && directory.inSubtree(decoded(id) ?? '', valid.unit)))
+      );
+    case 'GET /v1/regions/{regionCode}/kpis':
+    case 'GET /v1/regions/{regionCode}/overdue':
+      // A supervisor or leader of a unit that supervises the region.
+      return supervisor && directory.supervisesRegion(valid.unit, decoded(id) ?? '');
+    default:
+      return kind !== undefined;
+  }
+}
+
+const route = (name: string) => routes.find((r) => r.name === name) as Route;
+const readable: FuzzRequest[] = (
+  [
+    ['GET /v1/cases/{caseNumber}', `/v1/cases/${caseNumber}`, { kind: 'none' }],
+    ['GET /v1/me', '/v1/me', { kind: 'valid', unit: '330106-rsj', roles: ['handler'] }],
+    [
+      'GET /v1/units/{unitId}/inbox',
+      '/v1/units/330106-rsj/inbox',
+      { kind: 'valid', unit: '330106-rsj', roles: ['handler'] },
+    ],
+    [
+      'GET /v1/units/{unitId}/kpis',
+      '/v1/units/330106-rsj/kpis',
+      { kind: 'valid', unit: '330100-xfj', roles: ['supervisor'] },
+    ],
+    [
+      'GET /v1/regions/{regionCode}/kpis',
+      '/v1/regions/330100/kpis',
+      { kind: 'valid', unit: '330100-xfj', roles: ['leader'] },
+    ],
+    [
+      'GET /v1/regions/{regionCode}/overdue',
+      '/v1/regions/330106/overdue',
+      { kind: 'valid', unit: '330100-xfj', roles: ['supervisor'] },
+    ],
+    ['GET /v1/units/{unitId}', '/v1/units/330106-rsj', { kind: 'none' }],
+    ['GET /v1/directory/stats', '/v1/directory/stats', { kind: 'none' }],
+  ] as const
+).map(([name, path, token]) => ({
+  route: route(name),
+  path,
+  token: token as Token,
+  queryCode: code,
+  forwardedFor: undefined,
+  method: 'GET',
+}));
+
+describe('tracking’s API under fuzzing', () => {
+  it('covers every route of the OpenAPI document', async () => {
+    const doc = (await (await fetch(`${tracking.opsUrl}/docs/json`)).json()) as { paths: Record<string, object> };
+    const documented = Object.entries(doc.paths).flatMap(([p, methods]) =>
+      Object.keys(methods).map((m) => `${m.toUpperCase()} ${p}`),
+    );
+    expect(routes.map((r) => r.name).sort()).toEqual(documented.sort());
+  });
+
+  it('never answers 5xx, refuses with problem+json and a code, and answers 200 only to whom the view belongs', async () => {
+    const statuses = new Map<number, number>();
+    const perRoute = new Map<string, Map<number, number>>();
+    const failures: string[] = [];
+    const started = Date.now();
+
+    async function send(r: FuzzRequest) {
+      const own = r.token.kind === 'valid' ? encodeURIComponent(r.token.unit.toWellFormed()) : '330100-xfj';
+      const path = r.path
+        .replace('/units/@own', `/units/${own}`)
+        .replace('/regions/@own', `/regions/${own.slice(0, 6)}`);
+      const headers: Record<string, string> = {};
+      if (r.token.kind === 'valid')
+        headers.authorization = `Bearer ${testToken(r.token.unit, { roles: r.token.roles })}`;
+      if (r.token.kind === 'garbage') headers.authorization = r.token.header;
+      if (r.queryCode !== undefined) headers['x-query-code'] = r.queryCode;
+      if (r.forwardedFor !== undefined) headers['x-forwarded-for'] = r.forwardedFor;
+      let res: Response;
+      try {
+        res = await fetch(`${tracking.httpUrl}${path}`, {
+          method: r.method,
+          headers,
+          body: r.method === 'GET' || r.method === 'HEAD' ? undefined : '{}',
+        });
+      } catch (error) {
+        if (error instanceof TypeError && !/fetch failed/.test(error.message)) return; // refused by undici
+        failures.push(`${r.method} ${path.slice(0, 120)}: ${String((error as Error).cause ?? error)}`);
+        return;
+      }
+      const text = await res.text();
+      statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+      const route = perRoute.get(r.route.name) ?? new Map<number, number>();
+      route.set(res.status, (route.get(res.status) ?? 0) + 1);
+      perRoute.set(r.route.name, route);
+      const what = `${r.method} ${path.slice(0, 140)} [${r.token.kind === 'valid' ? `${r.token.unit} ${r.token.roles}` : r.token.kind}] x-query-code=${JSON.stringify(r.queryCode)} → ${res.status} ${text.slice(0, 200)}`;
+      if (res.status >= 500) return failures.push(what);
+      if (r.method === 'HEAD') return;
+      if (res.status >= 400) {
+        if (!(res.headers.get('content-type') ?? '').startsWith('application/problem+json'))
+          failures.push(`not problem+json: ${what}`);
+        try {
+          const p = JSON.parse(text) as { code?: unknown };
+          if (typeof p.code !== 'string' || !p.code) failures.push(`no code: ${what}`);
+        } catch {
+          failures.push(`not JSON: ${what}`);
+        }
+      }
+      if (res.status === 200 && r.method === 'GET' && !mayRead(r, path))
+        failures.push(`200 to a caller it is not for: ${what}`);
+    }
+
+    await fc.assert(
+      fc.asyncProperty(fc.array(fuzzRequest, { minLength: 8, maxLength: 8 }), async (batch) => {
+        await Promise.all(batch.map(send));
+        expect(failures).toEqual([]);
+      }),
+      // One batch that must be answered 200 on each route, beside the random ones.
+      { numRuns: 70, endOnFailure: true, examples: [[readable]] },
+    );
+    const total = [...statuses.values()].reduce((a, b) => a + b, 0);
+    console.info(
+      `tracking fuzz: ${total} requests in ${Date.now() - started} ms;`,
+      Object.fromEntries([...perRoute].map(([k, v]) => [k, Object.fromEntries(v)])),
+    );
+    expect(perRoute.size).toBe(routes.length);
+    // Both sides were exercised on the guarded routes.
+    for (const name of [
+      'GET /v1/units/{unitId}/inbox',
+      'GET /v1/regions/{regionCode}/kpis',
+      'GET /v1/cases/{caseNumber}',
+    ]) {
+      const seen = [...(perRoute.get(name)?.keys() ?? [])];
+      expect(seen, name).toContain(200);
+      expect(
+        seen.some((s) => s >= 400),
+        name,
+      ).toBe(true);
+    }
+  });
+});
