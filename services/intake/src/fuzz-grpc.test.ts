@@ -7,7 +7,7 @@ import { testStaffIssuer, testToken } from '@petition/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ActionSpec, actionByCommand, type CommandCase } from './actions.ts';
-import { commandLog, routingStandIn, startTestIntake, waitFor } from './test-support.ts';
+import { commandLog, protoWire, routingStandIn, startTestIntake, waitFor } from './test-support.ts';
 
 // Every RPC of IntakeService under fuzzing over real gRPC (routing played by the real lifecycle rules):
 // random valid-shaped messages (fromPartial with odd, huge, unicode, empty, out-of-range values) and
@@ -357,24 +357,13 @@ const timeFields: Record<string, readonly [number, number]> = {
   decideReview: [3, 3],
   decideReReview: [3, 3],
 };
-const varint = (value: bigint) => {
-  let v = BigInt.asUintN(64, value);
-  const out: number[] = [];
-  do {
-    out.push(Number(v & 0x7fn) | (v > 0x7fn ? 0x80 : 0));
-    v >>= 7n;
-  } while (v > 0n);
-  return Buffer.from(out);
-};
-const lengthDelimited = (field: number, payload: Buffer) =>
-  Buffer.concat([varint(BigInt((field << 3) | 2)), varint(BigInt(payload.length)), payload]);
+const { lengthDelimited } = protoWire;
 /**
  * A Timestamp no Date can hold (seconds up to ±2^63, nanos out of range), appended as another occurrence of
  * the time field inside the command or petition: protobuf merges it into the message the request carries.
  */
 function withTime(bytes: Buffer, [outer, inner]: readonly [number, number], seconds: bigint, nanos: number) {
-  const timestamp = Buffer.concat([varint(8n), varint(seconds), varint(16n), varint(BigInt(nanos))]);
-  return Buffer.concat([bytes, lengthDelimited(outer, lengthDelimited(inner, timestamp))]);
+  return Buffer.concat([bytes, lengthDelimited(outer, lengthDelimited(inner, protoWire.timestamp(seconds, nanos)))]);
 }
 const farTime = fc.record({
   seconds: fc.oneof(

@@ -88,3 +88,30 @@ export const validPetition = () => ({
   title: '拖欠工资',
   content: '某公司拖欠工资三个月，请求处理。',
 });
+
+/**
+ * Protobuf wire bytes written by hand, for what a foreign client may send and ours cannot encode (a
+ * Timestamp no Date can hold, a field of the wrong wire type).
+ */
+export const protoWire = {
+  varint(value: bigint): Buffer {
+    let v = BigInt.asUintN(64, value);
+    const out: number[] = [];
+    do {
+      out.push(Number(v & 0x7fn) | (v > 0x7fn ? 0x80 : 0));
+      v >>= 7n;
+    } while (v > 0n);
+    return Buffer.from(out);
+  },
+  /** Field `field` (wire type 2) holding `payload`. */
+  lengthDelimited: (field: number, payload: Buffer) =>
+    Buffer.concat([protoWire.varint(BigInt((field << 3) | 2)), protoWire.varint(BigInt(payload.length)), payload]),
+  /** A google.protobuf.Timestamp's body: seconds (field 1), nanos (field 2). */
+  timestamp: (seconds: bigint, nanos = 0) =>
+    Buffer.concat([
+      protoWire.varint(8n),
+      protoWire.varint(seconds),
+      protoWire.varint(16n),
+      protoWire.varint(BigInt(nanos)),
+    ]),
+};

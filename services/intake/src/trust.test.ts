@@ -13,7 +13,15 @@ import { nationalDirectory } from '@petition/directory';
 import { testStaffKey, testToken } from '@petition/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commandLog, routingStandIn, startTestIntake, tokenFor, validPetition, waitFor } from './test-support.ts';
+import {
+  commandLog,
+  protoWire,
+  routingStandIn,
+  startTestIntake,
+  tokenFor,
+  validPetition,
+  waitFor,
+} from './test-support.ts';
 
 // The trust issue's defects at intake, each reproduced over real HTTP and gRPC against the real broker and
 // Redis (routing played by the real lifecycle rules): what a caller must not see or do, and what must never
@@ -307,23 +315,10 @@ describe('8. odd times are the caller’s mistake, never a 500 or INTERNAL', () 
   it('answers a gRPC Timestamp in year 3,170,000 or before 1900 with INVALID_ARGUMENT', async () => {
     // The client library cannot even encode such a Date, so the bytes are written by hand (as a foreign
     // client would send them): AssignCaseRequest{case_id, command: AssignCase{assignee, report_due_time}}.
-    const varint = (value: bigint) => {
-      let v = BigInt.asUintN(64, value);
-      const out: number[] = [];
-      do {
-        out.push(Number(v & 0x7fn) | (v > 0x7fn ? 0x80 : 0));
-        v >>= 7n;
-      } while (v > 0n);
-      return Buffer.from(out);
-    };
-    const field = (tag: number, bytes: Buffer) =>
-      Buffer.concat([varint(BigInt(tag)), varint(BigInt(bytes.length)), bytes]);
-    const text = (tag: number, value: string) => field(tag, Buffer.from(value));
+    const { lengthDelimited: field, timestamp } = protoWire;
+    const text = (n: number, value: string) => field(n, Buffer.from(value));
     const request = (seconds: bigint) =>
-      Buffer.concat([
-        text(10, 'c-1'),
-        field(26, Buffer.concat([text(10, '330106-rsj'), field(18, Buffer.concat([varint(8n), varint(seconds)]))])),
-      ]);
+      Buffer.concat([text(1, 'c-1'), field(3, Buffer.concat([text(1, '330106-rsj'), field(2, timestamp(seconds))]))]);
     for (const seconds of [100_000_000_000_000n, -100_000_000_000_000n, -3_000_000_000n]) {
       const error = await new Promise<grpc.ServiceError | null>((resolve) =>
         client.makeUnaryRequest(
