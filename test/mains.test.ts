@@ -29,7 +29,9 @@ describe('a service that verifies staff tokens, started without the keys to trus
       timeout: 30_000,
     });
     expect(r.status).toBe(2);
-    expect(`${r.stdout}${r.stderr}`).toMatch(/STAFF_JWKS[\s\S]*STAFF_TOKEN_ISSUERS|STAFF_TOKEN_ISSUERS[\s\S]*STAFF_JWKS/);
+    expect(`${r.stdout}${r.stderr}`).toMatch(
+      /STAFF_JWKS[\s\S]*STAFF_TOKEN_ISSUERS|STAFF_TOKEN_ISSUERS[\s\S]*STAFF_JWKS/,
+    );
     expect(`${r.stdout}${r.stderr}`).not.toMatch(/\n\s+at /); // a message, not a stack trace
   });
 });
