@@ -128,7 +128,9 @@ describe('notices an event calls for', () => {
     const sealed = SealedData.fromPartial({ keyId: 'k', purpose: 'petitioner' });
     const [registered] = run.ok(undefined, {
       $case: 'registerPetition',
-      value: { petition: petition({ petitioner: { personId: 'p-1', sealed }, queryCodeSealed: sealed }) },
+      value: {
+        petition: petition({ petitioner: { personId: 'p-1', sealed }, queryCodeSealed: sealed, queryCodeHash: 'q1:x' }),
+      },
     });
     const sub = { id: 's', url: 'http://x', secret: 's', unitId: '330000-zf', eventTypes: ['*'], personalData: false };
     const [notice] = noticesFor({ case: registered }, context({ subscriptions: [sub], petitionerOf: () => undefined }));
@@ -141,6 +143,7 @@ describe('notices an event calls for', () => {
     const scoped = JSON.parse(cloudEventOf(notice, { case: registered }, { ...sub, personalData: true }));
     expect(scoped.data.petitionRegistered.petition.petitioner.personId).toBe('p-1');
     expect(scoped.data.petitionRegistered.petition.queryCodeSealed).toBeUndefined();
+    expect(JSON.stringify([plain, scoped])).not.toContain('q1:');
   });
 
   describe('art 30: nothing about an accusation goes to the accused, a unit within it or its integrators', () => {
