@@ -60,6 +60,7 @@ export async function benchIntake(options: { brokers: string[]; logger: Logger; 
     LOG_LEVEL: 'warn',
     ...oneClientLoadEnv,
     ...testStaffEnv(),
+    ALLOW_DEVELOPMENT_SECRETS: 'true',
   };
   const intake = await startProcess(['services/intake/src/main.ts'], env, 'http://127.0.0.1:18182/readyz', logger);
   let measured: Awaited<ReturnType<typeof load>>;

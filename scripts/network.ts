@@ -59,6 +59,8 @@ export function servicesEnv(
   o: { brokers: readonly string[]; prefix: string; ports: ServicePorts },
 ): NodeJS.ProcessEnv {
   return {
+    // A development network: the secrets published in the repository are allowed where none is set.
+    ALLOW_DEVELOPMENT_SECRETS: 'true',
     ...base,
     KAFKA_BROKERS: o.brokers.join(','),
     TOPIC_PREFIX: o.prefix,

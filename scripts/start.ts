@@ -26,6 +26,8 @@ const trackingOpsPort = process.env.TRACKING_OPS_PORT ?? '9081';
 // The local network is one node: its services take the staff tokens `npm run token` signs with its key.
 const nodeKeys = ensureNodeKeys();
 const env = {
+  // The local network runs on the development secrets published in the repository unless given others.
+  ALLOW_DEVELOPMENT_SECRETS: 'true',
   STAFF_JWKS: nodeKeys.jwksPath,
   STAFF_TOKEN_ISSUERS: nodeKeys.issuer,
   TRACKING_INTAKE_URL: `http://127.0.0.1:${intakePort}`,

@@ -35,3 +35,27 @@ describe('a service that verifies staff tokens, started without the keys to trus
     expect(`${r.stdout}${r.stderr}`).not.toMatch(/\n\s+at /); // a message, not a stack trace
   });
 });
+
+describe('a service started with a development secret published in the repository', () => {
+  it.each([
+    ['intake', ['SEAL_KEYS', 'PERSON_ID_SECRET', 'QUERY_CODE_SECRET']],
+    ['tracking', ['QUERY_CODE_SECRET']],
+    ['notification', ['SEAL_KEYS']],
+  ])('%s exits 2 naming each, unless ALLOW_DEVELOPMENT_SECRETS=true', (service, variables) => {
+    const {
+      ALLOW_DEVELOPMENT_SECRETS: _allowed,
+      SEAL_KEYS: _seal,
+      PERSON_ID_SECRET: _person,
+      QUERY_CODE_SECRET: _code,
+      ...env
+    } = process.env;
+    const r = spawnSync(process.execPath, [join(root, 'services', service, 'src', 'main.ts')], {
+      env: { ...env, KAFKA_BROKERS: '127.0.0.1:1' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(r.status).toBe(2);
+    for (const variable of variables) expect(`${r.stdout}${r.stderr}`).toContain(variable);
+    expect(`${r.stdout}${r.stderr}`).toContain('ALLOW_DEVELOPMENT_SECRETS');
+  });
+});

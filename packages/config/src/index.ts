@@ -1,4 +1,9 @@
 export { type ConfigRow, describeConfig, formatConfigReference, redactConfig } from './describe-config.ts';
+export {
+  allowDevelopmentSecretsVariable,
+  developmentSecretsInUse,
+  refuseDevelopmentSecrets,
+} from './development-secrets.ts';
 export { formatDurationMs, parseDurationMs } from './duration.ts';
 export {
   ConfigError,

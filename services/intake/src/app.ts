@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { caseNumberSource, checkQueryCodeSecret, staffTokenVerifierFrom } from '@petition/auth';
 import { type BusConsumer, caseCommands, caseEvents, createBus, on, units } from '@petition/bus';
+import { developmentSecretsInUse } from '@petition/config';
 import { nationalDirectory } from '@petition/directory';
 import { followDirectory } from '@petition/directory-feed';
 import { epochHolds, indexEpoch } from '@petition/infra';
@@ -11,7 +12,7 @@ import { parseKeyring } from '@petition/seal';
 import { Redis } from 'ioredis';
 import { Counter } from 'prom-client';
 import { type CaseIndex, createCaseIndex } from './case-index.ts';
-import { devPersonIdSecret, devQueryCodeSecret, devSealKeys, type IntakeConfig } from './config.ts';
+import { developmentSecretsIn, type IntakeConfig } from './config.ts';
 import { createCore } from './core.ts';
 import { createGrpc } from './grpc.ts';
 import { createGuessLimiter, createRegistrationLimiter } from './guesses.ts';
@@ -35,13 +36,9 @@ export async function startIntake(
   logger: Logger,
   options: { now?: () => Date } = {},
 ): Promise<Intake> {
-  if (
-    config.sealKeys === devSealKeys ||
-    config.personIdSecret === devPersonIdSecret ||
-    config.queryCodeSecret === devQueryCodeSecret
-  ) {
-    logger.warn('development secrets in use: set SEAL_KEYS, PERSON_ID_SECRET and QUERY_CODE_SECRET for anything real');
-  }
+  const developmentSecrets = developmentSecretsInUse(developmentSecretsIn(config));
+  if (developmentSecrets.length > 0)
+    logger.warn({ variables: developmentSecrets }, 'development secrets in use: set your own for anything real');
   const staffTokens = staffTokenVerifierFrom(config, {
     now: options.now,
     onRevocationError: (err) => logger.error({ err }, 'revocation list unreadable: the last good one stays in force'),

@@ -121,3 +121,10 @@ export const intakeSchema = {
 export type IntakeConfig = ReturnType<typeof loadIntakeConfig>;
 
 export const loadIntakeConfig = (env: NodeJS.ProcessEnv = process.env) => loadConfig(intakeSchema, env);
+
+/** Which secrets hold the development values published in this repository (refused at start unless allowed). */
+export const developmentSecretsIn = (config: IntakeConfig) => ({
+  SEAL_KEYS: config.sealKeys === devSealKeys,
+  PERSON_ID_SECRET: config.personIdSecret === devPersonIdSecret,
+  QUERY_CODE_SECRET: config.queryCodeSecret === devQueryCodeSecret,
+});

@@ -8,6 +8,7 @@ import {
   onBatch,
   units,
 } from '@petition/bus';
+import { developmentSecretsInUse } from '@petition/config';
 import {
   type CaseEvent,
   type DeadlineEvent,
@@ -21,11 +22,11 @@ import { epochHolds, indexEpoch } from '@petition/infra';
 import type { Logger } from '@petition/logging';
 import { cloudEventOf, noticesFor, type Subscription } from '@petition/notices';
 import { addOpsAction, createRegistry, listenOps } from '@petition/ops';
-import { devSealKeys, parseKeyring } from '@petition/seal';
+import { parseKeyring } from '@petition/seal';
 import { Redis } from 'ioredis';
 import { Counter } from 'prom-client';
 import { type Channels, createChannels } from './channels.ts';
-import type { NotificationConfig } from './config.ts';
+import { developmentSecretsIn, type NotificationConfig } from './config.ts';
 import { createContacts } from './contacts.ts';
 import { createDelivery } from './delivery.ts';
 import { createQueue, type Pending } from './queue.ts';
@@ -90,9 +91,9 @@ export async function startNotification(
     smtpUrl: config.smtpUrl,
     mailFrom: config.mailFrom,
   });
-  if (config.sealKeys === devSealKeys) {
-    logger.warn('development secret in use: set SEAL_KEYS (as intake’s) for anything real');
-  }
+  const developmentSecrets = developmentSecretsInUse(developmentSecretsIn(config));
+  if (developmentSecrets.length > 0)
+    logger.warn({ variables: developmentSecrets }, 'development secrets in use: set your own for anything real');
   const keyring = parseKeyring(config.sealKeys);
   const directory = nationalDirectory();
   const subscriptions: Subscription[] = config.webhooks ? JSON.parse(readFileSync(config.webhooks, 'utf8')) : [];

@@ -71,4 +71,7 @@ export const notificationSchema = {
 } as const;
 
 export type NotificationConfig = ReturnType<typeof loadNotificationConfig>;
+
+/** Which secrets hold the development values published in this repository (refused at start unless allowed). */
+export const developmentSecretsIn = (config: NotificationConfig) => ({ SEAL_KEYS: config.sealKeys === devSealKeys });
 export const loadNotificationConfig = (env: NodeJS.ProcessEnv = process.env) => loadConfig(notificationSchema, env);

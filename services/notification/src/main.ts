@@ -1,12 +1,18 @@
 // `node services/notification/src/main.ts`: notification as its own process. SIGTERM/SIGINT stop it
 // gracefully; when its Redis keys are flushed it exits (75) so that its supervisor restarts it to rebuild.
+import { refuseDevelopmentSecrets } from '@petition/config';
 import { createLogger } from '@petition/logging';
 import { configOrExit, processExit, requireBrokers } from '@petition/ops';
 import { startNotification } from './app.ts';
-import { loadNotificationConfig } from './config.ts';
+import { developmentSecretsIn, loadNotificationConfig } from './config.ts';
 
 const logger = createLogger({ service: 'notification' });
-const config = configOrExit(loadNotificationConfig, logger);
+// A published development secret is refused here (exit 2 naming it) unless ALLOW_DEVELOPMENT_SECRETS=true.
+const config = configOrExit(() => {
+  const loaded = loadNotificationConfig();
+  refuseDevelopmentSecrets(developmentSecretsIn(loaded));
+  return loaded;
+}, logger);
 requireBrokers(config.brokers, logger);
 const exit = processExit(logger);
 // When its Redis keys are flushed it exits (75) so that its supervisor restarts it to rebuild them.

@@ -1,5 +1,6 @@
-import { checkQueryCodeSecret, devQueryCodeSecret, staffTokenVerifierFrom } from '@petition/auth';
+import { checkQueryCodeSecret, staffTokenVerifierFrom } from '@petition/auth';
 import { caseEvents, createBus, deadlineEvents, onBatch, units } from '@petition/bus';
+import { developmentSecretsInUse } from '@petition/config';
 import { nationalDirectory } from '@petition/directory';
 import { followDirectory } from '@petition/directory-feed';
 import { epochHolds, execWhileEpochHolds, indexEpoch } from '@petition/infra';
@@ -7,7 +8,7 @@ import type { Logger } from '@petition/logging';
 import { addHealthRoutes, createRegistry, listenOps } from '@petition/ops';
 import { Redis } from 'ioredis';
 import { Counter } from 'prom-client';
-import type { TrackingConfig } from './config.ts';
+import { developmentSecretsIn, type TrackingConfig } from './config.ts';
 import { addDocs, createHttp } from './http.ts';
 import { createQueries } from './queries.ts';
 import { createReadModel } from './read-model.ts';
@@ -32,9 +33,9 @@ export async function startTracking(
   options: { now?: () => Date; onEpochLost?: () => void } = {},
 ): Promise<Tracking> {
   const now = options.now ?? (() => new Date());
-  if (config.queryCodeSecret === devQueryCodeSecret) {
-    logger.warn('development secret in use: set QUERY_CODE_SECRET (as intake’s) for anything real');
-  }
+  const developmentSecrets = developmentSecretsInUse(developmentSecretsIn(config));
+  if (developmentSecrets.length > 0)
+    logger.warn({ variables: developmentSecrets }, 'development secrets in use: set your own for anything real');
   const staffTokens = staffTokenVerifierFrom(config, {
     now,
     onRevocationError: (err) => logger.error({ err }, 'revocation list unreadable: the last good one stays in force'),

@@ -49,6 +49,11 @@ export const trackingSchema = {
 
 export type TrackingConfig = ReturnType<typeof loadTrackingConfig>;
 
+/** Which secrets hold the development values published in this repository (refused at start unless allowed). */
+export const developmentSecretsIn = (config: TrackingConfig) => ({
+  QUERY_CODE_SECRET: config.queryCodeSecret === devQueryCodeSecret,
+});
+
 /** Loads the configuration; formulas that do not parse are refused here, naming what is wrong. */
 export const loadTrackingConfig = (env: NodeJS.ProcessEnv = process.env) => {
   const config = loadConfig(trackingSchema, env);
