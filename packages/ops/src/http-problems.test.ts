@@ -1,4 +1,4 @@
-import { connect } from 'node:net';
+import { rawHttp } from '@petition/testing';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answerProblems, problemServerOptions } from './http-problems.ts';
@@ -40,19 +40,7 @@ beforeAll(async () => {
 afterAll(() => app?.close());
 
 /** Sends raw bytes and reads the whole answer (the server closes the connection after these). */
-function raw(bytes: string): Promise<string> {
-  const { port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), '127.0.0.1');
-    let answer = '';
-    socket.on('data', (d) => {
-      answer += d.toString('latin1');
-    });
-    socket.on('close', () => resolve(answer));
-    socket.on('error', (err) => (answer ? resolve(answer) : reject(err)));
-    socket.write(bytes);
-  });
-}
+const raw = async (bytes: string) => (await rawHttp(url, bytes)).answer;
 
 async function expectProblem(res: Response, status: number, code: string) {
   expect(res.status).toBe(status);

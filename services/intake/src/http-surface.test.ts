@@ -1,4 +1,4 @@
-import { connect } from 'node:net';
+import { rawHttp } from '@petition/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestIntake } from './test-support.ts';
 
@@ -75,18 +75,10 @@ describe('fastify’s and Node’s refusals as problem+json', () => {
   });
 
   it('431 problem+json for headers too large, answered on the socket', async () => {
-    const { port } = new URL(t.intake.httpUrl);
-    const answer = await new Promise<string>((resolve, reject) => {
-      const socket = connect(Number(port), '127.0.0.1');
-      let text = '';
-      socket.on('data', (d) => {
-        text += d.toString('latin1');
-      });
-      socket.on('close', () => resolve(text));
-      socket.on('error', (err) => (text ? resolve(text) : reject(err)));
-      socket.write(`POST /v1/petitions HTTP/1.1\r\nHost: x\r\nX-Pad: ${'p'.repeat(20_000)}\r\n\r\n`);
-    });
-    const [head = '', body = ''] = answer.split('\r\n\r\n');
+    const { head, body } = await rawHttp(
+      t.intake.httpUrl,
+      `POST /v1/petitions HTTP/1.1\r\nHost: x\r\nX-Pad: ${'p'.repeat(20_000)}\r\n\r\n`,
+    );
     expect(head.split('\r\n')[0]).toBe('HTTP/1.1 431 Request Header Fields Too Large');
     expect(head.toLowerCase()).toContain('content-type: application/problem+json');
     expect(JSON.parse(body)).toMatchObject({ status: 431, code: 'HEADERS_TOO_LARGE' });

@@ -1,6 +1,6 @@
-import { connect } from 'node:net';
 import { createBus, isolatedPrefix } from '@petition/bus';
 import { createLogger } from '@petition/logging';
+import { rawHttp } from '@petition/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Notification, startNotification } from './app.ts';
@@ -84,18 +84,10 @@ describe('notification’s HTTP', () => {
   });
 
   it('answers headers too large with a problem+json 431 on the socket', async () => {
-    const { port } = new URL(notification.httpUrl);
-    const answer = await new Promise<string>((resolve, reject) => {
-      const socket = connect(Number(port), '127.0.0.1');
-      let text = '';
-      socket.on('data', (d) => {
-        text += d.toString('latin1');
-      });
-      socket.on('close', () => resolve(text));
-      socket.on('error', (err) => (text ? resolve(text) : reject(err)));
-      socket.write(`GET /metrics HTTP/1.1\r\nHost: x\r\nX-Pad: ${'p'.repeat(20_000)}\r\n\r\n`);
-    });
-    const [head = '', body = ''] = answer.split('\r\n\r\n');
+    const { head, body } = await rawHttp(
+      notification.httpUrl,
+      `GET /metrics HTTP/1.1\r\nHost: x\r\nX-Pad: ${'p'.repeat(20_000)}\r\n\r\n`,
+    );
     expect(head.split('\r\n')[0]).toBe('HTTP/1.1 431 Request Header Fields Too Large');
     expect(JSON.parse(body)).toMatchObject({ status: 431, code: 'HEADERS_TOO_LARGE' });
   });

@@ -1,7 +1,6 @@
-import { connect } from 'node:net';
 import { createBus, isolatedPrefix } from '@petition/bus';
 import { createLogger } from '@petition/logging';
-import { testToken } from '@petition/testing';
+import { rawHttp, testToken } from '@petition/testing';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -151,18 +150,10 @@ describe('fastify’s and Node’s refusals', () => {
   });
 
   it('431 problem+json for headers too large, answered on the socket', async () => {
-    const { port } = new URL(tracking.httpUrl);
-    const answer = await new Promise<string>((resolve, reject) => {
-      const socket = connect(Number(port), '127.0.0.1');
-      let text = '';
-      socket.on('data', (d) => {
-        text += d.toString('latin1');
-      });
-      socket.on('close', () => resolve(text));
-      socket.on('error', (err) => (text ? resolve(text) : reject(err)));
-      socket.write(`GET /v1/me HTTP/1.1\r\nHost: x\r\nCookie: ${'c'.repeat(20_000)}\r\n\r\n`);
-    });
-    const [head = '', body = ''] = answer.split('\r\n\r\n');
+    const { head, body } = await rawHttp(
+      tracking.httpUrl,
+      `GET /v1/me HTTP/1.1\r\nHost: x\r\nCookie: ${'c'.repeat(20_000)}\r\n\r\n`,
+    );
     expect(head.split('\r\n')[0]).toBe('HTTP/1.1 431 Request Header Fields Too Large');
     expect(head.toLowerCase()).toContain('content-type: application/problem+json');
     expect(JSON.parse(body)).toMatchObject({ status: 431, code: 'HEADERS_TOO_LARGE' });
