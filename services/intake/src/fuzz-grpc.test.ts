@@ -1,12 +1,12 @@
 import * as grpc from '@grpc/grpc-js';
-import { generateNodeKey, type StaffRole, signStaffToken, staffRoles } from '@petition/auth';
 import * as contract from '@petition/contract';
 import { Category, Channel, IntakeServiceService, PetitionKind } from '@petition/contract';
 import { nationalDirectory } from '@petition/directory';
-import { testStaffIssuer, testToken } from '@petition/testing';
+import { testToken } from '@petition/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ActionSpec, actionByCommand, type CommandCase } from './actions.ts';
+import { fuzzAuthorization, fuzzUnits } from './fuzz-inputs.ts';
 import { commandLog, protoWire, routingStandIn, startTestIntake, waitFor } from './test-support.ts';
 
 // Every RPC of IntakeService under fuzzing over real gRPC (routing played by the real lifecycle rules):
@@ -88,7 +88,6 @@ afterAll(async () => {
 
 // ---- values ------------------------------------------------------------------------------------------
 
-const units = ['330106-xfj', '330106-rsj', '330102-xfj', '330106-zf', '330000-xfj', '110101-jw', '000000-xfj'];
 const huge = fc
   .tuple(fc.integer({ min: 10_000, max: 100_000 }), fc.constantFrom('x', '中', '😀', '\u0000', '\ud800', 'é'))
   .map(([n, c]) => c.repeat(Math.ceil(n / c.length)));
@@ -96,7 +95,7 @@ const text = fc.oneof(
   { weight: 4, arbitrary: fc.string({ maxLength: 40 }) },
   { weight: 3, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
   { weight: 2, arbitrary: fc.constant('') },
-  { weight: 2, arbitrary: fc.constantFrom(...units, '330106', '999999', '理由', '../../etc', '\u0000', ' ') },
+  { weight: 2, arbitrary: fc.constantFrom(...fuzzUnits, '330106', '999999', '理由', '../../etc', '\u0000', ' ') },
   { weight: 1, arbitrary: huge },
 );
 // Numbers as the wire carries them (the client's encoder refuses NaN, fractions and values outside a
@@ -152,7 +151,7 @@ function plausibleJson(schema: SchemaNode, name = ''): fc.Arbitrary<unknown> {
       requiredKeys: [...(schema.required ?? [])],
     });
   }
-  if (/unitid/i.test(name)) return fc.constantFrom(...units);
+  if (/unitid/i.test(name)) return fc.constantFrom(...fuzzUnits);
   if (/caseid/i.test(name)) return fc.constantFrom(...cases.map((c) => c.caseId), 'no-such-case');
   return fc.constantFrom('理由充分', 'see attached', 'https://example.org/doc.pdf');
 }
@@ -238,10 +237,10 @@ const oddPetition = fc.record(
     title: fc.oneof({ weight: 4, arbitrary: fc.constant('违建') }, text),
     content: fc.oneof({ weight: 4, arbitrary: fc.constant('小区违章搭建') }, text),
     anonymous: fc.boolean(),
-    accusedUnitId: fc.oneof(fc.constantFrom(...units), text),
-    concernedUnitId: fc.oneof(fc.constantFrom(...units), text),
+    accusedUnitId: fc.oneof(fc.constantFrom(...fuzzUnits), text),
+    concernedUnitId: fc.oneof(fc.constantFrom(...fuzzUnits), text),
     groupSize: uint32,
-    registeringUnitId: fc.oneof(fc.constantFrom(...units), text),
+    registeringUnitId: fc.oneof(fc.constantFrom(...fuzzUnits), text),
     receivedTime: dates,
     externalRef: text,
     caseNumber: text,
@@ -415,55 +414,6 @@ function mutate(bytes: Uint8Array, ops: readonly Mutation[]): Buffer {
   return b;
 }
 
-// ---- tokens ------------------------------------------------------------------------------------------
-
-const otherNode = generateNodeKey('not-trusted-1');
-const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
-const printable = (s: string) => s.replace(/[^ -~]/g, '?');
-const token = fc.oneof(
-  { weight: 3, arbitrary: fc.constant(() => undefined as string | undefined) },
-  { weight: 4, arbitrary: fc.constant(() => `Bearer ${testToken('330106-xfj')}`) },
-  {
-    weight: 3,
-    arbitrary: fc
-      .tuple(
-        fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...units) }, fc.string({ minLength: 1, maxLength: 64 })),
-        fc.subarray([...staffRoles] as StaffRole[], { minLength: 1 }),
-      )
-      .map(
-        ([unit, roles]) =>
-          () =>
-            `Bearer ${testToken(unit, { roles })}`,
-      ),
-  },
-  {
-    weight: 3,
-    arbitrary: fc.oneof(
-      fc.string({ maxLength: 200 }).map((s) => () => `Bearer ${printable(s)}`),
-      fc.nat().map((i) => () => {
-        const v = testToken('330106-xfj');
-        const at = i % v.length;
-        return `Bearer ${v.slice(0, at)}${v[at] === 'A' ? 'B' : 'A'}${v.slice(at + 1)}`;
-      }),
-      fc.constantFrom(
-        () => 'Bearer ',
-        () => 'Bearer',
-        () => `bearer ${testToken('330106-xfj')}`,
-        () => 'Basic dXNlcjpwYXNz',
-        () => `Bearer ${'a'.repeat(9_000)}`,
-        () => `Bearer ${testToken('330106-xfj', { now: new Date('2001-01-01T00:00:00Z') })}`,
-        () => `Bearer ${testToken('330106-xfj', { now: new Date('2099-01-01T00:00:00Z') })}`,
-        () => `Bearer ${b64({ alg: 'none', typ: 'JWT' })}.${b64({ unit: '330106-xfj', roles: ['handler'] })}.`,
-        () =>
-          `Bearer ${signStaffToken(
-            { privateJwk: otherNode.privateJwk, issuer: testStaffIssuer },
-            { staffId: 'x', unitId: '330106-xfj', roles: ['handler', 'registrar'], audience: 'petition' },
-          )}`,
-      ),
-    ),
-  },
-);
-
 // ---- the call ----------------------------------------------------------------------------------------
 
 interface Answer {
@@ -516,7 +466,7 @@ const fuzzCall = anyRpc.chain((rpc) =>
       { weight: 9, arbitrary: fc.constant(undefined) },
       { weight: 1, arbitrary: fc.uint8Array({ maxLength: 300 }) },
     ),
-    token,
+    token: fuzzAuthorization,
   }),
 );
 

@@ -1,9 +1,10 @@
-import { type StaffRole, staffRoles } from '@petition/auth';
+import type { StaffRole } from '@petition/auth';
 import { nationalDirectory } from '@petition/directory';
 import { testToken } from '@petition/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actions } from './actions.ts';
+import { fuzzAuthorization, fuzzUnits } from './fuzz-inputs.ts';
 import { commandLog, routingStandIn, startTestIntake, validPetition, waitFor } from './test-support.ts';
 
 // Every HTTP route of intake (as its OpenAPI document lists them) under fuzzing over real HTTP, routing
@@ -107,7 +108,6 @@ const routes: Route[] = (
 
 // ---- values ------------------------------------------------------------------------------------------
 
-const units = ['330106-xfj', '330106-rsj', '330102-xfj', '330106-zf', '330000-xfj', '110101-jw', '000000-xfj'];
 const printable = (s: string) => s.replace(/[^ -~]/g, '');
 const huge = fc
   .tuple(fc.integer({ min: 1_000, max: 300_000 }), fc.constantFrom('x', '中', '😀', '\u0000', 'é'))
@@ -115,7 +115,7 @@ const huge = fc
 const text = fc.oneof(
   { weight: 4, arbitrary: fc.string({ maxLength: 30 }) },
   { weight: 3, arbitrary: fc.string({ unit: 'binary', maxLength: 30 }) },
-  { weight: 2, arbitrary: fc.constantFrom('', ' ', ...units, '330106', '理由', '\u0000', '\ud800', '<script>') },
+  { weight: 2, arbitrary: fc.constantFrom('', ' ', ...fuzzUnits, '330106', '理由', '\u0000', '\ud800', '<script>') },
   { weight: 1, arbitrary: huge },
 );
 const jsonValue = fc.oneof(
@@ -139,7 +139,7 @@ function plausible(schema: SchemaNode, name = ''): fc.Arbitrary<unknown> {
       Object.fromEntries(Object.entries(schema.properties ?? {}).map(([k, s]) => [k, plausible(s, k)])),
       { requiredKeys: [...(schema.required ?? [])] },
     );
-  if (/unitid/i.test(name)) return fc.constantFrom(...units);
+  if (/unitid/i.test(name)) return fc.constantFrom(...fuzzUnits);
   // The real cases exist only once beforeAll ran: a marker, resolved when the request is sent.
   if (/caseid/i.test(name))
     return fc.oneof(
@@ -263,36 +263,6 @@ const headerText = fc.oneof(
   { weight: 3, arbitrary: fc.string({ maxLength: 40 }).map(printable) },
   { weight: 1, arbitrary: fc.constantFrom('', 'x'.repeat(201), 'x'.repeat(4_000), 'ÿé') },
 );
-const token = fc.oneof(
-  { weight: 3, arbitrary: fc.constant(() => undefined as string | undefined) },
-  { weight: 3, arbitrary: fc.constant(() => bearer('330106-xfj')) },
-  {
-    weight: 4,
-    arbitrary: fc
-      .tuple(
-        fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...units) }, fc.string({ minLength: 1, maxLength: 64 })),
-        fc.subarray([...staffRoles] as StaffRole[], { minLength: 1 }),
-      )
-      .map(
-        ([unit, roles]) =>
-          () =>
-            bearer(unit, roles),
-      ),
-  },
-  {
-    weight: 2,
-    arbitrary: fc.oneof(
-      headerText.map((s) => () => `Bearer ${s}`),
-      fc.constantFrom(
-        () => 'Bearer',
-        () => 'Basic dXNlcjpwYXNz',
-        () => `Bearer ${'a'.repeat(9_000)}`,
-        () => `${bearer('330106-xfj').slice(0, -3)}abc`,
-        () => `Bearer ${testToken('330106-xfj', { now: new Date('2001-01-01T00:00:00Z') })}`,
-      ),
-    ),
-  },
-);
 const contentType = fc.oneof(
   { weight: 12, arbitrary: fc.constant('application/json') },
   {
@@ -356,7 +326,7 @@ const fuzzRequest = anyRoute.chain((route) =>
     body: body(route),
     contentType,
     headers,
-    token,
+    token: fuzzAuthorization,
     method,
     query: fc.option(fc.constantFrom('?x=1', '?queryCode=ABCD', '?a[b]=1&a[c]=2', '?%zz'), { nil: '', freq: 6 }),
   }),
