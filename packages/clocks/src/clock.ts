@@ -66,10 +66,6 @@ export interface CaseInfo {
   readonly accusedUnitId?: string;
 }
 
-/** The accused a case's clocks carry: an accusation's, else none. */
-export const accusedOf = (info: CaseInfo | undefined) =>
-  info?.kind === PetitionKind.PETITION_KIND_ACCUSATION && info.accusedUnitId ? info.accusedUnitId : undefined;
-
 /** The case facts art 30 asks of a clock: an accusation with its accused, or nothing to keep from anyone. */
 export const matterOf = (c: Pick<Clock, 'accusedUnitId'>) => ({
   kind: c.accusedUnitId ? PetitionKind.PETITION_KIND_ACCUSATION : PetitionKind.PETITION_KIND_UNSPECIFIED,

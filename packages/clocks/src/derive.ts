@@ -1,7 +1,8 @@
 import { type CaseEvent, CaseState, ClockStage, ClockStopReason, RecomputeReason } from '@petition/contract';
 import { levelName } from '@petition/directory';
+import { accusedOf } from '@petition/jurisdiction';
 import { hearingDays, isTerminal } from '@petition/lifecycle';
-import { accusedOf, type CaseInfo, type Clock, type ClockContext, isComplaint, startClock, withDue } from './clock.ts';
+import { type CaseInfo, type Clock, type ClockContext, isComplaint, startClock, withDue } from './clock.ts';
 
 // The clocks of a case, moved by each of its events: which start, which stop (and whether the step was
 // done in time), which move. Pure; the watchdog stores the result and publishes the changes.

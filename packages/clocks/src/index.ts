@@ -1,5 +1,4 @@
 export {
-  accusedOf,
   type CaseInfo,
   type Clock,
   type ClockContext,

@@ -12,6 +12,10 @@ export interface Confidential {
   readonly accusedUnitId?: string;
 }
 
+/** The unit a case is kept from the reach of: an accusation's accused; none for any other case. */
+export const accusedOf = (matter: Confidential | undefined): string | undefined =>
+  matter?.kind === PetitionKind.PETITION_KIND_ACCUSATION && matter.accusedUnitId ? matter.accusedUnitId : undefined;
+
 /**
  * The units that lead a whole place: a region's government and party committee direct every unit of their
  * region and of the regions below it, not only the units whose chain of superiors runs through them — the
@@ -39,8 +43,8 @@ const leadsItsPlace: ReadonlySet<UnitKind> = new Set([
  * An unknown viewer is treated by the directory's answer (an id it does not know lies under nothing).
  */
 export function concealedFrom(directory: Directory, viewerUnitId: string, matter: Confidential): boolean {
-  const accused = matter.accusedUnitId;
-  if (matter.kind !== PetitionKind.PETITION_KIND_ACCUSATION || !accused) return false;
+  const accused = accusedOf(matter);
+  if (!accused) return false;
   if (directory.isWithin(viewerUnitId, accused)) return true;
   const leader = directory.current(accused);
   return !!leader && leadsItsPlace.has(leader.kind) && directory.inSubtree(viewerUnitId, leader.unitId);

@@ -1,4 +1,4 @@
-export { type Confidential, concealedFrom } from './confidentiality.ts';
+export { accusedOf, type Confidential, concealedFrom } from './confidentiality.ts';
 export {
   type Hop,
   JurisdictionError,

@@ -1,5 +1,4 @@
 import {
-  accusedOf,
   type CaseInfo,
   type Clock,
   type ClockContext,
@@ -10,6 +9,7 @@ import {
   withDue,
 } from '@petition/clocks';
 import { type CaseEvent, type DeadlineEvent, RecomputeReason } from '@petition/contract';
+import { accusedOf } from '@petition/jurisdiction';
 import { isTerminal } from '@petition/lifecycle';
 import { changeEvent, firedEvents, recomputedEvent } from './events.ts';
 import {

@@ -5,9 +5,10 @@ import {
   caseStateToJSON,
   clockStageToJSON,
   type DeadlineEvent,
-  PetitionKind,
+  type PetitionKind,
 } from '@petition/contract';
 import type { Directory } from '@petition/directory';
+import { accusedOf } from '@petition/jurisdiction';
 import { type ClockView, caseFacts, deadlineFacts, type Fact, isOverdue, nextClock } from '@petition/kpi';
 import type { ChainableCommander, Redis } from 'ioredis';
 import { kpiExpiresAt, trackingKeys } from './keys.ts';
@@ -118,9 +119,9 @@ function dueOf(row: CaseRow, unitId: string): number {
 type Sums = Map<string, { expiresAt: number; fields: Map<string, number> }> & { accused: Set<string> };
 const newSums = (): Sums => Object.assign(new Map(), { accused: new Set<string>() });
 
-/** The accused an accusation's facts are also counted under; none for any other case. */
-const accusedOf = (kind: string | null | undefined, accused: string | null | undefined) =>
-  Number(kind) === PetitionKind.PETITION_KIND_ACCUSATION && accused ? accused : undefined;
+/** The accused an accusation's facts are also counted under (as kept in the case hash); none otherwise. */
+const accusedIn = (kind: string | null | undefined, accused: string | null | undefined) =>
+  accusedOf({ kind: Number(kind) as PetitionKind, accusedUnitId: accused ?? undefined });
 
 /** Runs one batch's writes as a MULTI; false when they were not made (the keys' epoch is gone). */
 export type Commit = (build: (m: ChainableCommander) => void) => Promise<boolean>;
@@ -182,7 +183,7 @@ export function createReadModel(
       rows.set(id, {
         version: Number(version ?? 0),
         holder: holder ?? '',
-        accused: accusedOf(kind, accused),
+        accused: accusedIn(kind, accused),
         acceptedTime: acceptedTime ?? undefined,
         deadlineOffset: offset == null ? undefined : BigInt(offset),
         clocks: new Map(Object.entries(clocks).map(([clockId, json]) => [clockId, JSON.parse(json) as ClockView])),
@@ -217,7 +218,7 @@ export function createReadModel(
             // Art 30: what every view of the case asks before showing it (concealedFrom).
             fields.kind = String(petition?.kind ?? 0);
             fields.accused = petition?.accusedUnitId ?? '';
-            row.accused = accusedOf(fields.kind, fields.accused);
+            row.accused = accusedIn(fields.kind, fields.accused);
             m.set(k.number(petition?.caseNumber ?? ''), caseId);
           }
           if (p?.$case === 'caseAccepted') fields.acceptedTime = env.occurTime?.toISOString() ?? '';
