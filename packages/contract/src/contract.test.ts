@@ -255,7 +255,7 @@ describe('UnitEvent', () => {
         regionCode: '330106',
         parentUnitId: 'unit-330106-gov',
         categories: [Category.CATEGORY_URBAN_RURAL_CONSTRUCTION, Category.CATEGORY_LAND_WATER_FORESTRY],
-        hostNodeId: 'node-33',
+        hostNodeId: '33',
         dissolved: true,
         successorUnitId: 'unit-330106-zjj',
         revision: 3,

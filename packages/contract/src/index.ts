@@ -47,6 +47,7 @@ export {
   CaseEvent,
   CaseForwarded,
   CaseGuidedToLegalChannel,
+  CaseHandedOff,
   CaseLinkedAsRepeat,
   CaseNotAccepted,
   CaseReplied,
@@ -64,6 +65,8 @@ export {
   coUnitBasisToJSON,
   DeadlineExtended,
   ForwardObjected,
+  HandoffAccepted,
+  HandoffRefused,
   HearingEnded,
   HearingStarted,
   NotAcceptedReason,
@@ -243,3 +246,6 @@ export {
 
 // The petition as registered.
 export { Petition } from './gen/petition/v1/petition.ts';
+
+// The interconnect between nodes (`petition.link.<from>.<to>.v1` topics, replicated by MirrorMaker 2).
+export { CaseReplica, Handoff, HandoffRefusal, InterconnectRecord } from './gen/petition/v1/interconnect.ts';

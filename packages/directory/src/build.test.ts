@@ -48,7 +48,7 @@ describe('the national directory from the real divisions', () => {
       regionCode: '330106',
       parentUnitId: '330106-zf',
       categories: [Category.CATEGORY_URBAN_RURAL_CONSTRUCTION],
-      hostNodeId: 'node-33',
+      hostNodeId: '33',
     });
     expect(buildNationalDirectory().units.map((u) => u.unitId)).toEqual(national.units.map((u) => u.unitId));
   });

@@ -7,7 +7,9 @@ import { buildRegionTree, type Region, type RegionTree } from './regions.ts';
 // Builds the national directory: every template of the catalogue in every region of the tree.
 
 export const unitIdOf = (regionCode: string, code: string) => `${regionCode}-${code}`;
-export const hostNodeOf = (provinceCode: string) => `node-${provinceCode}`;
+/** The node that hosts a region's units (DESIGN "Nodes"): `national` for the national units, else the province's code. */
+export const nationalNodeId = 'national';
+export const hostNodeOf = (provinceCode: string) => (provinceCode === '00' ? nationalNodeId : provinceCode);
 
 function nameOf(template: UnitTemplate, region: Region): string {
   const level = region.level;

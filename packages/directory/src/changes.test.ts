@@ -105,7 +105,7 @@ describe('directory changes applied live', () => {
         regionCode: '330106',
         parentUnitId: '330106-zf',
         categories: [Category.CATEGORY_URBAN_RURAL_CONSTRUCTION],
-        hostNodeId: 'node-33',
+        hostNodeId: '33',
         dissolved: false,
         successorUnitId: '',
       },

@@ -4,6 +4,7 @@ export {
   hostNodeOf,
   type NationalDirectory,
   nationalDirectory,
+  nationalNodeId,
   unitIdOf,
   unitsOfRegion,
 } from './build.ts';

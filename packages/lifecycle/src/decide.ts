@@ -136,26 +136,51 @@ export function decide(snapshot: CaseSnapshot | undefined, command: CaseCommand,
     return { kind: 'applied', events };
   } catch (error) {
     const r = refusalOf(error);
-    const event: CaseEvent = {
-      // A refusal is an event of the case; for a case that does not exist it stands at version 0.
-      envelope: envelopeOf(command.meta, snapshot ? version + 1 : 0, 0, ctx),
-      state: snapshot?.state ?? CaseState.CASE_STATE_UNSPECIFIED,
-      custodyUnitId: snapshot?.custodyUnitId ?? '',
-      payload: {
-        $case: 'commandRefused',
-        value: {
-          commandId: command.meta?.commandId ?? '',
-          commandKind: command.command?.$case ?? '',
-          reasonCode: r.code,
-          messageZh: r.zh,
-          messageEn: r.en,
-          article: r.article,
-          retryable: r.retryable,
-        },
-      },
-    };
-    return { kind: 'refused', refusal: r, events: [event] };
+    // A refusal is an event of the case; for a case that does not exist it stands at version 0.
+    return refused(snapshot, command, ctx, r, snapshot ? version + 1 : 0);
   }
+}
+
+function refused(
+  snapshot: CaseSnapshot | undefined,
+  command: CaseCommand,
+  ctx: DecideContext,
+  r: Refusal,
+  caseVersion: number,
+): Outcome {
+  const event: CaseEvent = {
+    envelope: envelopeOf(command.meta, caseVersion, 0, ctx),
+    state: snapshot?.state ?? CaseState.CASE_STATE_UNSPECIFIED,
+    custodyUnitId: snapshot?.custodyUnitId ?? '',
+    payload: {
+      $case: 'commandRefused',
+      value: {
+        commandId: command.meta?.commandId ?? '',
+        commandKind: command.command?.$case ?? '',
+        reasonCode: r.code,
+        messageZh: r.zh,
+        messageEn: r.en,
+        article: r.article,
+        retryable: r.retryable,
+      },
+    },
+  };
+  return { kind: 'refused', refusal: r, events: [event] };
+}
+
+/**
+ * The refusal of a command for a case this node does not write (another node holds it, or a handoff is on
+ * its way): at version 0, like a refusal for an unknown case, because the case's versions belong to the
+ * node that writes it. Nothing changes.
+ */
+export function refuseForAnotherNode(
+  snapshot: CaseSnapshot,
+  command: CaseCommand,
+  ctx: DecideContext,
+  code: 'CASE_MOVED' | 'HANDOFF_IN_PROGRESS',
+  detail: string,
+): Outcome {
+  return refused(snapshot, command, ctx, refusal(code, detail), 0);
 }
 
 /** Decides and folds the outcome: the case after the command (unchanged but for its version if refused). */

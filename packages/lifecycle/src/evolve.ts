@@ -46,6 +46,7 @@ export function evolve(snapshot: CaseSnapshot | undefined, event: CaseEvent): Ca
       extensionDays: 0,
       evaluations: {},
       evaluationWindowLapsed: false,
+      writerNodeId: '',
     };
   }
   if (!snapshot) return snapshot;
@@ -181,6 +182,14 @@ export function evolve(snapshot: CaseSnapshot | undefined, event: CaseEvent): Ca
       return { ...next, linkedToCaseId: payload.value.originalCaseId };
     case 'caseClosedAsFinal':
       return { ...next, closure: payload.value.reason };
+    case 'caseHandedOff': {
+      const v = payload.value;
+      return { ...next, handoff: { handoffId: v.handoffId, toNodeId: v.toNodeId, toUnitId: v.toUnitId } };
+    }
+    case 'handoffAccepted':
+      return { ...next, handoff: undefined, writerNodeId: payload.value.toNodeId };
+    case 'handoffRefused':
+      return { ...next, handoff: undefined };
     default:
       return next;
   }

@@ -5,7 +5,7 @@ export {
   policyOf,
   type Step,
 } from './context.ts';
-export { decide, decideAndEvolve, eventIdOf, type Outcome } from './decide.ts';
+export { decide, decideAndEvolve, eventIdOf, type Outcome, refuseForAnotherNode } from './decide.ts';
 export { EvolveError, evolve, replay } from './evolve.ts';
 export { hearingDays } from './hearing.ts';
 export { invariantViolations } from './invariants.ts';
@@ -18,6 +18,7 @@ export {
   type Hearing,
   isTerminal,
   type Opinion,
+  type PendingHandoff,
   terminalStates,
 } from './snapshot.ts';
 export { unitMayKnowCase } from './visibility.ts';

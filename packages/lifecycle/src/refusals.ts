@@ -18,6 +18,13 @@ export const refusalCatalogue = {
   INVALID_FIELD: rule('字段无效', 'a field is missing or invalid'),
   CASE_NOT_FOUND: rule('信访件不存在', 'no such case'),
   CASE_EXISTS: rule('信访件已存在', 'the case already exists'),
+  CASE_MOVED: rule('信访件已移交其他节点办理，请向该节点提交', 'another node now holds the case: send it there'),
+  HANDOFF_IN_PROGRESS: rule(
+    '信访件正在移交其他节点，暂不能办理',
+    'the case is being handed to another node; try again once it has answered',
+    '',
+    true,
+  ),
   CASE_VERSION_CONFLICT: rule(
     '信访件已被他人更新，请刷新后重试',
     'the case changed meanwhile; re-read it and retry',

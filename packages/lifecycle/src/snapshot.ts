@@ -52,6 +52,13 @@ export interface Hearing {
   readonly held: boolean;
 }
 
+/** A handoff to another node not yet answered (DESIGN "Nodes"): nobody writes the case meanwhile. */
+export interface PendingHandoff {
+  readonly handoffId: string;
+  readonly toNodeId: string;
+  readonly toUnitId: string;
+}
+
 export interface CaseSnapshot {
   readonly caseId: string;
   readonly caseNumber: string;
@@ -86,6 +93,13 @@ export interface CaseSnapshot {
   readonly reReview?: Appeal & { readonly hearing: Hearing };
   readonly linkedToCaseId?: string;
   readonly closure?: ClosureReason;
+  /** Set from a CaseHandedOff until the receiver accepts or refuses it. */
+  readonly handoff?: PendingHandoff;
+  /**
+   * The node that took the case over by the last accepted handoff; empty while the case never crossed a
+   * node boundary (then the node hosting the custody unit writes it).
+   */
+  readonly writerNodeId: string;
 }
 
 /** States from which no command but a late evaluation moves the case. */
