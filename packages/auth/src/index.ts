@@ -1,7 +1,7 @@
 export type { JWK } from 'jose';
 export { type CaseNumberSource, caseNumberSource, isCaseNumber } from './case-number.ts';
 export { AuthError, type AuthErrorCode } from './errors.ts';
-export { jwksFrom, type PublicKeySet } from './jwks-source.ts';
+export { jwksFrom, type PublicKeySet, publicKeySetOf } from './jwks-source.ts';
 export { generateNodeKey, type NodeKey, nodeKeyFrom, publicJwks } from './node-key.ts';
 export {
   checkQueryCodeSecret,

@@ -18,4 +18,13 @@ export { createLedger, type Ledger, type LedgerOptions } from './ledger.ts';
 export { type PublishedRecord, type Publisher, type RawRecord, toMessage } from './publisher.ts';
 export { backoffDelayMs, defaultRetryPolicy, isRetryable, PoisonRecordError, type RetryPolicy } from './retry.ts';
 export { defineTopic, dlqSuffix, isolatedPrefix, type MessageCodec, type TopicSpec, topicName } from './topic.ts';
-export { allTopics, caseCommands, caseEvents, deadlineEvents, notificationEvents, units } from './topics.ts';
+export {
+  allTopics,
+  caseCommands,
+  caseEvents,
+  deadlineEvents,
+  linkTopic,
+  notificationEvents,
+  type SignedRecord,
+  units,
+} from './topics.ts';

@@ -62,3 +62,33 @@ export const allTopics: readonly TopicSpec<never>[] = [
   notificationEvents,
   units,
 ] as unknown as TopicSpec<never>[];
+
+/**
+ * A record of the interconnect between nodes, kept as the bytes that travelled: the signature in its
+ * headers covers exactly these, so they are checked before anything decodes them (packages/federation).
+ */
+export interface SignedRecord {
+  readonly bytes: Uint8Array;
+}
+
+const signedRecordCodec = {
+  encode: (record: SignedRecord) => ({ finish: () => record.bytes }),
+  decode: (bytes: Uint8Array): SignedRecord => ({ bytes }),
+};
+
+/**
+ * The interconnect topic family (DESIGN "Nodes"): one topic per direction between two nodes,
+ * `petition.link.<from>.<to>.v1`, keyed by case id, its one message an InterconnectRecord. The sending
+ * node's routing writes it on its own cluster; MirrorMaker 2, run at the receiving node, copies it under
+ * the same name (IdentityReplicationPolicy) to the receiving cluster, where that node's routing reads it.
+ * Nothing else crosses between clusters.
+ */
+export function linkTopic(fromNodeId: string, toNodeId: string) {
+  return defineTopic<SignedRecord>({
+    name: `petition.link.${fromNodeId}.${toNodeId}.v1`,
+    codec: signedRecordCodec,
+    schemaVersion: 1,
+    keyOf: () => '',
+    typeOf: () => `${pkg}InterconnectRecord`,
+  });
+}

@@ -229,7 +229,8 @@ export {
   WithdrawCaseRequest,
   WithdrawCaseResponse,
 } from './gen/petition/v1/intake_service.ts';
-
+// The interconnect between nodes (`petition.link.<from>.<to>.v1` topics, replicated by MirrorMaker 2).
+export { CaseReplica, Handoff, HandoffRefusal, InterconnectRecord } from './gen/petition/v1/interconnect.ts';
 // Deliveries (`notification-events` topic).
 export {
   NotificationChannel,
@@ -243,9 +244,5 @@ export {
   recipientKindFromJSON,
   recipientKindToJSON,
 } from './gen/petition/v1/notification_events.ts';
-
 // The petition as registered.
 export { Petition } from './gen/petition/v1/petition.ts';
-
-// The interconnect between nodes (`petition.link.<from>.<to>.v1` topics, replicated by MirrorMaker 2).
-export { CaseReplica, Handoff, HandoffRefusal, InterconnectRecord } from './gen/petition/v1/interconnect.ts';

@@ -174,10 +174,10 @@ function refused(
  * node that writes it. Nothing changes.
  */
 export function refuseForAnotherNode(
-  snapshot: CaseSnapshot,
+  snapshot: CaseSnapshot | undefined,
   command: CaseCommand,
   ctx: DecideContext,
-  code: 'CASE_MOVED' | 'HANDOFF_IN_PROGRESS',
+  code: 'CASE_MOVED' | 'HANDOFF_IN_PROGRESS' | 'UNIT_ON_ANOTHER_NODE',
   detail: string,
 ): Outcome {
   return refused(snapshot, command, ctx, refusal(code, detail), 0);

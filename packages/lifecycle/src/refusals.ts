@@ -19,6 +19,10 @@ export const refusalCatalogue = {
   CASE_NOT_FOUND: rule('信访件不存在', 'no such case'),
   CASE_EXISTS: rule('信访件已存在', 'the case already exists'),
   CASE_MOVED: rule('信访件已移交其他节点办理，请向该节点提交', 'another node now holds the case: send it there'),
+  UNIT_ON_ANOTHER_NODE: rule(
+    '该单位由其他节点承载，请向该节点提交',
+    'that unit is hosted by another node: send the petition there',
+  ),
   HANDOFF_IN_PROGRESS: rule(
     '信访件正在移交其他节点，暂不能办理',
     'the case is being handed to another node; try again once it has answered',

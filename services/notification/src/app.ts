@@ -18,6 +18,7 @@ import {
 } from '@petition/contract';
 import { nationalDirectory } from '@petition/directory';
 import { followDirectory } from '@petition/directory-feed';
+import { federationFrom } from '@petition/federation';
 import { epochHolds, indexEpoch } from '@petition/infra';
 import type { Logger } from '@petition/logging';
 import { cloudEventOf, noticesFor, type Subscription } from '@petition/notices';
@@ -96,6 +97,7 @@ export async function startNotification(
     logger.warn({ variables: developmentSecrets }, 'development secrets in use: set your own for anything real');
   const keyring = parseKeyring(config.sealKeys);
   const directory = nationalDirectory();
+  const federation = federationFrom(config, directory);
   const subscriptions: Subscription[] = config.webhooks ? JSON.parse(readFileSync(config.webhooks, 'utf8')) : [];
   const configured = unitChannelsOf(config.unitChannels);
   // A unit with an endpoint of its own (a subscription with `unitNotices`) is told there as well.
@@ -118,6 +120,12 @@ export async function startNotification(
 
   // 1. Sources in: the notices each event calls for, queued once — a batch of events at a time.
   type Source = { case: CaseEvent } | { deadline: DeadlineEvent };
+  // In a federation this node's log also holds other nodes' cases (imported with a handoff, or replicated
+  // to the national node to be read): only the node hosting the unit that holds the case tells anyone.
+  const notifiesHere = (source: Source) =>
+    'case' in source
+      ? federation.hostsHere(source.case.custodyUnitId)
+      : !source.deadline.responsibleUnitId || federation.hostsHere(source.deadline.responsibleUnitId);
   async function takeAll(sources: readonly Source[]) {
     const remember = redis.pipeline();
     for (const src of sources) if ('case' in src) contacts.remember(remember, src.case);
@@ -128,6 +136,7 @@ export async function startNotification(
     const at = now().getTime();
     const items: { pending: Pending; dueAt: number }[] = [];
     for (const source of sources) {
+      if (!notifiesHere(source)) continue;
       const caseId = ('case' in source ? source.case.envelope : source.deadline.envelope)?.caseId ?? '';
       const contact = known.get(caseId) ?? { number: '' };
       const person = contact.person;

@@ -1,9 +1,11 @@
 import { durationMs, int, loadConfig, str, url } from '@petition/config';
+import { membershipSchema } from '@petition/federation';
 import { infraSchema } from '@petition/infra';
 import { devSealKeys } from '@petition/seal';
 
 export const notificationSchema = {
   ...infraSchema,
+  ...membershipSchema,
   httpPort: int('NOTIFY_HTTP_PORT', {
     default: 8092,
     min: 0,

@@ -5,6 +5,7 @@ import {
   caseEvents,
   createBus,
   deadlineEvents,
+  linkTopic,
   on,
   onBatch,
   units,
@@ -12,6 +13,7 @@ import {
 import type { CaseCommand } from '@petition/contract';
 import { nationalDirectory } from '@petition/directory';
 import { followDirectory } from '@petition/directory-feed';
+import { createRecordVerifier, federationFrom, recordSignerFrom } from '@petition/federation';
 import { createLegalCalendar, stateCouncilTable } from '@petition/legal-calendar';
 import type { Logger } from '@petition/logging';
 import { createRegistry, listenOps } from '@petition/ops';
@@ -19,6 +21,7 @@ import { Counter, Gauge } from 'prom-client';
 import { parseRouteModes } from './auto-route.ts';
 import { createCaseStore } from './case-store.ts';
 import type { RoutingConfig } from './config.ts';
+import { startInterconnect } from './interconnect.ts';
 import { createWriter, type DirectoryChange, dissolution } from './writer.ts';
 
 // Routing: the only writer of case-events. It first reads case-events to the end (every case's state and
@@ -44,8 +47,16 @@ export async function startRouting(
     topicPrefix: config.topicPrefix,
   });
   await bus.waitUntilReady();
-  await bus.ensureTopics([caseCommands, caseEvents, deadlineEvents, units], { partitions: config.topicPartitions });
   const directory = nationalDirectory();
+  // The node this routing writes for (DESIGN "Nodes"); the single-node nation without NODE_ID.
+  const federation = federationFrom(config, directory);
+  const signer = recordSignerFrom(config);
+  const links = federation
+    .peers()
+    .flatMap((peer) => [linkTopic(federation.self, peer), linkTopic(peer, federation.self)]);
+  await bus.ensureTopics([caseCommands, caseEvents, deadlineEvents, units, ...links], {
+    partitions: config.topicPartitions,
+  });
   const calendar = createLegalCalendar({ table: stateCouncilTable() });
   const store = createCaseStore();
   const writer = createWriter({
@@ -53,6 +64,7 @@ export async function startRouting(
     calendar,
     store,
     routeModes: parseRouteModes(config.routeMode, config.routeModes ?? []),
+    federation,
     now,
   });
 
@@ -95,6 +107,10 @@ export async function startRouting(
     const wanted = partitions ?? [...ends.keys()];
     const behind = () => wanted.some((p) => (read.get(p) ?? 0n) < (ends.get(p) ?? 0n));
     while (behind()) await new Promise((r) => setTimeout(r, 20));
+  };
+  /** Resolves once this instance's state has read case-events of `partition` past `offset`. */
+  const stateRead = async (partition: number, offset: bigint) => {
+    while ((read.get(partition) ?? 0n) <= offset) await new Promise((r) => setTimeout(r, 20));
   };
 
   // 2. Applying a command, one at a time whatever its source (commands, deadline events, the directory).
@@ -139,7 +155,7 @@ export async function startRouting(
   const changes = new Map<string, DirectoryChange>();
   const moveFromDissolved = async (partitions: ReadonlySet<number>, unitId?: string) => {
     for (const s of [...store.inPartitions(partitions)]) {
-      if (unitId && s.custodyUnitId !== unitId) continue;
+      if ((unitId && s.custodyUnitId !== unitId) || !writer.writesHere(s)) continue;
       const command = writer.transferFromDissolved(s, changes.get(s.custodyUnitId));
       if (command) await apply(command, store.partitionOf(s.caseId) ?? 0);
     }
@@ -180,6 +196,9 @@ export async function startRouting(
           const command = writer.expireWindow(r.value);
           const id = command?.meta?.commandId ?? '';
           if (!command || store.answered(id)) return;
+          // Another node's case (read here for upward visibility) runs its windows at that node.
+          const held = store.get(r.value.envelope?.caseId ?? '');
+          if (held && !writer.writesHere(held)) return;
           pendingWindows.set(id, { command, partition: r.partition });
           await fence;
           await applyPendingWindows(owned);
@@ -220,6 +239,27 @@ export async function startRouting(
   });
   await commandConsumer.start();
   consumers.push(commandConsumer);
+
+  // 6. The interconnect with the other nodes of the federation (none in a single-node deployment).
+  if (signer && federation.peers().length > 0) {
+    const interconnect = startInterconnect({
+      bus,
+      federation,
+      signer,
+      verifier: createRecordVerifier(federation.nodes),
+      writer,
+      store,
+      publisher,
+      logger,
+      registry,
+      serial,
+      stateRead,
+      now,
+    });
+    await Promise.all(interconnect.map((c) => c.start()));
+    consumers.push(...interconnect);
+    logger.info({ node: federation.self, peers: federation.peers() }, 'interconnect running');
+  }
 
   let closing = false;
   const http = await listenOps({

@@ -1,8 +1,10 @@
 import { bool, int, list, loadConfig, oneOf, str } from '@petition/config';
+import { federationSchema } from '@petition/federation';
 import { infraSchema } from '@petition/infra';
 
 export const routingSchema = {
   ...infraSchema,
+  ...federationSchema,
   httpPort: int('ROUTING_HTTP_PORT', {
     default: 8090,
     min: 0,

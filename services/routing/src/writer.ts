@@ -1,3 +1,4 @@
+import type { Handoff } from '@petition/contract';
 import {
   type CaseCommand,
   type CaseEvent,
@@ -9,8 +10,26 @@ import {
   type UnitEvent,
 } from '@petition/contract';
 import type { Directory } from '@petition/directory';
+import {
+  createFederation,
+  type Federation,
+  FederationError,
+  handedOffEvent,
+  handoffRefusalEvent,
+  receiveHandoff,
+  refusedEvent,
+  replicaFit,
+  singleNode,
+} from '@petition/federation';
 import type { LegalCalendar } from '@petition/legal-calendar';
-import { type CaseSnapshot, decideAndEvolve, isTerminal, type Outcome } from '@petition/lifecycle';
+import {
+  type CaseSnapshot,
+  decideAndEvolve,
+  evolve,
+  isTerminal,
+  type Outcome,
+  refuseForAnotherNode,
+} from '@petition/lifecycle';
 import { nextLeg, type RouteModes } from './auto-route.ts';
 import type { CaseStore } from './case-store.ts';
 
@@ -18,6 +37,11 @@ import type { CaseStore } from './case-store.ts';
 // itself (auto-route.ts), all in one list so they are published together and in order. Also the commands
 // routing issues on its own: ExpireWindow from a WindowExpired deadline event, TransferCase when the
 // directory dissolves or merges the unit holding a case (art 25).
+//
+// Across nodes (packages/federation): a command for a case another node writes is refused naming that
+// node; a step that would give custody to a unit another node hosts is not applied here but becomes a
+// CaseHandedOff, which freezes the case until the receiver answers; a handoff received is imported and its
+// step decided here; a refusal received gives the case back; a replica of another node's case is appended.
 
 export interface Decided {
   readonly outcome: Outcome;
@@ -32,8 +56,17 @@ export interface WriterOptions {
   readonly calendar: LegalCalendar;
   readonly store: CaseStore;
   readonly routeModes: RouteModes;
+  /** The node this routing writes for; the single-node nation when omitted. */
+  readonly federation?: Federation;
   readonly now: () => Date;
 }
+
+/** What a node does with a handoff it received: the events it writes, or why it refuses. */
+export type Received =
+  | { readonly kind: 'duplicate' }
+  | { readonly kind: 'accepted'; readonly events: CaseEvent[] }
+  /** `events`: the record of the refusal to write (none when it was recorded before: only sent again). */
+  | { readonly kind: 'refused'; readonly code: string; readonly detail: string; readonly events: CaseEvent[] };
 
 const petitionerWindows: ReadonlySet<ClockStage> = new Set([
   ClockStage.CLOCK_STAGE_EVALUATION_WINDOW,
@@ -64,13 +97,43 @@ function overlay(store: CaseStore) {
 }
 
 export function createWriter(o: WriterOptions) {
-  function decide(command: CaseCommand, view: ReturnType<typeof overlay>): Decided {
-    const ctx = { now: o.now(), directory: o.directory, calendar: o.calendar, cases: view.summary };
-    const first = decideAndEvolve(view.get(command.meta?.caseId ?? ''), command, ctx);
-    const events = [...first.outcome.events];
-    let snapshot = first.outcome.kind === 'applied' ? first.snapshot : undefined;
+  const fed = o.federation ?? createFederation(singleNode, o.directory);
+  const context = (view: ReturnType<typeof overlay>) => ({
+    now: o.now(),
+    directory: o.directory,
+    calendar: o.calendar,
+    cases: view.summary,
+  });
+  /** True when a step leaves the case with a unit another node hosts: it is handed over, not applied. */
+  const crosses = (after: CaseSnapshot | undefined) => !!after && !fed.hostsHere(after.custodyUnitId);
+
+  /** A petition naming no registering unit, for a place another node hosts, is registered at this node's top bureau. */
+  function withRegistrationBureau(command: CaseCommand): CaseCommand {
+    const body = command.command;
+    if (body?.$case !== 'registerPetition' || body.value.petition?.registeringUnitId) return command;
+    if (command.meta?.actor?.$case === 'unit') return command;
+    const bureau = fed.registrationBureauFor(body.value.petition?.regionCode ?? '');
+    if (!bureau || !body.value.petition) return command;
+    return {
+      ...command,
+      command: { ...body, value: { ...body.value, petition: { ...body.value.petition, registeringUnitId: bureau } } },
+    };
+  }
+
+  /**
+   * The legs the holding bureau forwards by itself after `snapshot`, appended to `events`; a leg that would
+   * cross to another node ends the run with the case's CaseHandedOff.
+   */
+  function continueLegs(
+    cause: CaseCommand,
+    start: CaseSnapshot,
+    events: CaseEvent[],
+    view: ReturnType<typeof overlay>,
+  ) {
+    const ctx = context(view);
+    let snapshot = start;
     let skipped: string | undefined;
-    for (let leg = 1; snapshot && leg <= maxLegs; leg++) {
+    for (let leg = 1; leg <= maxLegs && !snapshot.handoff; leg++) {
       const next = nextLeg(snapshot, o.directory, o.routeModes);
       if (!next) break;
       if ('skipped' in next) {
@@ -78,20 +141,66 @@ export function createWriter(o: WriterOptions) {
         break;
       }
       const meta: CommandMeta = {
-        ...derivedMeta(command.meta, `${command.meta?.commandId}/leg${leg}`),
+        ...derivedMeta(cause.meta, `${cause.meta?.commandId}/leg${leg}`),
         actor: { $case: 'unit', value: { unitId: next.bureauId, staffId: 'routing' } },
       };
-      const step = decideAndEvolve(snapshot, { meta, command: next.command }, ctx);
+      const command: CaseCommand = { meta, command: next.command };
+      const step = decideAndEvolve(snapshot, command, ctx);
       // A leg the lifecycle refuses is not taken: the bureau's staff route the case themselves.
       if (step.outcome.kind === 'refused') {
         skipped = `${step.outcome.refusal.code}: ${step.outcome.refusal.detail ?? step.outcome.refusal.en}`;
         break;
       }
+      if (crosses(step.snapshot)) {
+        const handedOff = handedOffEvent(snapshot, command, step.snapshot?.custodyUnitId ?? '', fed, ctx.now);
+        events.push(handedOff);
+        snapshot = evolve(snapshot, handedOff) as CaseSnapshot;
+        break;
+      }
       events.push(...step.outcome.events);
-      snapshot = step.snapshot;
+      snapshot = step.snapshot as CaseSnapshot;
     }
-    view.keep(command.meta?.commandId ?? '', snapshot ?? first.snapshot);
-    return { outcome: first.outcome, events, skipped };
+    return { snapshot, skipped };
+  }
+
+  function decide(given: CaseCommand, view: ReturnType<typeof overlay>): Decided {
+    const ctx = context(view);
+    const command = withRegistrationBureau(given);
+    const commandId = command.meta?.commandId ?? '';
+    const before = view.get(command.meta?.caseId ?? '');
+    const writer = before ? fed.writerOf(before) : ({ here: true } as const);
+    if (!writer.here) {
+      const code = writer.inTransit ? 'HANDOFF_IN_PROGRESS' : 'CASE_MOVED';
+      const outcome = refuseForAnotherNode(before, command, ctx, code, `node ${writer.nodeId}`);
+      view.keep(commandId, undefined);
+      return { outcome, events: outcome.events };
+    }
+    const first = decideAndEvolve(before, command, ctx);
+    if (first.outcome.kind === 'refused' || !first.snapshot) {
+      view.keep(commandId, first.snapshot);
+      return { outcome: first.outcome, events: [...first.outcome.events] };
+    }
+    if (crosses(first.snapshot)) {
+      const toUnitId = first.snapshot.custodyUnitId;
+      if (!before) {
+        const outcome = refuseForAnotherNode(
+          undefined,
+          command,
+          ctx,
+          'UNIT_ON_ANOTHER_NODE',
+          `${toUnitId}: node ${fed.hostOf(toUnitId)}`,
+        );
+        view.keep(commandId, undefined);
+        return { outcome, events: outcome.events };
+      }
+      const handedOff = handedOffEvent(before, command, toUnitId, fed, ctx.now);
+      view.keep(commandId, evolve(before, handedOff));
+      return { outcome: { kind: 'applied', events: [handedOff] }, events: [handedOff] };
+    }
+    const events = [...first.outcome.events];
+    const legs = continueLegs(command, first.snapshot, events, view);
+    view.keep(commandId, legs.snapshot);
+    return { outcome: first.outcome, events, skipped: legs.skipped };
   }
 
   /**
@@ -127,8 +236,78 @@ export function createWriter(o: WriterOptions) {
     value: { service: 'routing', triggerEventId },
   });
 
+  /** The refusal of a handoff, recorded here so that it is never accepted later. */
+  const refuseHandoff = (handoff: Handoff, error: FederationError): Received => ({
+    kind: 'refused',
+    code: error.code,
+    detail: error.detail,
+    events: [handoffRefusalEvent(handoff, error.code, error.detail, o.now())],
+  });
+
   return {
     decideAll,
+
+    /** A handoff another node (`signer`, checked) sent here: import, accept and apply its step, or refuse. */
+    receive(handoff: Handoff, signer: string): Received {
+      const view = overlay(o.store);
+      const now = o.now();
+      if (view.answered(handoff.handoffId)) {
+        const before = o.store.refusedHandoff(handoff.handoffId);
+        return before
+          ? { kind: 'refused', code: before.code, detail: before.detail, events: [] }
+          : { kind: 'duplicate' };
+      }
+      try {
+        const reception = receiveHandoff(
+          handoff,
+          signer,
+          { snapshot: view.get(handoff.caseId), accepted: (id) => view.answered(id) },
+          fed,
+          now,
+        );
+        if (reception.kind === 'duplicate') return reception;
+        // The sender checked the version its caller expected; here the case has moved on by the import.
+        const meta = { ...reception.command.meta, expectedCaseVersion: undefined } as CommandMeta;
+        const command = { ...reception.command, meta };
+        const step = decideAndEvolve(reception.snapshot, command, context(view));
+        if (step.outcome.kind === 'refused') {
+          const r = step.outcome.refusal;
+          throw new FederationError('STEP_REFUSED', `${r.code}: ${r.detail ?? r.en}`);
+        }
+        if (!step.snapshot || crosses(step.snapshot)) {
+          throw new FederationError('UNIT_NOT_HOSTED', step.snapshot?.custodyUnitId ?? handoff.toUnitId);
+        }
+        const events = [...reception.events, ...step.outcome.events];
+        continueLegs(command, step.snapshot, events, view);
+        return { kind: 'accepted', events };
+      } catch (error) {
+        if (!(error instanceof FederationError)) throw error;
+        return refuseHandoff(handoff, error);
+      }
+    },
+
+    /** The refusal of a handoff not taken yet (a bad signature); a duplicate of one taken is left alone. */
+    refuseUnlessTaken: (handoff: Handoff, error: FederationError): Received =>
+      o.store.answered(handoff.handoffId) ? { kind: 'duplicate' } : refuseHandoff(handoff, error),
+
+    /** The HandoffRefused that gives a case back after `from` refused it; undefined for a stale refusal. */
+    handoffRefused(refusal: { caseId: string; handoffId: string; reasonCode: string; detail: string }, from: string) {
+      return refusedEvent(o.store.get(refusal.caseId), refusal, from, o.now());
+    },
+
+    /**
+     * Whether a replica of another node's event continues this node's copy of the case: `append` it,
+     * a `duplicate` to drop, or a `gap` or a case this node writes itself (`conflict`), never applied.
+     */
+    replicaOutcome(event: CaseEvent): 'append' | 'duplicate' | 'gap' | 'conflict' {
+      const local = o.store.get(event.envelope?.caseId ?? '');
+      const fit = replicaFit(local, event);
+      if (fit === 'append' && local && fed.writerOf(local).here) return 'conflict';
+      return fit;
+    },
+
+    /** True when this node writes the case now (single-node: always). */
+    writesHere: (s: CaseSnapshot) => fed.writerOf(s).here,
 
     /** A WindowExpired deadline event as the ExpireWindow command routing applies in the case's order. */
     expireWindow(event: DeadlineEvent): CaseCommand | undefined {
