@@ -16,6 +16,7 @@ const pure = [
   'notices',
   'kpi',
   'simulator',
+  'federation',
 ].map((p) => `packages/${p}/src/**/*.test.ts`);
 
 export default defineConfig({
