@@ -49,14 +49,10 @@ function node(self: string, options: { manual?: string[]; directory?: Directory 
 }
 
 const kinds = (events: readonly CaseEvent[]) => events.map((e) => e.payload?.$case);
-const refusalOf = (events: readonly CaseEvent[]) =>
-  events.find((e) => e.payload?.$case === 'commandRefused')?.payload?.$case === 'commandRefused'
-    ? (
-        events.find((e) => e.payload?.$case === 'commandRefused')?.payload as {
-          value: { reasonCode: string; messageEn: string };
-        }
-      ).value
-    : undefined;
+const refusalOf = (events: readonly CaseEvent[]) => {
+  for (const e of events) if (e.payload?.$case === 'commandRefused') return e.payload.value;
+  return undefined;
+};
 const accept = (caseId: string, unitId: string) =>
   command(caseId, unit(unitId), { $case: 'acceptCase', value: { noticeDocumentUri: '' } });
 
