@@ -1,7 +1,7 @@
 import { generateNodeKey, publicJwks } from '@petition/auth';
 import { CaseEvent, CaseState, type Handoff } from '@petition/contract';
 import { nationalDirectory } from '@petition/directory';
-import { replay } from '@petition/lifecycle';
+import { type CaseSnapshot, replay } from '@petition/lifecycle';
 import { describe, expect, it } from 'vitest';
 import { federationSpecFrom, recordSignerFrom } from './config.ts';
 import { FederationError } from './errors.ts';
@@ -147,7 +147,10 @@ describe('signatures on the interconnect', () => {
 
 describe('a handoff received', () => {
   const at33 = node('33');
-  const view = { snapshot: undefined, accepted: () => false };
+  const view: { snapshot: CaseSnapshot | undefined; accepted: () => boolean } = {
+    snapshot: undefined,
+    accepted: () => false,
+  };
 
   it('imports the history, then accepts: the receiver writes the next version', () => {
     const handoff = handoffFromNational();

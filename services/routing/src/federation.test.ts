@@ -39,7 +39,7 @@ function node(self: string, options: { manual?: string[]; directory?: Directory 
     writer,
     /** Decides commands and writes their events, as routing does. */
     decide: (...commands: CaseCommand[]) => write(writer.decideAll(commands).decided.flatMap((d) => d.events)),
-    receive(from: ReturnType<typeof node>, caseId: string, by: string): Received {
+    receive(from: { store: ReturnType<typeof createCaseStore> }, caseId: string, by: string): Received {
       const received = writer.receive(handoffOf(from.store.history(caseId)), by);
       if (received.kind !== 'duplicate') write(received.events);
       return received;
