@@ -4,8 +4,10 @@ import { describe, expect, it } from 'vitest';
 import {
   caseNumberSource,
   checkQueryCodeSecret,
+  federatedQueryCodeLength,
   isCaseNumber,
   newQueryCode,
+  publicQueryCodeVerifier,
   queryCodeMatches,
   queryCodeVerifier,
 } from './index.ts';
@@ -32,6 +34,25 @@ describe('query codes', () => {
     expect(queryCodeMatches('another-node-secret-of-forty-characters!!', caseNumber, code, verifier)).toBe(false);
     expect(queryCodeMatches(secret, caseNumber, code, unkeyed)).toBe(false);
     expect(() => checkQueryCodeSecret('short')).toThrow(/at least 32/);
+  });
+
+  it('in a federation: 16 characters whose q2 verifier any node checks without a secret, and only the right code', () => {
+    const caseNumber = '330106-20261122-000000000-0';
+    const code = newQueryCode(federatedQueryCodeLength);
+    expect(code).toMatch(/^[0-9A-HJKMNP-TV-Z]{16}$/);
+    const verifier = publicQueryCodeVerifier(caseNumber, code);
+    expect(verifier).toMatch(/^q2:[A-Za-z0-9_-]{43}$/);
+    // Another node, with another secret, checks it all the same.
+    expect(
+      queryCodeMatches('another-node-secret-of-forty-characters!!', caseNumber, code.toLowerCase(), verifier),
+    ).toBe(true);
+    expect(queryCodeMatches(secret, caseNumber, newQueryCode(federatedQueryCodeLength), verifier)).toBe(false);
+    expect(queryCodeMatches(secret, '330106-20261122-000000001-0', code, verifier)).toBe(false);
+    // A short code is never checked without a secret, whatever verifier is presented.
+    const short = newQueryCode();
+    const forged = `q2:${createHash('sha256').update(`${caseNumber}:${short}`).digest('base64url')}`;
+    expect(queryCodeMatches(secret, caseNumber, short, forged)).toBe(false);
+    expect(() => publicQueryCodeVerifier(caseNumber, short)).toThrow(/16 characters/);
   });
 });
 

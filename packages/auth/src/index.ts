@@ -6,8 +6,11 @@ export { generateNodeKey, type NodeKey, nodeKeyFrom, publicJwks } from './node-k
 export {
   checkQueryCodeSecret,
   devQueryCodeSecret,
+  federatedQueryCodeLength,
   newQueryCode,
   normalizeQueryCode,
+  publicQueryCodeVerifier,
+  queryCodeLength,
   queryCodeMatches,
   queryCodeVerifier,
 } from './query-code.ts';

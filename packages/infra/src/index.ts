@@ -10,5 +10,16 @@ export {
   stopLocalKafka,
   wipeLocalKafka,
 } from './local-kafka.ts';
+export {
+  ensureMirrorMakerJars,
+  type MirrorFlow,
+  type MirrorMaker,
+  type MirrorMakerConfigOptions,
+  type MirrorMakerJars,
+  type MirrorMakerOptions,
+  pinnedMirrorMakerVersion,
+  renderMirrorMakerConfig,
+  startMirrorMaker,
+} from './mirror-maker.ts';
 export { ensureNodeKeys, type NodeKeys } from './node-keys.ts';
 export { localDir, workspaceRoot } from './paths.ts';

@@ -4,6 +4,7 @@ import { type BusConsumer, caseCommands, caseEvents, createBus, on, units } from
 import { developmentSecretsInUse } from '@petition/config';
 import { nationalDirectory } from '@petition/directory';
 import { followDirectory } from '@petition/directory-feed';
+import { federationSpecFrom } from '@petition/federation';
 import { epochHolds, indexEpoch } from '@petition/infra';
 import { defaultPolicy } from '@petition/legal-calendar';
 import type { Logger } from '@petition/logging';
@@ -120,6 +121,7 @@ export async function startIntake(
       config.personIdSecret,
     ),
     queryCodeSecret: checkQueryCodeSecret(config.queryCodeSecret),
+    federated: federationSpecFrom(config).self !== '',
     maxCommandBytes: config.maxCommandBytes,
     caseNumbers: caseNumberSource(config.sourceId),
     staffTokens,

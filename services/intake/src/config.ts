@@ -1,5 +1,6 @@
 import { devQueryCodeSecret, staffTokenSchema } from '@petition/auth';
 import { addresses, durationMs, int, loadConfig, str } from '@petition/config';
+import { membershipSchema } from '@petition/federation';
 import { infraSchema } from '@petition/infra';
 import { devSealKeys } from '@petition/seal';
 
@@ -10,6 +11,7 @@ export const devPersonIdSecret = 'development-only-person-id-secret';
 
 export const intakeSchema = {
   ...infraSchema,
+  ...membershipSchema,
   httpPort: int('INTAKE_HTTP_PORT', {
     default: 8080,
     min: 0,

@@ -2,8 +2,11 @@ import { randomUUID } from 'node:crypto';
 import {
   AuthError,
   type CaseNumberSource,
+  federatedQueryCodeLength,
   newQueryCode,
   permits,
+  publicQueryCodeVerifier,
+  queryCodeLength,
   queryCodeMatches,
   queryCodeVerifier,
   type StaffClaims,
@@ -35,6 +38,11 @@ export interface CoreDeps {
   readonly registrations: RegistrationLimiter;
   /** The node's secret under which query codes are verified (never leaves intake and tracking). */
   readonly queryCodeSecret: string;
+  /**
+   * In a federation a case is followed at other nodes, which do not hold this node's secret: its query code
+   * is then the longer kind whose verifier needs none (packages/auth query-code.ts).
+   */
+  readonly federated?: boolean;
   /** The largest command the broker takes (its record size, less room for the batch around it). */
   readonly maxCommandBytes: number;
   readonly caseNumbers: CaseNumberSource;
@@ -148,7 +156,7 @@ export function createCore(deps: CoreDeps) {
       commandId: randomUUID(),
       caseId: randomUUID(),
       caseNumber: deps.caseNumbers.next(regionCode, deps.now()),
-      queryCode: newQueryCode(),
+      queryCode: newQueryCode(deps.federated ? federatedQueryCodeLength : queryCodeLength),
     };
   }
 
@@ -206,7 +214,12 @@ export function createCore(deps: CoreDeps) {
     const { caseId, caseNumber, queryCode, commandId } = plan;
     const petition = toPetition(
       { ...body, registeringUnitId: body.registeringUnitId ?? unit?.unitId },
-      { caseNumber, queryCodeHash: queryCodeVerifier(deps.queryCodeSecret, caseNumber, queryCode) },
+      {
+        caseNumber,
+        queryCodeHash: deps.federated
+          ? publicQueryCodeVerifier(caseNumber, queryCode)
+          : queryCodeVerifier(deps.queryCodeSecret, caseNumber, queryCode),
+      },
     );
     const sealed = (p: NonNullable<PetitionBody['petitioner']>, purpose: string) => ({
       personId: personIdOf(deps.personIdSecret, p),

@@ -3,6 +3,7 @@ import { caseEvents, createBus, deadlineEvents, onBatch, units } from '@petition
 import { developmentSecretsInUse } from '@petition/config';
 import { nationalDirectory } from '@petition/directory';
 import { followDirectory } from '@petition/directory-feed';
+import { federationFrom } from '@petition/federation';
 import { epochHolds, execWhileEpochHolds, indexEpoch } from '@petition/infra';
 import type { Logger } from '@petition/logging';
 import { addHealthRoutes, createRegistry, listenOps } from '@petition/ops';
@@ -118,6 +119,7 @@ export async function startTracking(
     queries: createQueries(redis, prefix, directory, config.formulas),
     staffTokens,
     queryCodeSecret: checkQueryCodeSecret(config.queryCodeSecret),
+    federation: federationFrom(config, directory),
     guessLimit: config.guessLimit,
     kpiRetentionDays: config.kpiRetentionDays,
     now,

@@ -1,10 +1,12 @@
 import { devQueryCodeSecret, staffTokenSchema } from '@petition/auth';
 import { int, loadConfig, str, url } from '@petition/config';
+import { membershipSchema } from '@petition/federation';
 import { infraSchema } from '@petition/infra';
 import { defaultFormulaText, kpiFormulas } from '@petition/kpi';
 
 export const trackingSchema = {
   ...infraSchema,
+  ...membershipSchema,
   httpPort: int('TRACKING_HTTP_PORT', {
     default: 8081,
     min: 0,

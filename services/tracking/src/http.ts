@@ -2,6 +2,7 @@ import swagger, { type StaticDocumentSpec } from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { AuthError, permits, queryCodeMatches, type StaffTokenVerifier } from '@petition/auth';
 import type { Directory } from '@petition/directory';
+import type { Federation } from '@petition/federation';
 import { answerProblems, problem, problemServerOptions, secureHeaders, sendProblem as send } from '@petition/ops';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -21,6 +22,8 @@ export interface HttpDeps {
   /** Verifies staff tokens with the trusted nodes' public keys (tracking holds no key that could sign one). */
   readonly staffTokens: StaffTokenVerifier;
   readonly queryCodeSecret: string;
+  /** The federation this node belongs to: where to send a petitioner whose case another node holds. */
+  readonly federation: Federation;
   readonly guessLimit: number;
   readonly kpiRetentionDays: number;
   readonly now: () => Date;
@@ -122,6 +125,25 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
     return claims;
   };
 
+  /**
+   * For a case this node does not hold, in a federation: the node of the number's region, which does, as a
+   * problem naming it and its tracking address. The number alone says which node that is, so this tells a
+   * guesser nothing about whether the case exists.
+   */
+  const askElsewhere = (caseNumber: string) => {
+    const { federation } = deps;
+    if (!federation.federated) return undefined;
+    const bureau = directory.bureauOf(caseNumber.slice(0, 6));
+    const node = bureau ? federation.hostOf(bureau.unitId) : '';
+    if (!node || node === federation.self) return undefined;
+    const trackingUrl = federation.node(node)?.trackingUrl;
+    return problem(404, 'CASE_AT_ANOTHER_NODE', 'Another node holds the cases of this region: ask there', {
+      detail: `cases of region ${caseNumber.slice(0, 6)} are held by node ${node}${trackingUrl ? ` (${trackingUrl})` : ''}`,
+      node,
+      ...(trackingUrl ? { trackingUrl } : {}),
+    });
+  };
+
   // The query code travels in a header: URLs are kept in access logs and proxies' logs, in the browser's
   // history, and are sent on as Referer.
   app.get<{ Params: { caseNumber: string }; Querystring: Record<string, unknown> }>(
@@ -159,6 +181,8 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
         return sendProblem(reply, 429, 'TOO_MANY_GUESSES', 'too many wrong case numbers or query codes; try later');
       }
       const found = await queries.caseByNumber(caseNumber);
+      const elsewhere = found ? undefined : askElsewhere(caseNumber);
+      if (elsewhere) return send(reply, elsewhere);
       if (!found || !queryCodeMatches(deps.queryCodeSecret, caseNumber, code, found.queryCodeHash)) {
         await redis.multi().incr(guesses).expire(guesses, 600).exec();
         return sendProblem(reply, 404, 'CASE_NOT_FOUND', 'no case with this number and query code');
