@@ -171,16 +171,17 @@ function refused(
 /**
  * The refusal of a command for a case this node does not write (another node holds it, or a handoff is on
  * its way): at version 0, like a refusal for an unknown case, because the case's versions belong to the
- * node that writes it. Nothing changes.
+ * node that writes it. Nothing changes. CASE_NOT_FOUND is what a unit that may not know of the case is told
+ * instead (art 30): nothing about its state or holder.
  */
 export function refuseForAnotherNode(
   snapshot: CaseSnapshot | undefined,
   command: CaseCommand,
   ctx: DecideContext,
-  code: 'CASE_MOVED' | 'HANDOFF_IN_PROGRESS' | 'UNIT_ON_ANOTHER_NODE',
+  code: 'CASE_MOVED' | 'HANDOFF_IN_PROGRESS' | 'UNIT_ON_ANOTHER_NODE' | 'CASE_NOT_FOUND',
   detail: string,
 ): Outcome {
-  return refused(snapshot, command, ctx, refusal(code, detail), 0);
+  return refused(code === 'CASE_NOT_FOUND' ? undefined : snapshot, command, ctx, refusal(code, detail || undefined), 0);
 }
 
 /** Decides and folds the outcome: the case after the command (unchanged but for its version if refused). */

@@ -29,6 +29,7 @@ import {
   isTerminal,
   type Outcome,
   refuseForAnotherNode,
+  unitMayKnowCase,
 } from '@petition/lifecycle';
 import { nextLeg, type RouteModes } from './auto-route.ts';
 import type { CaseStore } from './case-store.ts';
@@ -170,6 +171,13 @@ export function createWriter(o: WriterOptions) {
     const before = view.get(command.meta?.caseId ?? '');
     const writer = before ? fed.writerOf(before) : ({ here: true } as const);
     if (!writer.here) {
+      // A unit that may not know of the case is told what it would be told of no case at all (art 30).
+      const actor = command.meta?.actor;
+      if (before && actor?.$case === 'unit' && !unitMayKnowCase(o.directory, actor.value.unitId, before)) {
+        const outcome = refuseForAnotherNode(undefined, command, ctx, 'CASE_NOT_FOUND', '');
+        view.keep(commandId, undefined);
+        return { outcome, events: outcome.events };
+      }
       const code = writer.inTransit ? 'HANDOFF_IN_PROGRESS' : 'CASE_MOVED';
       const outcome = refuseForAnotherNode(before, command, ctx, code, `node ${writer.nodeId}`);
       view.keep(commandId, undefined);

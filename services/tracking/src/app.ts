@@ -74,6 +74,7 @@ export async function startTracking(
       return made;
     },
     config.kpiRetentionDays,
+    config.nodeId ?? '',
   );
   const registry = createRegistry();
   const updates = new Counter({

@@ -54,6 +54,9 @@ const labels: Readonly<Record<string, string>> = {
   caseWindowLapsed: '期限届满',
   caseClosedAsFinal: '办结',
   custodyTransferred: '移交',
+  caseHandedOff: '移交其他节点',
+  handoffAccepted: '其他节点接收',
+  handoffRefused: '移交被退回',
 };
 
 const closed = new Set<CaseState>([
@@ -78,8 +81,12 @@ function entryOf(e: CaseEvent): TimelineEntry | undefined {
     | Date
     | undefined;
   const detail =
-    (v.opinion as { summary?: string } | undefined)?.summary ??
-    ((v.reasonText ?? v.reason ?? v.channelDetail) as string | undefined);
+    p.$case === 'handoffRefused'
+      ? `${p.value.reasonCode}: ${p.value.detail}`
+      : p.$case === 'caseHandedOff' || p.$case === 'handoffAccepted'
+        ? `node ${p.value.toNodeId}`
+        : ((v.opinion as { summary?: string } | undefined)?.summary ??
+          ((v.reasonText ?? v.reason ?? v.channelDetail) as string | undefined));
   return {
     eventId: env?.eventId ?? '',
     version: env?.caseVersion ?? 0,
@@ -132,6 +139,8 @@ export function createReadModel(
   directory: Directory,
   commit: Commit,
   kpiRetentionDays: number,
+  /** This node's id in a federation ('' for the single-node nation). */
+  nodeId = '',
 ) {
   const k = trackingKeys(prefix);
   const regionsOf = (unitId: string) =>
@@ -226,7 +235,9 @@ export function createReadModel(
           const entry = entryOf(e);
           if (entry) m.rpush(k.timeline(caseId), JSON.stringify(entry));
           if (before && before !== e.custodyUnitId) m.zrem(k.inbox(before), caseId);
-          if (closed.has(e.state)) m.zrem(k.inbox(e.custodyUnitId), caseId);
+          // Taken over by another node: off the inbox here, though its last holder here stays on record.
+          const handedAway = p?.$case === 'handoffAccepted' && p.value.toNodeId !== nodeId;
+          if (closed.has(e.state) || handedAway) m.zrem(k.inbox(e.custodyUnitId), caseId);
           // Its clock may have come first (another topic): the new holder's inbox takes its due time.
           else if (before !== e.custodyUnitId) m.zadd(k.inbox(e.custodyUnitId), dueOf(row, e.custodyUnitId), caseId);
           count(sums, caseFacts(e, row.acceptedTime ? new Date(row.acceptedTime) : undefined), row.accused);
