@@ -130,6 +130,7 @@ describe('renderMirrorMakerConfig', () => {
       'emit.offset-syncs.enabled': 'false',
       'sync.group.offsets.enabled': 'false',
       'sync.topic.acls.enabled': 'false',
+      'heartbeats.replication.enabled': 'false',
       'refresh.topics.interval.seconds': '2',
       'tasks.max': '1',
       'replication.factor': '1',
@@ -251,7 +252,9 @@ describe('MirrorMaker 2 between two clusters', () => {
     expect(copies.length).toBe(total);
     for (const copy of copies) {
       expect(copy.topic.name).toBe(linkTopic.name);
-      expect({ key: copy.key, value: copy.value.toString(), headers: copy.headers }).toEqual(byId.get(copy.headers.id));
+      expect({ key: copy.key, value: copy.value.toString(), headers: copy.headers }).toEqual(
+        byId.get(copy.headers.id ?? ''),
+      );
       // The producer's timestamp, not the time of the copy.
       expect(copy.timestamp).toBeLessThanOrEqual(producedBy);
     }

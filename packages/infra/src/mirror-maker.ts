@@ -202,10 +202,10 @@ function positiveInteger(name: string, value: number): number {
  *
  * - Topics keep their names on the target (IdentityReplicationPolicy): link topics are named per direction,
  *   so nothing loops back.
- * - Only the records move: no heartbeats, no checkpoints, no consumer-group offset sync, no ACL sync. Offset
- *   syncs are off too (only checkpoints read them), so a process writes to its target cluster only; MM2
- *   refuses any `offset-syncs.*` setting then, and its checkpoint connector logs at start that it cannot run
- *   without checkpoints: that line is expected.
+ * - Only the records move: no heartbeats (neither emitted nor copied), no checkpoints, no consumer-group
+ *   offset sync, no ACL sync. Offset syncs are off too (only checkpoints read them), so a process writes to
+ *   its target cluster only; MM2 refuses any `offset-syncs.*` setting then, and logs at start (ERROR, with a
+ *   stack) that its checkpoint connector cannot run without checkpoints: that line is expected.
  * - Records keep key, value, headers, timestamp and partition (MM2's defaults: byte-array converters).
  * - The producer on the target waits for every in-sync replica and is idempotent; a flow's consumer starts
  *   a partition it never copied from the earliest record, so nothing written before MM2 saw the topic is lost.
@@ -226,6 +226,9 @@ export function renderMirrorMakerConfig(options: MirrorMakerConfigOptions): stri
     'emit.offset-syncs.enabled = false',
     'sync.group.offsets.enabled = false',
     'sync.topic.acls.enabled = false',
+    // Else a source's `heartbeats` topic (made by the process serving the other direction) is copied
+    // whatever the topic filter says, as `<source>.heartbeats`.
+    'heartbeats.replication.enabled = false',
     `refresh.topics.interval.seconds = ${refresh}`,
     `tasks.max = ${tasksMax}`,
     `replication.factor = ${rf}`,
@@ -278,12 +281,18 @@ function layout(stateDir: string): Layout {
   };
 }
 
+/** Alive and not a zombie (a killed JVM whose parent has not reaped it yet is gone for our purposes). */
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
   }
 }
 
@@ -344,7 +353,8 @@ function flowStarted(source: string, target: string): RegExp {
 /**
  * Starts MirrorMaker 2 on the rendered config and resolves once every flow this process serves has started
  * (see flowStarted), or fails with the log's tail. A MirrorMaker found running from the same state folder
- * (a crashed caller's) is stopped first.
+ * (a crashed caller's) is stopped first. A source cluster that does not answer holds its flow's start for
+ * MM2's admin.timeout.ms (60 s; measured 65 s here); the flow then starts and copies once the source is up.
  */
 export async function startMirrorMaker(options: MirrorMakerOptions, logger: Logger): Promise<MirrorMaker> {
   const aliases = Object.keys(options.clusters);
