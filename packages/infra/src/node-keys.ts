@@ -34,7 +34,11 @@ function createOnce(path: string, text: string, mode: number) {
   }
 }
 
-export function ensureNodeKeys(dir: string = localDir('keys')): NodeKeys {
+/**
+ * The local node's key pair, made on first use: `.local/keys` for the single-node network, or
+ * `.local/keys/<node id>` for a node of a local federation (`npm start -- --nodes`), whose tokens name it.
+ */
+export function ensureNodeKeys(dir: string = localDir('keys'), nodeId?: string): NodeKeys {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const privatePath = join(dir, privateFile);
   if (!existsSync(privatePath))
@@ -48,5 +52,5 @@ export function ensureNodeKeys(dir: string = localDir('keys')): NodeKeys {
   const draft = `${jwksPath}.${randomBytes(6).toString('hex')}.tmp`;
   writeFileSync(draft, `${JSON.stringify(jwks, null, 2)}\n`);
   renameSync(draft, jwksPath);
-  return { privateJwk: key.privateJwk, jwks, issuer: process.env.NODE_ID || 'local-node', jwksPath };
+  return { privateJwk: key.privateJwk, jwks, issuer: nodeId ?? (process.env.NODE_ID || 'local-node'), jwksPath };
 }

@@ -4,6 +4,7 @@
 import { signStaffToken, staffRoles } from '@petition/auth';
 import { ensureNodeKeys } from '@petition/infra';
 import { createLogger } from '@petition/logging';
+import { federationPlay } from './federation-play.ts';
 import { startSimulator } from './simulate.ts';
 
 const args = process.argv.slice(2);
@@ -15,10 +16,16 @@ if (!Number.isInteger(rate) || rate < 1 || rate > 10_000 || (seconds !== undefin
   process.exit(2);
 }
 const logger = createLogger({ service: 'simulator' });
-const intakeUrl = process.env.INTAKE_URL ?? `http://127.0.0.1:${process.env.INTAKE_HTTP_PORT ?? '8080'}`;
-const trackingUrl = process.env.TRACKING_URL ?? `http://127.0.0.1:${process.env.TRACKING_HTTP_PORT ?? '8081'}`;
-// Started beside the services: it waits until both answer ready.
-for (const url of [intakeUrl, trackingUrl]) {
+// Across a local federation (`npm start -- --nodes`), SIMULATOR_NETWORK names its .local/network.json.
+const federation = process.env.SIMULATOR_NETWORK ? federationPlay(process.env.SIMULATOR_NETWORK) : undefined;
+const intakeUrl =
+  federation?.nationalIntake ?? process.env.INTAKE_URL ?? `http://127.0.0.1:${process.env.INTAKE_HTTP_PORT ?? '8080'}`;
+const trackingUrl =
+  federation?.nationalTracking ??
+  process.env.TRACKING_URL ??
+  `http://127.0.0.1:${process.env.TRACKING_HTTP_PORT ?? '8081'}`;
+// Started beside the services: it waits until they answer ready.
+for (const url of federation?.urls ?? [intakeUrl, trackingUrl]) {
   const deadline = Date.now() + 300_000;
   while (
     (await fetch(`${url}/readyz`).then(
@@ -35,12 +42,16 @@ const sim = startSimulator({
   intakeUrl,
   trackingUrl,
   rate,
-  // It plays every unit's staff, with every role, as the local node (npm start's key in .local/keys).
-  staffToken: (unitId) =>
-    signStaffToken(
-      { privateJwk: node.privateJwk, issuer: node.issuer },
+  // It plays every unit's staff, with every role, as the local node (npm start's key in .local/keys), or
+  // across a federation as the node hosting the unit.
+  staffToken: (unitId) => {
+    const keys = federation?.keysOf(unitId) ?? node;
+    return signStaffToken(
+      { privateJwk: keys.privateJwk, issuer: keys.issuer },
       { staffId: `simulator@${unitId}`, unitId, roles: staffRoles },
-    ),
+    );
+  },
+  nodes: federation,
   logger,
   durationMs: seconds === undefined ? undefined : seconds * 1000,
 });

@@ -5,6 +5,8 @@ import { countiesOf, type Move, nextMove, petitionBody, type Rand } from './plan
 // The simulator's loop over HTTP: each second it files `rate` petitions at intake, then looks up some of
 // the open cases on tracking and makes their next move — the holding unit with its token, the petitioner
 // with the case number and query code. Refusals are counted, not retried: the case is looked at again later.
+// Across a federation it files at any node, reads every case on the national node's tracking (which sees
+// them all) and acts at the node that holds the case, with that node's tokens.
 
 export interface SimulatorOptions {
   readonly intakeUrl: string;
@@ -17,6 +19,14 @@ export interface SimulatorOptions {
   readonly rand?: Rand;
   /** Stops after this long (default: until `stop`). */
   readonly durationMs?: number;
+  /**
+   * Across a federation: the intake a petition is filed at (any node's), and the intake of the node that
+   * holds a case now, where its holder and its petitioner act. `intakeUrl` for both when omitted.
+   */
+  readonly nodes?: {
+    readonly fileAt: (rand: Rand) => string;
+    readonly intakeOf: (holderUnitId: string) => string;
+  };
 }
 
 export interface SimulatorStats {
@@ -51,19 +61,20 @@ export function startSimulator(o: SimulatorOptions) {
   }
 
   async function file() {
-    const r = await post(`${o.intakeUrl}/v1/petitions`, petitionBody(rand, counties));
+    const r = await post(`${o.nodes?.fileAt(rand) ?? o.intakeUrl}/v1/petitions`, petitionBody(rand, counties));
     if (r.status !== 201) throw new Error(`intake answered ${r.status}: ${JSON.stringify(r.body)}`);
     open.push(r.body as unknown as Open);
     stats.filed++;
   }
 
   async function move(c: Open, m: Move, holder: string) {
+    const intakeUrl = o.nodes?.intakeOf(holder) ?? o.intakeUrl;
     const r =
       m.who === 'unit'
-        ? await post(`${o.intakeUrl}/v1/cases/${c.caseId}/${m.path}`, m.body, {
+        ? await post(`${intakeUrl}/v1/cases/${c.caseId}/${m.path}`, m.body, {
             authorization: `Bearer ${o.staffToken(holder)}`,
           })
-        : await post(`${o.intakeUrl}/v1/petitioner/${m.path}`, {
+        : await post(`${intakeUrl}/v1/petitioner/${m.path}`, {
             ...m.body,
             caseNumber: c.caseNumber,
             queryCode: c.queryCode,
