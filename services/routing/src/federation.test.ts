@@ -77,8 +77,15 @@ describe('a case across nodes', () => {
     expect(national.last('c-down')?.handoff).toBeUndefined();
 
     // One writer: node 33 accepts; the national node refuses, naming node 33, and writes nothing versioned.
+    // (A unit the national node's copy does not show as ever holding it is told of no case at all: art 30.)
+    expect(refusalOf(national.decide(accept('c-down', '330106-rsj')))?.reasonCode).toBe('CASE_NOT_FOUND');
     expect(refusalOf(zj.decide(accept('c-down', '330106-rsj')))).toBeUndefined();
-    const refused = national.decide(accept('c-down', '330106-rsj'));
+    const refused = national.decide(
+      command('c-down', unit('000000-xfj'), {
+        $case: 'forwardCase',
+        value: { toUnitId: '330000-xfj', toHandlingUnit: false, reason: 'again' },
+      }),
+    );
     expect(refusalOf(refused)).toMatchObject({ reasonCode: 'CASE_MOVED' });
     expect(refusalOf(refused)?.messageEn).toContain('node 33');
     expect(refused[0]?.envelope?.caseVersion).toBe(0);
