@@ -81,6 +81,22 @@ describe('notices an event calls for', () => {
     expect(notices.map((n) => [n.recipientId, n.channel, n.urgent])).toEqual([['330106-rsj', IN_APP, false]]);
   });
 
+  it('tells the unit whose handoff another node refused that it holds the case again, urgently, with the reason', () => {
+    const { accepted: event } = accepted();
+    const refused = {
+      ...event,
+      payload: {
+        $case: 'handoffRefused' as const,
+        value: { handoffId: 'h-1', toNodeId: '64', reasonCode: 'UNIT_NOT_HOSTED', detail: '640100-xfj' },
+      },
+    };
+    const notices = noticesFor({ case: refused }, context());
+    expect(notices.map((n) => [n.recipientId, n.urgent])).toEqual([['330106-rsj', true]]);
+    const text = render(notices[0]?.templateId ?? '', notices[0]?.vars ?? {});
+    expect(text.body).toContain('节点 64 被退回（UNIT_NOT_HOSTED 640100-xfj）');
+    expect(text.body).not.toMatch(/\{\w+\}/);
+  });
+
   it('tells the holder of a breach and the supervising bureau of supervision, urgently', () => {
     const breach = DeadlineEvent.fromPartial({
       envelope: { eventId: 'd-1', caseId: 'c-1' },

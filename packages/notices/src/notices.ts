@@ -188,6 +188,15 @@ export function noticesFor(source: { case: CaseEvent } | { deadline: DeadlineEve
       case 'custodyTransferred':
         toUnit(p.value.toUnitId, 'case-received.zh-CN', { fromName: name(p.value.fromUnitId), dueDate: '' }, false);
         break;
+      // A handoff another node refused: the unit that handed it over holds it again, and is told why.
+      case 'handoffRefused':
+        toUnit(
+          source.case.custodyUnitId,
+          'handoff-refused.zh-CN',
+          { nodeId: p.value.toNodeId, reason: `${p.value.reasonCode} ${p.value.detail}`.trim() },
+          true,
+        );
+        break;
       case 'caseAssigned':
         toUnit(
           p.value.assigneeUnitId,

@@ -39,6 +39,10 @@ export const templates: Readonly<Record<string, Template>> = {
     subject: '信访事项复核意见（{caseNumber}）',
     body: '{unitName}已对您的信访事项（编号 {caseNumber}）出具复核意见：{summary}。复核意见为终结意见。',
   },
+  'handoff-refused.zh-CN': {
+    subject: '信访事项移交被退回（{caseNumber}）',
+    body: '信访事项 {caseNumber} 移交节点 {nodeId} 被退回（{reason}），仍由本单位办理。',
+  },
   'case-received.zh-CN': {
     subject: '新收信访事项（{caseNumber}）',
     body: '{fromName}转来信访事项 {caseNumber}，请于 {dueDate} 前告知受理情况。',
