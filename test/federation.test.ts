@@ -84,6 +84,7 @@ async function act(node: string, unitId: string, c: Filed, path: string, body: J
 
 interface View {
   state: string;
+  heldAt?: { node: string; trackingUrl?: string };
   holder?: { unitId: string };
   timeline: { step: string; unitId: string; detail?: string }[];
 }
@@ -174,7 +175,9 @@ describe('the federation, over real brokers and MirrorMaker 2', { timeout: 180_0
     });
     expect(moved.status, JSON.stringify(moved.body)).toBe(200);
     // Acknowledged: node 33 appends 64's HandoffAccepted; the case leaves the Zhejiang bureau's inbox.
-    await seen('33', c, 'the acknowledgement', (v) => steps(v).includes('handoffAccepted'));
+    const acknowledged = await seen('33', c, 'the acknowledgement', (v) => steps(v).includes('handoffAccepted'));
+    // The petitioner asking Zhejiang is told which node follows the case now.
+    expect(acknowledged.heldAt).toMatchObject({ node: '64' });
     await seen('64', c, 'the Ningxia bureau to hold it', heldBy('640000-xfj'));
     const refused = await act('33', '330102-xfj', c, 'transfer', {
       toUnitId: '330102-rsj',

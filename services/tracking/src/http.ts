@@ -187,8 +187,11 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
         await redis.multi().incr(guesses).expire(guesses, 600).exec();
         return sendProblem(reply, 404, 'CASE_NOT_FOUND', 'no case with this number and query code');
       }
-      const { caseId: _id, queryCodeHash: _hash, ...view } = found;
-      return view;
+      const { caseId: _id, queryCodeHash: _hash, heldAt, ...view } = found;
+      if (!heldAt) return view;
+      // Another node holds it now: what happened here, and where to follow it from now on.
+      const trackingUrl = deps.federation.node(heldAt)?.trackingUrl;
+      return { ...view, heldAt: { node: heldAt, ...(trackingUrl ? { trackingUrl } : {}) } };
     },
   );
 

@@ -2,7 +2,8 @@ import { addCivilDays, type CivilDate, civilDateOf, endOfCivilDay } from '@petit
 
 // Tracking's Redis keyspace under `<prefix>trk:` — a cache, rebuilt from Kafka after a flush (app.ts):
 //   c:<caseId>         the case: number, query-code hash, kind and accused unit (art 30: whom every view keeps it
-//                      from), state, holder, version, acceptedTime, deadline offset
+//                      from), state, holder, version, acceptedTime, deadline offset, and in a federation
+//                      `heldAt`: the node that took the case over (empty while this node holds it)
 //   n:<caseNumber>     → case id
 //   t:<caseId>         its timeline, one JSON entry per step
 //   k:<caseId>         its clocks (clock id → ClockView JSON)

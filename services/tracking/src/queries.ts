@@ -148,6 +148,8 @@ export function createQueries(redis: Redis, prefix: string, directory: Directory
         queryCodeHash: c.queryCodeHash ?? '',
         state: c.state ?? '',
         holder: unitView(c.holder ?? ''),
+        /** The node that took the case over, in a federation; this one's view stops at its acceptance. */
+        heldAt: c.heldAt || undefined,
         timeline: timeline.map((j) => {
           const { eventId, ...e } = JSON.parse(j) as TimelineEntry;
           const stop = stops[eventId]
