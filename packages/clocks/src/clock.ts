@@ -78,6 +78,12 @@ export interface ClockContext {
   readonly calendar: LegalCalendar;
   readonly policyFor: (regionCode: string) => DeadlinePolicy;
   readonly directory: Directory;
+  /**
+   * In a federation: true when this node's copy of a case stops at a handoff to `toNodeId` (the node that
+   * handed it on, unless it is the national node, which goes on reading every case). Its clocks run at the
+   * node that took it over; here they stop. Never, when omitted.
+   */
+  readonly stopsAtHandoffTo?: (toNodeId: string) => boolean;
 }
 
 type Spec = Omit<Clock, 'dueTime' | 'provisional' | 'paused' | 'pausedDays' | 'periodDays' | 'workingDays'> & {

@@ -64,6 +64,24 @@ const petitionOf = () => ({
 });
 
 describe('clocks derived from a case’s events', () => {
+  it('stop at a handoff another node accepted when this node’s copy ends there, and run on where it does not', () => {
+    const run = toHandlingUnit();
+    const { state } = follow(run.events);
+    const last = run.events.at(-1) as CaseEvent;
+    const accepted: CaseEvent = {
+      ...last,
+      envelope: { ...(last.envelope as NonNullable<CaseEvent['envelope']>), caseVersion: 3, eventId: 'acc' },
+      payload: { $case: 'handoffAccepted', value: { handoffId: 'h', fromNodeId: '33', toNodeId: '64' } },
+    };
+    const province = onCaseEvent(state, accepted, { ...ctx, stopsAtHandoffTo: (to) => to !== '33' });
+    expect(summary(province.changes)).toEqual(['stopped forwarding CLOCK_STOP_REASON_SUPERSEDED']);
+    expect(province.open).toEqual([]);
+    // The receiver (or the national node, which reads every case) keeps them running.
+    const national = onCaseEvent(state, accepted, { ...ctx, stopsAtHandoffTo: () => false });
+    expect(national.changes).toEqual([]);
+    expect(onCaseEvent(state, accepted, ctx).open).toHaveLength(1);
+  });
+
   it('runs each stage’s clock from registration to the final re-review, stopping each when its step is done', () => {
     const run = toHandlingUnit();
     let { state, changes } = follow(run.events);

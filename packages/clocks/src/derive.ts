@@ -190,8 +190,9 @@ export function onCaseEvent(
       break;
     default:
   }
-  // A case that has ended owes nothing more.
-  if (isTerminal(event.state)) for (const c of [...open]) stop(c.stage, SUPERSEDED);
+  // A case that has ended owes nothing more; nor does a copy that another node took over.
+  const handedAway = payload.$case === 'handoffAccepted' && !!ctx.stopsAtHandoffTo?.(payload.value.toNodeId);
+  if (isTerminal(event.state) || handedAway) for (const c of [...open]) stop(c.stage, SUPERSEDED);
   return { info, open, changes };
 }
 

@@ -99,6 +99,13 @@ describe('who hosts a unit and writes a case', () => {
     expect(node('national').writerOf(reception.snapshot)).toEqual({ here: false, nodeId: '33', inTransit: false });
   });
 
+  it('ends a province’s copy of a case at its handoff to another node, never the national node’s', () => {
+    expect(node('33').copyEndsAtHandoffTo('64')).toBe(true);
+    expect(node('33').copyEndsAtHandoffTo('33')).toBe(false);
+    expect(node('national').copyEndsAtHandoffTo('33')).toBe(false);
+    expect(createFederation(singleNode, directory).copyEndsAtHandoffTo('33')).toBe(false);
+  });
+
   it('registers a petition for another node’s place at this node’s top bureau', () => {
     expect(node('64').registrationBureauFor('330106')).toBe('640000-xfj');
     expect(node('national').registrationBureauFor('330106')).toBe('000000-xfj');

@@ -62,6 +62,11 @@ export function createFederation(spec: FederationSpec, directory: Directory) {
       const writer = s.writerNodeId || hostOf(s.custodyUnitId);
       return writer === spec.self ? { here: true } : { here: false, nodeId: writer, inTransit: false };
     },
+    /**
+     * Whether this node's copy of a case ends when `toNodeId` takes it over: it hears no more of the case
+     * (its clocks stop here). The national node's does not: every node's events reach it.
+     */
+    copyEndsAtHandoffTo: (toNodeId: string) => federated && toNodeId !== spec.self && spec.self !== nationalNodeId,
     /** A node's top petition bureau: the national bureau, or its province's. */
     topBureauOf,
     /**

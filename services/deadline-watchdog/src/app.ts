@@ -4,6 +4,7 @@ import type { ClockContext } from '@petition/clocks';
 import type { DeadlineEvent } from '@petition/contract';
 import { nationalDirectory } from '@petition/directory';
 import { followDirectory } from '@petition/directory-feed';
+import { federationFrom } from '@petition/federation';
 import { epochHolds, indexEpoch } from '@petition/infra';
 import {
   createLegalCalendar,
@@ -78,7 +79,13 @@ export async function startWatchdog(
   const epoch = await indexEpoch(redis, prefix);
   const directory = nationalDirectory();
   const calendar = calendarOf(config);
-  const ctx: ClockContext = { calendar, policyFor: () => defaultPolicy, directory };
+  const federation = federationFrom(config, directory);
+  const ctx: ClockContext = {
+    calendar,
+    policyFor: () => defaultPolicy,
+    directory,
+    stopsAtHandoffTo: federation.copyEndsAtHandoffTo,
+  };
   const publisher = await bus.publisher();
 
   const registry = createRegistry();

@@ -1,8 +1,10 @@
 import { durationMs, int, loadConfig, str } from '@petition/config';
+import { membershipSchema } from '@petition/federation';
 import { infraSchema } from '@petition/infra';
 
 export const watchdogSchema = {
   ...infraSchema,
+  ...membershipSchema,
   httpPort: int('WATCHDOG_HTTP_PORT', {
     default: 8091,
     min: 0,
