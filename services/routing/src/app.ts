@@ -254,6 +254,7 @@ export async function startRouting(
       registry,
       serial,
       stateRead,
+      caughtUp: (partition) => catchUp([partition]),
       now,
     });
     await Promise.all(interconnect.map((c) => c.start()));

@@ -54,6 +54,8 @@ export interface InterconnectDeps {
   readonly serial: <T>(work: () => Promise<T>) => Promise<T>;
   /** Resolves once routing's state has read case-events of `partition` past `offset`. */
   readonly stateRead: (partition: number, offset: bigint) => Promise<void>;
+  /** Resolves once routing's state has read case-events of `partition` to its end (what any instance wrote). */
+  readonly caughtUp: (partition: number) => Promise<void>;
   readonly now: () => Date;
 }
 
@@ -273,6 +275,9 @@ export function startInterconnect(d: InterconnectDeps): BusConsumer[] {
           record.body?.$case === 'replica' ? record.body.value.event?.envelope?.caseId : record.body?.value.caseId;
         await d.serial(async () => {
           const partition = d.store.partitionOf(caseId ?? '') ?? r.partition;
+          // Whatever another instance of routing wrote of the case (an earlier copy of this handoff, say) is
+          // known before deciding: a copy is recognised, never applied twice.
+          await d.caughtUp(partition);
           await apply(peer, record, partition);
         });
       }),
