@@ -265,6 +265,7 @@ export function startInterconnect(d: InterconnectDeps): BusConsumer[] {
           if (federation && bad?.body?.$case === 'handoff') {
             const handoff = bad.body.value;
             await d.serial(async () => {
+              await d.caughtUp(d.store.partitionOf(handoff.caseId) ?? r.partition);
               const refused = d.writer.refuseUnlessTaken(handoff, federation);
               if (refused.kind === 'refused') await refuse(peer, handoff, refused);
             });
