@@ -7,6 +7,7 @@ import { benchBus } from './bus.ts';
 import { benchDomain } from './domain.ts';
 import { benchE2e } from './e2e.ts';
 import { benchIntake } from './intake.ts';
+import { benchNodes } from './nodes.ts';
 import { benchNotification } from './notification.ts';
 import { benchRouting } from './routing.ts';
 import { benchTracking } from './tracking.ts';
@@ -26,6 +27,7 @@ const benches: Record<string, Bench> = {
   tracking: { broker: benchTracking, records: 20_000 },
   watchdog: { redis: benchWatchdogStore },
   e2e: { broker: benchE2e, records: 5_000 },
+  nodes: { broker: benchNodes, records: 2_000 },
 };
 
 const [name = '', ...rest] = process.argv.slice(2);
