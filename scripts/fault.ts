@@ -2,14 +2,17 @@
 // steps by its unit and petitioner over HTTP) runs twice through the five services on a broker of its own:
 // once without faults, once while each service in turn is killed with SIGKILL (and restarted), the broker
 // is restarted and the run's Redis keys are flushed. Then every case must end in the same state in both
-// runs, with the same events and notices — none missing, none told twice. Prints what it checked; exits 1
-// when a check fails.
+// runs, with the same events and notices — none missing, none told twice. A second stage (fault-link.ts)
+// takes a link between two nodes down and checks that handoffs wait and complete, none lost or taken
+// twice. `--stage services|link` runs one stage alone. Prints what each stage checked; exits 1 when a
+// check fails.
 import { caseEvents, createBus, deadlineEvents, notificationEvents, on } from '@petition/bus';
 import type { CaseEvent, DeadlineEvent, NotificationEvent } from '@petition/contract';
 import { ensureBroker, infraDown, infraUp, loadInfraConfig, stopLocalKafka } from '@petition/infra';
 import { createLogger, type Logger } from '@petition/logging';
 import { testStaffEnv } from '@petition/testing';
 import { Redis } from 'ioredis';
+import { linkStage } from './fault-link.ts';
 import { type Load, load } from './fault-load.ts';
 import { oneClientLoadEnv, serviceSpecs, servicesEnv, superviseServices } from './network.ts';
 
@@ -21,8 +24,24 @@ const flag = (name: string, fallback: number) => {
 };
 const cases = flag('--cases', 120);
 const paceMs = flag('--pace-ms', 2_000);
-if (!Number.isInteger(cases) || cases < 4 || cases > 10_000 || !(paceMs >= 0)) {
-  process.stderr.write('usage: npm run fault [-- --cases N (4–10000)] [--pace-ms MS]\n');
+const linkCases = flag('--link-cases', 80);
+const linkPaceMs = flag('--link-pace-ms', 1_000);
+const stage = args.includes('--stage') ? args[args.indexOf('--stage') + 1] : 'all';
+if (
+  !Number.isInteger(cases) ||
+  cases < 4 ||
+  cases > 10_000 ||
+  !(paceMs >= 0) ||
+  !Number.isInteger(linkCases) ||
+  linkCases < 4 ||
+  linkCases > 1_000 ||
+  !(linkPaceMs >= 0) ||
+  !['all', 'services', 'link'].includes(stage ?? '')
+) {
+  process.stderr.write(
+    'usage: npm run fault [-- --stage all|services|link] [--cases N (4–10000)] [--pace-ms MS] ' +
+      '[--link-cases N (4–1000)] [--link-pace-ms MS]\n',
+  );
   process.exit(2);
 }
 
@@ -237,11 +256,10 @@ async function run(label: string, withFaults: boolean, brokers: string[]) {
   }
 }
 
-const infra = await infraUp(config, logger);
-let failed = true;
-try {
-  const clean = await run('clean', false, infra.brokers);
-  const faulty = await run('faulty', true, infra.brokers);
+/** The services stage: the same load with and without faults; prints its report, true when it passed. */
+async function servicesStage(brokers: string[]) {
+  const clean = await run('clean', false, brokers);
+  const faulty = await run('faulty', true, brokers);
   const differing: string[] = [];
   for (let i = 0; i < cases; i++) {
     const a = clean.outcome;
@@ -277,7 +295,25 @@ try {
     differingCount: differing.length,
   };
   process.stdout.write(`${JSON.stringify(report)}\n`);
-  failed = report.fault !== 'passed';
+  return report.fault === 'passed';
+}
+
+const infra = await infraUp(config, logger);
+let failed = false;
+try {
+  if (stage !== 'link') failed = !(await servicesStage(infra.brokers));
+  if (stage !== 'services') {
+    const link = await linkStage({
+      nationalBrokers: infra.brokers,
+      base,
+      downCases: linkCases,
+      upCases: Math.max(2, Math.round(linkCases / 4)),
+      paceMs: linkPaceMs,
+      logger,
+    });
+    process.stdout.write(`${JSON.stringify(link.report)}\n`);
+    if (!link.passed) failed = true;
+  }
 } finally {
   if (infra.startedBroker) await infraDown(config, logger);
 }
