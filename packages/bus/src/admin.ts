@@ -154,13 +154,17 @@ export async function committedOffsets(kafka: Kafka, groupId: string, topic: str
 }
 
 /** Per partition, the highest offset any group whose id matches has committed on a topic. */
-export async function highestCommitted(kafka: Kafka, groups: RegExp, topic: string): Promise<Map<number, bigint>> {
+export async function highestCommitted(
+  kafka: Kafka,
+  groups: (groupId: string) => boolean,
+  topic: string,
+): Promise<Map<number, bigint>> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     const highest = new Map<number, bigint>();
     for (const { groupId } of (await admin.listGroups()).groups) {
-      if (!groups.test(groupId)) continue;
+      if (!groups(groupId)) continue;
       const [found] = await untilServed(() => admin.fetchOffsets({ groupId, topics: [topic] }), 30_000);
       for (const [p, at] of offsetsOf(found)) if (at > (highest.get(p) ?? 0n)) highest.set(p, at);
     }

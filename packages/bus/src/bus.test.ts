@@ -57,6 +57,45 @@ describe('bus against the real broker', () => {
     expect(first?.headers[Header.schemaVersion]).toBe('1');
   });
 
+  it('keeps two deployments on one broker apart even in groups of the same name (the prefix is in the group id)', async () => {
+    const other = createBus({
+      brokers: testBrokers(),
+      clientId: 'bus-test-other',
+      logger: testLogger(),
+      topicPrefix: isolatedPrefix('bus-other'),
+    });
+    try {
+      await other.ensureTopics([caseEvents], { partitions: 12 });
+      const mine: string[] = [];
+      const theirs: string[] = [];
+      const a = bus.consumer({
+        groupId: 'same-name',
+        subscriptions: [on(caseEvents, async (r) => void (r.key.startsWith('case-apart-') && mine.push(r.key)))],
+      });
+      const b = other.consumer({
+        groupId: 'same-name',
+        subscriptions: [on(caseEvents, async (r) => void (r.key.startsWith('case-apart-') && theirs.push(r.key)))],
+      });
+      await Promise.all([a.start(), b.start()]);
+      const keys = Array.from({ length: 24 }, (_, i) => `case-apart-${i}`);
+      await (await bus.publisher()).publish(
+        caseEvents,
+        keys.map((k) => caseAccepted(k, 1)),
+      );
+      await (await other.publisher()).publish(
+        caseEvents,
+        keys.map((k) => caseAccepted(k, 1)),
+      );
+      // Each is given every partition of its own topic: nothing of either is left unread.
+      await waitFor('both deployments to read all their records', () => mine.length >= 24 && theirs.length >= 24);
+      expect(new Set(mine)).toEqual(new Set(keys));
+      expect(new Set(theirs)).toEqual(new Set(keys));
+    } finally {
+      await other.close();
+      await other.deleteOwnTopics();
+    }
+  });
+
   it('keeps the order of each key across partitions', async () => {
     const keys = Array.from({ length: 40 }, (_, i) => `case-order-${i}`);
     const perKey = 50;

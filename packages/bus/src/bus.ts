@@ -28,7 +28,7 @@ export interface Bus {
   endOffsets(spec: { name: string }): Promise<Map<number, bigint>>;
   /** Per partition, the offset `groupId` has committed on the topic (0 where none). */
   committedOffsets(groupId: string, spec: { name: string }): Promise<Map<number, bigint>>;
-  /** Per partition, the highest offset any group whose id matches `groups` has committed on the topic. */
+  /** Per partition, the highest offset any group whose id (without the prefix) matches `groups` has committed. */
   highestCommitted(groups: RegExp, spec: { name: string }): Promise<Map<number, bigint>>;
   /** The idempotent producer, connected on first use and shared by everything on this bus. */
   publisher(): Promise<Publisher>;
@@ -40,6 +40,9 @@ export interface Bus {
 export function createBus(options: BusOptions): Bus {
   const kafka: Kafka = createKafka(options);
   const prefix = options.topicPrefix ?? '';
+  // Consumer groups carry the prefix as topics do: services of two deployments (tests, nodes, benchmarks)
+  // sharing a broker never meet in one group, where one would be given the other's partitions.
+  const groupName = (groupId: string) => `${prefix}${groupId}`;
   const logger = options.logger;
   const consumers: BusConsumer[] = [];
   let publisher: Promise<Publisher> | undefined;
@@ -58,11 +61,19 @@ export function createBus(options: BusOptions): Bus {
     ensureTopics: (specs, topicOptions) => ensureTopics(kafka, prefix, specs, topicOptions, logger),
     deleteOwnTopics: () => deleteTopicsWithPrefix(kafka, prefix),
     endOffsets: (spec) => endOffsets(kafka, topicName(prefix, spec)),
-    committedOffsets: (groupId, spec) => committedOffsets(kafka, groupId, topicName(prefix, spec)),
-    highestCommitted: (groups, spec) => highestCommitted(kafka, groups, topicName(prefix, spec)),
+    committedOffsets: (groupId, spec) => committedOffsets(kafka, groupName(groupId), topicName(prefix, spec)),
+    highestCommitted: (groups, spec) =>
+      highestCommitted(
+        kafka,
+        (groupId) => groupId.startsWith(prefix) && groups.test(groupId.slice(prefix.length)),
+        topicName(prefix, spec),
+      ),
     publisher: getPublisher,
     consumer(consumerOptions) {
-      const consumer = createConsumer({ kafka, prefix, logger, publisher: getPublisher }, consumerOptions);
+      const consumer = createConsumer(
+        { kafka, prefix, logger, publisher: getPublisher },
+        { ...consumerOptions, groupId: groupName(consumerOptions.groupId) },
+      );
       consumers.push(consumer);
       return consumer;
     },
