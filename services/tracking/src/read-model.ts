@@ -231,14 +231,14 @@ export function createReadModel(
             m.set(k.number(petition?.caseNumber ?? ''), caseId);
           }
           if (p?.$case === 'caseAccepted') fields.acceptedTime = env.occurTime?.toISOString() ?? '';
+          // The node that took the case over, which the petitioner is sent to ('' once it is back here).
+          if (p?.$case === 'handoffAccepted') fields.heldAt = p.value.toNodeId === nodeId ? '' : p.value.toNodeId;
           m.hset(k.case(caseId), fields);
           const entry = entryOf(e);
           if (entry) m.rpush(k.timeline(caseId), JSON.stringify(entry));
           if (before && before !== e.custodyUnitId) m.zrem(k.inbox(before), caseId);
-          // Taken over by another node: off the inbox here, though its last holder here stays on record, and
-          // the petitioner is told which node holds it now.
+          // Taken over by another node: off the inbox here, though its last holder here stays on record.
           const handedAway = p?.$case === 'handoffAccepted' && p.value.toNodeId !== nodeId;
-          if (p?.$case === 'handoffAccepted') fields.heldAt = handedAway ? p.value.toNodeId : '';
           if (closed.has(e.state) || handedAway) m.zrem(k.inbox(e.custodyUnitId), caseId);
           // Its clock may have come first (another topic): the new holder's inbox takes its due time.
           else if (before !== e.custodyUnitId) m.zadd(k.inbox(e.custodyUnitId), dueOf(row, e.custodyUnitId), caseId);
