@@ -4,7 +4,6 @@ import {
   caseEvents,
   Header,
   linkTopic,
-  on,
   onBatch,
   PoisonRecordError,
   type Publisher,
@@ -25,7 +24,7 @@ import {
 import type { Logger } from '@petition/logging';
 import { Counter, type Registry } from 'prom-client';
 import type { CaseStore } from './case-store.ts';
-import type { Received, Writer } from './writer.ts';
+import type { BatchView, Received, Writer } from './writer.ts';
 
 // Routing's side of the interconnect between nodes (DESIGN "Nodes"); the decisions are the writer's and
 // packages/federation's, this is the wiring.
@@ -174,27 +173,33 @@ export function startInterconnect(d: InterconnectDeps): BusConsumer[] {
     for (const event of events) d.store.apply(event, partition);
   };
 
-  /** Applies one checked record from `peer`, in routing's queue. */
-  async function apply(peer: string, record: InterconnectRecord, partition: number): Promise<void> {
+  /** What a batch of checked records from `peer` calls for: the events to write and the refusals to send. */
+  interface Effects {
+    readonly events: CaseEvent[];
+    readonly refusals: ReturnType<typeof refusalItem>[];
+  }
+
+  /** Decides one checked record from `peer` in the batch's view, adding to what the batch will write. */
+  function decideRecord(peer: string, record: InterconnectRecord, view: BatchView, effects: Effects): void {
     const body = record.body;
     if (!body) throw poison('MALFORMED_RECORD', 'no body');
     switch (body.$case) {
       case 'handoff': {
         const handoff = body.value;
-        const received = d.writer.receive(handoff, peer);
+        const received = d.writer.receive(handoff, peer, view);
         counted.inc({ direction: 'in', peer, kind: 'handoff', outcome: received.kind });
         if (received.kind === 'accepted') {
-          await publish(received.events, partition);
+          effects.events.push(...received.events);
           d.logger.info({ caseId: handoff.caseId, handoffId: handoff.handoffId, from: peer }, 'handoff accepted');
-        } else if (received.kind === 'refused') await refuse(peer, handoff, received);
+        } else if (received.kind === 'refused') refuseInto(effects, peer, handoff, received);
         return;
       }
       case 'refusal': {
         const refusal = body.value;
-        const event = d.writer.handoffRefused(refusal, peer);
+        const event = d.writer.handoffRefused(refusal, peer, view);
         counted.inc({ direction: 'in', peer, kind: 'refusal', outcome: event ? 'applied' : 'stale' });
         if (event) {
-          await publish([event], partition);
+          effects.events.push(event);
           d.logger.warn(
             { caseId: refusal.caseId, by: peer, reason: refusal.reasonCode },
             'our handoff was refused; the case is ours again',
@@ -205,9 +210,9 @@ export function startInterconnect(d: InterconnectDeps): BusConsumer[] {
       case 'replica': {
         const event = body.value.event;
         if (!event?.envelope?.caseId) throw poison('MALFORMED_RECORD', 'a replica without an event');
-        const outcome = d.writer.replicaOutcome(event);
+        const outcome = d.writer.replicaOutcome(event, view);
         counted.inc({ direction: 'in', peer, kind: 'replica', outcome });
-        if (outcome === 'append') await publish([event], partition);
+        if (outcome === 'append') effects.events.push(event);
         else if (outcome === 'gap' || outcome === 'conflict') {
           throw poison(
             'HISTORY_CONFLICT',
@@ -219,10 +224,21 @@ export function startInterconnect(d: InterconnectDeps): BusConsumer[] {
     }
   }
 
-  /** Records the refusal here, then tells the sender, who takes the case back. */
-  async function refuse(peer: string, handoff: Handoff, refused: Extract<Received, { kind: 'refused' }>) {
-    await publish(refused.events, d.store.partitionOf(handoff.caseId) ?? 0);
-    await send(peer, [refusalItem(handoff, refused.code, refused.detail)]);
+  /** Writes a batch's events at once, then sends its refusals to the peer, who takes those cases back. */
+  async function commitEffects(peer: string, effects: Effects, partition: number) {
+    await publish(effects.events, partition);
+    await send(peer, effects.refusals);
+  }
+
+  /** Records the refusal here (written with the batch), and tells the sender, who takes the case back. */
+  function refuseInto(
+    effects: Effects,
+    peer: string,
+    handoff: Handoff,
+    refused: Extract<Received, { kind: 'refused' }>,
+  ) {
+    effects.events.push(...refused.events);
+    effects.refusals.push(refusalItem(handoff, refused.code, refused.detail));
     d.logger.warn(
       {
         caseId: handoff.caseId,
@@ -250,36 +266,46 @@ export function startInterconnect(d: InterconnectDeps): BusConsumer[] {
     },
   });
 
+  // Records from a peer are taken a batch at a time (one partition of its link, in order): decided one after
+  // the other in one view, then written with one produce. Link and case topics are keyed and partitioned
+  // alike, so the batch's cases live in the same partition number here.
   const inbound = d.bus.consumer({
     groupId: 'routing-interconnect-in',
     fromBeginning: true,
     subscriptions: peers.map((peer) =>
-      on(linkTopic(peer, self), async (r) => {
-        let record: InterconnectRecord;
-        try {
-          record = checked(peer, r.value, r.headers);
-        } catch (error) {
-          // A handoff not signed by its sender is refused back as well as parked, and the refusal is kept
-          // here, so that this handoff is never accepted afterwards; one already taken is left alone.
-          const { federation, record: bad } = error as { federation?: FederationError; record?: InterconnectRecord };
-          if (federation && bad?.body?.$case === 'handoff') {
-            const handoff = bad.body.value;
-            await d.serial(async () => {
-              await d.caughtUp(d.store.partitionOf(handoff.caseId) ?? r.partition);
-              const refused = d.writer.refuseUnlessTaken(handoff, federation);
-              if (refused.kind === 'refused') await refuse(peer, handoff, refused);
-            });
+      onBatch(linkTopic(peer, self), async (batch) => {
+        const partition = batch[0]?.partition ?? 0;
+        const records: InterconnectRecord[] = [];
+        for (const r of batch) {
+          try {
+            records.push(checked(peer, r.value, r.headers));
+          } catch (error) {
+            // A chunk holding a record that is not signed right is handled again record by record, so that
+            // only that one is parked. Alone, a handoff not signed by its sender is refused back as well, and
+            // the refusal is kept here, so that this handoff is never accepted afterwards; one already taken
+            // is left alone.
+            const { federation, record: bad } = error as { federation?: FederationError; record?: InterconnectRecord };
+            if (batch.length === 1 && federation && bad?.body?.$case === 'handoff') {
+              const handoff = bad.body.value;
+              await d.serial(async () => {
+                await d.caughtUp(partition);
+                const refused = d.writer.refuseUnlessTaken(handoff, federation);
+                const effects: Effects = { events: [], refusals: [] };
+                if (refused.kind === 'refused') refuseInto(effects, peer, handoff, refused);
+                await commitEffects(peer, effects, partition);
+              });
+            }
+            throw error;
           }
-          throw error;
         }
-        const caseId =
-          record.body?.$case === 'replica' ? record.body.value.event?.envelope?.caseId : record.body?.value.caseId;
         await d.serial(async () => {
-          const partition = d.store.partitionOf(caseId ?? '') ?? r.partition;
-          // Whatever another instance of routing wrote of the case (an earlier copy of this handoff, say) is
+          // Whatever another instance of routing wrote of these cases (an earlier copy of a handoff, say) is
           // known before deciding: a copy is recognised, never applied twice.
           await d.caughtUp(partition);
-          await apply(peer, record, partition);
+          const view = d.writer.batchView();
+          const effects: Effects = { events: [], refusals: [] };
+          for (const record of records) decideRecord(peer, record, view, effects);
+          await commitEffects(peer, effects, partition);
         });
       }),
     ),

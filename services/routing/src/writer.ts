@@ -94,8 +94,23 @@ function overlay(store: CaseStore) {
       answered.add(commandId);
       if (snapshot) cases.set(snapshot.caseId, snapshot);
     },
+    /** Events decided in this batch (imports, acceptances, appended replicas), as the store will hold them. */
+    fold(events: readonly CaseEvent[]) {
+      for (const event of events) {
+        const env = event.envelope;
+        if (!env) continue;
+        if (env.causationId) answered.add(env.causationId);
+        const current = get(env.caseId);
+        if (env.caseVersion < 1 || (current && env.caseVersion !== current.version + 1)) continue;
+        const next = evolve(current, event);
+        if (next) cases.set(env.caseId, next);
+      }
+    },
   };
 }
+
+/** The store as a batch of decisions sees it: what earlier ones in the batch decided, not yet published. */
+export type BatchView = ReturnType<typeof overlay>;
 
 export function createWriter(o: WriterOptions) {
   const fed = o.federation ?? createFederation(singleNode, o.directory);
@@ -244,6 +259,42 @@ export function createWriter(o: WriterOptions) {
     value: { service: 'routing', triggerEventId },
   });
 
+  /** A handoff decided in `view`: what to write, why it is refused, or that it was taken already. */
+  function receiveIn(handoff: Handoff, signer: string, view: BatchView): Received {
+    const now = o.now();
+    if (view.answered(handoff.handoffId)) {
+      const before = o.store.refusedHandoff(handoff.handoffId);
+      return before ? { kind: 'refused', code: before.code, detail: before.detail, events: [] } : { kind: 'duplicate' };
+    }
+    try {
+      const reception = receiveHandoff(
+        handoff,
+        signer,
+        { snapshot: view.get(handoff.caseId), accepted: (id) => view.answered(id) },
+        fed,
+        now,
+      );
+      if (reception.kind === 'duplicate') return reception;
+      // The sender checked the version its caller expected; here the case has moved on by the import.
+      const meta = { ...reception.command.meta, expectedCaseVersion: undefined } as CommandMeta;
+      const command = { ...reception.command, meta };
+      const step = decideAndEvolve(reception.snapshot, command, context(view));
+      if (step.outcome.kind === 'refused') {
+        const r = step.outcome.refusal;
+        throw new FederationError('STEP_REFUSED', `${r.code}: ${r.detail ?? r.en}`);
+      }
+      if (!step.snapshot || crosses(step.snapshot)) {
+        throw new FederationError('UNIT_NOT_HOSTED', step.snapshot?.custodyUnitId ?? handoff.toUnitId);
+      }
+      const events = [...reception.events, ...step.outcome.events];
+      continueLegs(command, step.snapshot, events, view);
+      return { kind: 'accepted', events };
+    } catch (error) {
+      if (!(error instanceof FederationError)) throw error;
+      return refuseHandoff(handoff, error);
+    }
+  }
+
   /** The refusal of a handoff, recorded here so that it is never accepted later. */
   const refuseHandoff = (handoff: Handoff, error: FederationError): Received => ({
     kind: 'refused',
@@ -255,62 +306,44 @@ export function createWriter(o: WriterOptions) {
   return {
     decideAll,
 
+    /** A fresh view for a batch of records from other nodes, each seeing what the earlier ones decided. */
+    batchView: () => overlay(o.store),
+
     /** A handoff another node (`signer`, checked) sent here: import, accept and apply its step, or refuse. */
-    receive(handoff: Handoff, signer: string): Received {
-      const view = overlay(o.store);
-      const now = o.now();
-      if (view.answered(handoff.handoffId)) {
-        const before = o.store.refusedHandoff(handoff.handoffId);
-        return before
-          ? { kind: 'refused', code: before.code, detail: before.detail, events: [] }
-          : { kind: 'duplicate' };
-      }
-      try {
-        const reception = receiveHandoff(
-          handoff,
-          signer,
-          { snapshot: view.get(handoff.caseId), accepted: (id) => view.answered(id) },
-          fed,
-          now,
-        );
-        if (reception.kind === 'duplicate') return reception;
-        // The sender checked the version its caller expected; here the case has moved on by the import.
-        const meta = { ...reception.command.meta, expectedCaseVersion: undefined } as CommandMeta;
-        const command = { ...reception.command, meta };
-        const step = decideAndEvolve(reception.snapshot, command, context(view));
-        if (step.outcome.kind === 'refused') {
-          const r = step.outcome.refusal;
-          throw new FederationError('STEP_REFUSED', `${r.code}: ${r.detail ?? r.en}`);
-        }
-        if (!step.snapshot || crosses(step.snapshot)) {
-          throw new FederationError('UNIT_NOT_HOSTED', step.snapshot?.custodyUnitId ?? handoff.toUnitId);
-        }
-        const events = [...reception.events, ...step.outcome.events];
-        continueLegs(command, step.snapshot, events, view);
-        return { kind: 'accepted', events };
-      } catch (error) {
-        if (!(error instanceof FederationError)) throw error;
-        return refuseHandoff(handoff, error);
-      }
+    receive(handoff: Handoff, signer: string, view: BatchView = overlay(o.store)): Received {
+      const received = receiveIn(handoff, signer, view);
+      if (received.kind !== 'duplicate') view.fold(received.events);
+      return received;
     },
 
     /** The refusal of a handoff not taken yet (a bad signature); a duplicate of one taken is left alone. */
-    refuseUnlessTaken: (handoff: Handoff, error: FederationError): Received =>
-      o.store.answered(handoff.handoffId) ? { kind: 'duplicate' } : refuseHandoff(handoff, error),
+    refuseUnlessTaken(handoff: Handoff, error: FederationError, view: BatchView = overlay(o.store)): Received {
+      if (view.answered(handoff.handoffId)) return { kind: 'duplicate' };
+      const refused = refuseHandoff(handoff, error);
+      if (refused.kind === 'refused') view.fold(refused.events);
+      return refused;
+    },
 
     /** The HandoffRefused that gives a case back after `from` refused it; undefined for a stale refusal. */
-    handoffRefused(refusal: { caseId: string; handoffId: string; reasonCode: string; detail: string }, from: string) {
-      return refusedEvent(o.store.get(refusal.caseId), refusal, from, o.now());
+    handoffRefused(
+      refusal: { caseId: string; handoffId: string; reasonCode: string; detail: string },
+      from: string,
+      view: BatchView = overlay(o.store),
+    ) {
+      const event = refusedEvent(view.get(refusal.caseId), refusal, from, o.now());
+      if (event) view.fold([event]);
+      return event;
     },
 
     /**
      * Whether a replica of another node's event continues this node's copy of the case: `append` it,
      * a `duplicate` to drop, or a `gap` or a case this node writes itself (`conflict`), never applied.
      */
-    replicaOutcome(event: CaseEvent): 'append' | 'duplicate' | 'gap' | 'conflict' {
-      const local = o.store.get(event.envelope?.caseId ?? '');
+    replicaOutcome(event: CaseEvent, view: BatchView = overlay(o.store)): 'append' | 'duplicate' | 'gap' | 'conflict' {
+      const local = view.get(event.envelope?.caseId ?? '');
       const fit = replicaFit(local, event);
       if (fit === 'append' && local && fed.writerOf(local).here) return 'conflict';
+      if (fit === 'append') view.fold([event]);
       return fit;
     },
 
