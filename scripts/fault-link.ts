@@ -2,7 +2,7 @@
 // link between two nodes of the federation (DESIGN "Nodes") goes down and nothing is lost or written twice.
 //
 // Two nodes, each its own broker and its own routing as a supervised process: `national` on the fault
-// proof's broker, `33` (Zhejiang) on a broker of its own (port 39192, state in .local/kafka/fault-node-33),
+// proof's broker, `33` (Zhejiang) on a broker of its own (port 18692, state in .local/kafka/fault-node-33),
 // with MirrorMaker 2 carrying both links. The load goes both ways: petitions registered at the national
 // bureau for Zhejiang counties (handed down to node 33, which takes each to its county 人社局) and petitions
 // filed at node 33 for Beijing districts (registered at the Zhejiang bureau, handed up to the national
@@ -436,8 +436,8 @@ function layoutOf(o: LinkStageOptions): LocalNode[] {
     },
     {
       id: '33',
-      kafkaPort: Number(process.env.FAULT_NODE_KAFKA_PORT ?? 39_192),
-      controllerPort: Number(process.env.FAULT_NODE_KAFKA_CONTROLLER_PORT ?? 39_193),
+      kafkaPort: Number(process.env.FAULT_NODE_KAFKA_PORT ?? 18_692),
+      controllerPort: Number(process.env.FAULT_NODE_KAFKA_CONTROLLER_PORT ?? 18_693),
       brokers: [`localhost:${process.env.FAULT_NODE_KAFKA_PORT ?? 39_192}`],
       redisUrl,
       ports: { ...nodePorts(18_500, 1), grpc: nodePorts(18_500, 1).grpc },

@@ -49,8 +49,10 @@ if (
 const { KAFKA_BROKERS: _given, ...base } = process.env;
 const infraEnv = {
   ...base,
-  KAFKA_PORT: process.env.FAULT_KAFKA_PORT ?? '39092',
-  KAFKA_CONTROLLER_PORT: process.env.FAULT_KAFKA_CONTROLLER_PORT ?? '39093',
+  // Below Linux's ephemeral range (32768–60999): a listening port there can be taken at any moment by an
+  // outgoing connection's local port, and the broker then fails to bind.
+  KAFKA_PORT: process.env.FAULT_KAFKA_PORT ?? '18592',
+  KAFKA_CONTROLLER_PORT: process.env.FAULT_KAFKA_CONTROLLER_PORT ?? '18593',
 };
 const config = loadInfraConfig(infraEnv);
 const ports = {
