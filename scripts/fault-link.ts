@@ -423,6 +423,7 @@ async function publishCommand(bus: ReturnType<typeof createBus>, command: CaseCo
 /** The two nodes' layout: national on the fault proof's broker, 33 on a broker of its own. */
 function layoutOf(o: LinkStageOptions): LocalNode[] {
   const redisUrl = o.base.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const kafkaPort = Number(process.env.FAULT_NODE_KAFKA_PORT ?? 18_692);
   return [
     {
       id: nationalNodeId,
@@ -436,9 +437,9 @@ function layoutOf(o: LinkStageOptions): LocalNode[] {
     },
     {
       id: '33',
-      kafkaPort: Number(process.env.FAULT_NODE_KAFKA_PORT ?? 18_692),
+      kafkaPort,
       controllerPort: Number(process.env.FAULT_NODE_KAFKA_CONTROLLER_PORT ?? 18_693),
-      brokers: [`localhost:${process.env.FAULT_NODE_KAFKA_PORT ?? 39_192}`],
+      brokers: [`localhost:${kafkaPort}`],
       redisUrl,
       ports: { ...nodePorts(18_500, 1), grpc: nodePorts(18_500, 1).grpc },
       privateJwk: generateNodeKey('fault-33').privateJwk as JWK,
