@@ -9,8 +9,9 @@ import {
   type TopicOptions,
   waitForBroker,
 } from './admin.ts';
-import { type BusConsumer, type ConsumerOptions, createConsumer } from './consumer.ts';
+import type { BusConsumer, ConsumerOptions } from './consumer.ts';
 import { type BusOptions, createKafka } from './kafka-client.ts';
+import { createKafkajsConsumer } from './kafkajs/consumer.ts';
 import { createPublisher, type Publisher } from './publisher.ts';
 import { type TopicSpec, topicName } from './topic.ts';
 
@@ -70,7 +71,7 @@ export function createBus(options: BusOptions): Bus {
       ),
     publisher: getPublisher,
     consumer(consumerOptions) {
-      const consumer = createConsumer(
+      const consumer = createKafkajsConsumer(
         { kafka, prefix, logger, publisher: getPublisher },
         { ...consumerOptions, groupId: groupName(consumerOptions.groupId) },
       );

@@ -3,13 +3,16 @@ export { type BatchLimits, batchingPublisher, RecordTooLargeError } from './batc
 export { type Bus, createBus } from './bus.ts';
 export {
   type BatchHandler,
+  type BatchSubscribeOptions,
   type BusConsumer,
   type ConsumedRecord,
   type ConsumerOptions,
   type ConsumerStats,
+  consumerDefaults,
   type Handler,
   on,
   onBatch,
+  type SubscribeOptions,
   type Subscription,
 } from './consumer.ts';
 export { Header, protobufContentType, readHeaders } from './headers.ts';
@@ -17,7 +20,15 @@ export type { BusOptions } from './kafka-client.ts';
 export { createLedger, type Ledger, type LedgerOptions } from './ledger.ts';
 export { type PublishedRecord, type Publisher, type RawRecord, toMessage } from './publisher.ts';
 export { backoffDelayMs, defaultRetryPolicy, isRetryable, PoisonRecordError, type RetryPolicy } from './retry.ts';
-export { defineTopic, dlqSuffix, isolatedPrefix, type MessageCodec, type TopicSpec, topicName } from './topic.ts';
+export {
+  defineTopic,
+  dlqSuffix,
+  isolatedPrefix,
+  type MessageCodec,
+  type PayloadCase,
+  type TopicSpec,
+  topicName,
+} from './topic.ts';
 export {
   allTopics,
   caseCommands,

@@ -24,6 +24,7 @@ const bus = createBus({
 const consumer = bus.consumer({
   groupId: 'crash',
   sessionTimeoutMs: 6_000,
+  commitIntervalMs: Number(process.env.FIXTURE_COMMIT_INTERVAL_MS ?? 1_000),
   subscriptions: [
     on(caseEvents, async (r) => {
       const id = r.value.envelope?.eventId ?? '';

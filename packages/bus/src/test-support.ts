@@ -14,6 +14,15 @@ export const testLogger = () => createLogger({ service: 'bus-test', level: proce
 
 export const redisUrl = () => process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+/** A case event of another payload case than `caseAccepted`. */
+export function caseForwarded(caseId: string, version: number, eventId = randomUUID()): CaseEvent {
+  return CaseEvent.fromPartial({
+    envelope: { eventId, caseId, caseVersion: version, occurTime: new Date(), producer: 'bus-test' },
+    custodyUnitId: 'u-330100-petition',
+    payload: { $case: 'caseForwarded', value: {} },
+  });
+}
+
 /** A case event with a recognisable id, key and version. */
 export function caseAccepted(caseId: string, version: number, eventId = randomUUID()): CaseEvent {
   return CaseEvent.fromPartial({

@@ -12,12 +12,22 @@ export interface TopicSpec<T> {
   readonly keyOf: (message: T) => string;
   /** The `event-type` header: the payload's message name, so consumers can filter without decoding. */
   readonly typeOf: (message: T) => string;
+  /**
+   * The `event-type` header of a payload case (`$case`, e.g. `caseAccepted`), as `typeOf` writes it:
+   * subscriptions name the cases they want and skip the rest by header, without decoding them.
+   */
+  eventTypeOfCase?(payloadCase: string): string;
   /** W3C trace context carried by the message, copied into headers. */
   readonly traceOf?: (message: T) => { traceparent?: string; tracestate?: string } | undefined;
   /** Log-compacted topics keep the latest record per key (the unit directory). */
   readonly compacted?: boolean;
   readonly schemaVersion: number;
 }
+
+/** The `$case` names of a message's oneof (ts-proto), e.g. `'caseAccepted' | 'caseForwarded' | …`. */
+export type PayloadCase<T> = {
+  [K in keyof T]-?: NonNullable<T[K]> extends { $case: infer C extends string } ? C : never;
+}[keyof T];
 
 export function defineTopic<T>(spec: TopicSpec<T>): TopicSpec<T> {
   return Object.freeze({ ...spec });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as contract from '@petition/contract';
 import { describe, expect, it } from 'vitest';
+import { on } from './consumer.ts';
 import { allTopics, caseCommands, caseEvents, deadlineEvents, notificationEvents, units } from './topics.ts';
 
 const exported = new Set(Object.keys(contract));
@@ -29,6 +30,15 @@ describe('topic catalogue', () => {
     expect(caseEvents.keyOf(event)).toBe('c-1');
   });
 
+  it('turns the payload cases a subscription wants into the headers it passes', async () => {
+    const sub = on(caseEvents, async () => {}, { only: ['caseAccepted', 'petitionRegistered'] });
+    expect(sub.only).toEqual(new Set(['petition.v1.CaseAccepted', 'petition.v1.PetitionRegistered']));
+    expect(on(units, async () => {}, { only: ['renamed'] }).only).toEqual(new Set(['petition.v1.UnitRenamed']));
+    expect(on(caseEvents, async () => {}).only).toBeUndefined();
+    // @ts-expect-error: a case of another topic's message
+    on(caseEvents, async () => {}, { only: ['renamed'] });
+  });
+
   it('names a real contract message for every payload of every topic', () => {
     const wrappers = [
       { topic: caseCommands, file: 'case_commands', message: 'CaseCommand', oneof: 'command' },
@@ -45,6 +55,7 @@ describe('topic catalogue', () => {
         const message = codec?.fromPartial({ [w.oneof]: { $case: member, value: {} } });
         const type = w.topic.typeOf(message as never);
         expect(named(type), `${w.message}.${member} → ${type}`).toBe(true);
+        expect(w.topic.eventTypeOfCase?.(member), `${w.message}.${member}`).toBe(type);
       }
     }
   });

@@ -7,15 +7,25 @@ import { defineTopic, type TopicSpec } from './topic.ts';
 
 const pkg = 'petition.v1.';
 const pascal = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
-const payloadType = (wrapper: string, prefix: string, $case: string | undefined) =>
-  pkg + ($case ? prefix + pascal($case) : wrapper);
+/** The header of each payload case of a wrapper message; the wrapper's own name when it has none. */
+const payloadType =
+  (wrapper: string, prefix = '') =>
+  ($case: string | undefined) =>
+    pkg + ($case ? prefix + pascal($case) : wrapper);
+
+const caseCommandType = payloadType('CaseCommand');
+const caseEventType = payloadType('CaseEvent');
+const deadlineEventType = payloadType('DeadlineEvent');
+const notificationEventType = payloadType('NotificationEvent');
+const unitEventType = payloadType('UnitEvent', 'Unit');
 
 export const caseCommands = defineTopic<CaseCommand>({
   name: 'petition.case-commands.v1',
   codec: CaseCommand,
   schemaVersion: 1,
   keyOf: (m) => m.meta?.caseId ?? '',
-  typeOf: (m) => payloadType('CaseCommand', '', m.command?.$case),
+  typeOf: (m) => caseCommandType(m.command?.$case),
+  eventTypeOfCase: caseCommandType,
   traceOf: (m) => m.meta?.trace,
 });
 
@@ -24,7 +34,8 @@ export const caseEvents = defineTopic<CaseEvent>({
   codec: CaseEvent,
   schemaVersion: 1,
   keyOf: (m) => m.envelope?.caseId ?? '',
-  typeOf: (m) => payloadType('CaseEvent', '', m.payload?.$case),
+  typeOf: (m) => caseEventType(m.payload?.$case),
+  eventTypeOfCase: caseEventType,
   traceOf: (m) => m.envelope?.trace,
 });
 
@@ -33,7 +44,8 @@ export const deadlineEvents = defineTopic<DeadlineEvent>({
   codec: DeadlineEvent,
   schemaVersion: 1,
   keyOf: (m) => m.envelope?.caseId ?? '',
-  typeOf: (m) => payloadType('DeadlineEvent', '', m.payload?.$case),
+  typeOf: (m) => deadlineEventType(m.payload?.$case),
+  eventTypeOfCase: deadlineEventType,
   traceOf: (m) => m.envelope?.trace,
 });
 
@@ -42,7 +54,8 @@ export const notificationEvents = defineTopic<NotificationEvent>({
   codec: NotificationEvent,
   schemaVersion: 1,
   keyOf: (m) => m.envelope?.caseId ?? '',
-  typeOf: (m) => payloadType('NotificationEvent', '', m.payload?.$case),
+  typeOf: (m) => notificationEventType(m.payload?.$case),
+  eventTypeOfCase: notificationEventType,
   traceOf: (m) => m.envelope?.trace,
 });
 
@@ -51,7 +64,8 @@ export const units = defineTopic<UnitEvent>({
   codec: UnitEvent,
   schemaVersion: 1,
   keyOf: (m) => m.unit?.unitId ?? '',
-  typeOf: (m) => payloadType('UnitEvent', 'Unit', m.payload?.$case),
+  typeOf: (m) => unitEventType(m.payload?.$case),
+  eventTypeOfCase: unitEventType,
   compacted: true,
 });
 

@@ -1,0 +1,229 @@
+import type { Logger } from '@petition/logging';
+import type { BatchHandler, ConsumedRecord, ConsumerStats, Subscription } from './consumer.ts';
+import { Header } from './headers.ts';
+import type { Publisher } from './publisher.ts';
+import { backoffDelayMs, isRetryable, type RetryPolicy } from './retry.ts';
+import { dlqSuffix, topicName } from './topic.ts';
+
+// What the bus does with fetched records, whatever client fetched them: skip the unwanted by header,
+// decode, hand over (alone or in chunks), retry transient faults, park the rest in the DLQ, and say which
+// offsets are done. A client's consumer feeds it one partition's batch at a time.
+
+/** How the bus reads a client's record without copying it into a shape of its own. */
+export interface RecordAccess<M> {
+  key(message: M): Buffer | null;
+  value(message: M): Buffer | null;
+  offset(message: M): string;
+  timestamp(message: M): number;
+  /** One header's value, read without the others (the filter reads `event-type` alone). */
+  header(message: M, name: string): string | undefined;
+  headers(message: M): Record<string, string>;
+}
+
+/** Consecutive records of one partition, in order. */
+export interface PartitionBatch<M> {
+  /** The full topic name (with the prefix). */
+  topic: string;
+  partition: number;
+  messages: readonly M[];
+  /** Keeps the group membership alive during long work; throws when the group rebalances. */
+  heartbeat(): Promise<void>;
+  /** True once the consumer stops or loses the partition: the record in hand finishes, no more start. */
+  interrupted(): boolean;
+  /** Everything up to and including `offset` is done with (handled, parked or skipped). */
+  processed(offset: string): void;
+}
+
+export interface DeliveryOptions {
+  prefix: string;
+  groupId: string;
+  // biome-ignore lint/suspicious/noExplicitAny: each subscription carries its own message type
+  subscriptions: readonly Subscription<any>[];
+  policy: RetryPolicy;
+  logger: Logger;
+  publisher: () => Promise<Publisher>;
+}
+
+export interface Delivery<M> {
+  /** Subscribed topics by their full name. */
+  readonly topics: readonly string[];
+  /** The catalogue name (without prefix) of a full topic name, if subscribed. */
+  nameOf(topic: string): string | undefined;
+  deliver(batch: PartitionBatch<M>): Promise<void>;
+  readonly stats: ConsumerStats;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+type Outcome = 'done' | 'parked' | 'interrupted';
+
+export function createDelivery<M>(access: RecordAccess<M>, options: DeliveryOptions): Delivery<M> {
+  const { policy, logger } = options;
+  const byTopic = new Map(options.subscriptions.map((s) => [topicName(options.prefix, s.topic), s]));
+  const stats: ConsumerStats = { processed: 0, retried: 0, parked: 0, skipped: 0 };
+
+  function subscriptionOf(topic: string): Subscription<unknown> {
+    const sub = byTopic.get(topic);
+    if (!sub) throw new Error(`no subscription for topic ${topic}`);
+    return sub;
+  }
+
+  /** False for a record whose `event-type` names a case the subscription does not want. */
+  const wanted = (only: ReadonlySet<string> | undefined, message: M) => {
+    if (!only) return true;
+    const type = access.header(message, Header.eventType);
+    return type === undefined || only.has(type);
+  };
+
+  async function park(batch: PartitionBatch<M>, message: M, err: unknown, attempts: number): Promise<void> {
+    const reason = err instanceof Error ? err.message : String(err);
+    const code = (err as { code?: unknown } | null)?.code;
+    const offset = access.offset(message);
+    const publisher = await options.publisher();
+    await publisher.publishRaw(batch.topic + dlqSuffix, [
+      {
+        key: access.key(message)?.toString() ?? null,
+        value: access.value(message),
+        headers: {
+          ...access.headers(message),
+          [Header.dlqReason]: reason,
+          [Header.dlqErrorCode]: typeof code === 'string' ? code : err instanceof Error ? err.name : 'UNKNOWN',
+          [Header.dlqSourceTopic]: batch.topic,
+          [Header.dlqSourcePartition]: String(batch.partition),
+          [Header.dlqSourceOffset]: offset,
+          [Header.dlqAttempts]: String(attempts),
+          [Header.dlqGroup]: options.groupId,
+          [Header.dlqTime]: new Date().toISOString(),
+        },
+      },
+    ]);
+    stats.parked++;
+    logger.warn(
+      { topic: batch.topic, partition: batch.partition, offset, reason, attempts },
+      'record parked in the DLQ',
+    );
+  }
+
+  /** The record decoded, or undefined once an undecodable one is parked. */
+  async function decoded(
+    batch: PartitionBatch<M>,
+    sub: Subscription<unknown>,
+    message: M,
+  ): Promise<ConsumedRecord<unknown> | undefined> {
+    let value: unknown;
+    try {
+      const bytes = access.value(message);
+      if (!bytes) throw new Error('record has no value');
+      value = sub.topic.codec.decode(bytes);
+    } catch (err) {
+      await park(batch, message, new Error(`undecodable record: ${(err as Error).message}`), 0);
+      return undefined;
+    }
+    return {
+      topic: sub.topic,
+      key: access.key(message)?.toString() ?? '',
+      value,
+      headers: access.headers(message),
+      partition: batch.partition,
+      offset: access.offset(message),
+      timestamp: access.timestamp(message),
+    };
+  }
+
+  /** Runs `work` under the retry policy: 'failed' when it failed for good (after `attempts` tries). */
+  async function withRetries(
+    batch: PartitionBatch<M>,
+    offset: string,
+    work: () => Promise<void>,
+  ): Promise<Outcome | { failed: unknown; attempts: number }> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await work();
+        return 'done';
+      } catch (err) {
+        if (!isRetryable(err) || attempt >= policy.maxAttempts) return { failed: err, attempts: attempt };
+        stats.retried++;
+        logger.warn(
+          { err, topic: batch.topic, partition: batch.partition, offset, attempt },
+          'handler failed; retrying',
+        );
+        await sleep(backoffDelayMs(policy, attempt));
+        await batch.heartbeat();
+        if (batch.interrupted()) return 'interrupted';
+      }
+    }
+  }
+
+  async function handleOne(batch: PartitionBatch<M>, sub: Subscription<unknown>, message: M): Promise<Outcome> {
+    const record = await decoded(batch, sub, message);
+    if (!record) return 'parked';
+    const outcome = await withRetries(batch, record.offset, () => sub.handle(record));
+    if (typeof outcome === 'string') return outcome;
+    await park(batch, message, outcome.failed, outcome.attempts);
+    return 'parked';
+  }
+
+  /** One by one; false when interrupted. Each offset moves on once its effect (or parking) is durable. */
+  async function deliverEach(batch: PartitionBatch<M>, sub: Subscription<unknown>, messages: readonly M[]) {
+    for (const message of messages) {
+      if (batch.interrupted()) return false;
+      const outcome = await handleOne(batch, sub, message);
+      if (outcome === 'interrupted') return false;
+      if (outcome === 'done') stats.processed++;
+      batch.processed(access.offset(message));
+      await batch.heartbeat();
+    }
+    return true;
+  }
+
+  /** A chunk for a batch handler; record by record when it fails for good. False when interrupted. */
+  async function deliverChunk(
+    batch: PartitionBatch<M>,
+    sub: Subscription<unknown>,
+    handle: BatchHandler<unknown>,
+    messages: readonly M[],
+  ): Promise<boolean> {
+    const records: ConsumedRecord<unknown>[] = [];
+    for (const message of messages) {
+      const record = await decoded(batch, sub, message);
+      if (record) records.push(record);
+    }
+    const last = access.offset(messages[messages.length - 1] as M);
+    const outcome = records.length ? await withRetries(batch, last, () => handle(records)) : 'done';
+    if (outcome === 'interrupted') return false;
+    if (typeof outcome !== 'string') {
+      logger.warn({ err: outcome.failed, records: records.length }, 'batch failed; handling its records one by one');
+      return deliverEach(batch, sub, messages);
+    }
+    stats.processed += records.length;
+    batch.processed(last);
+    return true;
+  }
+
+  async function deliver(batch: PartitionBatch<M>): Promise<void> {
+    const sub = subscriptionOf(batch.topic);
+    const all = batch.messages;
+    const messages = sub.only ? all.filter((m) => wanted(sub.only, m)) : all;
+    stats.skipped += all.length - messages.length;
+    if (sub.batch) {
+      const { handle, max } = sub.batch;
+      for (let i = 0; i < messages.length; i += max) {
+        if (batch.interrupted()) return;
+        if (!(await deliverChunk(batch, sub, handle, messages.slice(i, i + max)))) return;
+        await batch.heartbeat();
+      }
+    } else if (!(await deliverEach(batch, sub, messages))) {
+      return;
+    }
+    // Skipped records after the last wanted one are done with too: the offset moves past them.
+    const last = all[all.length - 1];
+    if (last !== undefined && messages[messages.length - 1] !== last) batch.processed(access.offset(last));
+  }
+
+  return {
+    topics: [...byTopic.keys()],
+    nameOf: (topic) => byTopic.get(topic)?.topic.name,
+    deliver,
+    stats,
+  };
+}
