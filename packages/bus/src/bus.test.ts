@@ -1,6 +1,7 @@
 import { CaseEvent } from '@petition/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Bus, createBus } from './bus.ts';
+import { kafkaClients } from './clients.ts';
 import { type ConsumedRecord, on, onBatch } from './consumer.ts';
 import { Header } from './headers.ts';
 import { PoisonRecordError } from './retry.ts';
@@ -25,24 +26,29 @@ const rebalanced = commitTopic('bus-rebalance');
 
 const total = (offsets: Map<number, bigint>) => [...offsets.values()].reduce((n, o) => n + o, 0n);
 
-let bus: Bus;
+describe.each(kafkaClients)('bus on %s against the real broker', (client) => {
+  let bus: Bus;
 
-beforeAll(async () => {
-  bus = createBus({
-    brokers: testBrokers(),
-    clientId: 'bus-test',
-    logger: testLogger(),
-    topicPrefix: isolatedPrefix('bus'),
+  beforeAll(async () => {
+    bus = createBus({
+      brokers: testBrokers(),
+      clientId: 'bus-test',
+      logger: testLogger(),
+      topicPrefix: isolatedPrefix(`bus-${client}`),
+      client,
+    });
+    await bus.ensureTopics([caseEvents, filtered, intervals, rebalanced], { partitions: 12 });
   });
-  await bus.ensureTopics([caseEvents, filtered, intervals, rebalanced], { partitions: 12 });
-});
 
-afterAll(async () => {
-  await bus.close();
-  await bus.deleteOwnTopics();
-});
+  afterAll(async () => {
+    await bus.close();
+    await bus.deleteOwnTopics();
+  });
 
-describe('bus against the real broker', () => {
+  it('runs on the client it was asked for', () => {
+    expect(bus.client).toBe(client);
+  });
+
   it('publishes protobuf records and consumes them decoded, with headers', async () => {
     const sent = [caseAccepted('case-rt-1', 1), caseAccepted('case-rt-2', 1), caseAccepted('case-rt-1', 2)];
     const got: ConsumedRecord<CaseEvent>[] = [];
@@ -71,6 +77,7 @@ describe('bus against the real broker', () => {
       clientId: 'bus-test-other',
       logger: testLogger(),
       topicPrefix: isolatedPrefix('bus-other'),
+      client,
     });
     try {
       await other.ensureTopics([caseEvents], { partitions: 12 });
@@ -339,5 +346,52 @@ describe('bus against the real broker', () => {
     await Promise.all([a.stop(), b.stop()]);
     expect(await bus.committedOffsets('rebalance', rebalanced)).toEqual(end);
     expect(first + second).toBeGreaterThanOrEqual(records.length);
+  });
+});
+
+describe('both clients together', () => {
+  it('send each key to the same partition (murmur2 as Java partitions), so a deployment can switch clients', async () => {
+    const prefix = isolatedPrefix('bus-partitions');
+    const buses = kafkaClients.map((client) =>
+      createBus({
+        brokers: testBrokers(),
+        clientId: `bus-test-${client}`,
+        logger: testLogger(),
+        topicPrefix: prefix,
+        client,
+      }),
+    );
+    const [first] = buses as [Bus];
+    try {
+      await first.ensureTopics([caseEvents], { partitions: 12 });
+      const keys = ['', ...Array.from({ length: 200 }, (_, i) => `case-${i}-${(i * 7919).toString(36)}`)];
+      const partitionsBy = new Map<string, Set<number>>();
+      const consumer = first.consumer({
+        groupId: 'partitions',
+        subscriptions: [
+          on(
+            caseEvents,
+            async (r) => void partitionsBy.set(r.key, (partitionsBy.get(r.key) ?? new Set()).add(r.partition)),
+          ),
+        ],
+      });
+      await consumer.start();
+      for (const bus of buses)
+        await (await bus.publisher()).publish(
+          caseEvents,
+          keys.map((k) => caseAccepted(k, 1)),
+        );
+      let seen = 0;
+      await waitFor('every record from both', () => {
+        seen = [...partitionsBy.values()].reduce((n, s) => n + s.size, 0);
+        return partitionsBy.size === keys.length;
+      });
+      await consumer.stop();
+      for (const key of keys) expect(partitionsBy.get(key)?.size, `key '${key}'`).toBe(1);
+      expect(seen).toBe(keys.length);
+    } finally {
+      for (const bus of buses) await bus.close();
+      await first.deleteOwnTopics();
+    }
   });
 });

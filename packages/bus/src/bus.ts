@@ -1,23 +1,17 @@
-import type { Kafka } from 'kafkajs';
-import {
-  type ClusterInfo,
-  committedOffsets,
-  deleteTopicsWithPrefix,
-  endOffsets,
-  ensureTopics,
-  highestCommitted,
-  type TopicOptions,
-  waitForBroker,
-} from './admin.ts';
+import { type ClusterInfo, type TopicOptions, waitForBroker, wantedTopics } from './admin.ts';
+import { type BusOptions, type KafkaClientName, resolveKafkaClient } from './clients.ts';
 import type { BusConsumer, ConsumerOptions } from './consumer.ts';
-import { type BusOptions, createKafka } from './kafka-client.ts';
-import { createKafkajsConsumer } from './kafkajs/consumer.ts';
-import { createPublisher, type Publisher } from './publisher.ts';
+import type { KafkaDriver } from './driver.ts';
+import { kafkajsDriver } from './kafkajs/client.ts';
+import { platformaticDriver } from './platformatic/client.ts';
+import type { Publisher } from './publisher.ts';
 import { type TopicSpec, topicName } from './topic.ts';
 
 /** One service's connection to the event bus: a shared publisher, any number of consumers. */
 export interface Bus {
   readonly prefix: string;
+  /** The Kafka client underneath. */
+  readonly client: KafkaClientName;
   topicName(spec: { name: string }): string;
   waitUntilReady(timeoutMs?: number): Promise<ClusterInfo>;
   ensureTopics(
@@ -38,8 +32,13 @@ export interface Bus {
   close(): Promise<void>;
 }
 
+const drivers: Record<KafkaClientName, (options: BusOptions) => KafkaDriver> = {
+  kafkajs: kafkajsDriver,
+  platformatic: platformaticDriver,
+};
+
 export function createBus(options: BusOptions): Bus {
-  const kafka: Kafka = createKafka(options);
+  const driver = drivers[resolveKafkaClient(options.client)](options);
   const prefix = options.topicPrefix ?? '';
   // Consumer groups carry the prefix as topics do: services of two deployments (tests, nodes, benchmarks)
   // sharing a broker never meet in one group, where one would be given the other's partitions.
@@ -48,7 +47,7 @@ export function createBus(options: BusOptions): Bus {
   const consumers: BusConsumer[] = [];
   let publisher: Promise<Publisher> | undefined;
   const getPublisher = () => {
-    publisher ??= createPublisher(kafka, prefix, logger).catch((err) => {
+    publisher ??= driver.publisher(prefix).catch((err) => {
       publisher = undefined;
       throw err;
     });
@@ -57,22 +56,37 @@ export function createBus(options: BusOptions): Bus {
 
   return {
     prefix,
+    client: driver.client,
     topicName: (spec) => topicName(prefix, spec),
-    waitUntilReady: (timeoutMs = 60_000) => waitForBroker(kafka, timeoutMs, logger),
-    ensureTopics: (specs, topicOptions) => ensureTopics(kafka, prefix, specs, topicOptions, logger),
-    deleteOwnTopics: () => deleteTopicsWithPrefix(kafka, prefix),
-    endOffsets: (spec) => endOffsets(kafka, topicName(prefix, spec)),
-    committedOffsets: (groupId, spec) => committedOffsets(kafka, groupName(groupId), topicName(prefix, spec)),
-    highestCommitted: (groups, spec) =>
-      highestCommitted(
-        kafka,
-        (groupId) => groupId.startsWith(prefix) && groups.test(groupId.slice(prefix.length)),
-        topicName(prefix, spec),
-      ),
+    waitUntilReady: (timeoutMs = 60_000) => waitForBroker(() => driver.describeCluster(), timeoutMs, logger),
+    async ensureTopics(specs, topicOptions) {
+      const wanted = wantedTopics(prefix, specs);
+      await driver.ensureTopics(wanted, topicOptions);
+      return wanted.map((t) => t.topic);
+    },
+    async deleteOwnTopics() {
+      if (prefix === '') throw new Error('refusing to delete topics without a prefix');
+      const topics = (await driver.listTopics()).filter((t) => t.startsWith(prefix));
+      if (topics.length > 0) await driver.deleteTopics(topics);
+      return topics.length;
+    },
+    endOffsets: (spec) => driver.endOffsets(topicName(prefix, spec)),
+    committedOffsets: (groupId, spec) => driver.committedOffsets(groupName(groupId), topicName(prefix, spec)),
+    async highestCommitted(groups, spec) {
+      const topic = topicName(prefix, spec);
+      const highest = new Map<number, bigint>();
+      for (const groupId of await driver.listGroups()) {
+        if (!groupId.startsWith(prefix) || !groups.test(groupId.slice(prefix.length))) continue;
+        for (const [p, at] of await driver.committedOffsets(groupId, topic)) {
+          if (at > (highest.get(p) ?? 0n)) highest.set(p, at);
+        }
+      }
+      return highest;
+    },
     publisher: getPublisher,
     consumer(consumerOptions) {
-      const consumer = createKafkajsConsumer(
-        { kafka, prefix, logger, publisher: getPublisher },
+      const consumer = driver.consumer(
+        { prefix, logger, publisher: getPublisher },
         { ...consumerOptions, groupId: groupName(consumerOptions.groupId) },
       );
       consumers.push(consumer);

@@ -4,47 +4,56 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Bus, createBus } from './bus.ts';
+import { kafkaClients } from './clients.ts';
 import { caseAccepted, redisUrl, testBrokers, testLogger, waitFor } from './test-support.ts';
 import { isolatedPrefix } from './topic.ts';
 import { caseEvents } from './topics.ts';
 
 const fixture = fileURLToPath(new URL('./ledger-consumer.fixture.ts', import.meta.url));
-const keys = `test:bus-crash:${randomUUID()}:`;
-const prefix = isolatedPrefix('bus-crash');
-let bus: Bus;
-let redis: Redis;
-
-function startFixture(): ChildProcess {
-  return spawn(process.execPath, [fixture], {
-    env: {
-      ...process.env,
-      FIXTURE_KEYS: keys,
-      FIXTURE_PREFIX: prefix,
-      FIXTURE_COMMIT_INTERVAL_MS: '200',
-      KAFKA_BROKERS: testBrokers().join(','),
-      REDIS_URL: redisUrl(),
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-}
 
 const exited = (child: ChildProcess) => new Promise((resolve) => child.once('exit', resolve));
 
-beforeAll(async () => {
-  redis = new Redis(redisUrl());
-  bus = createBus({ brokers: testBrokers(), clientId: 'crash-test', logger: testLogger(), topicPrefix: prefix });
-  await bus.ensureTopics([caseEvents], { partitions: 12 });
-});
+describe.each(kafkaClients)('a consumer on %s killed mid-batch', (client) => {
+  const keys = `test:bus-crash:${randomUUID()}:`;
+  const prefix = isolatedPrefix(`bus-crash-${client}`);
+  let bus: Bus;
+  let redis: Redis;
 
-afterAll(async () => {
-  await bus.close();
-  await bus.deleteOwnTopics();
-  const left = await redis.keys(`${keys}*`);
-  if (left.length > 0) await redis.del(...left);
-  redis.disconnect();
-});
+  function startFixture(): ChildProcess {
+    return spawn(process.execPath, [fixture], {
+      env: {
+        ...process.env,
+        FIXTURE_KEYS: keys,
+        FIXTURE_PREFIX: prefix,
+        FIXTURE_COMMIT_INTERVAL_MS: '200',
+        KAFKA_CLIENT: client,
+        KAFKA_BROKERS: testBrokers().join(','),
+        REDIS_URL: redisUrl(),
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+  }
 
-describe('a consumer killed mid-batch', () => {
+  beforeAll(async () => {
+    redis = new Redis(redisUrl());
+    bus = createBus({
+      brokers: testBrokers(),
+      clientId: 'crash-test',
+      logger: testLogger(),
+      topicPrefix: prefix,
+      client,
+    });
+    await bus.ensureTopics([caseEvents], { partitions: 12 });
+  });
+
+  afterAll(async () => {
+    await bus.close();
+    await bus.deleteOwnTopics();
+    const left = await redis.keys(`${keys}*`);
+    if (left.length > 0) await redis.del(...left);
+    redis.disconnect();
+  });
+
   it('loses nothing after restart, re-delivers no more than it had not committed, and the ledger applies no record twice', async () => {
     const total = 3_000;
     const events = Array.from({ length: total }, (_, i) =>

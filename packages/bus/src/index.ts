@@ -2,6 +2,14 @@ export type { ClusterInfo, TopicOptions } from './admin.ts';
 export { type BatchLimits, batchingPublisher, RecordTooLargeError } from './batcher.ts';
 export { type Bus, createBus } from './bus.ts';
 export {
+  type BusOptions,
+  defaultKafkaClient,
+  type KafkaClientName,
+  kafkaClients,
+  resolveKafkaClient,
+  UnknownKafkaClientError,
+} from './clients.ts';
+export {
   type BatchHandler,
   type BatchSubscribeOptions,
   type BusConsumer,
@@ -16,9 +24,8 @@ export {
   type Subscription,
 } from './consumer.ts';
 export { Header, protobufContentType, readHeaders } from './headers.ts';
-export type { BusOptions } from './kafka-client.ts';
 export { createLedger, type Ledger, type LedgerOptions } from './ledger.ts';
-export { type PublishedRecord, type Publisher, type RawRecord, toMessage } from './publisher.ts';
+export { type OutgoingRecord, type PublishedRecord, type Publisher, type RawRecord, toMessage } from './publisher.ts';
 export { backoffDelayMs, defaultRetryPolicy, isRetryable, PoisonRecordError, type RetryPolicy } from './retry.ts';
 export {
   defineTopic,

@@ -1,18 +1,12 @@
-import type { Logger } from '@petition/logging';
 import type { EachBatchPayload, Kafka, Consumer as KafkaConsumer, KafkaMessage } from 'kafkajs';
 import { type BusConsumer, type ConsumerOptions, consumerDefaults } from '../consumer.ts';
 import { createDelivery, type RecordAccess } from '../delivery.ts';
+import type { ConsumerDeps } from '../driver.ts';
 import { readHeaders } from '../headers.ts';
 import { type CommitOffsets, createOffsetCommits, type PartitionCommit } from '../offset-commits.ts';
-import type { Publisher } from '../publisher.ts';
 import { defaultRetryPolicy } from '../retry.ts';
 
-interface Deps {
-  kafka: Kafka;
-  prefix: string;
-  logger: Logger;
-  publisher: () => Promise<Publisher>;
-}
+type Deps = ConsumerDeps & { kafka: Kafka };
 
 const access: RecordAccess<KafkaMessage> = {
   key: (m) => m.key,

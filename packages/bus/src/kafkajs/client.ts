@@ -1,15 +1,10 @@
 import type { Logger } from '@petition/logging';
 import { Kafka, type LogEntry, logLevel } from 'kafkajs';
-
-export interface BusOptions {
-  brokers: string[];
-  clientId: string;
-  logger: Logger;
-  /** Prepended to every topic name. */
-  topicPrefix?: string;
-  connectionTimeoutMs?: number;
-  requestTimeoutMs?: number;
-}
+import type { BusOptions } from '../clients.ts';
+import type { KafkaDriver } from '../driver.ts';
+import * as admin from './admin.ts';
+import { createKafkajsConsumer } from './consumer.ts';
+import { createKafkajsPublisher } from './publisher.ts';
 
 // kafkajs logs every failed response at ERROR ("coordinator is loading", "not the leader") and again
 // for each retry, although it recovers on its own: responses are debug noise, retries a warning; what
@@ -39,4 +34,22 @@ export function createKafka(options: BusOptions): Kafka {
     logCreator: logCreator(options.logger.child({ component: 'kafkajs' })),
     retry: { initialRetryTime: 100, retries: 8 },
   });
+}
+
+/** The bus on kafkajs (2.2.4, unmaintained since 2023, kept working). */
+export function kafkajsDriver(options: BusOptions): KafkaDriver {
+  const kafka = createKafka(options);
+  const logger = options.logger;
+  return {
+    client: 'kafkajs',
+    describeCluster: () => admin.describeCluster(kafka),
+    ensureTopics: (wanted, topicOptions) => admin.ensureTopics(kafka, wanted, topicOptions, logger),
+    listTopics: () => admin.listTopics(kafka),
+    deleteTopics: (topics) => admin.deleteTopics(kafka, topics),
+    endOffsets: (topic) => admin.endOffsets(kafka, topic),
+    committedOffsets: (groupId, topic) => admin.committedOffsets(kafka, groupId, topic),
+    listGroups: () => admin.listGroups(kafka),
+    publisher: (prefix) => createKafkajsPublisher(kafka, prefix, logger),
+    consumer: (deps, consumerOptions) => createKafkajsConsumer({ ...deps, kafka }, consumerOptions),
+  };
 }

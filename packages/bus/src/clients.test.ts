@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { defaultKafkaClient, kafkaClients, resolveKafkaClient, UnknownKafkaClientError } from './clients.ts';
+
+describe('resolveKafkaClient', () => {
+  it('takes the option first, then KAFKA_CLIENT, then the default', () => {
+    expect(resolveKafkaClient('platformatic', 'kafkajs')).toBe('platformatic');
+    expect(resolveKafkaClient(undefined, 'platformatic')).toBe('platformatic');
+    expect(resolveKafkaClient(undefined, undefined)).toBe(defaultKafkaClient);
+    expect(resolveKafkaClient(undefined, '')).toBe(defaultKafkaClient);
+    expect(kafkaClients).toContain(defaultKafkaClient);
+  });
+
+  it('refuses a client it does not know, naming it and the ones it knows', () => {
+    expect(() => resolveKafkaClient(undefined, 'rdkafka')).toThrow(UnknownKafkaClientError);
+    expect(() => resolveKafkaClient(undefined, 'rdkafka')).toThrow(/'rdkafka'.*kafkajs, platformatic/);
+  });
+});
