@@ -1,12 +1,15 @@
 // The deadline-watchdog's clock store (memory + a log per partition in Redis) against the two usual ways
 // of keeping timers in Redis, all in the same run on the same Redis: BullMQ delayed jobs (addBulk, then a
 // worker processing them) and a plain sorted set (ZADD, then ZRANGEBYSCORE + ZREM). For the watchdog:
-// clocks scheduled/s (case events in, clocks derived, stored in memory and appended to the log), bytes per
-// open clock at N clocks (the tables' typed arrays plus the Redis used_memory delta), clocks fired/s when
-// all are due (each firing its breach, supervision and escalations), and the fire lag p99 of clocks
+// clocks scheduled/s (case events in, clocks derived, stored in memory and appended to the log) while one
+// store takes in `--open-clocks` N of them, what holding N open clocks costs (the process's RSS and peak
+// RSS, its heap, bytes per clock: the tables' typed arrays plus the Redis used_memory delta), how long a
+// fresh instance takes to read them back from the logs, clocks fired/s when they are due (each firing its
+// breach, supervision and escalations; at most `--records` of them), and the fire lag p99 of clocks
 // falling due in real time (spread over 10 s) under a 100 ms tick. Publishing the deadline events to Kafka
 // is left out here (the bus benchmark measures that) and counted instead.
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { UnitLevel } from '@petition/contract';
 import { createClockStore, createKeeper, loadWatchdogConfig } from '@petition/deadline-watchdog';
 import { buildNationalDirectory } from '@petition/directory';
@@ -41,17 +44,44 @@ async function dropKeys(redis: Redis, pattern: string) {
   } while (cursor !== '0');
 }
 
+const mib = (bytes: number) => Math.round(bytes / 104_857.6) / 10;
+
+/** This process's memory now, and its peak resident set so far (VmHWM), in MiB. */
+function processMemory() {
+  const m = process.memoryUsage();
+  const status = readFileSync('/proc/self/status', 'utf8');
+  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
+  return {
+    rssMiB: mib(m.rss),
+    peakRssMiB: Math.round(kib('VmHWM') / 102.4) / 10,
+    heapUsedMiB: mib(m.heapUsed),
+    heapTotalMiB: mib(m.heapTotal),
+    arrayBuffersMiB: mib(m.arrayBuffers),
+  };
+}
+
 function p99(values: number[]) {
   const sorted = [...values].sort((a, b) => a - b);
   return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] ?? 0);
 }
 
-async function benchWatchdog(redis: Redis, n: number, counties: string[], logger: Logger) {
+/**
+ * One clock store taking in `open` clocks (one registration per case), what holding them costs, firing at
+ * most `fire` of them when due, and the fire lag of clocks due in real time.
+ */
+async function scheduleAndFire(
+  redis: Redis,
+  prefix: string,
+  o: { open: number; fire: number },
+  counties: string[],
+  logger: Logger,
+) {
+  const n = o.open;
   const ctx = clockContext();
-  const prefix = `bench-wd-${Date.now().toString(36)}:`;
   const store = createClockStore(redis, prefix);
   // The service's own batch (WATCHDOG_FIRE_BATCH): it fires batch after batch while batches come full.
-  const batch = loadWatchdogConfig(process.env).batch;
+  // (No broker here: the config only needs one named.)
+  const batch = loadWatchdogConfig({ KAFKA_BROKERS: '127.0.0.1:9092', ...process.env }).batch;
   let events = 0;
   const lags: number[] = [];
   const keeper = createKeeper({
@@ -67,13 +97,15 @@ async function benchWatchdog(redis: Redis, n: number, counties: string[], logger
     batch,
     lateAfterMs: 60_000,
   });
-  const base = Date.parse('2026-11-23T00:00:00Z');
+  // Cases received from tomorrow on: none of the clocks left open falls due in real time below.
+  const base = Math.max(Date.parse('2026-11-23T00:00:00Z'), Math.ceil(Date.now() / DAY) * DAY);
 
   // Schedule: the case events come a batch at a time, as the service decodes them (building them is not
   // timed; holding all of them at once would leave the heap ~1.7 KB a case larger than the service's).
   const memBefore = await usedMemory(redis);
-  const p = progress(logger, { label: 'watchdog: schedule clocks', total: n, everyMs: 2_000 });
+  const p = progress(logger, { label: 'watchdog: schedule clocks', total: n, everyMs: 5_000 });
   let scheduleSec = 0;
+  const loadStarted = performance.now();
   for (let i = 0; i < n; i += 6_000) {
     const chunk = byPartition(registrations(Math.min(6_000, n - i), counties, base, i));
     const started = performance.now();
@@ -81,25 +113,31 @@ async function benchWatchdog(redis: Redis, n: number, counties: string[], logger
     scheduleSec += seconds(started);
     p.add(Math.min(6_000, n - i));
   }
+  const loadSec = seconds(loadStarted);
   p.finish();
   // What an open clock costs: its record in the watchdog's memory and its share of the log in Redis.
   const redisBytes = (await usedMemory(redis)) - memBefore;
-  const memoryBytes = (await store.bytesUsed()).memory;
+  const used = await store.bytesUsed();
+  const memoryBytes = used.memory;
+  const held = { openClocks: used.clocks, ...processMemory() };
+  logger.info(held, 'watchdog: clocks held');
   const bytes = {
     bytesPerClock: Math.round((redisBytes + memoryBytes) / n),
     memoryBytesPerClock: Math.round(memoryBytes / n),
     redisBytesPerClock: Math.round(redisBytes / n),
   };
 
-  // Fire everything: 200 days on, every clock has breached and climbed as far as it goes.
-  const f = progress(logger, { label: 'watchdog: fire clocks', total: n, everyMs: 2_000 });
+  // Fire: 200 days on, every clock has breached and climbs as far as it goes; `fire` cases of them.
+  const f = progress(logger, { label: 'watchdog: fire clocks', total: o.fire, everyMs: 5_000 });
   const later = new Date(base + 200 * DAY);
   const parts = Array.from({ length: partitions }, (_, i) => i);
   const started = performance.now();
   events = 0;
-  for (;;) {
+  let fired = 0;
+  while (fired < o.fire) {
     const { moved } = await keeper.fireDue(parts, later);
     if (moved === 0) break;
+    fired += moved;
     f.add(moved);
   }
   const fireSec = seconds(started);
@@ -122,17 +160,40 @@ async function benchWatchdog(redis: Redis, n: number, counties: string[], logger
     const { moved } = await keeper.fireDue(parts, new Date());
     if (moved < batch) await new Promise((r) => setTimeout(r, 100));
   }
-  await dropKeys(redis, `${prefix}*`);
   return {
-    clocks: n,
+    openClocks: n,
+    loadSec: Number(loadSec.toFixed(1)),
     schedulePerSec: perSec(n, scheduleSec),
+    held,
     ...bytes,
-    fireClocksPerSec: perSec(n, fireSec),
+    firedClocks: fired,
+    fireClocksPerSec: perSec(fired, fireSec),
     fireEventsPerSec: perSec(firedEvents, fireSec),
     firedEvents,
     fireLagP99Ms: p99(lags),
     lagClocks: lags.length,
     lagDuePerSec: Math.round(lagClocks / 10),
+    clocksLeft: (await store.bytesUsed()).clocks,
+  };
+}
+
+/** The clocks scheduled and fired, then read back by a fresh store, as an instance taking every partition over does. */
+async function benchWatchdog(redis: Redis, o: { open: number; fire: number }, counties: string[], logger: Logger) {
+  const prefix = `bench-wd-${Date.now().toString(36)}:`;
+  // The first store is let go before the second reads the logs, as when another instance takes over.
+  const { clocksLeft, ...figures } = await scheduleAndFire(redis, prefix, o, counties, logger);
+  const store = createClockStore(redis, prefix);
+  const started = performance.now();
+  for (let part = 0; part < partitions; part++) await store.loadMany(part, []);
+  const reloadSec = seconds(started);
+  const reloaded = (await store.bytesUsed()).clocks;
+  await dropKeys(redis, `${prefix}*`);
+  return {
+    ...figures,
+    reloadSec: Number(reloadSec.toFixed(1)),
+    reloadClocksPerSec: perSec(reloaded, reloadSec),
+    reloadedAll: reloaded === clocksLeft,
+    peakRssMiB: processMemory().peakRssMiB,
   };
 }
 
@@ -225,15 +286,25 @@ async function benchZadd(redis: Redis, n: number) {
   return { entries: n, zaddPerSec: perSec(n, addSec), bytesPerEntry, firePerSec: perSec(fired, fireSec) };
 }
 
+/** `--open-clocks N`: the clocks one store holds at once (default: `--records`). */
+function openClocksOption(records: number): number {
+  const at = process.argv.indexOf('--open-clocks');
+  if (at < 0) return records;
+  const n = Number(process.argv[at + 1]);
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`--open-clocks takes a positive whole number of clocks`);
+  return n;
+}
+
 export async function benchWatchdogStore(options: { logger: Logger; records: number; redisUrl: string }) {
   const logger = options.logger.child({ bench: 'watchdog' });
   const redis = new Redis(options.redisUrl);
   try {
     const n = options.records;
+    const open = openClocksOption(n);
     const counties = buildNationalDirectory()
       .regions.filter((r) => r.level === UnitLevel.UNIT_LEVEL_COUNTY)
       .map((r) => r.code);
-    const watchdog = await benchWatchdog(redis, n, counties, logger);
+    const watchdog = await benchWatchdog(redis, { open, fire: n }, counties, logger);
     logger.info(watchdog, 'watchdog done');
     const zadd = await benchZadd(redis, n);
     logger.info(zadd, 'zadd done');
@@ -252,6 +323,7 @@ export async function benchWatchdogStore(options: { logger: Logger; records: num
       },
       pureWork: parts,
     };
+    const peakRssMiB = watchdog.held.peakRssMiB;
     return {
       bench: 'watchdog',
       watchdog,
@@ -263,9 +335,17 @@ export async function benchWatchdogStore(options: { logger: Logger; records: num
         bytes: Number((watchdog.bytesPerClock / bullmq.bytesPerJob).toFixed(3)),
       },
       perClockUs,
-      targets: { bytesPerClock: 150, scheduleAndFireVsBullmq: 10 },
-      note: 'deadline events counted, not published; bytes = watchdog memory + Redis',
-      lost: watchdog.lagClocks === 0 || bullmq.processed < Math.min(n, 50_000) || ids === 0,
+      targets: { bytesPerClock: 150, scheduleAndFireVsBullmq: 10, openClocks: 10_000_000, peakRssMiB: 2_048 },
+      met: {
+        openClocksInPeakRss: open >= 10_000_000 && peakRssMiB <= 2_048,
+        bytesPerClock: watchdog.bytesPerClock <= 150,
+      },
+      note:
+        `deadline events counted, not published; bytes = watchdog memory + Redis; the watchdog schedules ` +
+        `${open} clocks into one store and fires ${watchdog.firedClocks} of them, BullMQ adds ` +
+        `${bullmq.jobs} jobs and processes ${bullmq.processed}, ZADD ${zadd.entries} entries; held = this ` +
+        'process (peakRss: VmHWM) once the clocks are in',
+      lost: watchdog.lagClocks === 0 || !watchdog.reloadedAll || bullmq.processed < Math.min(n, 50_000) || ids === 0,
     };
   } finally {
     redis.disconnect();

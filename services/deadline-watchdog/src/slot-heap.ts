@@ -1,8 +1,10 @@
-// A min-heap of (slot, record) pairs in one Uint32Array, growing by a quarter at a time: the order in
-// which the clock table (table.ts) fires its records.
+import { growable, grown } from './growable.ts';
+
+// A min-heap of (slot, record) pairs in one Uint32Array, growing in place by a quarter at a time: the order
+// in which the clock table (table.ts) fires its records.
 
 export class SlotHeap {
-  private h = new Uint32Array(2048);
+  private h = grown(Uint32Array, growable(Uint32Array, 2 ** 26), 2048);
   size = 0;
 
   /** The smallest slot held (undefined when empty), and its record. */
@@ -15,9 +17,7 @@ export class SlotHeap {
 
   push(slot: number, record: number) {
     if (this.size * 2 >= this.h.length) {
-      const grown = new Uint32Array(Math.ceil(this.h.length * 0.625) * 2);
-      grown.set(this.h);
-      this.h = grown;
+      this.h = grown(Uint32Array, this.h, Math.ceil(this.h.length * 0.625) * 2);
     }
     const h = this.h;
     let i = this.size++;

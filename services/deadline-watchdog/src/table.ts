@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '@petition/clocks';
 import type { ClockStage, PetitionKind } from '@petition/contract';
+import { growable, grown } from './growable.ts';
 import { SlotHeap } from './slot-heap.ts';
 import { uuidOf, uuidWords } from './uuid-words.ts';
 
@@ -44,6 +45,8 @@ const F = {
   queued: 128,
 } as const;
 const EMPTY = -1;
+/** Records a table reserves address space for (past them it copies its arrays once, reserving twice as many). */
+const reservedRecords = 2 ** 24;
 const GONE = -2;
 const seconds = (d: Date | undefined) => (d ? Math.round(d.getTime() / 1000) : 0);
 const date = (s: number) => new Date(s * 1000);
@@ -77,11 +80,11 @@ const hex8 = (n: number) => n.toString(16).padStart(8, '0');
 
 export class ClockTable {
   private cap = 0;
-  private key = new Uint32Array(0);
-  private u32 = new Uint32Array(0); // 8 words a record, below
-  private u16 = new Uint16Array(0); // periodDays, pausedDays
-  private u8 = new Uint8Array(0); // stage, flags, kind, progress
-  private next = new Int32Array(0);
+  private key = growable(Uint32Array, reservedRecords * 4);
+  private u32 = growable(Uint32Array, reservedRecords * 8); // 8 words a record, below
+  private u16 = growable(Uint16Array, reservedRecords * 2); // periodDays, pausedDays
+  private u8 = growable(Uint8Array, reservedRecords * 4); // stage, flags, kind, progress
+  private next = growable(Int32Array, reservedRecords);
   private free: number[] = [];
   private top = 0;
   private index = new Int32Array(1024).fill(EMPTY);
@@ -99,20 +102,11 @@ export class ClockTable {
   private grow() {
     // A quarter more at a time: a table of millions of records should not hold a million spare ones.
     const cap = Math.max(1024, Math.ceil(this.cap * 1.25));
-    const widen = <T extends Uint32Array | Uint16Array | Uint8Array | Int32Array>(
-      old: T,
-      per: number,
-      make: (n: number) => T,
-    ) => {
-      const a = make(cap * per);
-      a.set(old);
-      return a;
-    };
-    this.key = widen(this.key, 4, (n) => new Uint32Array(n));
-    this.u32 = widen(this.u32, 8, (n) => new Uint32Array(n));
-    this.u16 = widen(this.u16, 2, (n) => new Uint16Array(n));
-    this.u8 = widen(this.u8, 4, (n) => new Uint8Array(n));
-    this.next = widen(this.next, 1, (n) => new Int32Array(n));
+    this.key = grown(Uint32Array, this.key, cap * 4);
+    this.u32 = grown(Uint32Array, this.u32, cap * 8);
+    this.u16 = grown(Uint16Array, this.u16, cap * 2);
+    this.u8 = grown(Uint8Array, this.u8, cap * 4);
+    this.next = grown(Int32Array, this.next, cap);
     this.cap = cap;
   }
 
