@@ -1,5 +1,4 @@
 export { dockerEngineAnswers } from './docker.ts';
-export { epochHolds, epochKey, execWhileEpochHolds, indexEpoch } from './epoch.ts';
 export { ensureBroker, type Infra, infraDown, infraUp } from './infra.ts';
 export { type InfraConfig, infraSchema, loadInfraConfig } from './infra-config.ts';
 export { ensureKafkaJars, pinnedKafkaVersion } from './kafka-jars.ts';

@@ -1,8 +1,13 @@
-import { int, list, loadConfig, port, str, url } from '@petition/config';
+import { int, list, loadConfig, port, str } from '@petition/config';
+import { runtimeSchema } from '@petition/runtime';
 import { pinnedKafkaVersion } from './kafka-jars.ts';
 
-/** The local infrastructure's settings; every service and tool reads the same variables. */
+/**
+ * The development tools' settings: the services' own (packages/runtime) with the broker optional (a local
+ * one is started when none is named), and how to run that local broker.
+ */
 export const infraSchema = {
+  ...runtimeSchema,
   brokers: list('KAFKA_BROKERS', {
     optional: true,
     doc: 'Bootstrap servers of a running broker; when unset, a local broker is started',
@@ -18,21 +23,6 @@ export const infraSchema = {
     default: 120_000,
     min: 1_000,
     doc: 'How long to wait for the broker to answer metadata requests',
-  }),
-  topicPrefix: str('TOPIC_PREFIX', {
-    default: '',
-    doc: 'Prepended to every topic name (nodes or tests sharing a broker)',
-  }),
-  topicPartitions: int('TOPIC_PARTITIONS', {
-    default: 12,
-    min: 1,
-    max: 1_000,
-    doc: 'Partitions of each topic created',
-  }),
-  redisUrl: url('REDIS_URL', {
-    default: 'redis://127.0.0.1:6379',
-    protocols: ['redis:', 'rediss:'],
-    doc: 'Redis (each service keeps its own key prefix)',
   }),
 } as const;
 

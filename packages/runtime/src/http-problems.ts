@@ -1,7 +1,13 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
-import { applySecurityHeaders, securityHeaders } from './secure-headers.ts';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify';
+import { applySecurityHeaders, secureHeaders, securityHeaders } from './secure-headers.ts';
 
 // Errors as RFC 9457 problem details (application/problem+json) with a stable `code`, for every HTTP
 // surface: one catalogue of the problems HTTP itself raises (bad JSON, no such route, too large…), the same
@@ -34,6 +40,44 @@ export function problem(status: number, code: string, title: string, extra: Part
   return { type: problemType(code), title, status, code, ...extra };
 }
 
+/** A problem's status and title, as a catalogue holds it under its code. */
+export interface ProblemSpec {
+  readonly status: number;
+  readonly title: string;
+}
+
+/** Thrown by a service's code; the HTTP layer (answerProblems) and the gRPC one answer with its problem. */
+export class ProblemError extends Error {
+  readonly problem: Problem;
+  constructor(p: Problem) {
+    super(p.detail ?? p.title);
+    this.name = 'ProblemError';
+    this.problem = p;
+  }
+}
+
+export interface ProblemCatalogue<C extends string> {
+  readonly specs: Readonly<Record<C, ProblemSpec>>;
+  /** The problem `code` names, with its status and title from the catalogue. */
+  problem(code: C, extra?: Partial<Problem>): Problem;
+  /** The same, to throw. */
+  error(code: C, extra?: Partial<Problem>): ProblemError;
+}
+
+/**
+ * A catalogue of problems: each stable code with its status and title, written once. HTTP's own problems
+ * are one (httpProblems); each service keeps its domain's codes in another and builds its problems from it.
+ */
+export function problemCatalogue<const S extends Record<string, ProblemSpec>>(
+  specs: S,
+): ProblemCatalogue<Extract<keyof S, string>> {
+  const problemOf = (code: Extract<keyof S, string>, extra: Partial<Problem> = {}) => {
+    const spec = specs[code] as ProblemSpec;
+    return problem(spec.status, code, spec.title, extra);
+  };
+  return { specs, problem: problemOf, error: (code, extra) => new ProblemError(problemOf(code, extra)) };
+}
+
 /** The problems any HTTP surface may answer, whatever the service. */
 export const httpProblems = {
   BAD_REQUEST: { status: 400, title: 'The request is malformed' },
@@ -49,10 +93,11 @@ export const httpProblems = {
   HEADERS_TOO_LARGE: { status: 431, title: 'The request headers are too large' },
   INTERNAL: { status: 500, title: 'Something went wrong on our side' },
 } as const;
+
 export type HttpProblemCode = keyof typeof httpProblems;
 
-export const httpProblem = (code: HttpProblemCode, extra: Partial<Problem> = {}) =>
-  problem(httpProblems[code].status, code, httpProblems[code].title, extra);
+const httpCatalogue = problemCatalogue(httpProblems);
+export const httpProblem = (code: HttpProblemCode, extra: Partial<Problem> = {}) => httpCatalogue.problem(code, extra);
 
 /** One schema finding, as Ajv reports it (fastify passes Ajv's on). */
 export interface SchemaFinding {
@@ -193,8 +238,8 @@ const patternOf = (url: string) =>
   );
 
 /**
- * Every error and every unrouted request of `app` answered as problem+json: `known` maps the service's
- * own errors first; then fastify's (400, 413, 415…); a path routed for other methods only is 405 with
+ * Every error and every unrouted request of `app` answered as problem+json: a ProblemError with its problem;
+ * `known` maps the service's other errors; then fastify's (400, 413, 415…); a path routed for other methods only is 405 with
  * Allow; anything else unknown is 404, and a failure of ours 500 (logged, with the request id).
  * Call it right after creating the instance, before any route.
  */
@@ -205,7 +250,8 @@ export function answerProblems(app: FastifyInstance, o: { known?: (error: Fastif
     routes.push({ pattern: patternOf(route.url), methods: methods.includes('GET') ? [...methods, 'HEAD'] : methods });
   });
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const p = o.known?.(error) ?? frameworkProblem(error);
+    const p =
+      (error instanceof ProblemError ? error.problem : undefined) ?? o.known?.(error) ?? frameworkProblem(error);
     if (p) return sendProblem(reply, p);
     request.log.error({ err: error }, 'request failed');
     return sendProblem(reply, httpProblem('INTERNAL', { requestId: request.id }));
@@ -224,4 +270,19 @@ export function answerProblems(app: FastifyInstance, o: { known?: (error: Fastif
     }
     return sendProblem(reply, httpProblem('NOT_FOUND', { detail: `No route ${request.method} ${shown}` }));
   });
+}
+
+/**
+ * A service's API server: fastify with `options` (body limit, logger, trusted proxies…), the security
+ * headers on every answer, and every error, unrouted request and refusal of fastify's or Node's as
+ * problem+json (`known` maps the service's own errors besides ProblemError). Routes are added after.
+ */
+export function createApiServer(
+  options: FastifyServerOptions & { known?: (error: FastifyError) => Problem | undefined } = {},
+): FastifyInstance {
+  const { known, ...fastifyOptions } = options;
+  const app = Fastify({ logger: false, ...fastifyOptions, ...problemServerOptions() });
+  secureHeaders(app);
+  answerProblems(app, { known });
+  return app;
 }

@@ -4,26 +4,6 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { answerProblems, problem, problemServerOptions, sendProblem } from './http-problems.ts';
 import { docsPolicy, secureHeaders } from './secure-headers.ts';
 
-export {
-  answerClientError,
-  answerProblems,
-  type FieldProblem,
-  frameworkProblem,
-  type HttpProblemCode,
-  httpProblem,
-  httpProblems,
-  invalidParameters,
-  maxParamLength,
-  type Problem,
-  problem,
-  problemServerOptions,
-  problemType,
-  type SchemaFinding,
-  schemaFindings,
-  sendProblem,
-} from './http-problems.ts';
-export { applySecurityHeaders, docsPolicy, pagePolicy, secureHeaders, securityHeaders } from './secure-headers.ts';
-
 // The operators' surface of every service, written once: /healthz (the process answers), /readyz (every
 // named check holds: 200, else 503 with the checks), /metrics (Prometheus, with the process defaults).
 // An API port carries /healthz and /readyz only; /metrics and the OpenAPI docs are on a server of their
@@ -105,57 +85,4 @@ export async function listenOps(o: {
   await o.extra?.(app);
   const url = await app.listen({ port: o.port, host: o.host });
   return { url, close: () => app.close() };
-}
-
-/**
- * A service process's configuration, or a message naming every bad or missing variable and exit 2 (a
- * mistake in how it was started, not a crash with a stack trace).
- */
-export function configOrExit<C>(load: () => C, logger: { error(msg: string): void }): C {
-  try {
-    return load();
-  } catch (error) {
-    if (!(error instanceof Error) || error.name !== 'ConfigError') throw error;
-    logger.error(error.message);
-    process.exit(2);
-  }
-}
-
-/**
- * A service process needs a broker: without one (KAFKA_BROKERS unset) it says how to get one and exits 2.
- */
-export function requireBrokers(brokers: readonly string[] | undefined, logger: { error(msg: string): void }) {
-  if (brokers?.length) return;
-  logger.error(
-    'KAFKA_BROKERS is not set: start the broker with `npm run infra:up` (or `npm start`) and pass its address',
-  );
-  process.exit(2);
-}
-
-/**
- * A service process's way out, written once: SIGTERM or SIGINT closes it and exits 0; `stop(code)` does the
- * same with another code (75: the supervisor restarts it to rebuild). An unclean close exits 1.
- */
-export function processExit(logger: { error(o: object, msg: string): void }) {
-  let close: () => Promise<void> = async () => undefined;
-  let stopping = false;
-  const stop = (code: number) => {
-    if (stopping) return;
-    stopping = true;
-    close().then(
-      () => process.exit(code),
-      (err: unknown) => {
-        logger.error({ err }, 'unclean stop');
-        process.exit(1);
-      },
-    );
-  };
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => stop(0));
-  return {
-    stop,
-    /** What stopping closes, once the service has started. */
-    closes(fn: () => Promise<void>) {
-      close = fn;
-    },
-  };
 }

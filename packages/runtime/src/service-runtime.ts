@@ -1,0 +1,198 @@
+import { randomUUID } from 'node:crypto';
+import { type Bus, type BusConsumer, type ConsumerOptions, createBus } from '@petition/bus';
+import type { UnitEvent } from '@petition/contract';
+import { type Directory, nationalDirectory } from '@petition/directory';
+import { followDirectory } from '@petition/directory-feed';
+import type { Logger } from '@petition/logging';
+import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import { type Checks, createRegistry, listenOps } from './ops-server.ts';
+import { repeat } from './repeat.ts';
+import type { RuntimeConfig } from './runtime-config.ts';
+import { createSerialQueue, type SerialQueue } from './serial-queue.ts';
+import { createShutdown, type ShutdownPhase } from './shutdown.ts';
+
+// The skeleton every service starts from: the bus (topics made), Redis connections, the unit directory kept
+// current from the `units` topic, the metrics registry and the operators' server, and one ordered
+// shutdown for all of it (shutdown.ts). A service's app.ts adds only its own wiring.
+
+/** What a service's start function takes besides its configuration: tests and its process set these. */
+export interface ServiceHooks {
+  /** The clock (tests and the simulator shift it); the real time when omitted. */
+  readonly now?: () => Date;
+  /** Its Redis keys were flushed and it cannot rebuild in place: its process exits for a restart. */
+  readonly onEpochLost?: () => void;
+}
+
+export interface RuntimeOptions {
+  /** The service's name: its logs, client ids and consumer groups carry it. */
+  readonly service: string;
+  readonly config: Pick<RuntimeConfig, 'brokers' | 'topicPrefix' | 'topicPartitions' | 'redisUrl'>;
+  readonly logger: Logger;
+  /** The topics it reads or writes, created where missing. */
+  readonly topics: readonly { readonly name: string; readonly compacted?: boolean }[];
+}
+
+export interface Runtime {
+  readonly service: string;
+  /** This process among the service's instances (new at every start); its own consumer groups carry it. */
+  readonly instance: string;
+  readonly logger: Logger;
+  readonly bus: Bus;
+  readonly registry: Registry;
+  /** The unit directory built from the administrative divisions; `followDirectory` keeps it current. */
+  readonly directory: Directory;
+  /** True once closing has begun: /readyz says not ready, loops stop. */
+  readonly closing: boolean;
+  /** A Redis connection of its own (connected), closed after everything else. */
+  connectRedis(): Promise<Redis>;
+  /** A consumer of the bus, stopped in the shutdown's consumers phase. */
+  consumer(options: ConsumerOptions): BusConsumer;
+  /**
+   * The consumer keeping `directory` current from the `units` topic (every record from the beginning, in a
+   * group of this instance's own), not yet started.
+   */
+  followDirectory(options?: { onApplied?: (event: UnitEvent) => void | Promise<void> }): BusConsumer;
+  /** A serial queue (serial-queue.ts), drained in the shutdown's work phase. */
+  serialQueue(): SerialQueue;
+  /**
+   * Runs `round` again and again (repeat.ts), stopped when closing begins, its round in hand awaited; not
+   * started once closing has begun.
+   */
+  repeat(name: string, round: () => Promise<boolean>, everyMs: number): void;
+  /** Listens with an API server, closed (requests in flight finish) when closing begins. */
+  listen(app: FastifyInstance, at: { port: number; host: string }): Promise<string>;
+  /** The operators' server (/healthz, /readyz with `checks`, /metrics and `extra`), closed when closing begins. */
+  listenOps(o: {
+    port: number;
+    host: string;
+    checks?: Checks;
+    extra?: (app: FastifyInstance) => void | Promise<void>;
+  }): Promise<string>;
+  /** Readiness: the broker answers, Redis answers (when connected), not closing; and the service's own. */
+  readonly checks: (own?: Checks) => () => Promise<Record<string, boolean>>;
+  /** Adds a step to the shutdown. */
+  onClose(phase: ShutdownPhase, name: string, step: () => Promise<unknown> | unknown): void;
+  /** Stops it all in order (shutdown.ts); once. */
+  close(): Promise<void>;
+}
+
+/** Connects the bus (waiting for the broker) and creates the topics; the rest is made as the service asks. */
+export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
+  const { service, config, logger } = o;
+  const instance = randomUUID().slice(0, 8);
+  const bus = createBus({
+    brokers: config.brokers,
+    clientId: `${service}-${instance}`,
+    logger,
+    topicPrefix: config.topicPrefix,
+  });
+  await bus.waitUntilReady();
+  await bus.ensureTopics(o.topics, { partitions: config.topicPartitions });
+  const registry = createRegistry();
+  const shutdown = createShutdown(logger);
+  const redisConnections: Redis[] = [];
+  let directory: Directory | undefined;
+  let closing = false;
+  let stopped: Promise<void> | undefined;
+
+  const closeRedis = async (redis: Redis) => {
+    const ended = new Promise((resolve) => (redis.status === 'end' ? resolve(undefined) : redis.once('end', resolve)));
+    const atMost = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
+    // QUIT lets the replies in flight arrive; a connection that cannot take it is dropped.
+    await Promise.race([redis.quit().catch(() => undefined), atMost(2_000)]);
+    redis.disconnect();
+    await Promise.race([ended, atMost(2_000)]);
+  };
+  const checks = (own?: Checks) => async (): Promise<Record<string, boolean>> => {
+    const [broker, redis, mine] = await Promise.all([
+      bus.waitUntilReady(2_000).then(
+        () => true,
+        () => false,
+      ),
+      redisConnections[0]?.ping().then(
+        (r) => r === 'PONG',
+        () => false,
+      ),
+      own?.(),
+    ]);
+    return { broker, ...(redis === undefined ? {} : { redis }), ...mine, accepting: !closing };
+  };
+
+  const runtime: Runtime = {
+    service,
+    instance,
+    logger,
+    bus,
+    registry,
+    get directory() {
+      if (!directory) {
+        const started = performance.now();
+        directory = nationalDirectory();
+        logger.info({ units: directory.size, ms: Math.round(performance.now() - started) }, 'directory built');
+      }
+      return directory;
+    },
+    get closing() {
+      return closing;
+    },
+    async connectRedis() {
+      const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 3 });
+      await redis.connect();
+      redisConnections.push(redis);
+      shutdown.on('connections', 'redis', () => closeRedis(redis));
+      return redis;
+    },
+    consumer(options) {
+      const consumer = bus.consumer(options);
+      shutdown.on('consumers', options.groupId, () => consumer.stop());
+      return consumer;
+    },
+    followDirectory(options = {}) {
+      const consumer = followDirectory(bus, runtime.directory, {
+        groupId: `${service}-directory-${instance}`,
+        logger,
+        onApplied: options.onApplied,
+      });
+      shutdown.on('consumers', 'directory', () => consumer.stop());
+      return consumer;
+    },
+    serialQueue() {
+      const queue = createSerialQueue();
+      shutdown.on('work', 'serial queue', () => queue.drained());
+      return queue;
+    },
+    repeat(name, round, everyMs) {
+      if (closing) return;
+      const repeating = repeat(name, round, { everyMs, logger });
+      let stopped: Promise<void> | undefined;
+      // Stopped with the intake (no new round), awaited with the work in flight (the round in hand).
+      shutdown.on('intake', name, () => {
+        stopped = repeating.stop();
+      });
+      shutdown.on('work', name, () => stopped);
+    },
+    async listen(app, at) {
+      const url = await app.listen(at);
+      shutdown.on('intake', `http ${url}`, () => app.close());
+      return url;
+    },
+    async listenOps(ops) {
+      const server = await listenOps({ ...ops, registry, checks: ops.checks ?? checks() });
+      shutdown.on('intake', 'operators’ server', () => server.close());
+      return server.url;
+    },
+    checks,
+    onClose: (phase, name, step) => shutdown.on(phase, name, step),
+    close() {
+      closing = true;
+      stopped ??= shutdown.run().then(() => logger.info(`${service} stopped`));
+      return stopped;
+    },
+  };
+  // The producer goes once consumers and work in flight no longer need it; consumers a service made on
+  // the bus itself stop there too.
+  shutdown.on('bus', 'bus', () => bus.close());
+  return runtime;
+}
