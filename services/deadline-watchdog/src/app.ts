@@ -1,11 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { type BusConsumer, caseEvents, createBus, deadlineEvents, onBatch, units } from '@petition/bus';
+import { caseEvents, deadlineEvents, onBatch, units } from '@petition/bus';
 import type { ClockContext } from '@petition/clocks';
 import type { DeadlineEvent } from '@petition/contract';
-import { nationalDirectory } from '@petition/directory';
-import { followDirectory } from '@petition/directory-feed';
 import { federationFrom } from '@petition/federation';
-import { epochHolds, indexEpoch } from '@petition/infra';
 import {
   createLegalCalendar,
   defaultPolicy,
@@ -14,8 +11,7 @@ import {
   stateCouncilTable,
 } from '@petition/legal-calendar';
 import type { Logger } from '@petition/logging';
-import { createRegistry, listenOps } from '@petition/ops';
-import { Redis } from 'ioredis';
+import { indexEpoch, type ServiceHooks, startRuntime, untilCommitted, watchEpoch } from '@petition/runtime';
 import { Counter } from 'prom-client';
 import type { WatchdogConfig } from './config.ts';
 import { createKeeper } from './keeper.ts';
@@ -62,22 +58,20 @@ const caseGroupOfAnotherEpoch = (epoch: string) => new RegExp(`^deadline-watchdo
 export async function startWatchdog(
   config: WatchdogConfig,
   logger: Logger,
-  options: { now?: () => Date; onEpochLost?: () => void } = {},
+  hooks: ServiceHooks = {},
 ): Promise<Watchdog> {
-  const now = options.now ?? (() => new Date());
-  const bus = createBus({
-    brokers: config.brokers ?? [],
-    clientId: 'deadline-watchdog',
+  const now = hooks.now ?? (() => new Date());
+  const rt = await startRuntime({
+    service: 'deadline-watchdog',
+    config,
     logger,
-    topicPrefix: config.topicPrefix,
+    topics: [caseEvents, deadlineEvents, units],
   });
-  await bus.waitUntilReady();
-  await bus.ensureTopics([caseEvents, deadlineEvents, units], { partitions: config.topicPartitions });
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
+  const { bus, directory, registry } = rt;
+  const redis = await rt.connectRedis();
   const prefix = `${config.topicPrefix}wd:`;
   const store = createClockStore(redis, prefix);
   const epoch = await indexEpoch(redis, prefix);
-  const directory = nationalDirectory();
   const calendar = calendarOf(config);
   const federation = federationFrom(config, directory);
   const ctx: ClockContext = {
@@ -88,7 +82,6 @@ export async function startWatchdog(
   };
   const publisher = await bus.publisher();
 
-  const registry = createRegistry();
   const written = new Counter({
     name: 'watchdog_deadline_events_total',
     help: 'Deadline events written',
@@ -101,13 +94,8 @@ export async function startWatchdog(
     for (const e of events) written.inc({ kind: e.payload?.$case ?? 'none' });
   };
 
-  let tail: Promise<unknown> = Promise.resolve();
-  const serial = <T>(work: () => Promise<T>): Promise<T> => {
-    const run = tail.then(work);
-    tail = run.catch(() => undefined);
-    return run;
-  };
-
+  // Case events, their own steps and the firing touch the same clocks: one at a time.
+  const { run: serial } = rt.serialQueue();
   const keeper = createKeeper({ store, ctx, publish, batch: config.batch, lateAfterMs: config.lateAfterMs });
   let owned = new Set<number>();
   // A partition is fired by the instance that holds it in the case group and its lease in Redis: after a
@@ -133,7 +121,7 @@ export async function startWatchdog(
   // rebuilds the clocks quietly. What came after it is announced — it may have been published by a
   // watchdog that died before committing, and is then said again under the same ids.
   const announced = await bus.highestCommitted(caseGroupOfAnotherEpoch(epoch), caseEvents);
-  const caseConsumer = bus.consumer({
+  const caseConsumer = rt.consumer({
     groupId: groups.cases,
     fromBeginning: true,
     onAssigned: (assigned) => {
@@ -150,7 +138,7 @@ export async function startWatchdog(
       ),
     ],
   });
-  const stepConsumer = bus.consumer({
+  const stepConsumer = rt.consumer({
     groupId: groups.steps,
     fromBeginning: true,
     subscriptions: [
@@ -164,66 +152,55 @@ export async function startWatchdog(
       ),
     ],
   });
-  const consumers: BusConsumer[] = [
-    followDirectory(bus, directory, { groupId: `deadline-watchdog-directory-${Date.now().toString(36)}`, logger }),
-    caseConsumer,
-    stepConsumer,
-  ];
+  const consumers = [rt.followDirectory(), caseConsumer, stepConsumer];
 
-  // Firing waits until both groups have committed everything that was there when this instance started.
-  const caughtUp = async () => {
-    const [c, s] = await Promise.all([
-      bus.committedOffsets(groups.cases, caseEvents),
-      bus.committedOffsets(groups.steps, deadlineEvents),
-    ]);
-    const done = (ends: Map<number, bigint>, at: Map<number, bigint>) =>
-      [...ends].every(([p, end]) => end === 0n || (at.get(p) ?? 0n) >= end);
-    return done(caseEnds, c) && done(stepEnds, s);
-  };
   await Promise.all(consumers.map((c) => c.start()));
 
-  let closing = false;
-  let timer: NodeJS.Timeout | undefined;
+  // Firing waits until both groups have committed everything that was there when this instance started.
   const ready = (async () => {
     const started = Date.now();
-    while (!closing && !(await caughtUp())) await new Promise((r) => setTimeout(r, 200));
+    const caughtUp = await untilCommitted(
+      bus,
+      [
+        { groupId: groups.cases, topic: caseEvents, ends: caseEnds },
+        { groupId: groups.steps, topic: deadlineEvents, ends: stepEnds },
+      ],
+      { stopped: () => rt.closing },
+    );
+    if (!caughtUp) return;
     await serial(async () => {
       store.dropPending();
       await recomputeProvisional();
     });
     logger.info({ epoch, ms: Date.now() - started }, 'clocks caught up; firing');
-    let epochChecked = Date.now();
-    const loop = async () => {
-      if (closing) return;
-      let next = config.tickMs;
-      try {
-        if ((await serial(fireDue)).moved >= config.batch) next = 0;
-        if (Date.now() - epochChecked > 5_000) {
-          epochChecked = Date.now();
-          if (!(await epochHolds(redis, prefix, epoch))) {
-            logger.error({ epoch }, 'the watchdog’s Redis keys were flushed: restart to rebuild them from Kafka');
-            options.onEpochLost?.();
-          }
-        }
-      } catch (err) {
-        logger.error({ err }, 'firing failed; trying again next tick');
-      }
-      if (!closing) timer = setTimeout(loop, next);
-    };
-    timer = setTimeout(loop, 0);
+    // A full batch is followed by the next at once.
+    rt.repeat('firing', async () => (await serial(fireDue)).moved >= config.batch, config.tickMs);
   })();
-
   let isReady = false;
   void ready.then(() => {
     isReady = true;
   });
-  const http = await listenOps({
+  // Running on after a flush would fire from an empty table: exit, to be restarted and rebuild.
+  const epochWatch = watchEpoch({
+    redis,
+    prefix,
+    epoch: () => epoch,
+    everyMs: 5_000,
+    logger,
+    onLost: () => {
+      logger.error({ epoch }, 'the watchdog’s Redis keys were flushed: restart to rebuild them from Kafka');
+      hooks.onEpochLost?.();
+    },
+  });
+  rt.onClose('intake', 'epoch watch', () => epochWatch.stop());
+  // Its leases go after the work queued before (a firing round in hand) is done.
+  rt.onClose('work', 'leases', () => serial(() => leases.releaseAllBut(new Set())));
+
+  const httpUrl = await rt.listenOps({
     port: config.httpPort,
     host: config.host,
-    registry,
-    checks: () => ({ caughtUp: isReady, accepting: !closing }),
+    checks: rt.checks(() => ({ caughtUp: isReady })),
   });
-  const httpUrl = http.url;
   logger.info({ http: httpUrl, epoch }, 'deadline-watchdog running');
 
   return {
@@ -231,15 +208,6 @@ export async function startWatchdog(
     epoch,
     ready,
     tick: async () => (await serial(fireDue)).written,
-    async close() {
-      closing = true;
-      clearTimeout(timer);
-      await http.close();
-      await bus.close();
-      await tail.catch(() => undefined);
-      await leases.releaseAllBut(new Set());
-      redis.disconnect();
-      logger.info('deadline-watchdog stopped');
-    },
+    close: () => rt.close(),
   };
 }

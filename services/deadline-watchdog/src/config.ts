@@ -1,9 +1,9 @@
 import { durationMs, int, loadConfig, str } from '@petition/config';
 import { membershipSchema } from '@petition/federation';
-import { infraSchema } from '@petition/infra';
+import { runtimeSchema } from '@petition/runtime';
 
 export const watchdogSchema = {
-  ...infraSchema,
+  ...runtimeSchema,
   ...membershipSchema,
   httpPort: int('WATCHDOG_HTTP_PORT', {
     default: 8091,

@@ -1,16 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { caseNumberSource, checkQueryCodeSecret, staffTokenVerifierFrom } from '@petition/auth';
-import { type BusConsumer, caseCommands, caseEvents, createBus, on, units } from '@petition/bus';
+import { caseCommands, caseEvents, on, units } from '@petition/bus';
 import { developmentSecretsInUse } from '@petition/config';
-import { nationalDirectory } from '@petition/directory';
-import { followDirectory } from '@petition/directory-feed';
 import { federationSpecFrom } from '@petition/federation';
-import { epochHolds, indexEpoch } from '@petition/infra';
 import { defaultPolicy } from '@petition/legal-calendar';
 import type { Logger } from '@petition/logging';
-import { createRegistry, listenOps } from '@petition/ops';
+import { indexEpoch, type ServiceHooks, startRuntime, watchEpoch } from '@petition/runtime';
 import { parseKeyring } from '@petition/seal';
-import { Redis } from 'ioredis';
 import { Counter } from 'prom-client';
 import { type CaseIndex, createCaseIndex } from './case-index.ts';
 import { developmentSecretsIn, type IntakeConfig } from './config.ts';
@@ -32,36 +27,20 @@ export interface Intake {
   close(): Promise<void>;
 }
 
-export async function startIntake(
-  config: IntakeConfig,
-  logger: Logger,
-  options: { now?: () => Date } = {},
-): Promise<Intake> {
+export async function startIntake(config: IntakeConfig, logger: Logger, hooks: ServiceHooks = {}): Promise<Intake> {
   const developmentSecrets = developmentSecretsInUse(developmentSecretsIn(config));
   if (developmentSecrets.length > 0)
     logger.warn({ variables: developmentSecrets }, 'development secrets in use: set your own for anything real');
   const staffTokens = staffTokenVerifierFrom(config, {
-    now: options.now,
+    now: hooks.now,
     onRevocationError: (err) => logger.error({ err }, 'revocation list unreadable: the last good one stays in force'),
   });
-  const instance = randomUUID().slice(0, 8);
+  const rt = await startRuntime({ service: 'intake', config, logger, topics: [caseCommands, caseEvents, units] });
+  rt.onClose('connections', 'staff tokens', () => staffTokens.close());
+  const { bus, directory, registry, instance } = rt;
   const redisPrefix = `${config.topicPrefix}intake:`;
-  const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 3 });
-  await redis.connect();
-  const bus = createBus({
-    brokers: config.brokers ?? [],
-    clientId: `intake-${instance}`,
-    logger,
-    topicPrefix: config.topicPrefix,
-  });
-  await bus.waitUntilReady();
-  await bus.ensureTopics([caseCommands, caseEvents, units], { partitions: config.topicPartitions });
+  const redis = await rt.connectRedis();
 
-  const started = performance.now();
-  const directory = nationalDirectory();
-  logger.info({ units: directory.size, ms: Math.round(performance.now() - started) }, 'directory built');
-
-  const registry = createRegistry();
   const published = new Counter({
     name: 'intake_commands_published_total',
     help: 'Commands published',
@@ -71,11 +50,11 @@ export async function startIntake(
 
   const index = createCaseIndex(redis, redisPrefix);
   const outcomes = createOutcomes(redis, redisPrefix);
-  // One shared group keeps the index (named by its epoch, see packages/infra/src/epoch.ts); each instance watches every
-  // answer for its own callers.
+  // One shared group keeps the index, named after its epoch (packages/runtime, epoch.ts): a flush of the
+  // keys starts a new epoch, whose group reads case-events from the beginning again.
   const indexConsumer = async () => {
     const epoch = await indexEpoch(redis, redisPrefix);
-    const consumer = bus.consumer({
+    const consumer = rt.consumer({
       groupId: `intake-case-index-${epoch}`,
       fromBeginning: true,
       subscriptions: [on(caseEvents, async (r) => void (await index.apply(r.value, epoch)))],
@@ -83,25 +62,31 @@ export async function startIntake(
     await consumer.start();
     return { epoch, consumer };
   };
-  const consumers: BusConsumer[] = [
-    followDirectory(bus, directory, { groupId: `intake-directory-${instance}`, logger }),
-    bus.consumer({
+  // Each instance watches every answer, for its own callers.
+  const consumers = [
+    rt.followDirectory(),
+    rt.consumer({
       groupId: `intake-outcomes-${instance}`,
       subscriptions: [on(caseEvents, (r) => outcomes.record(r.value))],
     }),
   ];
   await Promise.all(consumers.map((c) => c.start()));
   let indexing = await indexConsumer();
-  let watching = true;
-  const watchEpoch = setInterval(() => {
-    void (async () => {
-      if (!watching || (await epochHolds(redis, redisPrefix, indexing.epoch).catch(() => true))) return;
-      logger.warn({ epoch: indexing.epoch }, 'case index lost (Redis flushed?): rebuilding it from case-events');
+  const epochWatch = watchEpoch({
+    redis,
+    prefix: redisPrefix,
+    epoch: () => indexing.epoch,
+    everyMs: config.indexEpochCheckMs,
+    logger,
+    onLost: async (epoch) => {
+      if (rt.closing) return;
+      logger.warn({ epoch }, 'case index lost (Redis flushed?): rebuilding it from case-events');
       const old = indexing;
       indexing = await indexConsumer();
       await old.consumer.stop();
-    })().catch((err) => logger.error({ err }, 'case index rebuild failed'));
-  }, config.indexEpochCheckMs);
+    },
+  });
+  rt.onClose('intake', 'epoch watch', () => epochWatch.stop());
 
   const core = createCore({
     directory,
@@ -131,25 +116,12 @@ export async function startIntake(
     outcomeWaitMs: config.outcomeWaitMs,
     // Art 20, from the one deadline policy (the design's defaults; intake has no local overrides yet).
     maxRepresentatives: defaultPolicy.maxRepresentatives,
-    now: options.now ?? (() => new Date()),
+    now: hooks.now ?? (() => new Date()),
     logger,
     onPublished: (kind) => published.inc({ command: kind }),
   });
   await bus.publisher();
-  let closing = false;
-  const ready = async () => {
-    return {
-      redis: await redis.ping().then(
-        (r) => r === 'PONG',
-        () => false,
-      ),
-      broker: await bus.waitUntilReady(2_000).then(
-        () => true,
-        () => false,
-      ),
-      accepting: !closing,
-    };
-  };
+  const ready = rt.checks();
   const http = await createHttp({
     core,
     // A request gone this long without an answer died with its process: a retry takes its plan over.
@@ -166,11 +138,10 @@ export async function startIntake(
     trustedProxies: config.trustedProxies,
     logger,
   });
-  const httpUrl = await http.listen({ port: config.httpPort, host: config.host });
-  const ops = await listenOps({
+  const httpUrl = await rt.listen(http, { port: config.httpPort, host: config.host });
+  const opsUrl = await rt.listenOps({
     port: config.opsPort,
     host: config.host,
-    registry,
     checks: ready,
     extra: (opsApp) => addDocs(opsApp, http),
   });
@@ -181,24 +152,9 @@ export async function startIntake(
     host: config.host,
     maxMessageBytes: config.bodyLimitBytes,
   });
-  logger.info({ http: httpUrl, grpc: grpc.address, ops: ops.url, docs: `${ops.url}/docs` }, 'intake listening');
+  rt.onClose('intake', 'grpc', () => grpc.close());
+  logger.info({ http: httpUrl, grpc: grpc.address, ops: opsUrl, docs: `${opsUrl}/docs` }, 'intake listening');
 
-  return {
-    httpUrl,
-    opsUrl: ops.url,
-    grpcAddress: grpc.address,
-    index,
-    async close() {
-      // Stop taking requests, let the ones in flight finish, then flush the producer and leave the groups.
-      closing = true;
-      watching = false;
-      clearInterval(watchEpoch);
-      await Promise.all([http.close(), grpc.close(), ops.close()]);
-      await indexing.consumer.stop();
-      await bus.close();
-      staffTokens.close();
-      redis.disconnect();
-      logger.info('intake stopped');
-    },
-  };
+  // Closing stops taking requests (those in flight finish), then the consumers, then flushes the producer.
+  return { httpUrl, opsUrl, grpcAddress: grpc.address, index, close: () => rt.close() };
 }

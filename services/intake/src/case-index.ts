@@ -1,5 +1,5 @@
 import type { CaseEvent } from '@petition/contract';
-import { epochKey } from '@petition/infra';
+import { epochKey } from '@petition/runtime';
 import type { Redis } from 'ioredis';
 
 // What intake knows of each case, from case-events: its number and query-code hash (to check a

@@ -1,7 +1,7 @@
 import { devQueryCodeSecret, staffTokenSchema } from '@petition/auth';
 import { addresses, durationMs, int, loadConfig, str } from '@petition/config';
 import { membershipSchema } from '@petition/federation';
-import { infraSchema } from '@petition/infra';
+import { runtimeSchema } from '@petition/runtime';
 import { devSealKeys } from '@petition/seal';
 
 // Development-only defaults, so that `npm start` runs on a fresh clone; a deployment sets its own keys
@@ -10,7 +10,7 @@ export { devQueryCodeSecret, devSealKeys };
 export const devPersonIdSecret = 'development-only-person-id-secret';
 
 export const intakeSchema = {
-  ...infraSchema,
+  ...runtimeSchema,
   ...membershipSchema,
   httpPort: int('INTAKE_HTTP_PORT', {
     default: 8080,

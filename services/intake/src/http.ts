@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import swagger, { type StaticDocumentSpec } from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Logger } from '@petition/logging';
-import { addHealthRoutes, answerProblems, frameworkProblem, problemServerOptions, secureHeaders } from '@petition/ops';
+import {
+  addHealthRoutes,
+  answerProblems,
+  frameworkProblem,
+  problemServerOptions,
+  secureHeaders,
+} from '@petition/runtime';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,

@@ -1,18 +1,16 @@
 // `node services/intake/src/main.ts`: intake as its own process. SIGTERM/SIGINT stop it gracefully.
 import { refuseDevelopmentSecrets } from '@petition/config';
-import { createLogger } from '@petition/logging';
-import { configOrExit, processExit, requireBrokers } from '@petition/ops';
+import { runService } from '@petition/runtime';
 import { startIntake } from './app.ts';
 import { developmentSecretsIn, loadIntakeConfig } from './config.ts';
 
-const logger = createLogger({ service: 'intake' });
-// A published development secret is refused here (exit 2 naming it) unless ALLOW_DEVELOPMENT_SECRETS=true.
-const config = configOrExit(() => {
-  const loaded = loadIntakeConfig();
-  refuseDevelopmentSecrets(developmentSecretsIn(loaded));
-  return loaded;
-}, logger);
-requireBrokers(config.brokers, logger);
-const exit = processExit(logger);
-const intake = await startIntake(config, logger);
-exit.closes(() => intake.close());
+await runService({
+  service: 'intake',
+  // A published development secret is refused (exit 2 naming it) unless ALLOW_DEVELOPMENT_SECRETS=true.
+  load: () => {
+    const config = loadIntakeConfig();
+    refuseDevelopmentSecrets(developmentSecretsIn(config));
+    return config;
+  },
+  start: startIntake,
+});

@@ -1,4 +1,4 @@
-import { type FieldProblem, type Problem, problem } from '@petition/ops';
+import { type FieldProblem, type Problem, problem } from '@petition/runtime';
 
 // Errors as RFC 9457 problem details. Every bad field is named; a client's mistake is never a 5xx. The
 // problem shape, its type URIs and schema findings as fields (JSON pointers into a body, the same for HTTP
@@ -10,7 +10,7 @@ export {
   problemType,
   type SchemaFinding,
   schemaFindings,
-} from '@petition/ops';
+} from '@petition/runtime';
 
 export const invalidRequest = (errors: readonly FieldProblem[]) =>
   problem(422, 'INVALID_REQUEST', 'The request has invalid fields', {

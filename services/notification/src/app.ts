@@ -1,13 +1,5 @@
 import { readFileSync } from 'node:fs';
-import {
-  type BusConsumer,
-  caseEvents,
-  createBus,
-  deadlineEvents,
-  notificationEvents,
-  onBatch,
-  units,
-} from '@petition/bus';
+import { caseEvents, deadlineEvents, notificationEvents, onBatch, units } from '@petition/bus';
 import { developmentSecretsInUse } from '@petition/config';
 import {
   type CaseEvent,
@@ -16,15 +8,19 @@ import {
   notificationChannelFromJSON,
   RecipientKind,
 } from '@petition/contract';
-import { nationalDirectory } from '@petition/directory';
-import { followDirectory } from '@petition/directory-feed';
 import { federationFrom } from '@petition/federation';
-import { epochHolds, indexEpoch } from '@petition/infra';
 import type { Logger } from '@petition/logging';
 import { cloudEventOf, noticesFor, type Subscription } from '@petition/notices';
-import { addOpsAction, createRegistry, listenOps } from '@petition/ops';
+import {
+  addOpsAction,
+  epochKey,
+  indexEpoch,
+  type ServiceHooks,
+  startRuntime,
+  untilCommitted,
+  watchEpoch,
+} from '@petition/runtime';
 import { parseKeyring } from '@petition/seal';
-import { Redis } from 'ioredis';
 import { Counter } from 'prom-client';
 import { type Channels, createChannels } from './channels.ts';
 import { developmentSecretsIn, type NotificationConfig } from './config.ts';
@@ -67,22 +63,19 @@ function unitChannelsOf(spec: string) {
 export async function startNotification(
   config: NotificationConfig,
   logger: Logger,
-  options: { now?: () => Date; onEpochLost?: () => void } = {},
+  hooks: ServiceHooks = {},
 ): Promise<Notification> {
-  const now = options.now ?? (() => new Date());
-  const bus = createBus({
-    brokers: config.brokers ?? [],
-    clientId: 'notification',
+  const now = hooks.now ?? (() => new Date());
+  const rt = await startRuntime({
+    service: 'notification',
+    config,
     logger,
-    topicPrefix: config.topicPrefix,
+    topics: [caseEvents, deadlineEvents, notificationEvents, units],
   });
-  await bus.waitUntilReady();
-  await bus.ensureTopics([caseEvents, deadlineEvents, notificationEvents, units], {
-    partitions: config.topicPartitions,
-  });
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
+  const { bus, directory, registry } = rt;
+  const redis = await rt.connectRedis();
   const prefix = `${config.topicPrefix}ntf:`;
-  const rebuilding = (await redis.exists(`${prefix}index-epoch`)) === 0;
+  const rebuilding = (await redis.exists(epochKey(prefix))) === 0;
   const epoch = await indexEpoch(redis, prefix);
   const queue = createQueue(redis, prefix, config.leaseMs);
   const channels: Channels = createChannels({
@@ -96,7 +89,6 @@ export async function startNotification(
   if (developmentSecrets.length > 0)
     logger.warn({ variables: developmentSecrets }, 'development secrets in use: set your own for anything real');
   const keyring = parseKeyring(config.sealKeys);
-  const directory = nationalDirectory();
   const federation = federationFrom(config, directory);
   const subscriptions: Subscription[] = config.webhooks ? JSON.parse(readFileSync(config.webhooks, 'utf8')) : [];
   const configured = unitChannelsOf(config.unitChannels);
@@ -108,7 +100,6 @@ export async function startNotification(
       : configured(unitId);
   const publisher = await bus.publisher();
 
-  const registry = createRegistry();
   const outcomes = new Counter({
     name: 'notification_outcomes_total',
     help: 'Delivery outcomes',
@@ -184,7 +175,7 @@ export async function startNotification(
 
   // Delivered and parked notices, read back from notification-events: after a flush they are not sent again.
   const outcomesGroup = `notification-outcomes-${epoch}`;
-  const outcomeConsumer = bus.consumer({
+  const outcomeConsumer = rt.consumer({
     groupId: outcomesGroup,
     fromBeginning: true,
     subscriptions: [
@@ -203,13 +194,9 @@ export async function startNotification(
   await outcomeConsumer.start();
   if (rebuilding) {
     const ends = await bus.endOffsets(notificationEvents);
-    const caughtUp = async () => {
-      const at = await bus.committedOffsets(outcomesGroup, notificationEvents);
-      return [...ends].every(([p, end]) => end === 0n || (at.get(p) ?? 0n) >= end);
-    };
-    while (!(await caughtUp())) await new Promise((r) => setTimeout(r, 200));
+    await untilCommitted(bus, [{ groupId: outcomesGroup, topic: notificationEvents, ends }]);
   }
-  const sources = bus.consumer({
+  const sources = rt.consumer({
     groupId: `notification-${epoch}`,
     fromBeginning: true,
     subscriptions: [
@@ -217,44 +204,27 @@ export async function startNotification(
       onBatch(deadlineEvents, (records) => takeAll(records.map((r) => ({ deadline: r.value })))),
     ],
   });
-  const consumers: BusConsumer[] = [
-    followDirectory(bus, directory, { groupId: `notification-directory-${Date.now().toString(36)}`, logger }),
-    outcomeConsumer,
-    sources,
-  ];
-  await Promise.all([consumers[0]?.start(), sources.start()]);
+  await Promise.all([rt.followDirectory().start(), sources.start()]);
 
-  let closing = false;
-  let timer: NodeJS.Timeout | undefined;
-  let epochChecked = Date.now();
-  let round: Promise<unknown> = Promise.resolve();
-  const loop = async () => {
-    try {
-      for (;;) {
-        if (closing) break;
-        round = deliverDue();
-        if (((await round) as number) === 0) break;
-      }
-      if (Date.now() - epochChecked > 5_000) {
-        epochChecked = Date.now();
-        // Running on would take in cases whose petitioner was flushed away and drop their notices.
-        if (!(await epochHolds(redis, prefix, epoch))) {
-          logger.error('notification’s Redis keys were flushed: restart to rebuild');
-          options.onEpochLost?.();
-        }
-      }
-    } catch (err) {
-      logger.error({ err }, 'delivery round failed');
-    }
-    if (!closing) timer = setTimeout(loop, config.tickMs);
-  };
-  timer = setTimeout(loop, 0);
+  // 3. The worker: rounds of due notices, the next at once while a round found some.
+  rt.repeat('delivery', async () => (await deliverDue()) > 0, config.tickMs);
+  // Running on would take in cases whose petitioner was flushed away and drop their notices.
+  const epochWatch = watchEpoch({
+    redis,
+    prefix,
+    epoch: () => epoch,
+    everyMs: 5_000,
+    logger,
+    onLost: () => {
+      logger.error('notification’s Redis keys were flushed: restart to rebuild');
+      hooks.onEpochLost?.();
+    },
+  });
+  rt.onClose('intake', 'epoch watch', () => epochWatch.stop());
 
-  const http = await listenOps({
+  const httpUrl = await rt.listenOps({
     port: config.httpPort,
     host: config.host,
-    registry,
-    checks: () => ({ accepting: !closing }),
     extra: (app) =>
       addOpsAction(app, {
         path: '/v1/parked/replay',
@@ -263,22 +233,7 @@ export async function startNotification(
         run: async () => ({ replayed: await queue.replay() }),
       }),
   });
-  const httpUrl = http.url;
   logger.info({ http: httpUrl, epoch, subscriptions: subscriptions.length }, 'notification running');
 
-  return {
-    httpUrl,
-    ready: Promise.resolve(),
-    deliverDue,
-    async close() {
-      closing = true;
-      clearTimeout(timer);
-      // The round in hand finishes: what was sent is recorded as sent, not sent again after a restart.
-      await round.catch(() => undefined);
-      await http.close();
-      await bus.close();
-      redis.disconnect();
-      logger.info('notification stopped');
-    },
-  };
+  return { httpUrl, ready: Promise.resolve(), deliverDue, close: () => rt.close() };
 }

@@ -1,10 +1,10 @@
 import { durationMs, int, loadConfig, str, url } from '@petition/config';
 import { membershipSchema } from '@petition/federation';
-import { infraSchema } from '@petition/infra';
+import { runtimeSchema } from '@petition/runtime';
 import { devSealKeys } from '@petition/seal';
 
 export const notificationSchema = {
-  ...infraSchema,
+  ...runtimeSchema,
   ...membershipSchema,
   httpPort: int('NOTIFY_HTTP_PORT', {
     default: 8092,

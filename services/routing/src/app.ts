@@ -1,22 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import {
-  type BusConsumer,
-  caseCommands,
-  caseEvents,
-  createBus,
-  deadlineEvents,
-  linkTopic,
-  on,
-  onBatch,
-  units,
-} from '@petition/bus';
+import { caseCommands, caseEvents, deadlineEvents, linkTopic, on, onBatch, units } from '@petition/bus';
 import type { CaseCommand } from '@petition/contract';
-import { nationalDirectory } from '@petition/directory';
-import { followDirectory } from '@petition/directory-feed';
 import { createRecordVerifier, federationFrom, recordSignerFrom } from '@petition/federation';
 import { createLegalCalendar, stateCouncilTable } from '@petition/legal-calendar';
 import type { Logger } from '@petition/logging';
-import { createRegistry, listenOps } from '@petition/ops';
+import { createReadPositions, type ServiceHooks, startRuntime } from '@petition/runtime';
 import { Counter, Gauge } from 'prom-client';
 import { parseRouteModes } from './auto-route.ts';
 import { createCaseStore } from './case-store.ts';
@@ -33,30 +20,22 @@ export interface Routing {
   close(): Promise<void>;
 }
 
-export async function startRouting(
-  config: RoutingConfig,
-  logger: Logger,
-  options: { now?: () => Date } = {},
-): Promise<Routing> {
-  const now = options.now ?? (() => new Date());
-  const instance = randomUUID().slice(0, 8);
-  const bus = createBus({
-    brokers: config.brokers ?? [],
-    clientId: `routing-${instance}`,
+export async function startRouting(config: RoutingConfig, logger: Logger, hooks: ServiceHooks = {}): Promise<Routing> {
+  const now = hooks.now ?? (() => new Date());
+  const rt = await startRuntime({
+    service: 'routing',
+    config,
     logger,
-    topicPrefix: config.topicPrefix,
+    topics: [caseCommands, caseEvents, deadlineEvents, units],
   });
-  await bus.waitUntilReady();
-  const directory = nationalDirectory();
+  const { bus, directory, registry, instance } = rt;
   // The node this routing writes for (DESIGN "Nodes"); the single-node nation without NODE_ID.
   const federation = federationFrom(config, directory);
   const signer = recordSignerFrom(config);
   const links = federation
     .peers()
     .flatMap((peer) => [linkTopic(federation.self, peer), linkTopic(peer, federation.self)]);
-  await bus.ensureTopics([caseCommands, caseEvents, deadlineEvents, units, ...links], {
-    partitions: config.topicPartitions,
-  });
+  if (links.length) await bus.ensureTopics(links, { partitions: config.topicPartitions });
   const calendar = createLegalCalendar({ table: stateCouncilTable() });
   const store = createCaseStore();
   const writer = createWriter({
@@ -68,7 +47,6 @@ export async function startRouting(
     now,
   });
 
-  const registry = createRegistry();
   const decided = new Counter({
     name: 'routing_commands_total',
     help: 'Commands decided',
@@ -90,14 +68,14 @@ export async function startRouting(
   });
 
   // 1. The state: every case-event, from the beginning, in this instance's own group.
-  const read = new Map<number, bigint>();
-  const stateConsumer = bus.consumer({
+  const read = createReadPositions();
+  const stateConsumer = rt.consumer({
     groupId: `routing-state-${instance}`,
     fromBeginning: true,
     subscriptions: [
       on(caseEvents, async (r) => {
         store.apply(r.value, r.partition);
-        read.set(r.partition, BigInt(r.offset) + 1n);
+        read.advance(r.partition, BigInt(r.offset) + 1n);
       }),
     ],
   });
@@ -105,22 +83,14 @@ export async function startRouting(
   const catchUp = async (partitions?: readonly number[]) => {
     const ends = await bus.endOffsets(caseEvents);
     const wanted = partitions ?? [...ends.keys()];
-    const behind = () => wanted.some((p) => (read.get(p) ?? 0n) < (ends.get(p) ?? 0n));
-    while (behind()) await new Promise((r) => setTimeout(r, 20));
+    await read.until(new Map(wanted.map((p) => [p, ends.get(p) ?? 0n])));
   };
   /** Resolves once this instance's state has read case-events of `partition` past `offset`. */
-  const stateRead = async (partition: number, offset: bigint) => {
-    while ((read.get(partition) ?? 0n) <= offset) await new Promise((r) => setTimeout(r, 20));
-  };
+  const stateRead = (partition: number, offset: bigint) => read.until(new Map([[partition, offset + 1n]]));
 
   // 2. Applying a command, one at a time whatever its source (commands, deadline events, the directory).
   const publisher = await bus.publisher();
-  let tail: Promise<unknown> = Promise.resolve();
-  const serial = <T>(work: () => Promise<T>): Promise<T> => {
-    const run = tail.then(work);
-    tail = run.catch(() => undefined);
-    return run;
-  };
+  const { run: serial } = rt.serialQueue();
   /** Decides commands of one partition in order, publishes all their events at once, then remembers them. */
   const applyAll = (commands: readonly CaseCommand[], partition: number) =>
     serial(async () => {
@@ -175,10 +145,8 @@ export async function startRouting(
   };
 
   let fence: Promise<void> = Promise.resolve();
-  const consumers: BusConsumer[] = [
-    followDirectory(bus, directory, {
-      groupId: `routing-directory-${instance}`,
-      logger,
+  const consumers = [
+    rt.followDirectory({
       onApplied: async (event) => {
         const gone = dissolution(event);
         if (!gone) return;
@@ -188,7 +156,7 @@ export async function startRouting(
       },
     }),
     stateConsumer,
-    bus.consumer({
+    rt.consumer({
       groupId: `routing-deadlines-${instance}`,
       fromBeginning: true,
       subscriptions: [
@@ -214,7 +182,7 @@ export async function startRouting(
   // 5. The commands. A partition that comes to this instance (start, another instance joining or leaving)
   // may hold cases another instance just wrote: before deciding on it, read case-events of that partition
   // to its end, then do what the previous holder may have left undone.
-  const commandConsumer = bus.consumer({
+  const commandConsumer = rt.consumer({
     groupId: 'routing',
     fromBeginning: true,
     onAssigned: (assigned) => {
@@ -238,7 +206,6 @@ export async function startRouting(
     ],
   });
   await commandConsumer.start();
-  consumers.push(commandConsumer);
 
   // 6. The interconnect with the other nodes of the federation (none in a single-node deployment).
   if (signer && federation.peers().length > 0) {
@@ -257,34 +224,12 @@ export async function startRouting(
       caughtUp: (partition) => catchUp([partition]),
       now,
     });
+    for (const c of interconnect) rt.onClose('consumers', 'interconnect', () => c.stop());
     await Promise.all(interconnect.map((c) => c.start()));
-    consumers.push(...interconnect);
     logger.info({ node: federation.self, peers: federation.peers() }, 'interconnect running');
   }
 
-  let closing = false;
-  const http = await listenOps({
-    port: config.httpPort,
-    host: config.host,
-    registry,
-    checks: async () => ({
-      broker: await bus.waitUntilReady(2_000).then(
-        () => true,
-        () => false,
-      ),
-      accepting: !closing,
-    }),
-  });
-  const httpUrl = http.url;
+  const httpUrl = await rt.listenOps({ port: config.httpPort, host: config.host });
   logger.info({ http: httpUrl, cases: store.size }, 'routing running');
-
-  return {
-    httpUrl,
-    async close() {
-      closing = true;
-      await http.close();
-      await bus.close();
-      logger.info('routing stopped');
-    },
-  };
+  return { httpUrl, close: () => rt.close() };
 }

@@ -1,9 +1,9 @@
 import { bool, int, list, loadConfig, oneOf, str } from '@petition/config';
 import { federationSchema } from '@petition/federation';
-import { infraSchema } from '@petition/infra';
+import { runtimeSchema } from '@petition/runtime';
 
 export const routingSchema = {
-  ...infraSchema,
+  ...runtimeSchema,
   ...federationSchema,
   httpPort: int('ROUTING_HTTP_PORT', {
     default: 8090,

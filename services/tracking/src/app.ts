@@ -1,13 +1,16 @@
 import { checkQueryCodeSecret, staffTokenVerifierFrom } from '@petition/auth';
-import { caseEvents, createBus, deadlineEvents, onBatch, units } from '@petition/bus';
+import { caseEvents, deadlineEvents, onBatch, units } from '@petition/bus';
 import { developmentSecretsInUse } from '@petition/config';
-import { nationalDirectory } from '@petition/directory';
-import { followDirectory } from '@petition/directory-feed';
 import { federationFrom } from '@petition/federation';
-import { epochHolds, execWhileEpochHolds, indexEpoch } from '@petition/infra';
 import type { Logger } from '@petition/logging';
-import { addHealthRoutes, createRegistry, listenOps } from '@petition/ops';
-import { Redis } from 'ioredis';
+import {
+  addHealthRoutes,
+  execWhileEpochHolds,
+  indexEpoch,
+  type ServiceHooks,
+  startRuntime,
+  watchEpoch,
+} from '@petition/runtime';
 import { Counter } from 'prom-client';
 import { developmentSecretsIn, type TrackingConfig } from './config.ts';
 import { addDocs, createHttp } from './http.ts';
@@ -31,9 +34,9 @@ export interface Tracking {
 export async function startTracking(
   config: TrackingConfig,
   logger: Logger,
-  options: { now?: () => Date; onEpochLost?: () => void } = {},
+  hooks: ServiceHooks = {},
 ): Promise<Tracking> {
-  const now = options.now ?? (() => new Date());
+  const now = hooks.now ?? (() => new Date());
   const developmentSecrets = developmentSecretsInUse(developmentSecretsIn(config));
   if (developmentSecrets.length > 0)
     logger.warn({ variables: developmentSecrets }, 'development secrets in use: set your own for anything real');
@@ -41,28 +44,22 @@ export async function startTracking(
     now,
     onRevocationError: (err) => logger.error({ err }, 'revocation list unreadable: the last good one stays in force'),
   });
-  const bus = createBus({
-    brokers: config.brokers ?? [],
-    clientId: 'tracking',
-    logger,
-    topicPrefix: config.topicPrefix,
-  });
-  await bus.waitUntilReady();
-  await bus.ensureTopics([caseEvents, deadlineEvents, units], { partitions: config.topicPartitions });
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
+  const rt = await startRuntime({ service: 'tracking', config, logger, topics: [caseEvents, deadlineEvents, units] });
+  rt.onClose('connections', 'staff tokens', () => staffTokens.close());
+  const { directory, registry } = rt;
+  const redis = await rt.connectRedis();
   const prefix = `${config.topicPrefix}trk:`;
   const epoch = await indexEpoch(redis, prefix);
-  const directory = nationalDirectory();
   // Writes go through a connection of their own, WATCHing the epoch: after a flush nothing of the old epoch
   // is written into the emptied keyspace (the rebuild would skip it as applied), and the process exits to
   // rebuild (its supervisor restarts it).
-  const writer = redis.duplicate();
+  const writer = await rt.connectRedis();
   let lost = false;
   const epochLost = () => {
     if (lost) return;
     lost = true;
     logger.error({ epoch }, 'tracking’s Redis keys were flushed: restart to rebuild them from Kafka');
-    options.onEpochLost?.();
+    hooks.onEpochLost?.();
   };
   const model = createReadModel(
     redis,
@@ -76,7 +73,6 @@ export async function startTracking(
     config.kpiRetentionDays,
     config.nodeId ?? '',
   );
-  const registry = createRegistry();
   const updates = new Counter({
     name: 'tracking_read_model_updates_total',
     help: 'Case and deadline events applied to the read models',
@@ -85,16 +81,11 @@ export async function startTracking(
   });
   let applied = 0;
   // The two topics' batches touch the same cases (holder, clocks): one at a time in this instance.
-  let tail: Promise<unknown> = Promise.resolve();
-  const serially = (work: () => Promise<unknown>) => {
-    const done = tail.then(work);
-    tail = done.catch(() => undefined);
-    return done;
-  };
+  const { run: serially } = rt.serialQueue();
 
   const consumers = [
-    followDirectory(bus, directory, { groupId: `tracking-directory-${Date.now().toString(36)}`, logger }),
-    bus.consumer({
+    rt.followDirectory(),
+    rt.consumer({
       groupId: `tracking-${epoch}`,
       fromBeginning: true,
       subscriptions: [
@@ -126,45 +117,18 @@ export async function startTracking(
     now,
   });
   addWebRoutes(app, config.intakeUrl);
-  let closing = false;
-  const checks = async () => ({
-    redis: await redis.ping().then(
-      (r) => r === 'PONG',
-      () => false,
-    ),
-    accepting: !closing,
-  });
+  const checks = rt.checks();
   addHealthRoutes(app, { checks });
-
-  const httpUrl = await app.listen({ port: config.httpPort, host: config.host });
-  const ops = await listenOps({
+  const httpUrl = await rt.listen(app, { port: config.httpPort, host: config.host });
+  const opsUrl = await rt.listenOps({
     port: config.opsPort,
     host: config.host,
-    registry,
     checks,
     extra: (opsApp) => addDocs(opsApp, app),
   });
-  logger.info({ http: httpUrl, ops: ops.url, epoch }, 'tracking running');
+  logger.info({ http: httpUrl, ops: opsUrl, epoch }, 'tracking running');
   // A flush with nothing to write meanwhile is noticed here.
-  const epochCheck = setInterval(() => {
-    epochHolds(redis, prefix, epoch).then(
-      (holds) => holds || epochLost(),
-      () => undefined,
-    );
-  }, 5_000);
-  return {
-    httpUrl,
-    opsUrl: ops.url,
-    applied: () => applied,
-    async close() {
-      closing = true;
-      clearInterval(epochCheck);
-      await Promise.all([app.close(), ops.close()]);
-      await bus.close();
-      staffTokens.close();
-      redis.disconnect();
-      writer.disconnect();
-      logger.info('tracking stopped');
-    },
-  };
+  const epochWatch = watchEpoch({ redis, prefix, epoch: () => epoch, everyMs: 5_000, logger, onLost: epochLost });
+  rt.onClose('intake', 'epoch watch', () => epochWatch.stop());
+  return { httpUrl, opsUrl, applied: () => applied, close: () => rt.close() };
 }

@@ -1,11 +1,11 @@
 import { devQueryCodeSecret, staffTokenSchema } from '@petition/auth';
 import { int, loadConfig, str, url } from '@petition/config';
 import { membershipSchema } from '@petition/federation';
-import { infraSchema } from '@petition/infra';
 import { defaultFormulaText, kpiFormulas } from '@petition/kpi';
+import { runtimeSchema } from '@petition/runtime';
 
 export const trackingSchema = {
-  ...infraSchema,
+  ...runtimeSchema,
   ...membershipSchema,
   httpPort: int('TRACKING_HTTP_PORT', {
     default: 8081,

@@ -3,7 +3,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { AuthError, permits, queryCodeMatches, type StaffTokenVerifier } from '@petition/auth';
 import type { Directory } from '@petition/directory';
 import type { Federation } from '@petition/federation';
-import { answerProblems, problem, problemServerOptions, secureHeaders, sendProblem as send } from '@petition/ops';
+import { answerProblems, problem, problemServerOptions, secureHeaders, sendProblem as send } from '@petition/runtime';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { trackingKeys } from './keys.ts';
