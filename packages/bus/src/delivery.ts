@@ -55,6 +55,8 @@ export interface Delivery<M> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+const heartbeatEveryMs = 500;
+
 type Outcome = 'done' | 'parked' | 'interrupted';
 
 export function createDelivery<M>(access: RecordAccess<M>, options: DeliveryOptions): Delivery<M> {
@@ -104,30 +106,52 @@ export function createDelivery<M>(access: RecordAccess<M>, options: DeliveryOpti
     );
   }
 
-  /** The record decoded, or undefined once an undecodable one is parked. */
-  async function decoded(
+  /** The record decoded, or the reason it does not decode. */
+  function decode(
     batch: PartitionBatch<M>,
     sub: Subscription<unknown>,
     message: M,
-  ): Promise<ConsumedRecord<unknown> | undefined> {
+  ): ConsumedRecord<unknown> | { undecodable: Error } {
     let value: unknown;
     try {
       const bytes = access.value(message);
       if (!bytes) throw new Error('record has no value');
       value = sub.topic.codec.decode(bytes);
     } catch (err) {
-      await park(batch, message, new Error(`undecodable record: ${(err as Error).message}`), 0);
-      return undefined;
+      return { undecodable: new Error(`undecodable record: ${(err as Error).message}`) };
     }
+    // Headers are read only when a handler asks for them: few do, and reading them all costs about
+    // as much as decoding the record.
+    let headers: Record<string, string> | undefined;
     return {
       topic: sub.topic,
       key: access.key(message)?.toString() ?? '',
       value,
-      headers: access.headers(message),
+      get headers() {
+        headers ??= access.headers(message);
+        return headers;
+      },
       partition: batch.partition,
       offset: access.offset(message),
       timestamp: access.timestamp(message),
     };
+  }
+
+  /** The record decoded, or undefined once an undecodable one is parked. */
+  async function decoded(batch: PartitionBatch<M>, sub: Subscription<unknown>, message: M) {
+    const record = decode(batch, sub, message);
+    if (!('undecodable' in record)) return record;
+    await park(batch, message, record.undecodable, 0);
+    return undefined;
+  }
+
+  /** Keeps the membership alive without a call per record (the client heartbeats on its own interval anyway). */
+  let lastHeartbeat = 0;
+  async function heartbeat(batch: PartitionBatch<M>) {
+    const now = Date.now();
+    if (now - lastHeartbeat < heartbeatEveryMs) return;
+    lastHeartbeat = now;
+    await batch.heartbeat();
   }
 
   /** Runs `work` under the retry policy: 'failed' when it failed for good (after `attempts` tries). */
@@ -171,7 +195,7 @@ export function createDelivery<M>(access: RecordAccess<M>, options: DeliveryOpti
       if (outcome === 'interrupted') return false;
       if (outcome === 'done') stats.processed++;
       batch.processed(access.offset(message));
-      await batch.heartbeat();
+      await heartbeat(batch);
     }
     return true;
   }
@@ -210,7 +234,7 @@ export function createDelivery<M>(access: RecordAccess<M>, options: DeliveryOpti
       for (let i = 0; i < messages.length; i += max) {
         if (batch.interrupted()) return;
         if (!(await deliverChunk(batch, sub, handle, messages.slice(i, i + max)))) return;
-        await batch.heartbeat();
+        await heartbeat(batch);
       }
     } else if (!(await deliverEach(batch, sub, messages))) {
       return;
