@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import nodemailer from 'nodemailer';
 
 // The ways out: an SMS gateway over HTTP, SMTP mail, the in-app inbox in Redis, and integrators'
@@ -83,10 +83,13 @@ export function createChannels(o: {
       }
     },
 
-    async toInbox(recipient: string, item: { id: string; caseId: string; subject: string; body: string; at: string }) {
+    /**
+     * The in-app inbox write, made in the same MULTI that settles the notice (queue.ts): delivered and
+     * recorded as delivered together, so an in-app notice is never shown twice nor lost.
+     */
+    inboxWrite(recipient: string, item: { id: string; caseId: string; subject: string; body: string; at: string }) {
       const key = `${o.prefix}inbox:${recipient}`;
-      await o.redis.multi().lpush(key, JSON.stringify(item)).ltrim(key, 0, 499).exec();
-      return item.id;
+      return (m: ChainableCommander) => m.lpush(key, JSON.stringify(item)).ltrim(key, 0, 499);
     },
 
     async callWebhook(url: string, secret: string, body: string, id: string): Promise<string> {

@@ -13,7 +13,7 @@ import type { Counter } from 'prom-client';
 import { type Channels, DeliveryError } from './channels.ts';
 import type { NotificationConfig } from './config.ts';
 import type { Contacts } from './contacts.ts';
-import type { Pending, Queue } from './queue.ts';
+import type { Alongside, Pending, Queue } from './queue.ts';
 
 // Delivering: one attempt at each due notice within the rate limits, its outcome recorded with the queue's
 // move (delivered, retried later, parked), then the outbox of outcomes published to notification-events.
@@ -63,7 +63,9 @@ export function createDelivery(o: DeliveryOptions) {
     payload,
   });
 
-  async function send(p: Pending): Promise<string> {
+  /** What the channel answered (the provider's message id) and any Redis write to make with the settlement. */
+  type Sent = { providerMessageId: string; alongside?: Alongside };
+  async function send(p: Pending): Promise<Sent> {
     const n = p.notice;
     if (n.channel === WEBHOOK && n.recipientKind === RecipientKind.RECIPIENT_KIND_UNIT) {
       const endpoint = o.unitEndpoint(n.recipientId);
@@ -71,43 +73,60 @@ export function createDelivery(o: DeliveryOptions) {
         throw new DeliveryError('WEBHOOK_NO_UNIT_ENDPOINT', `no endpoint for unit ${n.recipientId}`, false);
       const text = render(n.templateId, n.vars);
       const body = JSON.stringify({ id: n.id, caseId: n.caseId, template: n.templateId, ...text });
-      return channels.callWebhook(endpoint.url, endpoint.secret, body, n.id);
+      return { providerMessageId: await channels.callWebhook(endpoint.url, endpoint.secret, body, n.id) };
     }
     if (n.channel === WEBHOOK) {
       const sub = o.subscriptions.find((s) => s.id === n.recipientId);
       if (!sub) throw new DeliveryError('WEBHOOK_UNKNOWN_SUBSCRIPTION', `no subscription ${n.recipientId}`, false);
-      return channels.callWebhook(sub.url, sub.secret, p.body ?? '', n.id);
+      return { providerMessageId: await channels.callWebhook(sub.url, sub.secret, p.body ?? '', n.id) };
     }
     const vars =
       n.templateId === 'query-code.zh-CN' ? { ...n.vars, queryCode: await contacts.queryCodeOf(n.caseId) } : n.vars;
     const text = render(n.templateId, vars);
     if (n.channel === IN_APP) {
       const recipient = `${recipientKindToJSON(n.recipientKind)}:${n.recipientId}`;
-      return channels.toInbox(recipient, { id: n.id, caseId: n.caseId, ...text, at: now().toISOString() });
+      const item = { id: n.id, caseId: n.caseId, ...text, at: now().toISOString() };
+      return { providerMessageId: n.id, alongside: channels.inboxWrite(recipient, item) };
     }
     const person =
       n.recipientKind === RecipientKind.RECIPIENT_KIND_PETITIONER ? await contacts.petitionerOf(n.caseId) : undefined;
-    if (n.channel === SMS) return channels.sendSms(person?.phone ?? '', `【信访】${text.body}`, n.id);
+    if (n.channel === SMS)
+      return { providerMessageId: await channels.sendSms(person?.phone ?? '', `【信访】${text.body}`, n.id) };
     const to = person ? person.email : `${n.recipientId}@${config.unitMailDomain}`;
-    return channels.sendMail(to, text.subject, text.body, n.id);
+    return { providerMessageId: await channels.sendMail(to, text.subject, text.body, n.id) };
   }
 
-  // Rate limits: per recipient and channel in Redis (an hour's count), per channel in this instance (a second's).
+  // Rate limits: per channel in this instance (a second's), per recipient and channel in Redis (an hour's),
+  // counted for all the claimed notices in one round trip.
   const perSecond = new Map<string, number>();
   let second = 0;
-  async function withinLimits(p: Pending, at: number): Promise<number | undefined> {
-    const n = p.notice;
-    const channel = notificationChannelToJSON(n.channel);
+  /** For each notice, when it may go if not now (undefined: now). */
+  async function laterTimes(claimed: readonly Pending[], at: number): Promise<(number | undefined)[]> {
     if (Math.floor(at / 1000) !== second) {
       second = Math.floor(at / 1000);
       perSecond.clear();
     }
-    const sent = (perSecond.get(channel) ?? 0) + 1;
-    if (sent > config.perChannelSecond) return (second + 1) * 1000;
-    perSecond.set(channel, sent);
-    if (n.channel === IN_APP || n.channel === WEBHOOK) return undefined;
-    const count = await queue.countHourly(`${channel}:${n.recipientKind}:${n.recipientId}`, at);
-    return count > config.perRecipientHourly ? (Math.floor(at / 3_600_000) + 1) * 3_600_000 : undefined;
+    const later: (number | undefined)[] = claimed.map((p) => {
+      const channel = notificationChannelToJSON(p.notice.channel);
+      const sent = (perSecond.get(channel) ?? 0) + 1;
+      if (sent > config.perChannelSecond) return (second + 1) * 1000;
+      perSecond.set(channel, sent);
+      return undefined;
+    });
+    const hourly = claimed.flatMap((p, i) =>
+      later[i] === undefined && p.notice.channel !== IN_APP && p.notice.channel !== WEBHOOK ? [i] : [],
+    );
+    const counts = await queue.countHourlyMany(
+      hourly.map((i) => {
+        const n = (claimed[i] as Pending).notice;
+        return `${notificationChannelToJSON(n.channel)}:${n.recipientKind}:${n.recipientId}`;
+      }),
+      at,
+    );
+    hourly.forEach((i, j) => {
+      if ((counts[j] ?? 0) > config.perRecipientHourly) later[i] = (Math.floor(at / 3_600_000) + 1) * 3_600_000;
+    });
+    return later;
   }
 
   const encode = (e: NotificationEvent) => NotificationEvent.encode(e).finish();
@@ -117,18 +136,18 @@ export function createDelivery(o: DeliveryOptions) {
     const attempt = p.attempts + 1;
     const channel = notificationChannelToJSON(p.notice.channel);
     let error: DeliveryError | undefined;
-    let providerMessageId = '';
+    let sent: Sent = { providerMessageId: '' };
     try {
-      providerMessageId = await send(p);
+      sent = await send(p);
     } catch (err) {
       error = err instanceof DeliveryError ? err : new DeliveryError('INTERNAL', (err as Error).message, true);
     }
     if (!error) {
       const delivered = outcome(p, attempt, {
         $case: 'notificationDelivered',
-        value: { attempt, providerMessageId, deliverTime: now() },
+        value: { attempt, providerMessageId: sent.providerMessageId, deliverTime: now() },
       });
-      await queue.settle(p, { kind: 'delivered' }, [encode(delivered)]);
+      await queue.settle(p, { kind: 'delivered' }, [encode(delivered)], sent.alongside);
       o.outcomes.inc({ channel, outcome: 'delivered' });
       return;
     }
@@ -185,12 +204,11 @@ export function createDelivery(o: DeliveryOptions) {
     async deliverDue(): Promise<number> {
       const at = now().getTime();
       const claimed = await queue.claim(at, 200);
-      const due: Pending[] = [];
-      for (const p of claimed) {
-        const later = await withinLimits(p, at);
-        if (later === undefined) due.push(p);
-        else await queue.retryAt(p, later);
-      }
+      const later = await laterTimes(claimed, at);
+      const due = claimed.filter((_, i) => later[i] === undefined);
+      await queue.retryAtMany(
+        claimed.flatMap((pending, i) => (later[i] === undefined ? [] : [{ pending, at: later[i] as number }])),
+      );
       await Promise.all(due.map(attempt));
       await flushOutbox();
       return due.length;

@@ -1,5 +1,5 @@
 import type { Notice } from '@petition/notices';
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 
 // The notices to deliver, in Redis under `<prefix>ntf:`: each notice once (its id is derived from the
 // source event, the recipient and the channel, and a delivered one is remembered), due times in a sorted
@@ -32,7 +32,13 @@ export type Settled =
   | { readonly kind: 'retry'; readonly pending: Pending; readonly at: number }
   | { readonly kind: 'park'; readonly pending: Pending };
 
+/** Redis commands a delivery makes with the notice's settlement (the in-app inbox write). */
+export type Alongside = (m: ChainableCommander) => void;
+
 export function createQueue(redis: Redis, prefix: string, leaseMs = 60_000) {
+  // Called by its digest (EVALSHA): the script's text is not sent, nor hashed by Redis, for every notice.
+  redis.defineCommand('notificationEnqueue', { numberOfKeys: 3, lua: enqueueScript });
+  type WithEnqueue = { notificationEnqueue(...keysThenArgs: string[]): ChainableCommander };
   const k = {
     pending: (id: string) => `${prefix}n:${id}`,
     done: (id: string) => `${prefix}done:${id}`,
@@ -47,7 +53,14 @@ export function createQueue(redis: Redis, prefix: string, leaseMs = 60_000) {
       const pipe = redis.pipeline();
       for (const { pending, dueAt } of items) {
         const id = pending.notice.id;
-        pipe.eval(enqueueScript, 3, k.done(id), k.pending(id), k.due, JSON.stringify(pending), String(dueAt), id);
+        (pipe as unknown as WithEnqueue).notificationEnqueue(
+          k.done(id),
+          k.pending(id),
+          k.due,
+          JSON.stringify(pending),
+          String(dueAt),
+          id,
+        );
       }
       await pipe.exec();
     },
@@ -71,9 +84,10 @@ export function createQueue(redis: Redis, prefix: string, leaseMs = 60_000) {
      * Records what became of an attempt, and queues its outcome events in the outbox — in one step, right
      * after the attempt, so that a process killed a moment later neither sends it again nor loses them.
      */
-    async settle(p: Pending, next: Settled, outcomes: readonly Uint8Array[]) {
+    async settle(p: Pending, next: Settled, outcomes: readonly Uint8Array[], alongside?: Alongside) {
       const id = p.notice.id;
       const m = redis.multi();
+      if (next.kind === 'delivered') alongside?.(m);
       if (next.kind === 'delivered') m.set(k.done(id), '1', 'EX', DONE_TTL_S).del(k.pending(id)).zrem(k.due, id);
       else if (next.kind === 'retry') m.set(k.pending(id), JSON.stringify(next.pending)).zadd(k.due, next.at, id);
       else m.hset(k.parked, id, JSON.stringify(next.pending)).del(k.pending(id)).zrem(k.due, id);
@@ -88,16 +102,26 @@ export function createQueue(redis: Redis, prefix: string, leaseMs = 60_000) {
       await redis.ltrim(k.outbox, n, -1);
     },
 
-    async retryAt(p: Pending, at: number) {
-      await redis.multi().set(k.pending(p.notice.id), JSON.stringify(p)).zadd(k.due, at, p.notice.id).exec();
+    /** Puts notices back to come due again at their times, in one round trip. */
+    async retryAtMany(later: readonly { pending: Pending; at: number }[]) {
+      if (later.length === 0) return;
+      const m = redis.multi();
+      for (const { pending, at } of later)
+        m.set(k.pending(pending.notice.id), JSON.stringify(pending)).zadd(k.due, at, pending.notice.id);
+      await m.exec();
     },
 
-    /** Counts one more notice for `recipient` in the hour of `now`; resolves with the count so far. */
-    async countHourly(recipient: string, now: number): Promise<number> {
+    /** Counts one more notice for each recipient in the hour of `now`, in one round trip; the counts so far. */
+    async countHourlyMany(recipients: readonly string[], now: number): Promise<number[]> {
+      if (recipients.length === 0) return [];
       const hour = Math.floor(now / 3_600_000);
-      const key = `${prefix}rate:${recipient}:${hour}`;
-      const [[, n]] = ((await redis.multi().incr(key).expire(key, 7_200).exec()) ?? [[null, 0]]) as [[unknown, number]];
-      return Number(n);
+      const pipe = redis.pipeline();
+      for (const recipient of recipients) {
+        const key = `${prefix}rate:${recipient}:${hour}`;
+        pipe.incr(key).expire(key, 7_200);
+      }
+      const replies = (await pipe.exec()) ?? [];
+      return recipients.map((_, i) => Number(replies[2 * i]?.[1] ?? 0));
     },
 
     /** Puts parked notices (all, or those named) back in the queue with fresh attempts. */
