@@ -2,23 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { waitFor } from '@petition/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { epochHolds, epochKey, execWhileEpochHolds, indexEpoch } from './epoch.ts';
+import { epochHolds, epochKey, indexEpoch } from './epoch.ts';
 import { watchEpoch } from './epoch-watch.ts';
 
 // Against the real Redis: the epoch a service's keys live under, and what a flush does to it.
 
 let redis: Redis;
-let conn: Redis;
 const prefix = () => `runtime-test-${randomUUID().slice(0, 8)}:`;
 const quiet = { error: () => undefined };
 
 beforeAll(() => {
   redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-  conn = redis.duplicate();
 });
 afterAll(() => {
   redis?.disconnect();
-  conn?.disconnect();
 });
 
 describe('indexEpoch and epochHolds', () => {
@@ -31,19 +28,6 @@ describe('indexEpoch and epochHolds', () => {
     expect(await epochHolds(redis, p, epoch)).toBe(false);
     await new Promise((resolve) => setTimeout(resolve, 2));
     expect(await indexEpoch(redis, p)).not.toBe(epoch);
-  });
-});
-
-describe('execWhileEpochHolds', () => {
-  it('writes while the epoch holds, and nothing once it is gone', async () => {
-    const p = prefix();
-    const epoch = await indexEpoch(redis, p);
-    expect(await execWhileEpochHolds(conn, p, epoch, (m) => m.set(`${p}a`, '1'))).toBe(true);
-    expect(await redis.get(`${p}a`)).toBe('1');
-    await redis.del(epochKey(p));
-    expect(await execWhileEpochHolds(conn, p, epoch, (m) => m.set(`${p}b`, '1'))).toBe(false);
-    expect(await redis.exists(`${p}b`)).toBe(0);
-    await redis.del(`${p}a`);
   });
 });
 

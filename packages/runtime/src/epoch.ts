@@ -1,4 +1,4 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 
 // What a service keeps in Redis may be flushed at any time; Kafka keeps the truth. The service's consumer
 // groups are named after an epoch kept beside its keys: when the epoch key is gone (a flush), a new epoch
@@ -18,25 +18,3 @@ export async function epochHolds(redis: Redis, prefix: string, epoch: string): P
 }
 
 export const epochKey = (prefix: string) => `${prefix}index-epoch`;
-
-/**
- * Runs the commands `build` queues as one MULTI on `conn`, only while the epoch still holds (WATCHed, so a
- * flush between the check and EXEC aborts it too); false when it no longer does. A consumer of an old epoch
- * must not write into the flushed keyspace: the rebuild would skip what it wrote as already applied.
- * `conn` must be a connection of its own (any EXEC on it ends the WATCH).
- */
-export async function execWhileEpochHolds(
-  conn: Redis,
-  prefix: string,
-  epoch: string,
-  build: (m: ChainableCommander) => void,
-): Promise<boolean> {
-  await conn.watch(epochKey(prefix));
-  if ((await conn.get(epochKey(prefix))) !== epoch) {
-    await conn.unwatch();
-    return false;
-  }
-  const m = conn.multi();
-  build(m);
-  return (await m.exec()) !== null;
-}

@@ -1,6 +1,7 @@
 export { createReadPositions, type Offsets, type ReadPositions, reached, untilCommitted } from './catch-up.ts';
-export { epochHolds, epochKey, execWhileEpochHolds, indexEpoch } from './epoch.ts';
+export { epochHolds, epochKey, indexEpoch } from './epoch.ts';
 export { type EpochWatch, watchEpoch } from './epoch-watch.ts';
+export { WriteBatch, writeWhileEpochHolds } from './guarded-write.ts';
 export {
   answerClientError,
   answerProblems,

@@ -5,11 +5,11 @@ import { federationFrom } from '@petition/federation';
 import type { Logger } from '@petition/logging';
 import {
   addHealthRoutes,
-  execWhileEpochHolds,
   indexEpoch,
   type ServiceHooks,
   startRuntime,
   watchEpoch,
+  writeWhileEpochHolds,
 } from '@petition/runtime';
 import { Counter } from 'prom-client';
 import { developmentSecretsIn, type TrackingConfig } from './config.ts';
@@ -50,10 +50,9 @@ export async function startTracking(
   const redis = await rt.connectRedis();
   const prefix = `${config.topicPrefix}trk:`;
   const epoch = await indexEpoch(redis, prefix);
-  // Writes go through a connection of their own, WATCHing the epoch: after a flush nothing of the old epoch
-  // is written into the emptied keyspace (the rebuild would skip it as applied), and the process exits to
-  // rebuild (its supervisor restarts it).
-  const writer = await rt.connectRedis();
+  // Each batch is written in one round trip only while the epoch holds: after a flush nothing of the old
+  // epoch is written into the emptied keyspace (the rebuild would skip it as applied), and the process exits
+  // to rebuild (its supervisor restarts it).
   let lost = false;
   const epochLost = () => {
     if (lost) return;
@@ -66,7 +65,7 @@ export async function startTracking(
     prefix,
     directory,
     async (build) => {
-      const made = await execWhileEpochHolds(writer, prefix, epoch, build);
+      const made = await writeWhileEpochHolds(redis, prefix, epoch, build);
       if (!made) epochLost();
       return made;
     },

@@ -10,13 +10,14 @@ import {
 import type { Directory } from '@petition/directory';
 import { accusedOf } from '@petition/jurisdiction';
 import { type ClockView, caseFacts, deadlineFacts, type Fact, isOverdue, nextClock } from '@petition/kpi';
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { WriteBatch } from '@petition/runtime';
+import type { Redis } from 'ioredis';
 import { kpiExpiresAt, trackingKeys } from './keys.ts';
 
 // The write side of tracking's read models (keys.ts): each case event and deadline event applied once —
 // a case event only above the version the case has, a deadline event only above the deadline-events
 // offset its case has seen — together with the KPI counts it adds. A batch of consecutive records is read
-// in one round trip and written in one MULTI.
+// in one round trip and written in another (the epoch's guarded write).
 
 export interface TimelineEntry {
   readonly eventId: string;
@@ -130,8 +131,8 @@ const newSums = (): Sums => Object.assign(new Map(), { accused: new Set<string>(
 const accusedIn = (kind: string | null | undefined, accused: string | null | undefined) =>
   accusedOf({ kind: Number(kind) as PetitionKind, accusedUnitId: accused ?? undefined });
 
-/** Runs one batch's writes as a MULTI; false when they were not made (the keys' epoch is gone). */
-export type Commit = (build: (m: ChainableCommander) => void) => Promise<boolean>;
+/** Makes one batch's writes together; false when they were not made (the keys' epoch is gone). */
+export type Commit = (build: (m: WriteBatch) => void) => Promise<boolean>;
 
 export function createReadModel(
   redis: Redis,
@@ -168,7 +169,7 @@ export function createReadModel(
     if (accused && facts.length) sums.accused.add(accused);
   }
   /** A day's counts expire with the day (a day long gone, read again in a rebuild, is gone at once). */
-  function writeCounts(m: ChainableCommander, sums: Sums) {
+  function writeCounts(m: WriteBatch, sums: Sums) {
     for (const [key, { expiresAt, fields }] of sums) {
       for (const [field, n] of fields) m.hincrby(key, field, n);
       m.pexpireat(key, expiresAt);
@@ -202,7 +203,7 @@ export function createReadModel(
   }
 
   return {
-    /** Applies consecutive case events (in their order) with one read and one MULTI; false if not made. */
+    /** Applies consecutive case events (in their order) with one read and one write; false if not made. */
     async applyCaseEvents(events: readonly CaseEvent[]) {
       const rows = await load(events.flatMap((e) => (e.envelope?.caseId ? [e.envelope.caseId] : [])));
       return commit((m) => {
