@@ -3,15 +3,15 @@ import { defaultKafkaClient, kafkaClients, resolveKafkaClient, UnknownKafkaClien
 
 describe('resolveKafkaClient', () => {
   it('takes the option first, then KAFKA_CLIENT, then the default', () => {
-    expect(resolveKafkaClient('platformatic', 'kafkajs')).toBe('platformatic');
-    expect(resolveKafkaClient(undefined, 'platformatic')).toBe('platformatic');
-    expect(resolveKafkaClient(undefined, undefined)).toBe(defaultKafkaClient);
-    expect(resolveKafkaClient(undefined, '')).toBe(defaultKafkaClient);
+    expect(resolveKafkaClient('platformatic', { KAFKA_CLIENT: 'kafkajs' })).toBe('platformatic');
+    expect(resolveKafkaClient(undefined, { KAFKA_CLIENT: 'platformatic' })).toBe('platformatic');
+    expect(resolveKafkaClient(undefined, {})).toBe(defaultKafkaClient);
+    expect(resolveKafkaClient(undefined, { KAFKA_CLIENT: '' })).toBe(defaultKafkaClient);
     expect(kafkaClients).toContain(defaultKafkaClient);
   });
 
   it('refuses a client it does not know, naming it and the ones it knows', () => {
-    expect(() => resolveKafkaClient(undefined, 'rdkafka')).toThrow(UnknownKafkaClientError);
-    expect(() => resolveKafkaClient(undefined, 'rdkafka')).toThrow(/'rdkafka'.*kafkajs, platformatic/);
+    expect(() => resolveKafkaClient(undefined, { KAFKA_CLIENT: 'rdkafka' })).toThrow(UnknownKafkaClientError);
+    expect(() => resolveKafkaClient('rdkafka', {})).toThrow(/'rdkafka'.*kafkajs, platformatic/);
   });
 });

@@ -34,12 +34,13 @@ export class UnknownKafkaClientError extends Error {
   }
 }
 
-/** The client an option or the environment names, checked. */
+/** The client an option or else the environment (`KAFKA_CLIENT`) names, checked. */
 export function resolveKafkaClient(
-  chosen: string | undefined = undefined,
-  env: string | undefined = process.env.KAFKA_CLIENT,
+  chosen?: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
 ): KafkaClientName {
-  const name = chosen ?? (env === undefined || env === '' ? defaultKafkaClient : env);
+  const fromEnv = env.KAFKA_CLIENT;
+  const name = chosen ?? (fromEnv === undefined || fromEnv === '' ? defaultKafkaClient : fromEnv);
   if (!(kafkaClients as readonly string[]).includes(name)) throw new UnknownKafkaClientError(name);
   return name as KafkaClientName;
 }
