@@ -1,11 +1,18 @@
-// Accepted petitions/s through intake (validation, case number, sealing, publish with acks=all) and its
-// p99 latency, beside bare fastify answering the same requests, both as their own processes, measured by
-// autocannon in this process, in the same run.
+// Accepted petitions/s through intake (validation, case number, sealing, Redis limits, publish with
+// acks=all) and its p50/p99 latency under autocannon (32 connections), beside a raw producer of the client
+// the bus runs on publishing the very commands intake published (read back from its topic, bytes and
+// headers as they were) with acks=all, in the same run: 32 senders, each sending one command and waiting
+// for its acknowledgement before the next, as each connection waits for its answer. The same raw producer
+// is also measured coalescing: whatever the 32 senders queued while a request was in flight leaves as
+// the next request, as intake's own publisher does.
+import { caseCommands, type KafkaClientName, resolveKafkaClient, topicName } from '@petition/bus';
 import type { Logger } from '@petition/logging';
 import { testStaffEnv } from '@petition/testing';
+import { compatibilityPartitioner, ProduceAcks, Producer, stringSerializer } from '@platformatic/kafka';
 import autocannon from 'autocannon';
+import { Kafka, logLevel } from 'kafkajs';
 import { oneClientLoadEnv } from '../scripts/network.ts';
-import { startProcess, stopProcess } from './processes.ts';
+import { cpuMsOf, startProcess, stopProcess } from './processes.ts';
 
 const body = JSON.stringify({
   channel: 'WEB',
@@ -17,7 +24,9 @@ const body = JSON.stringify({
   content: '某公司拖欠工资三个月，请求处理。',
 });
 
-async function load(url: string, seconds: number, connections: number) {
+const connections = 32;
+
+async function load(url: string, seconds: number) {
   const result = await autocannon({
     url,
     method: 'POST',
@@ -28,31 +37,161 @@ async function load(url: string, seconds: number, connections: number) {
   });
   const ok = result['2xx'];
   return {
-    requestsPerSec: Math.round(ok / seconds),
-    p99Ms: result.latency.p99,
+    acceptedPerSec: Math.round(ok / seconds),
     p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
     non2xx: result.non2xx,
     errors: result.errors,
+  };
+}
+
+/** A record as intake published it. */
+interface Captured {
+  key: string | null;
+  value: Buffer;
+  headers: Record<string, string>;
+}
+
+/** Every record on `topic`, read back with a plain consumer (not timed). */
+async function capture(kafka: Kafka, topic: string, groupId: string): Promise<Captured[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const total = (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
+  await admin.disconnect();
+  const out: Captured[] = [];
+  const consumer = kafka.consumer({ groupId });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let done: () => void = () => undefined;
+  const all = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      for (const m of batch.messages) {
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(m.headers ?? {})) if (v !== undefined) headers[k] = String(v);
+        out.push({ key: m.key?.toString() ?? null, value: m.value ?? Buffer.alloc(0), headers });
+      }
+      if (out.length >= total) done();
+    },
+  });
+  await Promise.race([all, new Promise((r) => setTimeout(r, 60_000))]);
+  await consumer.disconnect();
+  return out;
+}
+
+/** One send of records, resolving once every replica in sync has them, on the client the bus runs on. */
+interface RawProducer {
+  send(records: readonly Captured[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+// Configured as the bus configures its own producer: idempotent, acks=all, one request in flight.
+async function rawProducer(client: KafkaClientName, kafka: Kafka, brokers: string[], topic: string) {
+  if (client === 'kafkajs') {
+    const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    await p.connect();
+    return {
+      send: async (records) => void (await p.send({ topic, acks: -1, messages: records.map((r) => ({ ...r })) })),
+      close: () => p.disconnect(),
+    } satisfies RawProducer;
+  }
+  const p = new Producer<string, Buffer, string, string>({
+    clientId: 'bench-intake-raw',
+    bootstrapBrokers: brokers,
+    idempotent: true,
+    acks: ProduceAcks.ALL,
+    autocreateTopics: false,
+    partitioner: compatibilityPartitioner,
+    serializers: { key: stringSerializer, headerKey: stringSerializer, headerValue: stringSerializer },
+  });
+  return {
+    send: async (records) =>
+      void (await p.send({
+        messages: records.map((r) => ({
+          topic,
+          key: r.key ?? undefined,
+          value: r.value,
+          headers: new Map(Object.entries(r.headers)),
+        })),
+      })),
+    close: () => p.close(),
+  } satisfies RawProducer;
+}
+
+/** Sends queued while a request is in flight leave together as the next request, in order. */
+function coalescing(producer: RawProducer) {
+  const queue: { record: Captured; done: (err?: unknown) => void }[] = [];
+  let flushing = false;
+  async function flush() {
+    flushing = true;
+    while (queue.length > 0) {
+      const batch = queue.splice(0, 500);
+      const err = await producer.send(batch.map((b) => b.record)).then(
+        () => undefined,
+        (e: unknown) => e ?? new Error('send failed'),
+      );
+      for (const b of batch) b.done(err);
+    }
+    flushing = false;
+  }
+  return (record: Captured) =>
+    new Promise<void>((resolve, reject) => {
+      queue.push({ record, done: (err) => (err ? reject(err) : resolve()) });
+      if (!flushing) void flush();
+    });
+}
+
+const quantile = (sorted: number[], q: number) =>
+  Number((sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? 0).toFixed(1));
+
+const perRecord = (cpuMs: number, n: number) => Number((cpuMs / Math.max(1, n)).toFixed(3));
+const ownCpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+
+/**
+ * `connections` senders for `seconds`, each sending the next captured record and waiting for its ack; with
+ * the CPU this process spent per record meanwhile (the client's, as nothing else runs here then).
+ */
+async function sendAtConcurrency(send: (r: Captured) => Promise<void>, records: Captured[], seconds: number) {
+  const cpuBefore = ownCpuMs();
+  let next = 0;
+  let sent = 0;
+  const latencies: number[] = [];
+  const until = performance.now() + seconds * 1000;
+  const sender = async () => {
+    while (performance.now() < until) {
+      const record = records[next++ % records.length] as Captured;
+      const started = performance.now();
+      await send(record);
+      latencies.push(performance.now() - started);
+      sent++;
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: connections }, sender));
+  const sec = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    recordsPerSec: Math.round(sent / sec),
+    p50Ms: quantile(latencies, 0.5),
+    p99Ms: quantile(latencies, 0.99),
+    cpuMsPerRecord: perRecord(ownCpuMs() - cpuBefore, sent),
   };
 }
 
 export async function benchIntake(options: { brokers: string[]; logger: Logger; records: number }) {
   const logger = options.logger.child({ bench: 'intake' });
   const seconds = Math.max(3, Math.round(options.records / 2_000));
-  const connections = 32;
-  const hello = await startProcess(['bench/hello-server.ts', '18181'], process.env, 'http://127.0.0.1:18181/', logger);
-  let bare: Awaited<ReturnType<typeof load>>;
-  try {
-    await load('http://127.0.0.1:18181/v1/petitions', 1, connections); // warm-up
-    bare = await load('http://127.0.0.1:18181/v1/petitions', seconds, connections);
-  } finally {
-    await stopProcess(hello);
-  }
-  logger.info(bare, 'bare fastify done');
+  const client = resolveKafkaClient();
+  const prefix = `t-bench-intake-${Date.now().toString(36)}.`;
   const env = {
     ...process.env,
     KAFKA_BROKERS: options.brokers.join(','),
-    TOPIC_PREFIX: `t-bench-intake-${Date.now().toString(36)}.`,
+    TOPIC_PREFIX: prefix,
     INTAKE_HTTP_PORT: '18182',
     INTAKE_OPS_PORT: '0',
     INTAKE_GRPC_PORT: '0',
@@ -63,29 +202,61 @@ export async function benchIntake(options: { brokers: string[]; logger: Logger; 
     ALLOW_DEVELOPMENT_SECRETS: 'true',
   };
   const intake = await startProcess(['services/intake/src/main.ts'], env, 'http://127.0.0.1:18182/readyz', logger);
-  let measured: Awaited<ReturnType<typeof load>>;
+  let measured: Awaited<ReturnType<typeof load>> & { cpuMsPerPetition: number };
   try {
-    await load('http://127.0.0.1:18182/v1/petitions', 2, connections); // warm-up: JIT, producer, topics
-    measured = await load('http://127.0.0.1:18182/v1/petitions', seconds, connections);
+    await load('http://127.0.0.1:18182/v1/petitions', 2); // warm-up: JIT, producer, topics
+    const cpuBefore = cpuMsOf(intake.pid);
+    const result = await load('http://127.0.0.1:18182/v1/petitions', seconds);
+    const cpuMs = cpuMsOf(intake.pid) - cpuBefore;
+    measured = { ...result, cpuMsPerPetition: perRecord(cpuMs, result.acceptedPerSec * seconds) };
   } finally {
     await stopProcess(intake);
   }
   logger.info(measured, 'intake done');
+
+  // The reference: intake's own commands, to a topic of as many partitions, by the raw client.
+  const kafka = new Kafka({ clientId: 'bench-intake', brokers: options.brokers, logLevel: logLevel.NOTHING });
+  const commandsTopic = topicName(prefix, caseCommands);
+  const commands = await capture(kafka, commandsTopic, `${prefix}capture`);
+  const admin = kafka.admin();
+  await admin.connect();
+  const [meta] = (await admin.fetchTopicMetadata({ topics: [commandsTopic] })).topics;
+  const rawTopic = `${prefix}raw-reference`;
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: [{ topic: rawTopic, numPartitions: meta?.partitions.length ?? 1, replicationFactor: 1 }],
+  });
+  await admin.disconnect();
+  const producer = await rawProducer(client, kafka, options.brokers, rawTopic);
+  let perSend: Awaited<ReturnType<typeof sendAtConcurrency>>;
+  let coalesced: Awaited<ReturnType<typeof sendAtConcurrency>>;
+  try {
+    const one = (r: Captured) => producer.send([r]);
+    await sendAtConcurrency(one, commands, 1); // warm-up
+    perSend = await sendAtConcurrency(one, commands, seconds);
+    logger.info(perSend, 'raw producer, one command a send, done');
+    coalesced = await sendAtConcurrency(coalescing(producer), commands, seconds);
+    logger.info(coalesced, 'raw producer, coalescing, done');
+  } finally {
+    await producer.close();
+  }
+  const ratio = (n: number) => Number((measured.acceptedPerSec / n).toFixed(3));
   return {
     bench: 'intake',
     seconds,
     connections,
-    intake: {
-      acceptedPerSec: measured.requestsPerSec,
-      p50Ms: measured.p50Ms,
-      p99Ms: measured.p99Ms,
-      non2xx: measured.non2xx,
-      errors: measured.errors,
-    },
-    reference: 'bare fastify answering the same POST, same machine, same run',
-    bareFastify: { requestsPerSec: bare.requestsPerSec, p50Ms: bare.p50Ms, p99Ms: bare.p99Ms },
-    ratio: Number((measured.requestsPerSec / bare.requestsPerSec).toFixed(3)),
-    target: 0.5,
-    publish: 'acks=all, idempotent producer',
+    client,
+    intake: measured,
+    reference:
+      `raw ${client} producer (idempotent, acks=all) publishing the ${commands.length} commands intake ` +
+      `published (read back from its topic), ${connections} senders each waiting for its ack, same broker, same run`,
+    commandBytes: Math.round(commands.reduce((n, c) => n + c.value.length, 0) / Math.max(1, commands.length)),
+    rawProducer: perSend,
+    rawProducerCoalescing: coalesced,
+    ratio: ratio(perSend.recordsPerSec),
+    ratioToCoalescing: ratio(coalesced.recordsPerSec),
+    target: 0.7,
+    met: ratio(perSend.recordsPerSec) >= 0.7,
+    lost: commands.length === 0 || measured.acceptedPerSec === 0,
   };
 }
