@@ -1,10 +1,12 @@
+import { caseEvents, onBatch, type Subscription } from '@petition/bus';
 import type { CaseEvent } from '@petition/contract';
 import { epochKey } from '@petition/runtime';
 import type { Redis } from 'ioredis';
 
 // What intake knows of each case, from case-events: its number and query-code hash (to check a
 // petitioner), and who holds it (to refuse early a unit acting on another's case). Kept in intake's own
-// Redis keys; a write never goes back in version, so replays and redeliveries change nothing.
+// Redis keys; a write never goes back in version, so replays and redeliveries change nothing. A batch of
+// events is applied in one round trip: one script checks the epoch and applies each event in order.
 
 export interface IndexedCase {
   readonly caseId: string;
@@ -15,63 +17,123 @@ export interface IndexedCase {
   readonly state: number;
 }
 
+/** Values each event passes the script, after its two keys (case, number). */
+const argsPerEvent = 6;
+
 // Written only while the index's epoch holds: a consumer of an old epoch writing after a flush would leave a
 // case at a later version without its number, and the rebuild would skip its registration as applied. The
 // registration's number and query-code hash never change, so they are written whatever the version.
-const upsert = `
-if redis.call('GET', KEYS[3]) ~= ARGV[7] then return 0 end
-if ARGV[4] ~= '' then
-  redis.call('HSET', KEYS[1], 'caseNumber', ARGV[4], 'queryCodeHash', ARGV[5])
-  redis.call('SET', KEYS[2], ARGV[6])
+// KEYS: the epoch, then per event its case and number keys; ARGV: the epoch, then per event its values.
+// Answers how many events moved a case on, or -1 when the epoch is gone (nothing written).
+const applyScript = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
+local applied = 0
+for e = 0, (#KEYS - 1) / 2 - 1 do
+  local caseKey, numberKey = KEYS[2 + e * 2], KEYS[3 + e * 2]
+  local a = 1 + e * ${argsPerEvent}
+  if ARGV[a + 4] ~= '' then
+    redis.call('HSET', caseKey, 'caseNumber', ARGV[a + 4], 'queryCodeHash', ARGV[a + 5])
+    redis.call('SET', numberKey, ARGV[a + 6])
+  end
+  local v = tonumber(redis.call('HGET', caseKey, 'version') or '-1')
+  if tonumber(ARGV[a + 1]) > v then
+    redis.call('HSET', caseKey, 'version', ARGV[a + 1], 'custody', ARGV[a + 2], 'state', ARGV[a + 3])
+    applied = applied + 1
+  end
 end
-local v = tonumber(redis.call('HGET', KEYS[1], 'version') or '-1')
-if tonumber(ARGV[1]) <= v then return 0 end
-redis.call('HSET', KEYS[1], 'version', ARGV[1], 'custody', ARGV[2], 'state', ARGV[3])
-return 1`;
+return applied`;
 
-export function createCaseIndex(redis: Redis, prefix: string) {
-  const caseKey = (caseId: string) => `${prefix}case:${caseId}`;
-  const numberKey = (caseNumber: string) => `${prefix}number:${caseNumber}`;
+// A case number's case, in one round trip.
+const byNumberScript = `
+local caseId = redis.call('GET', KEYS[1])
+if not caseId then return false end
+return {caseId, redis.call('HGETALL', KEYS[2] .. caseId)}`;
 
-  return {
-    /** Applies one case event under `epoch`; false when it was already applied (or older), or the epoch is gone. */
-    async apply(event: CaseEvent, epoch: string): Promise<boolean> {
-      const envelope = event.envelope;
-      if (!envelope?.caseId || envelope.caseVersion < 1) return false;
-      const registered = event.payload?.$case === 'petitionRegistered' ? event.payload.value.petition : undefined;
-      const applied = await redis.eval(
-        upsert,
-        3,
-        caseKey(envelope.caseId),
-        numberKey(registered?.caseNumber ?? '-'),
-        epochKey(prefix),
-        envelope.caseVersion,
-        event.custodyUnitId,
-        event.state,
-        registered?.caseNumber ?? '',
-        registered?.queryCodeHash ?? '',
-        envelope.caseId,
-        epoch,
-      );
-      return applied === 1;
-    },
-    async byId(caseId: string): Promise<IndexedCase | undefined> {
-      const h = await redis.hgetall(caseKey(caseId));
-      if (!h.version) return undefined;
-      return {
+type ScriptedRedis = Redis & {
+  intakeIndexApply(...keysAndArgs: (string | number)[]): Promise<number>;
+  intakeIndexByNumber(numberKey: string, casePrefix: string): Promise<[string, string[]] | null>;
+};
+
+/** The scripts, defined once per connection: then sent by their digest (EVALSHA), not their text. */
+function scripted(redis: Redis): ScriptedRedis {
+  if (!('intakeIndexApply' in redis)) {
+    redis.defineCommand('intakeIndexApply', { lua: applyScript });
+    redis.defineCommand('intakeIndexByNumber', { numberOfKeys: 2, lua: byNumberScript });
+  }
+  return redis as ScriptedRedis;
+}
+
+const fromFields = (caseId: string, h: Record<string, string>): IndexedCase | undefined =>
+  h.version
+    ? {
         caseId,
         caseNumber: h.caseNumber ?? '',
         queryCodeHash: h.queryCodeHash ?? '',
         custodyUnitId: h.custody ?? '',
         version: Number(h.version),
         state: Number(h.state),
-      };
+      }
+    : undefined;
+
+export function createCaseIndex(redis: Redis, prefix: string) {
+  const casePrefix = `${prefix}case:`;
+  const numberKey = (caseNumber: string) => `${prefix}number:${caseNumber}`;
+  const scripts = scripted(redis);
+
+  /**
+   * Applies case events in order under `epoch`, in one round trip: the number of them that moved a case on
+   * (an event already applied, or older, changes nothing), or -1 when the epoch is gone and nothing was written.
+   */
+  async function applyMany(events: readonly CaseEvent[], epoch: string): Promise<number> {
+    const keys: string[] = [epochKey(prefix)];
+    const args: (string | number)[] = [epoch];
+    for (const event of events) {
+      const envelope = event.envelope;
+      if (!envelope?.caseId || envelope.caseVersion < 1) continue;
+      const registered = event.payload?.$case === 'petitionRegistered' ? event.payload.value.petition : undefined;
+      keys.push(`${casePrefix}${envelope.caseId}`, numberKey(registered?.caseNumber ?? '-'));
+      args.push(
+        envelope.caseVersion,
+        event.custodyUnitId,
+        event.state,
+        registered?.caseNumber ?? '',
+        registered?.queryCodeHash ?? '',
+        envelope.caseId,
+      );
+    }
+    if (keys.length === 1) return 0;
+    return Number(await scripts.intakeIndexApply(keys.length, ...keys, ...args));
+  }
+
+  return {
+    applyMany,
+    /** Applies one case event under `epoch`; false when it was already applied (or older), or the epoch is gone. */
+    async apply(event: CaseEvent, epoch: string): Promise<boolean> {
+      return (await applyMany([event], epoch)) === 1;
+    },
+    async byId(caseId: string): Promise<IndexedCase | undefined> {
+      return fromFields(caseId, await redis.hgetall(`${casePrefix}${caseId}`));
     },
     async byNumber(caseNumber: string): Promise<IndexedCase | undefined> {
-      const caseId = await redis.get(numberKey(caseNumber));
-      return caseId ? this.byId(caseId) : undefined;
+      const found = await scripts.intakeIndexByNumber(numberKey(caseNumber), casePrefix);
+      if (!found) return undefined;
+      const [caseId, flat] = found;
+      const fields: Record<string, string> = {};
+      for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i] as string] = flat[i + 1] as string;
+      return fromFields(caseId, fields);
     },
   };
 }
 
 export type CaseIndex = ReturnType<typeof createCaseIndex>;
+
+/** The index's consumer: each batch of case-events applied in one round trip under `epoch`. */
+export const caseIndexSubscription = (index: CaseIndex, epoch: string): Subscription<CaseEvent> =>
+  onBatch(
+    caseEvents,
+    async (records) =>
+      void (await index.applyMany(
+        records.map((r) => r.value),
+        epoch,
+      )),
+  );

@@ -249,8 +249,11 @@ export function createCore(deps: CoreDeps) {
 
   /** The petitioner's case, once the case number and query code are checked (guessing limited per client). */
   async function petitionerCase(caseNumber: string, queryCode: string, client: string) {
-    await deps.guesses.check(client);
-    const known = caseNumber ? await deps.index.byNumber(caseNumber) : undefined;
+    // Looked up while the guesses are counted (one round trip), and used only once the client may guess.
+    const [, known] = await Promise.all([
+      deps.guesses.check(client),
+      caseNumber ? deps.index.byNumber(caseNumber) : undefined,
+    ]);
     // One answer for an unknown number and a wrong code: nothing to learn from guessing.
     if (!known || !queryCode || !queryCodeMatches(deps.queryCodeSecret, caseNumber, queryCode, known.queryCodeHash)) {
       await deps.guesses.failed(client);

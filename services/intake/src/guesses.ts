@@ -12,23 +12,31 @@ import { ProblemError, problem } from './problems.ts';
 const tooMany = (title: string, code: string, ttlMs: number) =>
   new ProblemError(problem(429, code, title, { retryAfterSeconds: Math.max(1, Math.ceil(ttlMs / 1000)) }));
 
+// Counts one more under each key in turn (its window starting with its first) and stops at the first over
+// its limit: answers that key's position (1-based) and the time left in its window, or 0 when none is over.
+// One round trip for every counter a request takes. ARGV: per key, its window (ms) and its limit.
+const countScript = `
+for i, key in ipairs(KEYS) do
+  local n = redis.call('INCR', key)
+  if n == 1 then redis.call('PEXPIRE', key, ARGV[i * 2 - 1]) end
+  if n > tonumber(ARGV[i * 2]) then return {i, redis.call('PTTL', key)} end
+end
+return {0, 0}`;
+
 export function createGuessLimiter(redis: Redis, prefix: string, limit: number, windowMs: number) {
   const key = (client: string) => `${prefix}guess:${client}`;
   return {
     async check(client: string): Promise<void> {
-      const count = Number((await redis.get(key(client))) ?? 0);
-      if (count >= limit) {
-        throw tooMany(
-          'Too many wrong case numbers or query codes; try again later',
-          'TOO_MANY_ATTEMPTS',
-          await redis.pttl(key(client)),
-        );
-      }
+      const [[getErr, count], [, ttl]] = ((await redis.pipeline().get(key(client)).pttl(key(client)).exec()) ?? []) as [
+        [Error | null, string | null],
+        [Error | null, number],
+      ];
+      if (getErr) throw getErr;
+      if (Number(count ?? 0) >= limit)
+        throw tooMany('Too many wrong case numbers or query codes; try again later', 'TOO_MANY_ATTEMPTS', ttl);
     },
     async failed(client: string): Promise<void> {
-      const k = key(client);
-      const count = await redis.incr(k);
-      if (count === 1) await redis.pexpire(k, windowMs);
+      await redis.eval(countScript, 1, key(client), windowMs, Number.MAX_SAFE_INTEGER);
     },
   };
 }
@@ -44,15 +52,7 @@ export interface RegistrationLimits {
   readonly phoneWindowMs: number;
 }
 
-// Counts one more and answers the count; the window starts with the first.
-const countScript = `
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return {n, redis.call('PTTL', KEYS[1])}`;
-
 export function createRegistrationLimiter(redis: Redis, prefix: string, limits: RegistrationLimits, secret: string) {
-  const count = async (key: string, windowMs: number) =>
-    (await redis.eval(countScript, 1, key, windowMs)) as [number, number];
   // Phone numbers are counted under a keyed digest: no number is kept in the clear.
   const phoneKey = (phone: string) =>
     `${prefix}phone:${createHmac('sha256', secret)
@@ -61,16 +61,34 @@ export function createRegistrationLimiter(redis: Redis, prefix: string, limits: 
   return {
     /** Counts a registration; refuses it (429) when the client or the phone number is over its limit. */
     async take(o: { client?: string; phones: readonly string[] }): Promise<void> {
+      const counters: { key: string; windowMs: number; limit: number; title: string; code: string }[] = [];
       if (o.client !== undefined) {
-        const [n, ttl] = await count(`${prefix}reg:${o.client}`, limits.clientWindowMs);
-        if (n > limits.perClient)
-          throw tooMany('Too many petitions from this client; try again later', 'TOO_MANY_REGISTRATIONS', ttl);
+        counters.push({
+          key: `${prefix}reg:${o.client}`,
+          windowMs: limits.clientWindowMs,
+          limit: limits.perClient,
+          title: 'Too many petitions from this client; try again later',
+          code: 'TOO_MANY_REGISTRATIONS',
+        });
       }
       for (const phone of new Set(o.phones)) {
-        const [n, ttl] = await count(phoneKey(phone), limits.phoneWindowMs);
-        if (n > limits.perPhone)
-          throw tooMany('Too many petitions name this phone number; try again later', 'TOO_MANY_FOR_PHONE', ttl);
+        counters.push({
+          key: phoneKey(phone),
+          windowMs: limits.phoneWindowMs,
+          limit: limits.perPhone,
+          title: 'Too many petitions name this phone number; try again later',
+          code: 'TOO_MANY_FOR_PHONE',
+        });
       }
+      if (counters.length === 0) return;
+      const [over, ttl] = (await redis.eval(
+        countScript,
+        counters.length,
+        ...counters.map((c) => c.key),
+        ...counters.flatMap((c) => [c.windowMs, c.limit]),
+      )) as [number, number];
+      const refused = counters[over - 1];
+      if (refused) throw tooMany(refused.title, refused.code, ttl);
     },
   };
 }

@@ -1,9 +1,11 @@
+import { caseEvents, onBatch, type Subscription } from '@petition/bus';
 import { CaseEvent } from '@petition/contract';
 import type { Redis } from 'ioredis';
 
 // Routing answers each command with an event whose causation id is the command id: the command's first
 // event, or its refusal. Every intake instance watches case-events, keeps each answer for a day (so any
-// instance can serve `GET /v1/commands/{id}`), and wakes the callers waiting on this instance.
+// instance can serve `GET /v1/commands/{id}`), and wakes the callers waiting on this instance. A batch of
+// events is kept in one round trip (a pipeline of SET NX).
 
 const ttlSeconds = 86_400;
 
@@ -11,24 +13,30 @@ export function createOutcomes(redis: Redis, prefix: string) {
   const key = (commandId: string) => `${prefix}outcome:${commandId}`;
   const waiting = new Map<string, Set<(event: CaseEvent) => void>>();
 
-  return {
-    async record(event: CaseEvent): Promise<void> {
-      const commandId = event.envelope?.causationId;
-      if (!commandId) return;
+  /** Keeps the answers among `events` (in order: a command's first event wins) and wakes their callers. */
+  async function recordMany(events: readonly CaseEvent[]): Promise<void> {
+    const answers = events.filter((e) => e.envelope?.causationId);
+    if (answers.length === 0) return;
+    const pipe = redis.pipeline();
+    for (const event of answers) {
       // The first event of a command is the answer; later ones of the same command keep it.
-      await redis.set(
-        key(commandId),
-        Buffer.from(CaseEvent.encode(event).finish()).toString('base64'),
-        'EX',
-        ttlSeconds,
-        'NX',
-      );
+      const encoded = Buffer.from(CaseEvent.encode(event).finish()).toString('base64');
+      pipe.set(key(event.envelope?.causationId ?? ''), encoded, 'EX', ttlSeconds, 'NX');
+    }
+    for (const [err] of (await pipe.exec()) ?? []) if (err) throw err;
+    for (const event of answers) {
+      const commandId = event.envelope?.causationId ?? '';
       const callers = waiting.get(commandId);
       if (callers) {
         waiting.delete(commandId);
         for (const wake of callers) wake(event);
       }
-    },
+    }
+  }
+
+  return {
+    recordMany,
+    record: (event: CaseEvent) => recordMany([event]),
     async get(commandId: string): Promise<CaseEvent | undefined> {
       const stored = await redis.get(key(commandId));
       return stored ? CaseEvent.decode(Buffer.from(stored, 'base64')) : undefined;
@@ -61,3 +69,7 @@ export function createOutcomes(redis: Redis, prefix: string) {
 }
 
 export type Outcomes = ReturnType<typeof createOutcomes>;
+
+/** The answers' consumer: each batch of case-events kept in one round trip. */
+export const outcomesSubscription = (outcomes: Outcomes): Subscription<CaseEvent> =>
+  onBatch(caseEvents, (records) => outcomes.recordMany(records.map((r) => r.value)));
