@@ -16,18 +16,20 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-const event = (caseId: string, version: number, o: { custody?: string; number?: string; causationId?: string } = {}) =>
-  CaseEvent.fromPartial({
+const event = (
+  caseId: string,
+  version: number,
+  o: { custody?: string; number?: string; causationId?: string } = {},
+) => {
+  const common = {
     envelope: { eventId: randomUUID(), caseId, caseVersion: version, causationId: o.causationId ?? '' },
     state: version === 1 ? CaseState.CASE_STATE_REGISTERED : CaseState.CASE_STATE_ASSIGNED,
     custodyUnitId: o.custody ?? '330106-xfj',
-    payload: o.number
-      ? {
-          $case: 'petitionRegistered',
-          value: { petition: { caseNumber: o.number, queryCodeHash: `hash-${o.number}` } },
-        }
-      : { $case: 'caseAssigned', value: { assigneeUnitId: o.custody ?? '' } },
-  });
+  };
+  if (!o.number) return CaseEvent.fromPartial(common);
+  const petition = { caseNumber: o.number, queryCodeHash: `hash-${o.number}` };
+  return CaseEvent.fromPartial({ ...common, payload: { $case: 'petitionRegistered', value: { petition } } });
+};
 
 describe('case index', () => {
   it('applies a batch in order in one call: each case at its latest version, older and repeated events change nothing', async () => {
