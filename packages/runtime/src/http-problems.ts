@@ -281,7 +281,9 @@ export function createApiServer(
   options: FastifyServerOptions & { known?: (error: FastifyError) => Problem | undefined } = {},
 ): FastifyInstance {
   const { known, ...fastifyOptions } = options;
-  const app = Fastify({ logger: false, ...fastifyOptions, ...problemServerOptions() });
+  // Quiet unless the service hands its logger over (fastify refuses both at once).
+  const quiet = fastifyOptions.loggerInstance ? {} : { logger: false };
+  const app = Fastify({ ...quiet, ...fastifyOptions, ...problemServerOptions() });
   secureHeaders(app);
   answerProblems(app, { known });
   return app;

@@ -2,14 +2,8 @@ import { randomUUID } from 'node:crypto';
 import swagger, { type StaticDocumentSpec } from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Logger } from '@petition/logging';
+import { addHealthRoutes, createApiServer, frameworkProblem, sendProblem as send } from '@petition/runtime';
 import {
-  addHealthRoutes,
-  answerProblems,
-  frameworkProblem,
-  problemServerOptions,
-  secureHeaders,
-} from '@petition/runtime';
-import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
@@ -35,11 +29,6 @@ export interface HttpDeps {
   readonly logger: Logger;
 }
 
-function send(reply: FastifyReply, p: Problem) {
-  if (typeof p.retryAfterSeconds === 'number') reply.header('retry-after', String(p.retryAfterSeconds));
-  return reply.code(p.status).type('application/problem+json').send(p);
-}
-
 /** Intake's own problems and its 422 for invalid fields; fastify's own refusals from the one catalogue. */
 function errorProblem(error: FastifyError): Problem | undefined {
   if (error instanceof ProblemError) return error.problem;
@@ -58,18 +47,16 @@ const expectedVersionOf = (h: string | string[] | undefined) => {
 };
 
 export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
-  const app = Fastify({
+  // Every error as problem+json; an unknown path is 404, a known one with another method 405.
+  const app = createApiServer({
+    known: errorProblem,
     loggerInstance: deps.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.bodyLimitBytes,
     trustProxy: [...deps.trustedProxies],
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: false } },
     genReqId: (req) => (req.headers['x-request-id'] as string | undefined)?.slice(0, 100) || crypto.randomUUID(),
-    ...problemServerOptions(),
   });
-  secureHeaders(app);
-  // Every error as problem+json; an unknown path is 404, a known one with another method 405.
-  answerProblems(app, { known: errorProblem });
   await app.register(swagger, {
     openapi: {
       info: {

@@ -1,11 +1,13 @@
 import { type FieldProblem, type Problem, problem } from '@petition/runtime';
 
 // Errors as RFC 9457 problem details. Every bad field is named; a client's mistake is never a 5xx. The
-// problem shape, its type URIs and schema findings as fields (JSON pointers into a body, the same for HTTP
-// and gRPC) are every service's, from packages/ops; routing's refusal codes and an `article` ride on it.
+// problem shape, its type URIs, ProblemError (thrown by the core; the HTTP and gRPC layers render it their
+// way) and schema findings as fields (JSON pointers into a body, the same for HTTP and gRPC) are every
+// service's, from packages/runtime; routing's refusal codes and an `article` ride on it.
 export {
   type FieldProblem,
   type Problem,
+  ProblemError,
   problem,
   problemType,
   type SchemaFinding,
@@ -17,13 +19,3 @@ export const invalidRequest = (errors: readonly FieldProblem[]) =>
     detail: errors.map((e) => `${e.field}: ${e.message}`).join('; '),
     errors,
   });
-
-/** Thrown by the core; the HTTP and gRPC layers render it their way. */
-export class ProblemError extends Error {
-  readonly problem: Problem;
-  constructor(p: Problem) {
-    super(p.detail ?? p.title);
-    this.name = 'ProblemError';
-    this.problem = p;
-  }
-}

@@ -3,8 +3,8 @@ import swaggerUi from '@fastify/swagger-ui';
 import { AuthError, permits, queryCodeMatches, type StaffTokenVerifier } from '@petition/auth';
 import type { Directory } from '@petition/directory';
 import type { Federation } from '@petition/federation';
-import { answerProblems, problem, problemServerOptions, secureHeaders, sendProblem as send } from '@petition/runtime';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { createApiServer, problem, sendProblem as send } from '@petition/runtime';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { trackingKeys } from './keys.ts';
 import { describeUnit, periodOf, type Queries, QueryError } from './queries.ts';
@@ -76,9 +76,8 @@ function badPeriod(error: FastifyError) {
 export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
   const { directory, queries, redis } = deps;
   const keys = trackingKeys(deps.prefix);
-  const app = Fastify({ logger: false, bodyLimit: 65_536, ...problemServerOptions() });
-  secureHeaders(app);
-  answerProblems(app, {
+  const app = createApiServer({
+    bodyLimit: 65_536,
     known: (error: FastifyError) => {
       if (error instanceof HttpProblem) return problem(error.status, error.code, error.code, { detail: error.detail });
       if (error instanceof QueryError) return problem(400, error.code, error.code, { detail: error.message });
