@@ -1,5 +1,5 @@
 import { caseNumberSource, checkQueryCodeSecret, staffTokenVerifierFrom } from '@petition/auth';
-import { caseCommands, caseEvents, on, units } from '@petition/bus';
+import { caseCommands, caseEvents, units } from '@petition/bus';
 import { developmentSecretsInUse } from '@petition/config';
 import { federationSpecFrom } from '@petition/federation';
 import { defaultPolicy } from '@petition/legal-calendar';
@@ -7,14 +7,14 @@ import type { Logger } from '@petition/logging';
 import { indexEpoch, type ServiceHooks, startRuntime, watchEpoch } from '@petition/runtime';
 import { parseKeyring } from '@petition/seal';
 import { Counter } from 'prom-client';
-import { type CaseIndex, createCaseIndex } from './case-index.ts';
+import { type CaseIndex, caseIndexSubscription, createCaseIndex } from './case-index.ts';
 import { developmentSecretsIn, type IntakeConfig } from './config.ts';
 import { createCore } from './core.ts';
 import { createGrpc } from './grpc.ts';
 import { createGuessLimiter, createRegistrationLimiter } from './guesses.ts';
 import { addDocs, createHttp } from './http.ts';
 import { createIdempotency } from './idempotency.ts';
-import { createOutcomes } from './outcomes.ts';
+import { createOutcomes, outcomesSubscription } from './outcomes.ts';
 
 // Wiring: config → the pieces → two listeners. Everything here is replaceable in tests by config alone.
 
@@ -57,7 +57,7 @@ export async function startIntake(config: IntakeConfig, logger: Logger, hooks: S
     const consumer = rt.consumer({
       groupId: `intake-case-index-${epoch}`,
       fromBeginning: true,
-      subscriptions: [on(caseEvents, async (r) => void (await index.apply(r.value, epoch)))],
+      subscriptions: [caseIndexSubscription(index, epoch)],
     });
     await consumer.start();
     return { epoch, consumer };
@@ -67,7 +67,7 @@ export async function startIntake(config: IntakeConfig, logger: Logger, hooks: S
     rt.followDirectory(),
     rt.consumer({
       groupId: `intake-outcomes-${instance}`,
-      subscriptions: [on(caseEvents, (r) => outcomes.record(r.value))],
+      subscriptions: [outcomesSubscription(outcomes)],
     }),
   ];
   await Promise.all(consumers.map((c) => c.start()));
