@@ -102,6 +102,12 @@ export interface ConsumerOptions {
    * handled: handlers can wait on what it starts (e.g. catching up on state for newly owned partitions).
    */
   onAssigned?: (partitions: ReadonlyMap<string, readonly number[]>) => void;
+  /**
+   * false: nothing is committed. For a reader that rebuilds what it keeps in memory from `fromBeginning` at
+   * every start (a directory, a state): it keeps its position while it runs, and the broker forgets its
+   * group once it is empty, instead of keeping one group of offsets per process that ever ran.
+   */
+  commitOffsets?: boolean;
 }
 
 /**
@@ -130,5 +136,12 @@ export interface BusConsumer {
   start(): Promise<void>;
   /** Stops taking records, lets the record in hand finish, commits what is done, leaves the group. */
   stop(): Promise<void>;
+  /**
+   * Stops fetching, keeping its place and its partitions (the record in hand finishes; what was fetched
+   * before may still be handled): a reader that has caught up costs no fetches until it is resumed.
+   */
+  pause(): void;
+  /** Fetches again from where it was paused. */
+  resume(): void;
   readonly stats: Readonly<ConsumerStats>;
 }

@@ -33,7 +33,10 @@ export function createOffsetCommits(options: {
   intervalMs: number;
   commit: CommitOffsets;
   logger: Logger;
+  /** false: nothing is ever committed (ConsumerOptions.commitOffsets). */
+  enabled?: boolean;
 }): OffsetCommits {
+  const enabled = options.enabled ?? true;
   // topic → partition → last processed offset (as the client gave it)
   let pending = new Map<string, Map<number, string>>();
   let queue: Promise<void> = Promise.resolve();
@@ -68,6 +71,7 @@ export function createOffsetCommits(options: {
 
   return {
     processed(topic, partition, offset) {
+      if (!enabled) return;
       let partitions = pending.get(topic);
       if (!partitions) {
         partitions = new Map();

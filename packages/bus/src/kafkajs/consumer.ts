@@ -56,6 +56,7 @@ export function createKafkajsConsumer(deps: Deps, options: ConsumerOptions): Bus
     intervalMs: options.commitIntervalMs ?? consumerDefaults.commitIntervalMs,
     commit: commitOutside,
     logger,
+    enabled: options.commitOffsets ?? true,
   });
   let stopping = false;
   let inHand: Promise<void> | undefined;
@@ -107,8 +108,11 @@ export function createKafkajsConsumer(deps: Deps, options: ConsumerOptions): Bus
     await work;
   }
 
+  const subscribed = () => delivery.topics.map((topic) => ({ topic }));
   return {
     stats: delivery.stats,
+    pause: () => consumer.pause(subscribed()),
+    resume: () => consumer.resume(subscribed()),
     async start() {
       const timeoutMs = options.joinTimeoutMs ?? consumerDefaults.joinTimeoutMs;
       let timer: NodeJS.Timeout | undefined;

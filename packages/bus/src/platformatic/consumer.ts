@@ -62,6 +62,8 @@ export function createPlatformaticConsumer(
   };
 
   let stopping = false;
+  // Paused, the loop reads nothing from the stream; the client stops fetching once the stream's buffer is full.
+  let paused = false;
   let stopped: Promise<void> | undefined;
   let rebalancing = false;
   let joinedOnce = false;
@@ -99,6 +101,7 @@ export function createPlatformaticConsumer(
       }
     },
     logger,
+    enabled: options.commitOffsets ?? true,
   });
 
   /** Every JoinGroup asks for its protocol metadata first: a rejoin waits for the work in hand and a commit. */
@@ -220,6 +223,10 @@ export function createPlatformaticConsumer(
         }
         continue;
       }
+      if (paused) {
+        await nextWake();
+        continue;
+      }
       if (rebalancing) {
         await Promise.race([nextWake(), sleep(1_000)]);
         // The client runs heartbeats only while the member is in a formed group: the join is over.
@@ -249,6 +256,13 @@ export function createPlatformaticConsumer(
 
   return {
     stats: delivery.stats,
+    pause() {
+      paused = true;
+    },
+    resume() {
+      paused = false;
+      wake?.();
+    },
     async start() {
       const timeoutMs = options.joinTimeoutMs ?? consumerDefaults.joinTimeoutMs;
       let timer: NodeJS.Timeout | undefined;
