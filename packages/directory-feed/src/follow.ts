@@ -6,7 +6,8 @@ import type { Logger } from '@petition/logging';
 /**
  * Keeps a directory current from the compacted `units` topic: every record from the beginning (each
  * instance in its own group), then changes as they come. Records the directory already has are 'stale'
- * and change nothing; a record that is not a valid unit goes to the DLQ.
+ * and change nothing; a record that is not a valid unit goes to the DLQ. Nothing is committed: the
+ * directory is read again from the beginning at every start, and no group is left behind on the broker.
  */
 export function followDirectory(
   bus: Bus,
@@ -22,6 +23,7 @@ export function followDirectory(
   return bus.consumer({
     groupId: options.groupId,
     fromBeginning: true,
+    commitOffsets: false,
     subscriptions: [
       on(units, async (record) => {
         try {

@@ -34,3 +34,4 @@ export { applySecurityHeaders, docsPolicy, pagePolicy, secureHeaders, securityHe
 export { createSerialQueue, type SerialQueue } from './serial-queue.ts';
 export { type Runtime, type RuntimeOptions, type ServiceHooks, startRuntime } from './service-runtime.ts';
 export { createShutdown, type Shutdown, type ShutdownPhase, shutdownPhases } from './shutdown.ts';
+export { createStateReader, type StateReader } from './state-reader.ts';

@@ -62,11 +62,13 @@ export async function startIntake(config: IntakeConfig, logger: Logger, hooks: S
     await consumer.start();
     return { epoch, consumer };
   };
-  // Each instance watches every answer, for its own callers.
+  // Each instance watches every answer, for its own callers: from the beginning at every start, nothing
+  // committed (no group left behind per instance that ever ran).
   const consumers = [
     rt.followDirectory(),
     rt.consumer({
       groupId: `intake-outcomes-${instance}`,
+      commitOffsets: false,
       subscriptions: [outcomesSubscription(outcomes)],
     }),
   ];

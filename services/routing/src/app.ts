@@ -1,9 +1,9 @@
-import { caseCommands, caseEvents, deadlineEvents, linkTopic, on, onBatch, units } from '@petition/bus';
-import type { CaseCommand } from '@petition/contract';
+import { caseCommands, caseEvents, deadlineEvents, linkTopic, on, onBatch, type Publisher, units } from '@petition/bus';
+import type { CaseCommand, CaseEvent } from '@petition/contract';
 import { createRecordVerifier, federationFrom, recordSignerFrom } from '@petition/federation';
 import { createLegalCalendar, stateCouncilTable } from '@petition/legal-calendar';
 import type { Logger } from '@petition/logging';
-import { createReadPositions, type ServiceHooks, startRuntime } from '@petition/runtime';
+import { createStateReader, type ServiceHooks, startRuntime } from '@petition/runtime';
 import { Counter, Gauge } from 'prom-client';
 import { parseRouteModes } from './auto-route.ts';
 import { createCaseStore } from './case-store.ts';
@@ -67,29 +67,41 @@ export async function startRouting(config: RoutingConfig, logger: Logger, hooks:
     },
   });
 
-  // 1. The state: every case-event, from the beginning, in this instance's own group.
-  const read = createReadPositions();
-  const stateConsumer = rt.consumer({
+  // 1. The state: every case-event from the beginning, read by this instance alone (runtime's state
+  // reader: nothing committed). While another instance may be writing — this one does not hold every
+  // partition of the commands — it follows case-events all the time. While it holds them all, every
+  // event is its own: it applies what it writes as it writes it, and the reader pauses, reading again
+  // only when something must see the log up to a point (partitions taken over, the interconnect).
+  let owned = new Set<number>();
+  const partitionCount = (await bus.endOffsets(caseEvents)).size;
+  const state = createStateReader(rt, {
     groupId: `routing-state-${instance}`,
-    fromBeginning: true,
-    subscriptions: [
-      on(caseEvents, async (r) => {
-        store.apply(r.value, r.partition);
-        read.advance(r.partition, BigInt(r.offset) + 1n);
-      }),
-    ],
+    topic: caseEvents,
+    apply: (r) => store.apply(r.value, r.partition),
+    keepReading: () => owned.size < partitionCount,
   });
   /** Resolves once this instance has read case-events of `partitions` (all when omitted) to their end. */
-  const catchUp = async (partitions?: readonly number[]) => {
-    const ends = await bus.endOffsets(caseEvents);
-    const wanted = partitions ?? [...ends.keys()];
-    await read.until(new Map(wanted.map((p) => [p, ends.get(p) ?? 0n])));
-  };
+  const catchUp = (partitions?: readonly number[]) => state.caughtUp(partitions);
   /** Resolves once this instance's state has read case-events of `partition` past `offset`. */
-  const stateRead = (partition: number, offset: bigint) => read.until(new Map([[partition, offset + 1n]]));
+  const stateRead = (partition: number, offset: bigint) => state.readPast(partition, offset);
 
   // 2. Applying a command, one at a time whatever its source (commands, deadline events, the directory).
-  const publisher = await bus.publisher();
+  // What this instance writes to case-events it applies to its state as soon as it is written, and only
+  // then counts as read: whoever waits for the state to have read that far finds it there.
+  const producer = await bus.publisher();
+  const publisher: Publisher = {
+    publishRaw: (topic, records) => producer.publishRaw(topic, records),
+    close: () => producer.close(),
+    async publish(topic, messages) {
+      const published = await producer.publish(topic, messages);
+      const [one] = published;
+      if (topic.name === caseEvents.name && published.length === 1 && one) {
+        for (const event of messages as readonly unknown[] as CaseEvent[]) store.apply(event, one.partition);
+        state.noteWrites(published, messages.length);
+      }
+      return published;
+    },
+  };
   const { run: serial } = rt.serialQueue();
   /** Decides commands of one partition in order, publishes all their events at once, then remembers them. */
   const applyAll = (commands: readonly CaseCommand[], partition: number) =>
@@ -115,10 +127,9 @@ export async function startRouting(config: RoutingConfig, logger: Logger, hooks:
     });
   const apply = (command: CaseCommand, partition: number) => applyAll([command], partition);
 
-  // Partitions this instance holds for case-commands; it alone writes their cases. case-commands,
-  // case-events and deadline-events are keyed alike with as many partitions, so a case has the same
-  // partition number in each.
-  let owned = new Set<number>();
+  // `owned`: the partitions this instance holds for case-commands; it alone writes their cases.
+  // case-commands, case-events and deadline-events are keyed alike with as many partitions, so a case has
+  // the same partition number in each.
 
   // 3. The directory (art 25): an open case held by a unit that was merged, split or dissolved moves to
   // the unit that now exercises its functions. Checked when a unit goes and when partitions arrive.
@@ -155,10 +166,12 @@ export async function startRouting(config: RoutingConfig, logger: Logger, hooks:
         await moveFromDissolved(owned, gone.unit.unitId);
       },
     }),
-    stateConsumer,
+    state.consumer,
+    // Read whole from the beginning at every start (nothing committed), as the windows pending are kept in memory.
     rt.consumer({
       groupId: `routing-deadlines-${instance}`,
       fromBeginning: true,
+      commitOffsets: false,
       subscriptions: [
         on(deadlineEvents, async (r) => {
           const command = writer.expireWindow(r.value);
@@ -188,6 +201,7 @@ export async function startRouting(config: RoutingConfig, logger: Logger, hooks:
     onAssigned: (assigned) => {
       const partitions = assigned.get(caseCommands.name) ?? [];
       owned = new Set(partitions);
+      state.settle();
       const mine = owned;
       fence = catchUp(partitions)
         .then(() => applyPendingWindows(mine))
