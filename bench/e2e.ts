@@ -10,7 +10,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { createBus, notificationEvents } from '@petition/bus';
+import { createBus, kafkaClients, notificationEvents, resolveKafkaClient } from '@petition/bus';
 import { buildNationalDirectory } from '@petition/directory';
 import { type Logger, progress } from '@petition/logging';
 import { countiesOf, petitionBody, seeded } from '@petition/simulator';
@@ -60,10 +60,10 @@ function postJson(url: string, body: string): Promise<{ status: number; text: st
   });
 }
 
-/** The clients the pipeline runs on, the default first (`KAFKA_CLIENT` when set, else kafkajs). */
+/** The clients the pipeline runs on, the one the services would take first (`KAFKA_CLIENT`, else the default). */
 const clientsToRun = (): string[] => {
-  const first = process.env.KAFKA_CLIENT ?? 'kafkajs';
-  return [first, ...['kafkajs', 'platformatic'].filter((c) => c !== first)];
+  const first = resolveKafkaClient();
+  return [first, ...kafkaClients.filter((c) => c !== first)];
 };
 
 export async function benchE2e(options: { brokers: string[]; logger: Logger; records: number }) {
@@ -76,7 +76,7 @@ export async function benchE2e(options: { brokers: string[]; logger: Logger; rec
   }
   const raw = await rawPassThrough(options.brokers, workload(counties.slice(0, 500), options.records), logger);
   const rawPerSec = Math.round(options.records / raw.sec);
-  const [defaultClient = 'kafkajs'] = clientsToRun();
+  const defaultClient = resolveKafkaClient();
   const main = runs[defaultClient] as PipelineFigures;
   return {
     bench: 'e2e',
