@@ -1,4 +1,5 @@
 export { createReadPositions, type Offsets, type ReadPositions, reached, untilCommitted } from './catch-up.ts';
+export { CauseNotYetReadError, type CauseReader, causeRetry, untilCauseRead } from './causal-order.ts';
 export { epochHolds, epochKey, indexEpoch } from './epoch.ts';
 export { type EpochWatch, watchEpoch } from './epoch-watch.ts';
 export { WriteBatch, writeWhileEpochHolds } from './guarded-write.ts';

@@ -13,10 +13,13 @@ import type { Logger } from '@petition/logging';
 import { cloudEventOf, noticesFor, type Subscription } from '@petition/notices';
 import {
   addOpsAction,
+  causeRetry,
+  createReadPositions,
   epochKey,
   indexEpoch,
   type ServiceHooks,
   startRuntime,
+  untilCauseRead,
   untilCommitted,
   watchEpoch,
 } from '@petition/runtime';
@@ -196,15 +199,38 @@ export async function startNotification(
     const ends = await bus.endOffsets(notificationEvents);
     await untilCommitted(bus, [{ groupId: outcomesGroup, topic: notificationEvents, ends }]);
   }
+  // Case events and deadline events in consumers of their own: a deadline event taken before the case event
+  // it follows from (the registration says whether the case is an accusation, art 30) waits for it, which it
+  // could not do in the consumer that reads it.
+  const caseGroup = `notification-${epoch}`;
+  const caseRead = createReadPositions();
+  const casesKnown = async (caseIds: readonly string[]) =>
+    [...(await contacts.contactsOf(caseIds)).values()].every((c) => c.number !== '');
   const sources = rt.consumer({
-    groupId: `notification-${epoch}`,
+    groupId: caseGroup,
     fromBeginning: true,
     subscriptions: [
-      onBatch(caseEvents, (records) => takeAll(records.map((r) => ({ case: r.value })))),
-      onBatch(deadlineEvents, (records) => takeAll(records.map((r) => ({ deadline: r.value })))),
+      onBatch(caseEvents, async (records) => {
+        await takeAll(records.map((r) => ({ case: r.value })));
+        for (const r of records) caseRead.advance(r.partition, BigInt(r.offset) + 1n);
+      }),
     ],
   });
-  await Promise.all([rt.followDirectory().start(), sources.start()]);
+  const deadlineSources = rt.consumer({
+    groupId: `notification-deadlines-${epoch}`,
+    fromBeginning: true,
+    retry: causeRetry,
+    subscriptions: [
+      onBatch(deadlineEvents, async (records) => {
+        const caseIds = [...new Set(records.map((r) => r.value.envelope?.caseId ?? ''))];
+        await untilCauseRead({ bus, topic: caseEvents, groupId: caseGroup, readHere: caseRead.next }, () =>
+          casesKnown(caseIds),
+        );
+        await takeAll(records.map((r) => ({ deadline: r.value })));
+      }),
+    ],
+  });
+  await Promise.all([rt.followDirectory().start(), sources.start(), deadlineSources.start()]);
 
   // 3. The worker: rounds of due notices, the next at once while a round found some.
   rt.repeat('delivery', async () => (await deliverDue()) > 0, config.tickMs);

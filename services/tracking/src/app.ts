@@ -5,15 +5,19 @@ import { federationFrom } from '@petition/federation';
 import type { Logger } from '@petition/logging';
 import {
   addHealthRoutes,
+  causeRetry,
+  createReadPositions,
   indexEpoch,
   type ServiceHooks,
   startRuntime,
+  untilCauseRead,
   watchEpoch,
   writeWhileEpochHolds,
 } from '@petition/runtime';
 import { Counter } from 'prom-client';
 import { developmentSecretsIn, type TrackingConfig } from './config.ts';
 import { addDocs, createHttp } from './http.ts';
+import { trackingKeys } from './keys.ts';
 import { createQueries } from './queries.ts';
 import { createReadModel } from './read-model.ts';
 import { addWebRoutes } from './web.ts';
@@ -82,18 +86,41 @@ export async function startTracking(
   // The two topics' batches touch the same cases (holder, clocks): one at a time in this instance.
   const { run: serially } = rt.serialQueue();
 
+  // Case events and deadline events in consumers of their own: a deadline event taken before the case event
+  // it follows from (the registration says whether the case is an accusation, art 30) waits for it, which it
+  // could not do in the consumer that reads it.
+  const caseGroup = `tracking-${epoch}`;
+  const caseRead = createReadPositions();
+  const k = trackingKeys(prefix);
+  const casesKnown = async (caseIds: readonly string[]) => {
+    const pipe = redis.pipeline();
+    for (const id of caseIds) pipe.hexists(k.case(id), 'version');
+    return ((await pipe.exec()) ?? []).every(([, exists]) => exists === 1);
+  };
   const consumers = [
     rt.followDirectory(),
     rt.consumer({
-      groupId: `tracking-${epoch}`,
+      groupId: caseGroup,
       fromBeginning: true,
       subscriptions: [
         onBatch(caseEvents, async (records) => {
           await serially(() => model.applyCaseEvents(records.map((r) => r.value)));
+          for (const r of records) caseRead.advance(r.partition, BigInt(r.offset) + 1n);
           applied += records.length;
           updates.inc({ topic: 'case-events' }, records.length);
         }),
+      ],
+    }),
+    rt.consumer({
+      groupId: `tracking-deadlines-${epoch}`,
+      fromBeginning: true,
+      retry: causeRetry,
+      subscriptions: [
         onBatch(deadlineEvents, async (records) => {
+          const caseIds = [...new Set(records.map((r) => r.value.envelope?.caseId ?? ''))];
+          await untilCauseRead({ bus: rt.bus, topic: caseEvents, groupId: caseGroup, readHere: caseRead.next }, () =>
+            casesKnown(caseIds),
+          );
           await serially(() => model.applyDeadlineEvents(records));
           applied += records.length;
           updates.inc({ topic: 'deadline-events' }, records.length);
