@@ -181,6 +181,15 @@ describe('KPI periods', () => {
     expect(
       (await api('/v1/regions/330000/kpis?from=2028-02-29&to=2028-03-01', withToken('330000-xfj'))).status,
     ).not.toBe(400);
+    // The calendar's last day is a period of one day (stepping past it once answered 500).
+    for (const path of ['/v1/units/330000-xfj/kpis', '/v1/regions/330000/kpis']) {
+      const last = await api(`${path}?from=9999-12-31&to=9999-12-31`, withToken('330000-xfj'));
+      expect(last.status).toBe(200);
+      expect(((await last.json()) as { period: unknown }).period).toMatchObject({
+        from: '9999-12-31',
+        to: '9999-12-31',
+      });
+    }
   });
 });
 
