@@ -1,3 +1,4 @@
+import { defaultKafkaClient, kafkaClients } from '@petition/bus';
 import { int, list, loadConfig, oneOf, str, url } from '@petition/config';
 
 // What every service reads besides its own settings: where the broker and Redis are, the topic prefix
@@ -6,6 +7,10 @@ import { int, list, loadConfig, oneOf, str, url } from '@petition/config';
 export const runtimeSchema = {
   brokers: list('KAFKA_BROKERS', {
     doc: 'Bootstrap servers of the broker, e.g. `127.0.0.1:9092` (`npm run infra:up` starts one for development)',
+  }),
+  kafkaClient: oneOf('KAFKA_CLIENT', kafkaClients, {
+    default: defaultKafkaClient,
+    doc: 'Kafka client under the bus; every instance of a service must use the same one (their group protocols differ)',
   }),
   topicPrefix: str('TOPIC_PREFIX', {
     default: '',

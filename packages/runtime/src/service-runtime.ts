@@ -28,7 +28,8 @@ export interface ServiceHooks {
 export interface RuntimeOptions {
   /** The service's name: its logs, client ids and consumer groups carry it. */
   readonly service: string;
-  readonly config: Pick<RuntimeConfig, 'brokers' | 'topicPrefix' | 'topicPartitions' | 'redisUrl'>;
+  readonly config: Pick<RuntimeConfig, 'brokers' | 'topicPrefix' | 'topicPartitions' | 'redisUrl'> &
+    Partial<Pick<RuntimeConfig, 'kafkaClient'>>;
   readonly logger: Logger;
   /** The topics it reads or writes, created where missing. */
   readonly topics: readonly { readonly name: string; readonly compacted?: boolean }[];
@@ -87,6 +88,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     clientId: `${service}-${instance}`,
     logger,
     topicPrefix: config.topicPrefix,
+    client: config.kafkaClient,
   });
   await bus.waitUntilReady();
   await bus.ensureTopics(o.topics, { partitions: config.topicPartitions });
