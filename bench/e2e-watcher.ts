@@ -1,7 +1,7 @@
 // The e2e benchmark's eye on tracking, in a process of its own so that what it costs is measured apart from
-// the load and from the product: it learns of each case it is given the moment tracking writes it, from Redis
-// keyspace notifications on the case's read-model keys (no polling), then checks the case once with one
-// pipelined read. Protocol over IPC: the parent sends `{ add: [caseId, sentAtEpochMs][] }` batches and
+// the load and from the product: it learns of each case it is given the moment tracking writes its clocks,
+// from Redis keyspace notifications on the case's clock key (no polling), then checks the case with one
+// pipelined read; a case whose clock came before its state is looked at again every 20 ms until it is there. Protocol over IPC: the parent sends `{ add: [caseId, sentAtEpochMs][] }` batches and
 // `{ finish: timeoutMs }`; the watcher answers `{ seen: latencyMs[], missing }` and exits.
 import { Redis } from 'ioredis';
 
@@ -21,6 +21,13 @@ const channel = `__keyspace@${db}__:`;
 const pending = new Map<string, number>();
 /** Cases tracking wrote since the last check (notified or just added). */
 const touched = new Set<string>();
+/** Cases with a clock whose state was not there yet: looked at again on a timer. */
+const again = new Set<string>();
+setInterval(() => {
+  for (const id of again) touched.add(id);
+  again.clear();
+  void check();
+}, 20).unref();
 const seen: number[] = [];
 let checking = false;
 
@@ -37,11 +44,17 @@ async function check() {
       const replies = (await pipe.exec()) ?? [];
       const now = Date.now();
       ids.forEach((id, i) => {
-        const visible = replies[2 * i]?.[1] === 'CASE_STATE_AWAITING_ACCEPTANCE' && replies[2 * i + 1]?.[1] === 1;
+        const clocked = replies[2 * i + 1]?.[1] === 1;
+        const visible = clocked && replies[2 * i]?.[1] === 'CASE_STATE_AWAITING_ACCEPTANCE';
         const sentAt = pending.get(id);
-        if (!visible || sentAt === undefined) return;
+        if (sentAt === undefined) return;
+        if (!visible) {
+          if (clocked) again.add(id);
+          return;
+        }
         seen.push(now - sentAt);
         pending.delete(id);
+        again.delete(id);
       });
     }
   } finally {
@@ -50,16 +63,15 @@ async function check() {
 }
 
 subscriber.on('pmessage', (_pattern: string, key: string) => {
-  const name = key.slice(channel.length + prefix.length);
-  // `c:<id>` or `k:<id>`: the case's state or its clocks changed.
-  touched.add(name.slice(2));
+  // `…k:<caseId>`: the case's clocks changed.
+  touched.add(key.slice(channel.length + prefix.length + 2));
   void check();
 });
 
 // Keyspace events of hash commands, for the time of the run; what was configured before is put back.
 const [, notifying = ''] = (await subscriber.config('GET', 'notify-keyspace-events')) as string[];
 await subscriber.config('SET', 'notify-keyspace-events', 'Kh');
-await subscriber.psubscribe(`${channel}${prefix}c:*`, `${channel}${prefix}k:*`);
+await subscriber.psubscribe(`${channel}${prefix}k:*`);
 
 process.on('message', (message: Message) => {
   if ('add' in message) {

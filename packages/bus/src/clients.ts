@@ -6,7 +6,7 @@ export const kafkaClients = ['kafkajs', 'platformatic'] as const;
 export type KafkaClientName = (typeof kafkaClients)[number];
 
 /** The client when neither `BusOptions.client` nor `KAFKA_CLIENT` names one. */
-export const defaultKafkaClient: KafkaClientName = 'kafkajs';
+export const defaultKafkaClient: KafkaClientName = 'platformatic';
 
 export interface BusOptions {
   brokers: string[];

@@ -1,4 +1,4 @@
-import { type FieldProblem, type Problem, problem } from '@petition/runtime';
+import { type FieldProblem, problem } from '@petition/runtime';
 
 // Errors as RFC 9457 problem details. Every bad field is named; a client's mistake is never a 5xx. The
 // problem shape, its type URIs, ProblemError (thrown by the core; the HTTP and gRPC layers render it their
