@@ -7,6 +7,7 @@ import type { Logger } from '@petition/logging';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
+import { watchEpoch } from './epoch-watch.ts';
 import { type Checks, createRegistry, listenOps } from './ops-server.ts';
 import { repeat } from './repeat.ts';
 import type { RuntimeConfig } from './runtime-config.ts';
@@ -62,6 +63,8 @@ export interface Runtime {
    * started once closing has begun.
    */
   repeat(name: string, round: () => Promise<boolean>, everyMs: number): void;
+  /** Watches the epoch of the keys under `prefix` (epoch-watch.ts), stopped when closing begins. */
+  watchEpoch(o: Omit<Parameters<typeof watchEpoch>[0], 'logger'>): void;
   /** Listens with an API server, closed (requests in flight finish) when closing begins. */
   listen(app: FastifyInstance, at: { port: number; host: string }): Promise<string>;
   /** The operators' server (/healthz, /readyz with `checks`, /metrics and `extra`), closed when closing begins. */
@@ -174,6 +177,10 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
         stopped = repeating.stop();
       });
       shutdown.on('work', name, () => stopped);
+    },
+    watchEpoch(o) {
+      const watch = watchEpoch({ ...o, logger });
+      shutdown.on('intake', 'epoch watch', () => watch.stop());
     },
     async listen(app, at) {
       const url = await app.listen(at);

@@ -11,7 +11,7 @@ import {
   stateCouncilTable,
 } from '@petition/legal-calendar';
 import type { Logger } from '@petition/logging';
-import { indexEpoch, type ServiceHooks, startRuntime, untilCommitted, watchEpoch } from '@petition/runtime';
+import { indexEpoch, type ServiceHooks, startRuntime, untilCommitted } from '@petition/runtime';
 import { Counter } from 'prom-client';
 import type { WatchdogConfig } from './config.ts';
 import { createKeeper } from './keeper.ts';
@@ -181,18 +181,16 @@ export async function startWatchdog(
     isReady = true;
   });
   // Running on after a flush would fire from an empty table: exit, to be restarted and rebuild.
-  const epochWatch = watchEpoch({
+  rt.watchEpoch({
     redis,
     prefix,
     epoch: () => epoch,
     everyMs: 5_000,
-    logger,
     onLost: () => {
       logger.error({ epoch }, 'the watchdog’s Redis keys were flushed: restart to rebuild them from Kafka');
       hooks.onEpochLost?.();
     },
   });
-  rt.onClose('intake', 'epoch watch', () => epochWatch.stop());
   // Its leases go after the work queued before (a firing round in hand) is done.
   rt.onClose('work', 'leases', () => serial(() => leases.releaseAllBut(new Set())));
 

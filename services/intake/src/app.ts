@@ -4,7 +4,7 @@ import { developmentSecretsInUse } from '@petition/config';
 import { federationSpecFrom } from '@petition/federation';
 import { defaultPolicy } from '@petition/legal-calendar';
 import type { Logger } from '@petition/logging';
-import { indexEpoch, type ServiceHooks, startRuntime, watchEpoch } from '@petition/runtime';
+import { indexEpoch, type ServiceHooks, startRuntime } from '@petition/runtime';
 import { parseKeyring } from '@petition/seal';
 import { Counter } from 'prom-client';
 import { type CaseIndex, caseIndexSubscription, createCaseIndex } from './case-index.ts';
@@ -74,12 +74,11 @@ export async function startIntake(config: IntakeConfig, logger: Logger, hooks: S
   ];
   await Promise.all(consumers.map((c) => c.start()));
   let indexing = await indexConsumer();
-  const epochWatch = watchEpoch({
+  rt.watchEpoch({
     redis,
     prefix: redisPrefix,
     epoch: () => indexing.epoch,
     everyMs: config.indexEpochCheckMs,
-    logger,
     onLost: async (epoch) => {
       if (rt.closing) return;
       logger.warn({ epoch }, 'case index lost (Redis flushed?): rebuilding it from case-events');
@@ -88,7 +87,6 @@ export async function startIntake(config: IntakeConfig, logger: Logger, hooks: S
       await old.consumer.stop();
     },
   });
-  rt.onClose('intake', 'epoch watch', () => epochWatch.stop());
 
   const core = createCore({
     directory,

@@ -21,7 +21,6 @@ import {
   startRuntime,
   untilCauseRead,
   untilCommitted,
-  watchEpoch,
 } from '@petition/runtime';
 import { parseKeyring } from '@petition/seal';
 import { Counter } from 'prom-client';
@@ -204,8 +203,6 @@ export async function startNotification(
   // could not do in the consumer that reads it.
   const caseGroup = `notification-${epoch}`;
   const caseRead = createReadPositions();
-  const casesKnown = async (caseIds: readonly string[]) =>
-    [...(await contacts.contactsOf(caseIds)).values()].every((c) => c.number !== '');
   const sources = rt.consumer({
     groupId: caseGroup,
     fromBeginning: true,
@@ -224,7 +221,7 @@ export async function startNotification(
       onBatch(deadlineEvents, async (records) => {
         const caseIds = [...new Set(records.map((r) => r.value.envelope?.caseId ?? ''))];
         await untilCauseRead({ bus, topic: caseEvents, groupId: caseGroup, readHere: caseRead.next }, () =>
-          casesKnown(caseIds),
+          contacts.allKnown(caseIds),
         );
         await takeAll(records.map((r) => ({ deadline: r.value })));
       }),
@@ -235,18 +232,16 @@ export async function startNotification(
   // 3. The worker: rounds of due notices, the next at once while a round found some.
   rt.repeat('delivery', async () => (await deliverDue()) > 0, config.tickMs);
   // Running on would take in cases whose petitioner was flushed away and drop their notices.
-  const epochWatch = watchEpoch({
+  rt.watchEpoch({
     redis,
     prefix,
     epoch: () => epoch,
     everyMs: 5_000,
-    logger,
     onLost: () => {
       logger.error('notification’s Redis keys were flushed: restart to rebuild');
       hooks.onEpochLost?.();
     },
   });
-  rt.onClose('intake', 'epoch watch', () => epochWatch.stop());
 
   const httpUrl = await rt.listenOps({
     port: config.httpPort,

@@ -47,6 +47,13 @@ export function createContacts(redis: Redis, prefix: string, keyring: Keyring, l
       });
     },
 
+    /** True when the registration of every case is remembered (nothing sealed is opened), one round trip. */
+    async allKnown(caseIds: readonly string[]): Promise<boolean> {
+      const lookup = redis.pipeline();
+      for (const id of caseIds) lookup.hexists(caseKey(id), 'number');
+      return ((await lookup.exec()) ?? []).every(([, exists]) => exists === 1);
+    },
+
     /** The contacts of many cases, one round trip. */
     async contactsOf(caseIds: readonly string[]): Promise<Map<string, Contact>> {
       const lookup = redis.pipeline();

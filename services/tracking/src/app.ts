@@ -11,7 +11,6 @@ import {
   type ServiceHooks,
   startRuntime,
   untilCauseRead,
-  watchEpoch,
   writeWhileEpochHolds,
 } from '@petition/runtime';
 import { Counter } from 'prom-client';
@@ -154,7 +153,6 @@ export async function startTracking(
   });
   logger.info({ http: httpUrl, ops: opsUrl, epoch }, 'tracking running');
   // A flush with nothing to write meanwhile is noticed here.
-  const epochWatch = watchEpoch({ redis, prefix, epoch: () => epoch, everyMs: 5_000, logger, onLost: epochLost });
-  rt.onClose('intake', 'epoch watch', () => epochWatch.stop());
+  rt.watchEpoch({ redis, prefix, epoch: () => epoch, everyMs: 5_000, onLost: epochLost });
   return { httpUrl, opsUrl, applied: () => applied, close: () => rt.close() };
 }
