@@ -37,10 +37,12 @@ export {
   topicName,
 } from './topic.ts';
 export {
+  accessAudit,
   allTopics,
   caseCommands,
   caseEvents,
   deadlineEvents,
+  inAppNotices,
   linkTopic,
   notificationEvents,
   type SignedRecord,

@@ -16,6 +16,8 @@ describe('topic catalogue', () => {
       'petition.case-events.v1',
       'petition.deadline-events.v1',
       'petition.notification-events.v1',
+      'petition.access-audit.v1',
+      'petition.in-app-notices.v1',
       'petition.units.v1',
     ]);
     expect(allTopics.filter((t) => t.compacted).map((t) => t.name)).toEqual(['petition.units.v1']);

@@ -1,4 +1,12 @@
-import { CaseCommand, CaseEvent, DeadlineEvent, NotificationEvent, UnitEvent } from '@petition/contract';
+import {
+  AccessAuditEvent,
+  CaseCommand,
+  CaseEvent,
+  DeadlineEvent,
+  InAppNoticeEvent,
+  NotificationEvent,
+  UnitEvent,
+} from '@petition/contract';
 import { defineTopic, type TopicSpec } from './topic.ts';
 
 // The topics of the system (DESIGN: "Topics"). Each has one writing service and one message type;
@@ -18,6 +26,8 @@ const caseEventType = payloadType('CaseEvent');
 const deadlineEventType = payloadType('DeadlineEvent');
 const notificationEventType = payloadType('NotificationEvent');
 const unitEventType = payloadType('UnitEvent', 'Unit');
+const accessAuditEventType = payloadType('AccessAuditEvent');
+const inAppNoticeEventType = payloadType('InAppNoticeEvent', 'InAppNotice');
 
 export const caseCommands = defineTopic<CaseCommand>({
   name: 'petition.case-commands.v1',
@@ -59,6 +69,33 @@ export const notificationEvents = defineTopic<NotificationEvent>({
   traceOf: (m) => m.envelope?.trace,
 });
 
+/** Who opened whose personal data (written by tracking before it answers), keyed by case id. */
+export const accessAudit = defineTopic<AccessAuditEvent>({
+  name: 'petition.access-audit.v1',
+  codec: AccessAuditEvent,
+  schemaVersion: 1,
+  keyOf: (m) => m.envelope?.caseId ?? '',
+  typeOf: (m) => accessAuditEventType(m.payload?.$case),
+  eventTypeOfCase: accessAuditEventType,
+  traceOf: (m) => m.envelope?.trace,
+});
+
+/**
+ * The in-app inbox: notices notification delivered in-app, and read marks tracking's readers set, keyed
+ * by recipient (`<kind>:<id>`), so that a recipient's notices and marks are read in order.
+ */
+export const inAppNotices = defineTopic<InAppNoticeEvent>({
+  name: 'petition.in-app-notices.v1',
+  codec: InAppNoticeEvent,
+  schemaVersion: 1,
+  keyOf: (m) => {
+    const p = m.payload;
+    return p ? `${p.value.recipientKind}:${p.value.recipientId}` : '';
+  },
+  typeOf: (m) => inAppNoticeEventType(m.payload?.$case),
+  eventTypeOfCase: inAppNoticeEventType,
+});
+
 export const units = defineTopic<UnitEvent>({
   name: 'petition.units.v1',
   codec: UnitEvent,
@@ -74,6 +111,8 @@ export const allTopics: readonly TopicSpec<never>[] = [
   caseEvents,
   deadlineEvents,
   notificationEvents,
+  accessAudit,
+  inAppNotices,
   units,
 ] as unknown as TopicSpec<never>[];
 

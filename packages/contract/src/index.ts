@@ -14,8 +14,10 @@ export { Duration } from './gen/google/protobuf/duration.ts';
 // Commands (`case-commands` topic).
 export {
   AcceptCase,
+  AnswerSupervision,
   AssignCase,
   CaseCommand,
+  CloseSupervision,
   DecideReReview,
   DecideReview,
   DesignateCoUnits,
@@ -25,6 +27,7 @@ export {
   ExtendDeadline,
   ForwardCase,
   GuideToLegalChannel,
+  IssueSupervision,
   LinkAsRepeat,
   NotAcceptCase,
   ObjectToForward,
@@ -34,7 +37,10 @@ export {
   RequestReReview,
   RequestReview,
   StartHearing,
+  SupplementCase,
+  TakeCharge,
   TransferCase,
+  UrgeCase,
   WithdrawCase,
 } from './gen/petition/v1/case_commands.ts';
 
@@ -51,6 +57,9 @@ export {
   CaseLinkedAsRepeat,
   CaseNotAccepted,
   CaseReplied,
+  CaseSupplemented,
+  CaseTakenInCharge,
+  CaseUrged,
   CaseWindowLapsed,
   CaseWithdrawn,
   ClosureReason,
@@ -86,6 +95,12 @@ export {
   replyDispositionToJSON,
   reviewDecisionFromJSON,
   reviewDecisionToJSON,
+  SupervisionAnswered,
+  SupervisionClosed,
+  SupervisionGround,
+  SupervisionIssued,
+  supervisionGroundFromJSON,
+  supervisionGroundToJSON,
   TransferReason,
   transferReasonFromJSON,
   transferReasonToJSON,
@@ -148,6 +163,18 @@ export {
   SupervisionOpened,
   WindowExpired,
 } from './gen/petition/v1/deadline_events.ts';
+
+// The access audit (`access-audit` topic): who opened whose personal data.
+export {
+  AccessAuditEvent,
+  PersonalDataField,
+  PersonalDataOpened,
+  personalDataFieldFromJSON,
+  personalDataFieldToJSON,
+} from './gen/petition/v1/access_audit.ts';
+
+// The in-app inbox (`in-app-notices` topic): notices delivered in the workspace, and their read marks.
+export { InAppNoticeEvent, InAppNoticePosted, InAppNoticeRead } from './gen/petition/v1/in_app_notices.ts';
 
 // The unit directory (`units` topic).
 export {
