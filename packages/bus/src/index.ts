@@ -44,6 +44,7 @@ export {
   deadlineEvents,
   inAppNotices,
   linkTopic,
+  noticeReads,
   notificationEvents,
   type SignedRecord,
   units,

@@ -18,6 +18,7 @@ describe('topic catalogue', () => {
       'petition.notification-events.v1',
       'petition.access-audit.v1',
       'petition.in-app-notices.v1',
+      'petition.notice-reads.v1',
       'petition.units.v1',
     ]);
     expect(allTopics.filter((t) => t.compacted).map((t) => t.name)).toEqual(['petition.units.v1']);

@@ -80,18 +80,31 @@ export const accessAudit = defineTopic<AccessAuditEvent>({
   traceOf: (m) => m.envelope?.trace,
 });
 
-/**
- * The in-app inbox: notices notification delivered in-app, and read marks tracking's readers set, keyed
- * by recipient (`<kind>:<id>`), so that a recipient's notices and marks are read in order.
- */
+/** A recipient's key on the in-app topics (`<kind>:<id>`), so that its notices and marks are read in order. */
+const recipientKeyOf = (m: InAppNoticeEvent) => {
+  const p = m.payload;
+  return p ? `${p.value.recipientKind}:${p.value.recipientId}` : '';
+};
+
+/** The in-app inbox: the notices notification delivered in-app (`posted`), keyed by recipient. */
 export const inAppNotices = defineTopic<InAppNoticeEvent>({
   name: 'petition.in-app-notices.v1',
   codec: InAppNoticeEvent,
   schemaVersion: 1,
-  keyOf: (m) => {
-    const p = m.payload;
-    return p ? `${p.value.recipientKind}:${p.value.recipientId}` : '';
-  },
+  keyOf: recipientKeyOf,
+  typeOf: (m) => inAppNoticeEventType(m.payload?.$case),
+  eventTypeOfCase: inAppNoticeEventType,
+});
+
+/**
+ * The read marks tracking's readers set on their in-app notices (`read`), keyed by recipient: a topic of
+ * its own, because every topic has one writer and the notices are notification's.
+ */
+export const noticeReads = defineTopic<InAppNoticeEvent>({
+  name: 'petition.notice-reads.v1',
+  codec: InAppNoticeEvent,
+  schemaVersion: 1,
+  keyOf: recipientKeyOf,
   typeOf: (m) => inAppNoticeEventType(m.payload?.$case),
   eventTypeOfCase: inAppNoticeEventType,
 });
@@ -113,6 +126,7 @@ export const allTopics: readonly TopicSpec<never>[] = [
   notificationEvents,
   accessAudit,
   inAppNotices,
+  noticeReads,
   units,
 ] as unknown as TopicSpec<never>[];
 
