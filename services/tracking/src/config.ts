@@ -3,6 +3,7 @@ import { int, loadConfig, str, url } from '@petition/config';
 import { membershipSchema } from '@petition/federation';
 import { defaultFormulaText, kpiFormulas } from '@petition/kpi';
 import { runtimeSchema } from '@petition/runtime';
+import { devSealKeys } from '@petition/seal';
 
 export const trackingSchema = {
   ...runtimeSchema,
@@ -25,6 +26,11 @@ export const trackingSchema = {
     default: devQueryCodeSecret,
     secret: true,
     doc: 'The node’s query-code secret (as intake’s), to check a petitioner’s case number and query code',
+  }),
+  sealKeys: str('SEAL_KEYS', {
+    default: devSealKeys,
+    secret: true,
+    doc: 'Personal-data keys `kid:base64(32 bytes),…` (as intake’s): opened only for the holding unit’s staff who ask with a reason, after the access audit has the opening',
   }),
   guessLimit: int('TRACKING_GUESS_LIMIT', {
     default: 10,
@@ -54,6 +60,7 @@ export type TrackingConfig = ReturnType<typeof loadTrackingConfig>;
 /** Which secrets hold the development values published in this repository (refused at start unless allowed). */
 export const developmentSecretsIn = (config: TrackingConfig) => ({
   QUERY_CODE_SECRET: config.queryCodeSecret === devQueryCodeSecret,
+  SEAL_KEYS: config.sealKeys === devSealKeys,
 });
 
 /** Loads the configuration; formulas that do not parse are refused here, naming what is wrong. */
