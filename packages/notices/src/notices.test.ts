@@ -26,6 +26,7 @@ function context(over: Partial<NoticeContext> = {}): NoticeContext {
     unitChannels: (unitId) => (unitId.endsWith('-xfj') ? [IN_APP, EMAIL] : [IN_APP]),
     subscriptions: [],
     matterOf: () => undefined,
+    supervisorOf: () => undefined,
     ...over,
   };
 }
@@ -77,7 +78,9 @@ describe('notices an event calls for', () => {
 
   it('tells the receiving unit of a new case, on the channels it prefers, not urgently', () => {
     const { forwarded } = accepted();
-    const notices = noticesFor({ case: forwarded }, context());
+    const notices = noticesFor({ case: forwarded }, context()).filter(
+      (n) => n.recipientKind === RecipientKind.RECIPIENT_KIND_UNIT,
+    );
     expect(notices.map((n) => [n.recipientId, n.channel, n.urgent])).toEqual([['330106-rsj', IN_APP, false]]);
   });
 

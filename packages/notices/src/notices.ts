@@ -2,16 +2,20 @@ import { hash } from 'node:crypto';
 import {
   type CaseEvent,
   ClockStage,
+  ClosureReason,
   type DeadlineEvent,
   legalChannelToJSON,
   NotificationChannel,
   RecipientKind,
+  RepeatBasis,
+  SupervisionGround,
+  TransferReason,
 } from '@petition/contract';
 import type { Directory } from '@petition/directory';
 import { type Confidential, concealedFrom } from '@petition/jurisdiction';
 
-// Which notices an event calls for (DESIGN "Notification"; arts 23, 33–36 for what the petitioner is
-// told; ch. V for supervision). Pure: the service knows the case numbers, the petitioner's channels, the
+// Which notices an event calls for (DESIGN "Notification"; arts 22–23, 33–36 for what the petitioner is
+// told; ch. V for supervision and the 督办单). Pure: the service knows the case numbers, the petitioner's channels, the
 // units' preferences and the subscriptions, and passes them in.
 
 export interface Subscription {
@@ -56,6 +60,11 @@ export interface NoticeContext {
    * of an accusation goes to a unit it is kept from, nor to a subscription of such a unit (art 30).
    */
   readonly matterOf: (caseId: string) => Confidential | undefined;
+  /**
+   * The unit that issued a supervision notice (督办单) of the case: the one named, or without a name the
+   * last one issued (the report clock runs for that one alone: a second is refused while one is open).
+   */
+  readonly supervisorOf: (caseId: string, supervisionId?: string) => string | undefined;
 }
 
 export const noticeId = (
@@ -86,6 +95,42 @@ const stageNames: Readonly<Record<number, string>> = {
   [ClockStage.CLOCK_STAGE_ASSIGNMENT_REPORT]: '交办报结',
   [ClockStage.CLOCK_STAGE_REVIEW]: '复查',
   [ClockStage.CLOCK_STAGE_RE_REVIEW]: '复核',
+  [ClockStage.CLOCK_STAGE_SUPERVISION_REPORT]: '督办报告',
+};
+
+// What the petitioner reads of why another unit now handles the case (never the note: it is the units').
+const transferReasons: Readonly<Record<number, string>> = {
+  [TransferReason.TRANSFER_REASON_UNIT_MERGED]: '原办理单位合并',
+  [TransferReason.TRANSFER_REASON_UNIT_SPLIT]: '原办理单位分立',
+  [TransferReason.TRANSFER_REASON_UNIT_DISSOLVED]: '原办理单位撤销',
+  [TransferReason.TRANSFER_REASON_OBJECTION_UPHELD]: '原接收单位提出的异议经审查成立',
+  [TransferReason.TRANSFER_REASON_SUPERIOR_DESIGNATED]: '经共同上级机关指定',
+  [TransferReason.TRANSFER_REASON_MANUAL]: '经信访工作机构决定',
+};
+
+const repeatOutcomes: Readonly<Record<number, string>> = {
+  [RepeatBasis.REPEAT_BASIS_IN_PROGRESS]: '该事项正在办理中，不再重复受理，请凭原编号查询办理进度',
+  [RepeatBasis.REPEAT_BASIS_FINAL]: '该事项已办理终结，以同一事实和理由提出的不再受理',
+  [RepeatBasis.REPEAT_BASIS_DUPLICATE_SUBMISSION]: '系重复提交，按原事项办理，请凭原编号查询办理进度',
+};
+
+// Why a case ended, as the petitioner is told it. A closure the same step already told them of — the
+// re-review opinion (final), non-acceptance, guidance to a legal channel — is not told twice, and an
+// anonymous accusation has nobody to tell: those reasons are absent, and absent reasons tell nothing.
+const closureReasons: Readonly<Record<number, string>> = {
+  [ClosureReason.CLOSURE_REASON_REVIEW_WINDOW_EXPIRED]: '自收到处理意见之日起 30 日内未请求复查',
+  [ClosureReason.CLOSURE_REASON_RE_REVIEW_WINDOW_EXPIRED]: '自收到复查意见之日起 30 日内未请求复核',
+  [ClosureReason.CLOSURE_REASON_EVALUATION_WINDOW_EXPIRED]: '评价期限已届满',
+  [ClosureReason.CLOSURE_REASON_PETITIONER_SATISFIED]: '您对处理意见评价满意',
+  [ClosureReason.CLOSURE_REASON_COMPLETION_REPORTED]: '办理结果已报送交办机关',
+  [ClosureReason.CLOSURE_REASON_NO_REVIEW_AVAILABLE]: '该类事项的处理意见不适用复查',
+};
+
+const supervisionGrounds: Readonly<Record<number, string>> = {
+  [SupervisionGround.SUPERVISION_GROUND_OVERDUE]: '超期未办结',
+  [SupervisionGround.SUPERVISION_GROUND_SENSITIVE]: '敏感事项',
+  [SupervisionGround.SUPERVISION_GROUND_URGED]: '信访人多次催办',
+  [SupervisionGround.SUPERVISION_GROUND_OTHER]: '其他',
 };
 
 interface Draft {
@@ -186,9 +231,66 @@ export function noticesFor(source: { case: CaseEvent } | { deadline: DeadlineEve
           { fromName: name(p.value.fromUnitId), dueDate: dueDate(p.value.legDueTime) },
           false,
         );
+        // Where it went, once it reaches the unit that decides on it; the legs between bureaus are theirs.
+        if (p.value.toHandlingUnit) toPetitioner('case-forwarded.zh-CN', { unitName: name(p.value.toUnitId) });
         break;
       case 'custodyTransferred':
         toUnit(p.value.toUnitId, 'case-received.zh-CN', { fromName: name(p.value.fromUnitId), dueDate: '' }, false);
+        toPetitioner('custody-transferred.zh-CN', {
+          unitName: name(p.value.toUnitId),
+          reason: transferReasons[p.value.reason] ?? '办理需要',
+        });
+        break;
+      case 'caseLinkedAsRepeat': {
+        const outcome = repeatOutcomes[p.value.basis];
+        if (outcome)
+          toPetitioner('case-linked-as-repeat.zh-CN', {
+            originalCaseNumber: p.value.originalCaseNumber,
+            outcome,
+          });
+        break;
+      }
+      case 'caseClosedAsFinal': {
+        const reason = closureReasons[p.value.reason];
+        if (reason) toPetitioner('case-closed.zh-CN', { reason });
+        break;
+      }
+      // 督办单: the holder is told at once, whatever the hour; the issuer hears back when it reports.
+      case 'supervisionIssued':
+        toUnit(
+          p.value.supervisedUnitId || holder,
+          'supervision-issued.zh-CN',
+          {
+            supervisorName: name(p.value.supervisingUnitId),
+            ground:
+              supervisionGrounds[p.value.ground] ??
+              supervisionGrounds[SupervisionGround.SUPERVISION_GROUND_OTHER] ??
+              '',
+            instructions: p.value.instructions,
+            dueDate: dueDate(p.value.reportDueTime),
+          },
+          true,
+        );
+        break;
+      case 'supervisionAnswered':
+        toUnit(
+          ctx.supervisorOf(env.caseId, p.value.supervisionId) ?? '',
+          'supervision-answered.zh-CN',
+          {
+            unitName: name(p.value.unitId),
+            timeliness: p.value.inTime ? '按期' : '逾期',
+            summary: p.value.report?.summary ?? '',
+          },
+          false,
+        );
+        break;
+      // What the petitioner wrote stays in the case, where the holder reads it: a notice (a mail, perhaps)
+      // says only that there is something to read.
+      case 'caseSupplemented':
+        toUnit(holder, 'case-supplemented.zh-CN', { attachments: String(p.value.attachments.length) }, false);
+        break;
+      case 'caseUrged':
+        toUnit(holder, 'case-urged.zh-CN', { times: String(p.value.times) }, false);
         break;
       // A handoff another node refused: the unit that handed it over holds it again, and is told why.
       case 'handoffRefused':
@@ -221,6 +323,19 @@ export function noticesFor(source: { case: CaseEvent } | { deadline: DeadlineEve
         break;
       case 'deadlineBreached':
         toUnit(d.responsibleUnitId, 'deadline-breached.zh-CN', { stage, dueDate: dueDate(p.value.dueTime) }, true);
+        // The report a 督办单 asked for is late: its issuer is told too (the watchdog's supervision is the
+        // petition bureau's, which need not be the unit that issued the notice).
+        // (Not when the case has since come to the issuer itself: one notice to a unit per event.)
+        if (d.stage === ClockStage.CLOCK_STAGE_SUPERVISION_REPORT) {
+          const supervisor = ctx.supervisorOf(env.caseId);
+          if (supervisor !== d.responsibleUnitId)
+            toUnit(
+              supervisor ?? '',
+              'supervision-report-overdue.zh-CN',
+              { supervisedName: name(d.responsibleUnitId), dueDate: dueDate(p.value.dueTime) },
+              true,
+            );
+        }
         break;
       case 'supervisionOpened':
         for (const unitId of [p.value.supervisingUnitId, p.value.supervisedUnitId]) {

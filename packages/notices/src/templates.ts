@@ -39,6 +39,22 @@ export const templates: Readonly<Record<string, Template>> = {
     subject: '信访事项复核意见（{caseNumber}）',
     body: '{unitName}已对您的信访事项（编号 {caseNumber}）出具复核意见：{summary}。复核意见为终结意见。',
   },
+  'case-forwarded.zh-CN': {
+    subject: '信访事项转送告知（{caseNumber}）',
+    body: '您的信访事项（编号 {caseNumber}）已转送{unitName}，由其决定是否受理并告知您。',
+  },
+  'custody-transferred.zh-CN': {
+    subject: '信访事项办理单位变更告知（{caseNumber}）',
+    body: '您的信访事项（编号 {caseNumber}）因{reason}，改由{unitName}办理。',
+  },
+  'case-linked-as-repeat.zh-CN': {
+    subject: '重复信访事项告知（{caseNumber}）',
+    body: '您的信访事项（编号 {caseNumber}）与编号 {originalCaseNumber} 的信访事项为同一事项，{outcome}。',
+  },
+  'case-closed.zh-CN': {
+    subject: '信访事项办结告知（{caseNumber}）',
+    body: '您的信访事项（编号 {caseNumber}）因{reason}，已办结。',
+  },
   'handoff-refused.zh-CN': {
     subject: '信访事项移交被退回（{caseNumber}）',
     body: '信访事项 {caseNumber} 移交节点 {nodeId} 被退回（{reason}），仍由本单位办理。',
@@ -50,6 +66,26 @@ export const templates: Readonly<Record<string, Template>> = {
   'case-assigned.zh-CN': {
     subject: '交办信访事项（{caseNumber}）',
     body: '{fromName}交办信访事项 {caseNumber}，请于 {dueDate} 前报送办理结果。',
+  },
+  'supervision-issued.zh-CN': {
+    subject: '督办单（{caseNumber}）',
+    body: '{supervisorName}对信访事项 {caseNumber} 发出督办单（{ground}）：{instructions}。请于 {dueDate} 前报告办理情况。',
+  },
+  'supervision-answered.zh-CN': {
+    subject: '督办回复（{caseNumber}）',
+    body: '{unitName}已就信访事项 {caseNumber} 的督办单{timeliness}报告办理情况：{summary}。',
+  },
+  'supervision-report-overdue.zh-CN': {
+    subject: '督办报告逾期（{caseNumber}）',
+    body: '督办单要求{supervisedName}于 {dueDate} 前报告信访事项 {caseNumber} 的办理情况，逾期尚未报告。',
+  },
+  'case-supplemented.zh-CN': {
+    subject: '信访人补充材料（{caseNumber}）',
+    body: '信访人对信访事项 {caseNumber} 补充了材料（附件 {attachments} 件），请在工作台查看。',
+  },
+  'case-urged.zh-CN': {
+    subject: '信访人催办（{caseNumber}）',
+    body: '信访人第 {times} 次催办信访事项 {caseNumber}，请抓紧办理。',
   },
   'deadline-warned.zh-CN': {
     subject: '办理期限预警（{caseNumber}）',
