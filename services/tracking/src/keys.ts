@@ -3,7 +3,23 @@ import { addCivilDays, type CivilDate, civilDateOf, endOfCivilDay } from '@petit
 // Tracking's Redis keyspace under `<prefix>trk:` — a cache, rebuilt from Kafka after a flush (app.ts):
 //   c:<caseId>         the case: number, query-code hash, kind and accused unit (art 30: whom every view keeps it
 //                      from), state, holder, version, acceptedTime, deadline offset, and in a federation
-//                      `heldAt`: the node that took the case over (empty while this node holds it)
+//                      `heldAt`: the node that took the case over (empty while this node holds it);
+//                      the matter as registered: title, content, category and channel (their proto JSON names,
+//                      e.g. CATEGORY_LABOR_SOCIAL_SECURITY), regionCode, receivedTime, registeringUnit,
+//                      anonymous ('1' or ''), groupSize, attachments (JSON [{name, mediaType, sizeBytes,
+//                      sha256 hex}]), person (the petitioner's pseudonymous person id, '' when anonymous),
+//                      representatives (JSON [{personId}]) — never a name, number, phone or address;
+//                      coUnits (JSON {lead, co[]}, once designated), original (JSON {caseId, caseNumber}: the
+//                      case this one repeats), supervisions (JSON list of its 督办单, oldest first: see
+//                      read-model.ts SupervisionView), supervision (JSON of the one not yet closed; absent
+//                      when none), leader (the staff id of the leader in charge; absent when none) and
+//                      leaderCharge (JSON {unitId, staffId, note, time}), urges (times urged), lastUrgeTime
+//   p:<caseId>         its petitioner and representatives sealed as intake sealed them (base64 SealedData):
+//                      `petitioner`, `representative:<n>` (1-based) — opened only for personal-data (case-view.ts)
+//   rp:<caseId>        the cases linked to this one as its repeats (case id → case number)
+//   sp:<caseId>        the petitioner's supplements, one JSON entry {eventId, time, material, attachments} each
+//   sv:<region>        cases with a 督办单, in the region of their supervised unit and every region above it,
+//                      scored by the latest one's issue time
 //   n:<caseNumber>     → case id
 //   t:<caseId>         its timeline, one JSON entry per step
 //   k:<caseId>         its clocks (clock id → ClockView JSON)
@@ -16,6 +32,14 @@ import { addCivilDays, type CivilDate, civilDateOf, endOfCivilDay } from '@petit
 //   ac                 the accused units with such counts
 //   o:<region>         clocks run out and unanswered in the region and below, by due time ("<caseId> <clockId>")
 //   g:<client>         wrong case number / query code tries (expire after 10 minutes)
+// The access audit (audit.ts), from the access-audit topic — every opening of personal data, kept as long as
+// the topic keeps it; members of the sets are "<time ms, 15 digits> <eventId>", all scored 0, so that they
+// page newest first by their order alone (ZRANGE … BYLEX REV):
+//   pd:<eventId>       one opening (JSON AuditEntry)
+//   pdu:<unitId>       openings by staff of the unit or of any unit under it by superior
+//   pdr:<region>       openings by staff of units in the region or below (what its bureau, government and
+//                      party committee oversee by place)
+//   pdc:<caseId>       openings of the case's personal data
 
 /** When a day's KPI counts expire (ms): `retentionDays` days after the day ends. */
 export const kpiExpiresAt = (day: CivilDate, retentionDays: number) =>
@@ -39,6 +63,14 @@ export function trackingKeys(prefix: string) {
     accusedUnits: () => `${prefix}ac`,
     overdue: (region: string) => `${prefix}o:${region}`,
     guesses: (client: string) => `${prefix}g:${client}`,
+    sealed: (caseId: string) => `${prefix}p:${caseId}`,
+    repeats: (caseId: string) => `${prefix}rp:${caseId}`,
+    supplements: (caseId: string) => `${prefix}sp:${caseId}`,
+    supervised: (region: string) => `${prefix}sv:${region}`,
+    opening: (eventId: string) => `${prefix}pd:${eventId}`,
+    openingsByUnit: (unitId: string) => `${prefix}pdu:${unitId}`,
+    openingsInRegion: (region: string) => `${prefix}pdr:${region}`,
+    openingsOfCase: (caseId: string) => `${prefix}pdc:${caseId}`,
   };
 }
 

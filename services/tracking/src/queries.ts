@@ -1,9 +1,10 @@
 import { clockStageToJSON, PetitionKind } from '@petition/contract';
-import { type Directory, levelName } from '@petition/directory';
+import { buildRegionTree, chinaDivisions, type Directory, levelName } from '@petition/directory';
 import { concealedFrom } from '@petition/jurisdiction';
 import { addCounts, type ClockView, type Counts, type Formula, kpiValues, subtractCounts } from '@petition/kpi';
 import { addCivilDays, type CivilDate, civilDateOf, civilDaysBetween, isCivilDate } from '@petition/legal-calendar';
 import type { Redis } from 'ioredis';
+import type { AttachmentView, SupervisionView } from './case-details.ts';
 import { firstKeptDay, trackingKeys } from './keys.ts';
 import { type TimelineEntry, UNDATED } from './read-model.ts';
 
@@ -60,6 +61,13 @@ function daysOf(p: Period): CivilDate[] {
 export function describeUnit(directory: Directory, unitId: string) {
   const u = directory.unit(unitId);
   return u && { unitId: u.unitId, name: u.name, level: levelName(u.level), regionCode: u.regionCode };
+}
+
+let regionNames: Map<string, string> | undefined;
+/** A region's name as unit names begin with it (杭州市西湖区), from the divisions the directory is built from. */
+export function regionName(code: string): string {
+  regionNames ??= new Map(buildRegionTree(chinaDivisions()).regions.map((r) => [r.code, r.name || '全国']));
+  return regionNames.get(code) ?? '';
 }
 
 /** Where KPI counts are kept: a unit's own, or a region's summed over every unit in it and below. */
@@ -131,17 +139,42 @@ export function createQueries(redis: Redis, prefix: string, directory: Directory
     return shown;
   }
 
+  /** The case hash with its timeline (each step with its unit, deadline and whether it was met) and clocks. */
+  async function caseRecord(caseId: string) {
+    const [c, timeline, clocks, stops] = await Promise.all([
+      redis.hgetall(k.case(caseId)),
+      redis.lrange(k.timeline(caseId), 0, -1),
+      redis.hvals(k.clocks(caseId)),
+      redis.hgetall(k.stops(caseId)),
+    ]);
+    return {
+      c,
+      timeline: timeline.map((j) => {
+        const { eventId, ...e } = JSON.parse(j) as TimelineEntry;
+        const stop = stops[eventId] ? (JSON.parse(stops[eventId]) as { dueTime?: string; inTime: boolean }) : undefined;
+        return { ...e, unitName: directory.unit(e.unitId)?.name ?? '', ...(stop ? { deadline: stop } : {}) };
+      }),
+      clocks: clocks
+        .map((j) => JSON.parse(j) as ClockView)
+        .map((v) => ({
+          clockId: v.clockId,
+          stage: clockStageToJSON(v.stage),
+          dueTime: v.dueTime,
+          state: v.state,
+          unitId: v.unitId,
+          ...(v.warned ? { warned: true } : {}),
+        }))
+        .sort((a, b) => (a.dueTime ?? '').localeCompare(b.dueTime ?? '')),
+    };
+  }
+  const json = <T>(text: string | undefined, otherwise: T): T => (text ? (JSON.parse(text) as T) : otherwise);
+
   return {
     /** The case as its petitioner sees it: each step with its unit, deadline and whether it was met. */
     async caseByNumber(caseNumber: string) {
       const caseId = await redis.get(k.number(caseNumber));
       if (!caseId) return undefined;
-      const [c, timeline, clocks, stops] = await Promise.all([
-        redis.hgetall(k.case(caseId)),
-        redis.lrange(k.timeline(caseId), 0, -1),
-        redis.hvals(k.clocks(caseId)),
-        redis.hgetall(k.stops(caseId)),
-      ]);
+      const { c, timeline, clocks } = await caseRecord(caseId);
       return {
         caseId,
         caseNumber,
@@ -150,24 +183,64 @@ export function createQueries(redis: Redis, prefix: string, directory: Directory
         holder: unitView(c.holder ?? ''),
         /** The node that took the case over, in a federation; this one's view stops at its acceptance. */
         heldAt: c.heldAt || undefined,
-        timeline: timeline.map((j) => {
-          const { eventId, ...e } = JSON.parse(j) as TimelineEntry;
-          const stop = stops[eventId]
-            ? (JSON.parse(stops[eventId]) as { dueTime?: string; inTime: boolean })
-            : undefined;
-          return { ...e, unitName: directory.unit(e.unitId)?.name ?? '', ...(stop ? { deadline: stop } : {}) };
-        }),
-        clocks: clocks
-          .map((j) => JSON.parse(j) as ClockView)
-          .map((v) => ({
-            clockId: v.clockId,
-            stage: clockStageToJSON(v.stage),
-            dueTime: v.dueTime,
-            state: v.state,
-            unitId: v.unitId,
-            ...(v.warned ? { warned: true } : {}),
-          }))
-          .sort((a, b) => (a.dueTime ?? '').localeCompare(b.dueTime ?? '')),
+        timeline,
+        clocks,
+      };
+    },
+
+    /**
+     * Everything the read model knows of a case for the units that may see it (case-view.ts decides who),
+     * or undefined for no such case: never the petitioner's or representatives' data (sealed, keys.ts p:),
+     * and the cases linked to it only as `viewer` may see them (art 30).
+     */
+    async caseDetails(caseId: string, viewer: string) {
+      const { c, timeline, clocks } = await caseRecord(caseId);
+      if (!c.version) return undefined;
+      const [repeats, supplements] = await Promise.all([
+        redis.hgetall(k.repeats(caseId)),
+        redis.lrange(k.supplements(caseId), 0, -1),
+      ]);
+      const original = json<{ caseId: string; caseNumber: string } | null>(c.original, null);
+      // A linked case is named only to a viewer it is not kept from.
+      const linked = Object.entries(repeats).map(([id, caseNumber]) => ({ caseId: id, caseNumber }));
+      const pipe = redis.pipeline();
+      for (const { caseId: id } of [...(original ? [original] : []), ...linked])
+        pipe.hmget(k.case(id), ...matterFields);
+      const matters = ((await pipe.exec()) ?? []).map(([, m]) => (m ?? []) as (string | null)[]);
+      const shown = (i: number) => !keptFrom(viewer, matters[i] ?? []);
+      const offset = original ? 1 : 0;
+      return {
+        caseId,
+        caseNumber: c.caseNumber ?? '',
+        version: Number(c.version),
+        state: c.state ?? '',
+        holder: unitView(c.holder ?? ''),
+        matter: { kind: Number(c.kind ?? 0) as PetitionKind, accusedUnitId: c.accused ?? '' },
+        title: c.title ?? '',
+        content: c.content ?? '',
+        category: c.category ?? '',
+        kind: Number(c.kind ?? 0) as PetitionKind,
+        channel: c.channel ?? '',
+        region: { code: c.regionCode ?? '', name: regionName(c.regionCode ?? '') },
+        receivedTime: c.receivedTime ?? '',
+        registeringUnit: c.registeringUnit ? unitView(c.registeringUnit) : null,
+        anonymous: c.anonymous === '1',
+        groupSize: Number(c.groupSize ?? 0),
+        attachments: json<AttachmentView[]>(c.attachments, []),
+        petitioner: c.person ? { personId: c.person } : null,
+        representatives: json<{ personId: string }[]>(c.representatives, []),
+        timeline,
+        clocks,
+        coUnits: json<{ lead: string; co: string[] } | null>(c.coUnits, null),
+        repeats: {
+          original: original && shown(0) ? original : null,
+          linked: linked.filter((_, i) => shown(offset + i)),
+        },
+        supervisions: json<SupervisionView[]>(c.supervisions, []),
+        leader: json<{ unitId: string; staffId: string; note: string; time: string } | null>(c.leaderCharge, null),
+        supplements: supplements.map((j) => JSON.parse(j) as object),
+        urges: Number(c.urges ?? 0),
+        lastUrgeTime: c.lastUrgeTime || undefined,
       };
     },
 

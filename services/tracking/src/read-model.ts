@@ -10,8 +10,17 @@ import {
 import type { Directory } from '@petition/directory';
 import { accusedOf } from '@petition/jurisdiction';
 import { type ClockView, caseFacts, deadlineFacts, type Fact, isOverdue, nextClock } from '@petition/kpi';
+import { isTerminal } from '@petition/lifecycle';
 import type { WriteBatch } from '@petition/runtime';
 import type { Redis } from 'ioredis';
+import {
+  attachmentsOf,
+  matterOf,
+  openSupervision,
+  type SupervisionView,
+  sealedOf,
+  supervisionsAfter,
+} from './case-details.ts';
 import { kpiExpiresAt, trackingKeys } from './keys.ts';
 
 // The write side of tracking's read models (keys.ts): each case event and deadline event applied once —
@@ -58,6 +67,12 @@ const labels: Readonly<Record<string, string>> = {
   caseHandedOff: '移交其他节点',
   handoffAccepted: '其他节点接收',
   handoffRefused: '移交被退回',
+  supervisionIssued: '督办',
+  supervisionAnswered: '督办回复',
+  supervisionClosed: '督办办结',
+  caseTakenInCharge: '领导包案',
+  caseSupplemented: '补充材料',
+  caseUrged: '催办',
 };
 
 const closed = new Set<CaseState>([
@@ -103,6 +118,9 @@ function entryOf(e: CaseEvent): TimelineEntry | undefined {
 interface CaseRow {
   version: number;
   holder: string;
+  caseNumber: string;
+  /** Its 督办单 (keys.ts c: `supervisions`), kept current through the batch. */
+  supervisions: SupervisionView[];
   /** The accused unit of an accusation (art 30): its KPI facts are also counted under it. */
   accused?: string;
   acceptedTime?: string;
@@ -183,16 +201,29 @@ export function createReadModel(
     const pipe = redis.pipeline();
     for (const id of ids)
       pipe
-        .hmget(k.case(id), 'version', 'holder', 'acceptedTime', 'deadlineOffset', 'kind', 'accused')
+        .hmget(
+          k.case(id),
+          'version',
+          'holder',
+          'acceptedTime',
+          'deadlineOffset',
+          'kind',
+          'accused',
+          'caseNumber',
+          'supervisions',
+        )
         .hgetall(k.clocks(id));
     const replies = (await pipe.exec()) ?? [];
     const rows = new Map<string, CaseRow>();
     ids.forEach((id, i) => {
-      const [version, holder, acceptedTime, offset, kind, accused] = (replies[2 * i]?.[1] ?? []) as (string | null)[];
+      const [version, holder, acceptedTime, offset, kind, accused, caseNumber, supervisions] = (replies[2 * i]?.[1] ??
+        []) as (string | null)[];
       const clocks = (replies[2 * i + 1]?.[1] ?? {}) as Record<string, string>;
       rows.set(id, {
         version: Number(version ?? 0),
         holder: holder ?? '',
+        caseNumber: caseNumber ?? '',
+        supervisions: supervisions ? (JSON.parse(supervisions) as SupervisionView[]) : [],
         accused: accusedIn(kind, accused),
         acceptedTime: acceptedTime ?? undefined,
         deadlineOffset: offset == null ? undefined : BigInt(offset),
@@ -200,6 +231,48 @@ export function createReadModel(
       });
     });
     return rows;
+  }
+
+  /**
+   * The staff view's details a case event changes (keys.ts c:, rp:, sp:, sv:): into `fields`, or written to
+   * `m`; answers the case fields to remove.
+   */
+  function details(m: WriteBatch, e: CaseEvent, row: CaseRow, fields: Record<string, string>): string[] {
+    const caseId = e.envelope?.caseId ?? '';
+    const time = e.envelope?.occurTime?.toISOString() ?? '';
+    const p = e.payload;
+    if (p?.$case === 'coUnitsDesignated')
+      fields.coUnits = JSON.stringify({ lead: p.value.leadUnitId, co: p.value.coUnitIds });
+    if (p?.$case === 'caseLinkedAsRepeat') {
+      fields.original = JSON.stringify({ caseId: p.value.originalCaseId, caseNumber: p.value.originalCaseNumber });
+      m.hset(k.repeats(p.value.originalCaseId), caseId, row.caseNumber);
+    }
+    if (p?.$case === 'caseTakenInCharge') {
+      const { leaderUnitId: unitId, leaderStaffId: staffId, note } = p.value;
+      fields.leader = staffId;
+      fields.leaderCharge = JSON.stringify({ unitId, staffId, note, time });
+    }
+    if (p?.$case === 'caseSupplemented') {
+      const { material, attachments } = p.value;
+      const entry = { eventId: e.envelope?.eventId ?? '', time, material, attachments: attachmentsOf(attachments) };
+      m.rpush(k.supplements(caseId), JSON.stringify(entry));
+    }
+    if (p?.$case === 'caseUrged') {
+      fields.urges = String(p.value.times);
+      fields.lastUrgeTime = time;
+    }
+    if (p?.$case === 'supervisionIssued') {
+      const at = e.envelope?.occurTime?.getTime() ?? 0;
+      for (const region of regionsOf(p.value.supervisedUnitId)) m.zadd(k.supervised(region), at, caseId);
+    }
+    const supervisions = supervisionsAfter(row.supervisions, e, isTerminal(e.state));
+    if (!supervisions) return [];
+    row.supervisions = supervisions;
+    fields.supervisions = JSON.stringify(supervisions);
+    const open = openSupervision(supervisions);
+    if (!open) return ['supervision'];
+    fields.supervision = JSON.stringify(open);
+    return [];
   }
 
   return {
@@ -229,12 +302,18 @@ export function createReadModel(
             fields.kind = String(petition?.kind ?? 0);
             fields.accused = petition?.accusedUnitId ?? '';
             row.accused = accusedIn(fields.kind, fields.accused);
+            row.caseNumber = fields.caseNumber;
             m.set(k.number(petition?.caseNumber ?? ''), caseId);
+            Object.assign(fields, matterOf(petition));
+            const sealed = sealedOf(petition);
+            if (Object.keys(sealed).length) m.hset(k.sealed(caseId), sealed);
           }
           if (p?.$case === 'caseAccepted') fields.acceptedTime = env.occurTime?.toISOString() ?? '';
           // The node that took the case over, which the petitioner is sent to ('' once it is back here).
           if (p?.$case === 'handoffAccepted') fields.heldAt = p.value.toNodeId === nodeId ? '' : p.value.toNodeId;
+          const unset = details(m, e, row, fields);
           m.hset(k.case(caseId), fields);
+          if (unset.length) m.call('HDEL', k.case(caseId), ...unset);
           const entry = entryOf(e);
           if (entry) m.rpush(k.timeline(caseId), JSON.stringify(entry));
           if (before && before !== e.custodyUnitId) m.zrem(k.inbox(before), caseId);
