@@ -1,18 +1,19 @@
 import swagger, { type StaticDocumentSpec } from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { AuthError, permits, queryCodeMatches, type StaffTokenVerifier } from '@petition/auth';
+import { AuthError, permits, queryCodeMatches, type StaffClaims, type StaffTokenVerifier } from '@petition/auth';
 import type { Directory } from '@petition/directory';
 import type { Federation } from '@petition/federation';
-import { createApiServer, problem, sendProblem as send } from '@petition/runtime';
+import { createApiServer, ProblemError, problem, sendProblem as send } from '@petition/runtime';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
+import { addFindingRoutes, unitParams } from './finding.ts';
 import { trackingKeys } from './keys.ts';
-import { describeUnit, periodOf, type Queries, QueryError } from './queries.ts';
+import { describeUnit, type Queries, QueryError } from './queries.ts';
 
 // Tracking's HTTP API (its OpenAPI docs are on the operators' port: addDocs): the petitioner's view by case
 // number and query code (guessing limited), a unit's inbox and KPIs with its token (a unit sees its own, a
 // supervisor its subtree), a region's KPI table, trend and overdue board for the bureaus and governments
-// over it, units and figures. Errors and security headers as every service's (packages/ops).
+// over it (finding.ts), units and figures. Errors and security headers as every service's (packages/ops).
 
 export interface HttpDeps {
   readonly redis: Redis;
@@ -46,21 +47,23 @@ export function sendProblem(reply: FastifyReply, status: number, code: string, d
   return send(reply, problem(status, code, code, { detail }));
 }
 
-// A calendar date (ajv-formats' `date`: four-digit year, a month that exists, a day that month has).
-const period = {
-  type: 'object',
-  properties: {
-    from: {
-      type: 'string',
-      format: 'date',
-      description: 'First day, YYYY-MM-DD (Asia/Shanghai); 29 days before `to` when omitted',
-    },
-    to: { type: 'string', format: 'date', description: 'Last day, YYYY-MM-DD; today when omitted' },
-  },
-} as const;
-const unitParams = { type: 'object', properties: { unitId: { type: 'string', maxLength: 64 } } } as const;
-const regionParams = { type: 'object', properties: { regionCode: { type: 'string', pattern: '^\\d{6}$' } } } as const;
-type PeriodQuery = { Querystring: { from?: string; to?: string } };
+/** The case a petitioner opened with its number and query code (queries.ts caseByNumber). */
+export type PetitionerCase = NonNullable<Awaited<ReturnType<Queries['caseByNumber']>>>;
+
+/** Who may read what: the checks the routes ask, here and in finding.ts and notices.ts. */
+export interface Access {
+  /** The claims of the request's staff token (401 without a good one). */
+  caller(request: FastifyRequest): Promise<StaffClaims>;
+  /** Staff of the unit, or a supervisor (by role) of a unit over it; else 403 (404 for no such unit). */
+  mayReadUnit(request: FastifyRequest, unitId: string): Promise<StaffClaims>;
+  /** A supervisor (by role) of a bureau, government or party committee over the region; else 403. */
+  mayReadRegion(request: FastifyRequest, regionCode: string): Promise<StaffClaims>;
+  /**
+   * The case `:caseNumber` names, opened by the query code in the `X-Query-Code` header; else the refusal
+   * (400 for a code in the URL or none, 429 for a client that guessed too often, 404 counted as a wrong guess).
+   */
+  petitionerCase(request: FastifyRequest): Promise<PetitionerCase>;
+}
 
 /** A period's day that is no calendar date (2026-02-30, 99999-01-01, ''): a bad period, named as periodOf names one. */
 function badPeriod(error: FastifyError) {
@@ -145,6 +148,34 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
 
   // The query code travels in a header: URLs are kept in access logs and proxies' logs, in the browser's
   // history, and are sent on as Referer.
+  const petitionerCase = async (request: FastifyRequest): Promise<PetitionerCase> => {
+    const { caseNumber } = request.params as { caseNumber: string };
+    if ((request.query as Record<string, unknown>).queryCode !== undefined) {
+      throw new ProblemError(
+        problem(400, 'QUERY_CODE_IN_URL', 'Send the query code in the X-Query-Code header', {
+          detail:
+            'the query code goes in the X-Query-Code header, never in the URL (URLs are logged and sent on as Referer)',
+          errors: [{ field: 'queryCode', in: 'query', message: 'send it in the X-Query-Code header' }],
+        }),
+      );
+    }
+    const header = request.headers['x-query-code'];
+    const code = typeof header === 'string' ? header : '';
+    if (!code) throw new HttpProblem(400, 'QUERY_CODE_REQUIRED', 'send the query code in the X-Query-Code header');
+    const guesses = keys.guesses(request.ip);
+    if (Number((await redis.get(guesses)) ?? 0) >= deps.guessLimit) {
+      throw new HttpProblem(429, 'TOO_MANY_GUESSES', 'too many wrong case numbers or query codes; try later');
+    }
+    const found = await queries.caseByNumber(caseNumber);
+    const elsewhere = found ? undefined : askElsewhere(caseNumber);
+    if (elsewhere) throw new ProblemError(elsewhere);
+    if (!found || !queryCodeMatches(deps.queryCodeSecret, caseNumber, code, found.queryCodeHash)) {
+      await redis.multi().incr(guesses).expire(guesses, 600).exec();
+      throw new HttpProblem(404, 'CASE_NOT_FOUND', 'no case with this number and query code');
+    }
+    return found;
+  };
+
   app.get<{ Params: { caseNumber: string }; Querystring: Record<string, unknown> }>(
     '/v1/cases/:caseNumber',
     {
@@ -159,34 +190,8 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
         },
       },
     },
-    async (request, reply) => {
-      const { caseNumber } = request.params;
-      if (request.query.queryCode !== undefined) {
-        return send(
-          reply,
-          problem(400, 'QUERY_CODE_IN_URL', 'Send the query code in the X-Query-Code header', {
-            detail:
-              'the query code goes in the X-Query-Code header, never in the URL (URLs are logged and sent on as Referer)',
-            errors: [{ field: 'queryCode', in: 'query', message: 'send it in the X-Query-Code header' }],
-          }),
-        );
-      }
-      const header = request.headers['x-query-code'];
-      const code = typeof header === 'string' ? header : '';
-      if (!code)
-        return sendProblem(reply, 400, 'QUERY_CODE_REQUIRED', 'send the query code in the X-Query-Code header');
-      const guesses = keys.guesses(request.ip);
-      if (Number((await redis.get(guesses)) ?? 0) >= deps.guessLimit) {
-        return sendProblem(reply, 429, 'TOO_MANY_GUESSES', 'too many wrong case numbers or query codes; try later');
-      }
-      const found = await queries.caseByNumber(caseNumber);
-      const elsewhere = found ? undefined : askElsewhere(caseNumber);
-      if (elsewhere) return send(reply, elsewhere);
-      if (!found || !queryCodeMatches(deps.queryCodeSecret, caseNumber, code, found.queryCodeHash)) {
-        await redis.multi().incr(guesses).expire(guesses, 600).exec();
-        return sendProblem(reply, 404, 'CASE_NOT_FOUND', 'no case with this number and query code');
-      }
-      const { caseId: _id, queryCodeHash: _hash, heldAt, ...view } = found;
+    async (request) => {
+      const { caseId: _id, queryCodeHash: _hash, heldAt, ...view } = await petitionerCase(request);
       if (!heldAt) return view;
       // Another node holds it now: what happened here, and where to follow it from now on.
       const trackingUrl = deps.federation.node(heldAt)?.trackingUrl;
@@ -212,81 +217,6 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
   );
 
   app.get<{ Params: { unitId: string } }>(
-    '/v1/units/:unitId/inbox',
-    {
-      schema: {
-        summary: 'The cases a unit holds, soonest due first',
-        tags: ['unit'],
-        params: unitParams,
-        security: [{ unitToken: [] }],
-      },
-    },
-    async (request) => {
-      const { unitId: viewer } = await mayReadUnit(request, request.params.unitId);
-      return { unit: unitView(request.params.unitId), cases: await queries.inbox(request.params.unitId, viewer) };
-    },
-  );
-
-  app.get<{ Params: { unitId: string } } & PeriodQuery>(
-    '/v1/units/:unitId/kpis',
-    {
-      schema: {
-        summary: 'A unit’s own KPIs over a period',
-        tags: ['unit'],
-        params: unitParams,
-        querystring: period,
-        security: [{ unitToken: [] }],
-      },
-    },
-    async (request) => {
-      const { unitId: viewer } = await mayReadUnit(request, request.params.unitId);
-      return queries.unitKpis(
-        request.params.unitId,
-        viewer,
-        periodOf(request.query.from, request.query.to, deps.now(), deps.kpiRetentionDays),
-      );
-    },
-  );
-
-  app.get<{ Params: { regionCode: string } } & PeriodQuery>(
-    '/v1/regions/:regionCode/kpis',
-    {
-      schema: {
-        summary: 'A region’s KPIs: the total, a row per region and own unit under it, the trend by day',
-        tags: ['supervisor'],
-        params: regionParams,
-        querystring: period,
-        security: [{ unitToken: [] }],
-      },
-    },
-    async (request) => {
-      const { unitId: viewer } = await mayReadRegion(request, request.params.regionCode);
-      return queries.regionKpis(
-        request.params.regionCode,
-        viewer,
-        periodOf(request.query.from, request.query.to, deps.now(), deps.kpiRetentionDays),
-      );
-    },
-  );
-
-  app.get<{ Params: { regionCode: string } }>(
-    '/v1/regions/:regionCode/overdue',
-    {
-      schema: {
-        summary: 'The supervision board: clocks run out in the region and below, with who supervises them',
-        tags: ['supervisor'],
-        params: regionParams,
-        security: [{ unitToken: [] }],
-      },
-    },
-    async (request) => {
-      const { unitId: viewer } = await mayReadRegion(request, request.params.regionCode);
-      const cases = await queries.overdue(request.params.regionCode, viewer, deps.now());
-      return { region: request.params.regionCode, cases };
-    },
-  );
-
-  app.get<{ Params: { unitId: string } }>(
     '/v1/units/:unitId',
     { schema: { summary: 'A unit of the directory', params: unitParams } },
     async (request) => {
@@ -297,6 +227,9 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
   );
 
   app.get('/v1/directory/stats', { schema: { summary: 'Units per level' } }, async () => directory.counts());
+
+  const access: Access = { caller, mayReadUnit, mayReadRegion, petitionerCase };
+  addFindingRoutes(app, { ...deps, access });
   return app;
 }
 
