@@ -11,6 +11,17 @@ describe('deadline policy', () => {
     expect(Object.keys(defaultPolicy.stages).sort()).toEqual([...clockStageNames].sort());
   });
 
+  it('bounds a supervision notice’s report date at 60 days, warning the day before; a locality may change both', () => {
+    expect(defaultPolicy.stages.supervisionReport).toEqual({
+      days: 60,
+      workingDays: false,
+      article: 'arts 39–41',
+      warningsBeforeDueMs: [86_400_000],
+    });
+    const shorter = policyFor('330106', [{ regionPrefix: '33', stages: { supervisionReport: { days: 30 } } }]);
+    expect(shorter.stages.supervisionReport).toMatchObject({ days: 30, warningsBeforeDueMs: [86_400_000] });
+  });
+
   it('applies overrides by region prefix, the more specific last', () => {
     const overrides = [
       { regionPrefix: '3301', stages: { evaluationWindow: { days: 10 } } },

@@ -14,10 +14,16 @@ export const clockStageNames = [
   'review',
   'reReviewRequestWindow',
   'reReview',
+  'supervisionReport',
 ] as const;
 export type ClockStageName = (typeof clockStageNames)[number];
 
 export interface StageRule {
+  /**
+   * The statutory period. For a stage whose due time an event fixes (a forwarding leg's share, an
+   * assignment's or a supervision notice's report date) it is the default only, or for
+   * `supervisionReport` the longest report period a notice may set.
+   */
   readonly days: number;
   readonly workingDays: boolean;
   readonly article: string;
@@ -62,6 +68,8 @@ export const defaultPolicy: DeadlinePolicy = {
     review: stage(30, 'art 35', [5, 1]),
     reReviewRequestWindow: stage(30, 'art 36', []),
     reReview: stage(30, 'art 36', [5, 1]),
+    // 督办单: the notice fixes its report date, at most 60 days ahead; one warning the day before.
+    supervisionReport: stage(60, 'arts 39–41', [1]),
   },
   forwardingLegDays: { national: 5, provincial: 3, prefecture: 3, county: 4 },
   maxExtensionDays: 30,

@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import {
   type CaseCommand,
   type CaseEvent,
@@ -34,6 +35,12 @@ export interface DecideContext {
   readonly cases?: (caseId: string) => CaseSummary | undefined;
   /** Written into every envelope; `routing` when omitted. */
   readonly producer?: string;
+}
+
+/** A UUID-shaped id derived from the command id: deciding the same command twice gives the same events. */
+export function eventIdOf(commandId: string, index: number): string {
+  const h = hash('sha256', `${commandId}#${index}`, 'hex'); // one-shot: no Hash object per id
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 /** One event to write, before its envelope. */
@@ -133,7 +140,7 @@ export function receivingUnit(ctx: DecideContext, snapshot: CaseSnapshot, unitId
 export function required(
   value: string | undefined,
   field: string,
-  code: 'INVALID_FIELD' | 'REASON_REQUIRED' = 'INVALID_FIELD',
+  code: 'INVALID_FIELD' | 'REASON_REQUIRED' | 'MATERIAL_REQUIRED' = 'INVALID_FIELD',
 ) {
   if (!value?.trim()) refuse(code, `${field} is empty`);
   return value ?? '';

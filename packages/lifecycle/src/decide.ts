@@ -1,8 +1,7 @@
-import { hash } from 'node:crypto';
 import { type CaseCommand, type CaseEvent, CaseState, type CommandMeta } from '@petition/contract';
 import { DirectoryError } from '@petition/directory';
 import { CalendarError } from '@petition/legal-calendar';
-import { type DecideContext, type Decision, policyOf, type Step } from './context.ts';
+import { type DecideContext, type Decision, eventIdOf, policyOf, type Step } from './context.ts';
 import { evolve } from './evolve.ts';
 import { type Refusal, Refused, refusal } from './refusals.ts';
 import { type CaseSnapshot, isTerminal } from './snapshot.ts';
@@ -18,9 +17,11 @@ import {
 } from './steps/appeals.ts';
 import { expireWindow, withdraw } from './steps/closing.ts';
 import { designateCoUnits, linkAsRepeat, transfer } from './steps/custody.ts';
+import { supplementCase, urgeCase } from './steps/follow-up.ts';
 import { assign, forward, object } from './steps/forwarding.ts';
 import { extend, reply, reportCompletion } from './steps/handling.ts';
 import { register } from './steps/register.ts';
+import { answerSupervision, closeSupervision, issueSupervision, takeCharge } from './steps/supervision.ts';
 import { unitMayKnowCase } from './visibility.ts';
 
 // (state, command) → events. One entry point; each step lives in ./steps with its articles. A command is
@@ -52,6 +53,12 @@ const handlers: { [C in Exclude<CommandCase, 'registerPetition'>]: Handler<C> } 
   linkAsRepeat,
   transferCase: transfer,
   expireWindow,
+  issueSupervision,
+  answerSupervision,
+  closeSupervision,
+  takeCharge,
+  supplementCase,
+  urgeCase,
 };
 
 /** Commands still meaningful once the case has ended: rating the last opinion, the assignee's report. */
@@ -60,12 +67,6 @@ const afterTheEnd: ReadonlySet<CommandCase> = new Set(['evaluateCase', 'reportCo
 export type Outcome =
   | { readonly kind: 'applied'; readonly events: CaseEvent[] }
   | { readonly kind: 'refused'; readonly refusal: Refusal; readonly events: CaseEvent[] };
-
-/** A UUID-shaped id derived from the command id: deciding the same command twice gives the same events. */
-export function eventIdOf(commandId: string, index: number): string {
-  const h = hash('sha256', `${commandId}#${index}`, 'hex'); // one-shot: no Hash object per id
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
 
 function steps(snapshot: CaseSnapshot | undefined, command: CaseCommand, ctx: DecideContext): Step[] {
   const meta = command.meta;

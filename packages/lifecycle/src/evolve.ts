@@ -1,6 +1,6 @@
 import { type CaseEvent, ClockStage, UnitLevel } from '@petition/contract';
 import { hearingDays } from './hearing.ts';
-import type { CaseSnapshot } from './snapshot.ts';
+import { type CaseSnapshot, isTerminal } from './snapshot.ts';
 
 // (state, event) → state. Total over the contract: an event it does not know leaves the case as it was
 // apart from version, state and custody, which every case event carries.
@@ -46,6 +46,7 @@ export function evolve(snapshot: CaseSnapshot | undefined, event: CaseEvent): Ca
       extensionDays: 0,
       evaluations: {},
       evaluationWindowLapsed: false,
+      urges: 0,
       writerNodeId: '',
     };
   }
@@ -58,6 +59,8 @@ export function evolve(snapshot: CaseSnapshot | undefined, event: CaseEvent): Ca
     version: envelope.caseVersion,
     state: event.state,
     custodyUnitId: event.custodyUnitId,
+    // A case that has ended owes no report: its open supervision notice ends with it, unannounced.
+    ...(isTerminal(event.state) ? { supervision: undefined } : {}),
   };
   if (!payload) return next;
 
@@ -190,6 +193,30 @@ export function evolve(snapshot: CaseSnapshot | undefined, event: CaseEvent): Ca
       return { ...next, handoff: undefined, writerNodeId: payload.value.toNodeId };
     case 'handoffRefused':
       return { ...next, handoff: undefined };
+    case 'supervisionIssued': {
+      const v = payload.value;
+      return {
+        ...next,
+        supervision: {
+          supervisionId: v.supervisionId,
+          supervisingUnitId: v.supervisingUnitId,
+          reportDueTime: time(v.reportDueTime, at),
+          answered: false,
+        },
+      };
+    }
+    case 'supervisionAnswered':
+      return next.supervision?.supervisionId === payload.value.supervisionId
+        ? { ...next, supervision: { ...next.supervision, answered: true } }
+        : next;
+    case 'supervisionClosed':
+      return next.supervision?.supervisionId === payload.value.supervisionId
+        ? { ...next, supervision: undefined }
+        : next;
+    case 'caseTakenInCharge':
+      return { ...next, leader: { unitId: payload.value.leaderUnitId, staffId: payload.value.leaderStaffId } };
+    case 'caseUrged':
+      return { ...next, urges: payload.value.times, lastUrgeTime: at };
     default:
       return next;
   }

@@ -2,10 +2,11 @@ export {
   type CaseSummary,
   type DecideContext,
   dueTime,
+  eventIdOf,
   policyOf,
   type Step,
 } from './context.ts';
-export { decide, decideAndEvolve, eventIdOf, type Outcome, refuseForAnotherNode } from './decide.ts';
+export { decide, decideAndEvolve, type Outcome, refuseForAnotherNode } from './decide.ts';
 export { EvolveError, evolve, replay } from './evolve.ts';
 export { hearingDays } from './hearing.ts';
 export { invariantViolations } from './invariants.ts';
@@ -17,8 +18,10 @@ export {
   type Forwarded,
   type Hearing,
   isTerminal,
+  type Leader,
   type Opinion,
   type PendingHandoff,
+  type Supervision,
   terminalStates,
 } from './snapshot.ts';
 export { unitMayKnowCase } from './visibility.ts';

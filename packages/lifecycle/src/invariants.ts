@@ -43,5 +43,6 @@ export function invariantViolations(s: CaseSnapshot, directory: Directory, polic
   );
   check(!s.reReview || !!s.review?.opinion, 're-review before a review opinion (art 36)');
   check(!s.closure || isTerminal(s.state), 'closed but not in an end state');
+  check(!s.supervision || !isTerminal(s.state), 'a supervision notice open on a case that has ended');
   return problems;
 }

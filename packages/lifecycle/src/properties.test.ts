@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { replay } from './evolve.ts';
 import { invariantViolations } from './invariants.ts';
 import { refusalCatalogue } from './refusals.ts';
+import { type CaseSnapshot, isTerminal } from './snapshot.ts';
 import { type Body, CaseRun, petition, petitionerOf, realDirectory, unit, watchdog } from './test-kit.ts';
 
 // Random command sequences against one case: whatever arrives, from whoever, at whatever time, the case
@@ -51,6 +52,12 @@ const kinds = [
   'linkAsRepeat',
   'transferCase',
   'expireWindow',
+  'issueSupervision',
+  'answerSupervision',
+  'closeSupervision',
+  'takeCharge',
+  'supplementCase',
+  'urgeCase',
 ] as const;
 
 const move = fc.record({
@@ -126,15 +133,50 @@ function body(kind: (typeof kinds)[number], m: Move, run: CaseRun): Body {
       value: { toUnitId: m.flag ? to : '', reason: m.pick, directoryEventId: 'unit-event' },
     }),
     expireWindow: () => ({ $case: 'expireWindow', value: { stage: [6, 7, 9][m.pick % 3] } }),
+    issueSupervision: () => ({
+      $case: 'issueSupervision',
+      value: { ground: m.pick % 4, instructions: '限期报告', reportDueTime: m.flag ? later : undefined },
+    }),
+    // Mostly the open notice's id, sometimes one that names nothing.
+    answerSupervision: () => ({
+      $case: 'answerSupervision',
+      value: { supervisionId: noticeOf(run, m), report: { summary: m.pick > 0 ? '已办理' : '' } },
+    }),
+    closeSupervision: () => ({
+      $case: 'closeSupervision',
+      value: { supervisionId: noticeOf(run, m), conclusion: '办结' },
+    }),
+    takeCharge: () => ({ $case: 'takeCharge', value: { note: '包案' } }),
+    supplementCase: () => ({ $case: 'supplementCase', value: { material: m.flag ? '补充材料' : '' } }),
+    urgeCase: () => ({ $case: 'urgeCase', value: { note: '催办' } }),
   };
   return bodies[kind]();
 }
 
+const noticeOf = (run: CaseRun, m: Move) => (m.flag ? (run.snapshot?.supervision?.supervisionId ?? '') : 'other');
+
 /** The same move with well-formed fields (valid enum values, a reason, a sensible number of days). */
 const tidy = (m: Move): Move => ({ ...m, pick: (m.pick % 3) + 1, flag: true, n: (Math.abs(m.n) % 30) + 1 });
 
-/** The step a well-behaved actor would take next, so that random runs also reach the late stages. */
-function natural(state: CaseState | undefined, m: Move): { kind: (typeof kinds)[number]; actor: number } {
+type Plan = { kind: (typeof kinds)[number]; actor: number };
+
+/**
+ * The steps well-behaved actors would take next, so that random runs also reach the late stages: now and
+ * then the supervision a diligent superior gives on the side (issue a notice, answer it, close it), then
+ * the step that moves the case on.
+ */
+function natural(snapshot: CaseSnapshot | undefined, m: Move): Plan[] {
+  const notice = snapshot?.supervision;
+  if (m.hours % 4 !== 0 || !snapshot || isTerminal(snapshot.state)) return [onward(snapshot?.state, m)];
+  const aside: Plan = !notice
+    ? { kind: 'issueSupervision', actor: 4 }
+    : notice.answered
+      ? { kind: 'closeSupervision', actor: 4 }
+      : { kind: 'answerSupervision', actor: 0 };
+  return [aside, onward(snapshot.state, m)];
+}
+
+function onward(state: CaseState | undefined, m: Move): Plan {
   const S = CaseState;
   switch (state) {
     case S.CASE_STATE_REGISTERED:
@@ -186,6 +228,7 @@ const originals = new Map([
 describe('random command sequences', () => {
   it('keep every invariant, raise the version by one per event, refuse with catalogued codes and replay exactly', () => {
     const reached = new Set<CaseState>();
+    const happened = new Set<string>();
     fc.assert(
       fc.property(scenario, (sc) => {
         const run = new CaseRun({ now: '2026-09-01T09:00:00+08:00', directory });
@@ -201,24 +244,27 @@ describe('random command sequences', () => {
         run.send(undefined, { $case: 'registerPetition', value: { petition: registration } });
         for (const m of sc.moves) {
           run.at(m.hours / 24);
-          const plan = m.kind === 'next' ? natural(run.state, m) : { kind: m.kind, actor: m.actor };
-          const before = run.snapshot;
-          const sent = body(plan.kind, m.kind === 'next' ? tidy(m) : m, run);
-          const actor = actorOf(plan.actor, run, m);
-          const outcome = run.send(actor, sent);
-          const version = before?.version ?? 0;
-          outcome.events.forEach((e, i) => {
-            // Without a case, the only answer is a refusal standing at version 0.
-            expect(e.envelope?.caseVersion).toBe(before ? version + i + 1 : 0);
-          });
-          if (outcome.kind === 'refused') {
-            expect(outcome.events).toHaveLength(1);
-            expect(Object.keys(refusalCatalogue)).toContain(outcome.refusal.code);
-            expect(run.snapshot?.state).toBe(before?.state);
-          }
-          if (run.snapshot) {
-            reached.add(run.snapshot.state);
-            expect(invariantViolations(run.snapshot, directory, defaultPolicy)).toEqual([]);
+          const plans = m.kind === 'next' ? natural(run.snapshot, m) : [{ kind: m.kind, actor: m.actor }];
+          for (const plan of plans) {
+            const before = run.snapshot;
+            const sent = body(plan.kind, m.kind === 'next' ? tidy(m) : m, run);
+            const actor = actorOf(plan.actor, run, m);
+            const outcome = run.send(actor, sent);
+            for (const e of outcome.events) happened.add(e.payload?.$case ?? '');
+            const version = before?.version ?? 0;
+            outcome.events.forEach((e, i) => {
+              // Without a case, the only answer is a refusal standing at version 0.
+              expect(e.envelope?.caseVersion).toBe(before ? version + i + 1 : 0);
+            });
+            if (outcome.kind === 'refused') {
+              expect(outcome.events).toHaveLength(1);
+              expect(Object.keys(refusalCatalogue)).toContain(outcome.refusal.code);
+              expect(run.snapshot?.state).toBe(before?.state);
+            }
+            if (run.snapshot) {
+              reached.add(run.snapshot.state);
+              expect(invariantViolations(run.snapshot, directory, defaultPolicy)).toEqual([]);
+            }
           }
         }
         const wire = run.events.map((e) => CaseEvent.decode(CaseEvent.encode(e).finish()));
@@ -234,6 +280,16 @@ describe('random command sequences', () => {
     ]) {
       expect(reached).toContain(state);
     }
+    for (const event of [
+      'supervisionIssued',
+      'supervisionAnswered',
+      'supervisionClosed',
+      'caseTakenInCharge',
+      'caseSupplemented',
+      'caseUrged',
+    ]) {
+      expect(happened).toContain(event);
+    }
   });
 
   it('decides the same command on the same case the same way, event ids included', () => {
@@ -245,9 +301,11 @@ describe('random command sequences', () => {
         for (const run of [a, b])
           run.send(undefined, { $case: 'registerPetition', value: { petition: registration } }, { commandId: 'r' });
         sc.moves.forEach((m, i) => {
-          const plan = natural(a.state, m);
-          for (const run of [a, b])
-            run.at(m.hours / 24).send(actorOf(plan.actor, run, m), body(plan.kind, m, run), { commandId: `c${i}` });
+          for (const run of [a, b]) run.at(m.hours / 24);
+          natural(a.snapshot, m).forEach((plan, j) => {
+            for (const run of [a, b])
+              run.send(actorOf(plan.actor, run, m), body(plan.kind, m, run), { commandId: `c${i}.${j}` });
+          });
         });
         expect(b.events).toEqual(a.events);
       }),

@@ -102,6 +102,27 @@ export const refusalCatalogue = {
   NO_ASSIGNMENT: rule('该信访件不是交办件或已报结', 'the case has no open assignment', art('二十二')),
   WINDOW_NOT_DUE: rule('期限尚未届满', 'the window has not run out yet (a stale timer)', '', true),
   CUSTODY_UNIT_ACTIVE: rule('原单位仍在，不能按机构变动移交', 'the holding unit still exists', art('二十五')),
+  // 督办 (supervision notices) and 领导包案: by a unit above the holder, one notice open at a time.
+  NOT_SUPERVISOR: rule(
+    '只有承办单位的上级机关可以督办，或办结本单位发出的督办单',
+    'only a unit above the holder issues a supervision notice, and only its issuer closes it',
+    art('三十九至四十一'),
+  ),
+  SUPERVISION_ALREADY_OPEN: rule(
+    '该信访件已有未办结的督办单',
+    'a supervision notice is already open on the case',
+    art('三十九至四十一'),
+  ),
+  NO_SUPERVISION: rule('没有该督办单或督办单已办结', 'no such supervision notice is open on the case'),
+  SUPERVISION_ALREADY_ANSWERED: rule('该督办单已回复', 'the supervision notice was already answered'),
+  NOT_LEADER_OF_CASE: rule(
+    '只有承办单位或其上级机关的领导可以包案',
+    'only a leader of the holding unit or of a unit above it takes charge of the case',
+  ),
+  ALREADY_IN_CHARGE: rule('该领导已包案', 'that leader already has charge of the case'),
+  // The petitioner's follow-ups on a case still open.
+  MATERIAL_REQUIRED: rule('补充材料不能为空', 'the supplementary material is empty'),
+  URGED_TODAY: rule('今日已催办，请明日再催', 'the case was already urged today (once a day)'),
 } as const satisfies Record<string, RefusalRule>;
 
 export type RefusalCode = keyof typeof refusalCatalogue;

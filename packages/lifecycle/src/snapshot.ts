@@ -52,6 +52,21 @@ export interface Hearing {
   readonly held: boolean;
 }
 
+/** The open supervision notice (督办单) of a case: at most one at a time, until closed or the case ends. */
+export interface Supervision {
+  /** The id of the SupervisionIssued event: names the notice in the answer and the closing. */
+  readonly supervisionId: string;
+  readonly supervisingUnitId: string;
+  readonly reportDueTime: Date;
+  readonly answered: boolean;
+}
+
+/** The leader in personal charge of a case (领导包案); a later leader replaces an earlier one. */
+export interface Leader {
+  readonly unitId: string;
+  readonly staffId: string;
+}
+
 /** A handoff to another node not yet answered (DESIGN "Nodes"): nobody writes the case meanwhile. */
 export interface PendingHandoff {
   readonly handoffId: string;
@@ -93,6 +108,12 @@ export interface CaseSnapshot {
   readonly reReview?: Appeal & { readonly hearing: Hearing };
   readonly linkedToCaseId?: string;
   readonly closure?: ClosureReason;
+  /** The open supervision notice; ended by its closing or by the case ending. */
+  readonly supervision?: Supervision;
+  readonly leader?: Leader;
+  /** How often the petitioner urged the case (催办), and when last: at most once a day. */
+  readonly urges: number;
+  readonly lastUrgeTime?: Date;
   /** Set from a CaseHandedOff until the receiver accepts or refuses it. */
   readonly handoff?: PendingHandoff;
   /**

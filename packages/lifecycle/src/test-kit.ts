@@ -28,7 +28,7 @@ export function realDirectory(): Directory {
 export const calendar = createLegalCalendar({ table: stateCouncilTable() });
 
 type Actor = CommandMeta['actor'];
-export const unit = (unitId: string): Actor => ({ $case: 'unit', value: { unitId, staffId: 'staff-1' } });
+export const unit = (unitId: string, staffId = 'staff-1'): Actor => ({ $case: 'unit', value: { unitId, staffId } });
 export const petitionerOf = (caseNumber: string): Actor => ({
   $case: 'petitioner',
   value: { caseNumber, personId: 'p-1' },
