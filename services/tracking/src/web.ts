@@ -4,14 +4,16 @@ import type { FastifyInstance } from 'fastify';
 import { sendProblem } from './http.ts';
 
 // The web pages (web/, in Chinese, plain HTML and ES modules, no build step): the petitioner's page at /,
-// the unit workbench and the supervisor dashboard. Their actions go to intake through /intake/*, so the
-// pages talk to one origin.
+// the unit workbench, a case's page (/case?id=…), the supervisor dashboard and the access audit. Their
+// actions go to intake through /intake/*, so the pages talk to one origin.
 
 const webDir = join(import.meta.dirname, '..', 'web');
 const pages: Readonly<Record<string, string>> = {
   '/': 'index.html',
   '/workbench': 'workbench.html',
+  '/case': 'case.html',
   '/supervision': 'supervision.html',
+  '/audit': 'audit.html',
 };
 const types: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',

@@ -1,58 +1,36 @@
-import { api, badge, clockStateBadges, day, h, say, stageNames, stateNames, time } from '/assets/common.js';
+import { $, api, say, stateNames } from '/assets/common.js';
+import { renderNotices } from '/assets/notices.js';
+import { clockRows, renderTimeline } from '/assets/timeline.js';
 
-// The petitioner's page: case number + query code → every step with its date, unit and deadline; rate
-// the opinion; ask for review.
+// The petitioner's page: case number + query code → every step with its date, unit and deadline, and the
+// notices sent about the case; rate the opinion, ask for review, hand in more material (补充材料), urge the
+// holder (催办).
 
-const $ = (id) => document.getElementById(id);
 let current;
 
+/** Open to more material and urging: anything not yet closed for good. */
+const settled = new Set([
+  'CASE_STATE_NOT_ACCEPTED',
+  'CASE_STATE_GUIDED_TO_LEGAL_CHANNEL',
+  'CASE_STATE_FINAL',
+  'CASE_STATE_WITHDRAWN',
+  'CASE_STATE_LINKED_AS_REPEAT',
+  'CASE_STATE_CLOSED',
+  'CASE_STATE_COMPLETION_REPORTED',
+]);
+
+// The query code in a header: a URL is kept in logs and history, and sent on as Referer.
+const credentials = () => ({ 'x-query-code': current.queryCode });
+const casePath = (suffix = '') => `/v1/cases/${encodeURIComponent(current.caseNumber)}${suffix}`;
+
 async function show() {
-  const { caseNumber, queryCode } = current;
-  // The query code in a header: a URL is kept in logs and history, and sent on as Referer.
-  const c = await api(`/v1/cases/${encodeURIComponent(caseNumber)}`, { headers: { 'x-query-code': queryCode } });
+  const c = await api(casePath(), { headers: credentials() });
   $('case').hidden = false;
   $('case-number').textContent = c.caseNumber;
   $('case-state').textContent = stateNames[c.state] ?? c.state;
   $('case-holder').textContent = c.holder?.name ?? c.holder?.unitId ?? '—';
-  $('timeline').replaceChildren(
-    ...c.timeline.map((step) =>
-      h(
-        'li',
-        { 'data-step': step.step },
-        h('strong', {}, step.label),
-        ' ',
-        h('span', { class: 'muted' }, time(step.time)),
-        h('div', {}, step.unitName || step.unitId),
-        step.detail ? h('div', { class: 'muted' }, step.detail) : undefined,
-        step.deadline
-          ? h(
-              'div',
-              {},
-              `期限 ${day(step.deadline.dueTime)} `,
-              badge(step.deadline.inTime ? ['ok', '按期'] : ['late', '超期']),
-            )
-          : step.dueTime
-            ? h('div', { class: 'muted' }, `办理期限至 ${day(step.dueTime)}`)
-            : undefined,
-      ),
-    ),
-  );
-  $('clocks').replaceChildren(
-    ...c.clocks.map((k) =>
-      h(
-        'tr',
-        {},
-        h('td', {}, stageNames[k.stage] ?? k.stage),
-        h('td', {}, day(k.dueTime)),
-        h(
-          'td',
-          {},
-          badge(clockStateBadges[k.state] ?? ['run', k.state]),
-          k.warned && k.state === 'running' ? badge(['warn', '即将到期']) : '',
-        ),
-      ),
-    ),
-  );
+  renderTimeline($('timeline'), c.timeline);
+  $('clocks').replaceChildren(...clockRows(c.clocks));
   // After the handling opinion: rate it, or ask the superior to review it (art 35); after the review
   // opinion: rate that, or ask for re-review (art 36).
   const reviewed = c.state === 'CASE_STATE_REVIEWED';
@@ -66,6 +44,32 @@ async function show() {
   $('review-rule').textContent = reviewed
     ? '对复查意见不服的，可自收到书面答复之日起30日内请求复查机关的上一级机关复核（《信访工作条例》第三十六条）。'
     : '对处理意见不服的，可自收到书面答复之日起30日内请求原办理单位的上一级机关复查（《信访工作条例》第三十五条）。';
+  $('follow-up').hidden = settled.has(c.state);
+  await showNotices();
+}
+
+async function showNotices() {
+  try {
+    const answer = await api(casePath('/notices'), { headers: credentials() });
+    renderNotices($('notice-list'), answer.notices, {
+      markRead: (noticeId) => markRead({ noticeIds: [noticeId] }),
+    });
+    $('notices').hidden = false;
+    $('notices-unread').textContent = answer.unread ? `${answer.unread} 条未读` : '';
+    $('notices-empty').hidden = answer.notices.length > 0;
+    $('notices-read-all').hidden = !answer.unread;
+  } catch (err) {
+    say($('notices-message'), err.message);
+  }
+}
+
+async function markRead(body) {
+  try {
+    await api(casePath('/notices/read'), { method: 'POST', headers: credentials(), body });
+    await showNotices();
+  } catch (err) {
+    say($('notices-message'), err.message);
+  }
 }
 
 $('lookup').addEventListener('submit', async (e) => {
@@ -75,10 +79,18 @@ $('lookup').addEventListener('submit', async (e) => {
   try {
     await show();
   } catch (err) {
-    $('case').hidden = true;
+    for (const id of ['case', 'notices', 'evaluate', 'review', 'follow-up']) $(id).hidden = true;
     say($('lookup-message'), err.status === 404 ? '未找到该事项：请核对编号和查询码' : err.message);
   }
 });
+
+const stepOf = {
+  evaluate: 'caseEvaluated',
+  'request-review': 'reviewRequested',
+  'request-re-review': 'reReviewRequested',
+  supplement: 'caseSupplemented',
+  urge: 'caseUrged',
+};
 
 async function act(path, body, done) {
   const { caseNumber, queryCode } = current;
@@ -87,22 +99,20 @@ async function act(path, body, done) {
       method: 'POST',
       body: { caseNumber, queryCode, ...body },
       // For following intake's 202 to routing's answer, which it gives the petitioner only.
-      headers: { 'x-case-number': caseNumber, 'x-query-code': queryCode },
+      headers: { 'x-case-number': caseNumber, ...credentials() },
     });
     say($('action-message'), done, true);
     // Tracking shows the step once routing's event has reached it.
+    const before = document.querySelectorAll(`[data-step="${stepOf[path]}"]`).length;
     for (let i = 0; i < 10; i++) {
       await show();
-      const step = {
-        evaluate: 'caseEvaluated',
-        'request-review': 'reviewRequested',
-        'request-re-review': 'reReviewRequested',
-      }[path];
-      if (document.querySelector(`[data-step="${step}"]`)) break;
+      if (document.querySelectorAll(`[data-step="${stepOf[path]}"]`).length > before) break;
       await new Promise((r) => setTimeout(r, 500));
     }
+    return true;
   } catch (err) {
     say($('action-message'), err.message);
+    return false;
   }
 }
 
@@ -118,6 +128,19 @@ $('review-form').addEventListener('submit', (e) => {
   e.preventDefault();
   act(current.appeal, { reason: $('review-reason').value }, `${$('review-title').textContent}已提交`);
 });
+$('supplement-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  if (
+    await act('supplement', { material: $('supplement-material').value.trim() }, '补充材料已提交，办理单位会收到提醒')
+  )
+    $('supplement-material').value = '';
+});
+$('urge-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  if (await act('urge', { note: $('urge-note').value.trim() }, '催办已提交，办理单位会收到提醒'))
+    $('urge-note').value = '';
+});
+$('notices-read-all').addEventListener('click', () => markRead({ all: true }));
 
 const params = new URLSearchParams(location.search);
 if (params.get('caseNumber')) $('caseNumber').value = params.get('caseNumber');

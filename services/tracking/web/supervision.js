@@ -1,130 +1,202 @@
-import { api, day, h, say, stageNames, tokenStore } from '/assets/common.js';
+import { bodyOf, closeSupervision, form, issueSupervision } from '/assets/case-actions.js';
+import {
+  $,
+  api,
+  badge,
+  categoryNames,
+  day,
+  download,
+  groundNames,
+  h,
+  levelNames,
+  named,
+  outcomeWords,
+  refusalWords,
+  say,
+  signIn,
+  stageNames,
+  supervisionStateNames,
+  tokenLink,
+  tokenStore,
+} from '/assets/common.js';
+import { chart, table } from '/assets/kpi.js';
 
-// The supervisor dashboard: the KPI table over the regions and units under this one, the trend of a
-// chosen KPI day by day, and the overdue cases of the whole subtree with who supervises them.
+// The supervisor dashboard: the overdue board and the 督办单 board of the region and below (by category and
+// level), a 督办单 issued on a case and closed once its report is in, the KPI table with its CSV export, and
+// the trend of a chosen KPI day by day.
 
-const $ = (id) => document.getElementById(id);
 let me;
 let report;
+const token = () => tokenStore.get();
+const unitLabel = (u) => (u ? (u.name ?? u.unitId) : '—');
+const caseLink = (c) => tokenLink(`/case?id=${encodeURIComponent(c.caseId)}`, c.caseNumber || c.caseId);
 
-const shown = (name, v) =>
-  v === null || v === undefined ? '—' : name.endsWith('率') ? `${(v * 100).toFixed(1)}%` : v.toFixed(1);
+for (const [value, name] of Object.entries(categoryNames)) $('board-category').append(h('option', { value }, name));
+for (const [value, name] of Object.entries(levelNames)) $('board-level').append(h('option', { value }, name));
 
-function table() {
-  const names = Object.keys(report.kpis);
-  $('kpi-head').replaceChildren(
-    h(
-      'tr',
-      {},
-      h('th', {}, '地区 / 单位'),
-      h('th', { class: 'num' }, '登记'),
-      ...names.map((n) => h('th', { class: 'num' }, n)),
-    ),
-  );
-  const row = (label, r, attrs = {}) =>
-    h(
-      'tr',
-      attrs,
-      h('td', {}, label),
-      h('td', { class: 'num' }, String(r.counts.items ?? 0)),
-      ...names.map((n) => h('td', { class: 'num', 'data-kpi': n }, shown(n, r.kpis[n]))),
-    );
-  $('kpi-rows').replaceChildren(
-    row(h('strong', {}, '合计'), report, { 'data-row': 'total' }),
-    ...report.rows.map((r) => row(r.name ?? r.unitId, r, { 'data-row': r.unitId })),
-  );
-  const select = $('trend-kpi');
-  if (select.options.length !== names.length) select.replaceChildren(...names.map((n) => h('option', { value: n }, n)));
+function boardQuery(extra = {}) {
+  const q = new URLSearchParams();
+  if ($('board-category').value) q.set('category', $('board-category').value);
+  if ($('board-level').value) q.set('level', $('board-level').value);
+  for (const [k, v] of Object.entries(extra)) if (v) q.set(k, v);
+  return q;
 }
 
-function chart() {
-  const name = $('trend-kpi').value;
-  const points = report.trend.map((t) => t.kpis[name]);
-  const values = points.filter((v) => v !== null);
-  const max = name.endsWith('率') ? 1 : Math.max(1, ...values);
-  const w = 600;
-  const hgt = 200;
-  const x = (i) => 30 + (i * (w - 40)) / Math.max(1, points.length - 1);
-  const y = (v) => hgt - 20 - (v / max) * (hgt - 40);
-  const ns = 'http://www.w3.org/2000/svg';
-  const el = (tag, attrs) => {
-    const e = document.createElementNS(ns, tag);
-    for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
-    return e;
-  };
-  const path = points
-    .map((v, i) => (v === null ? null : `${x(i)},${y(v)}`))
-    .filter(Boolean)
-    .join(' ');
-  const label = (text, attrs) => {
-    const t = el('text', { 'font-size': 11, fill: '#646a73', ...attrs });
-    t.textContent = text;
-    return t;
-  };
-  $('trend').replaceChildren(
-    el('line', { x1: 30, y1: hgt - 20, x2: w - 10, y2: hgt - 20, stroke: '#dee0e3' }),
-    label(shown(name, max), { x: 0, y: 24 }),
-    label(report.trend[0]?.day ?? '', { x: 30, y: hgt - 4 }),
-    label(report.trend.at(-1)?.day ?? '', { x: w - 80, y: hgt - 4 }),
-    el('polyline', { points: path, fill: 'none', stroke: '#b71c1c', 'stroke-width': 2 }),
-    ...points
-      .map((v, i) => (v === null ? null : el('circle', { cx: x(i), cy: y(v), r: 3, fill: '#b71c1c' })))
-      .filter(Boolean),
-  );
+/** Puts the case in the 督办单 form and takes the eye there. */
+function chooseForIssue(c) {
+  $('issue-case').value = c.caseId;
+  $('issue-case-number').textContent = c.caseNumber ? `事项 ${c.caseNumber}` : '';
+  $('issue').scrollIntoView({ block: 'start' });
+  $('issue').querySelector('select, textarea')?.focus();
 }
 
-async function load() {
+function chooseForClose(s) {
+  $('close').hidden = false;
+  $('close-case').textContent = s.caseNumber ?? '';
+  $('close-form').replaceChildren(wired(closeSupervision, { supervisionId: s.supervisionId }, () => s.caseId));
+  $('close').scrollIntoView({ block: 'start' });
+  $('close').querySelector('textarea')?.focus();
+}
+async function loadBoards() {
+  const region = encodeURIComponent(me.regionCode);
+  const [overdue, supervisions] = await Promise.all([
+    api(`/v1/regions/${region}/overdue?${boardQuery()}`, { token: token() }),
+    api(`/v1/regions/${region}/supervisions?${boardQuery({ state: $('supervision-state').value })}`, {
+      token: token(),
+    }),
+  ]);
+  $('board-rows').replaceChildren(
+    ...overdue.cases.map((c) => {
+      const supervise = h('button', { type: 'button', class: 'secondary small' }, '督办');
+      supervise.setAttribute('aria-label', `督办 ${c.caseNumber}`);
+      supervise.addEventListener('click', () => chooseForIssue(c));
+      return h(
+        'tr',
+        { 'data-case': c.caseNumber },
+        h('td', { 'data-label': '事项编号' }, caseLink(c)),
+        h('td', { 'data-label': '环节' }, named(stageNames, c.stage)),
+        h('td', { 'data-label': '期限至' }, day(c.dueTime)),
+        h('td', { 'data-label': '超期天数', class: 'num' }, String(c.daysOverdue)),
+        h('td', { 'data-label': '责任单位' }, unitLabel(c.unit)),
+        h('td', { 'data-label': '督办单位' }, c.supervisedBy ? unitLabel(c.supervisedBy) : '—'),
+        h('td', { 'data-label': '操作' }, supervise),
+      );
+    }),
+  );
+  $('board-empty').hidden = overdue.cases.length > 0;
+  const rows = supervisions.supervisions ?? [];
+  $('supervision-rows').replaceChildren(
+    ...rows.map((s) => {
+      const ours = (s.supervisingUnit?.unitId ?? s.supervisingUnitId) === me.unitId;
+      const close = h('button', { type: 'button', class: 'secondary small' }, '办结');
+      close.setAttribute('aria-label', `办结 ${s.caseNumber} 的督办单`);
+      close.addEventListener('click', () => chooseForClose(s));
+      return h(
+        'tr',
+        { 'data-supervision': s.supervisionId, 'data-case': s.caseNumber, 'data-state': s.state },
+        h('td', { 'data-label': '事项编号' }, caseLink(s)),
+        h('td', { 'data-label': '事由' }, named(groundNames, s.ground)),
+        h('td', { 'data-label': '被督办单位' }, unitLabel(s.supervisedUnit ?? s.unit)),
+        h('td', { 'data-label': '督办单位' }, unitLabel(s.supervisingUnit)),
+        h(
+          'td',
+          { 'data-label': '报告期限' },
+          day(s.reportDueTime),
+          s.state === 'open' && Date.parse(s.reportDueTime) < Date.now() ? badge(['late', '逾期']) : '',
+        ),
+        h(
+          'td',
+          { 'data-label': '状态' },
+          badge([
+            s.state === 'closed' ? 'ok' : s.state === 'answered' ? 'warn' : 'late',
+            named(supervisionStateNames, s.state),
+          ]),
+        ),
+        h('td', { 'data-label': '办理情况' }, s.report?.summary ?? s.report ?? '—'),
+        h('td', { 'data-label': '操作' }, ours && s.state !== 'closed' ? close : '—'),
+      );
+    }),
+  );
+  $('supervisions-empty').hidden = rows.length > 0;
+}
+
+/** An action form posting to the case `caseIdOf()` names; routing's answer in words under it. */
+function wired(action, preset, caseIdOf) {
+  const el = form(action, preset);
+  el.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const message = el.querySelector('.message');
+    const caseId = caseIdOf();
+    if (!caseId) return say(message, '请先选择要督办的事项');
+    const button = el.querySelector('button[type="submit"]');
+    button.disabled = true;
+    say(message, '提交中…', true);
+    try {
+      const answer = await api(`/intake/v1/cases/${encodeURIComponent(caseId)}/${action.path}`, {
+        method: 'POST',
+        token: token(),
+        body: bodyOf(action, el),
+      });
+      say(message, outcomeWords(answer), true);
+      await refreshBoards();
+    } catch (err) {
+      say(message, refusalWords(err));
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return el;
+}
+
+/** The boards again, a few times while tracking catches up with routing's step. */
+async function refreshBoards() {
+  for (let i = 0; i < 4; i++) {
+    if (i) await new Promise((r) => setTimeout(r, 400));
+    await loadBoards().catch((err) => say($('board-message'), err.message));
+  }
+}
+
+function period() {
   const q = new URLSearchParams();
   if ($('from').value) q.set('from', $('from').value);
   if ($('to').value) q.set('to', $('to').value);
-  const token = tokenStore.get();
-  const [kpis, board] = await Promise.all([
-    api(`/v1/regions/${me.regionCode}/kpis?${q}`, { token }),
-    api(`/v1/regions/${me.regionCode}/overdue`, { token }),
-  ]);
-  report = kpis;
-  $('from').value = kpis.period.from;
-  $('to').value = kpis.period.to;
-  table();
-  chart();
-  $('board-rows').replaceChildren(
-    ...board.cases.map((c) =>
-      h(
-        'tr',
-        { 'data-case': c.caseNumber },
-        h('td', {}, c.caseNumber),
-        h('td', {}, stageNames[c.stage] ?? c.stage),
-        h('td', {}, day(c.dueTime)),
-        h('td', { class: 'num' }, String(c.daysOverdue)),
-        h('td', {}, c.unit.name ?? c.unit.unitId),
-        h('td', {}, c.supervisedBy ? (c.supervisedBy.name ?? c.supervisedBy.unitId) : '—'),
-      ),
-    ),
-  );
-  $('board-empty').hidden = board.cases.length > 0;
+  return q;
 }
 
-async function enter(token) {
-  tokenStore.set(token);
-  me = await api('/v1/me', { token });
+async function loadKpis() {
+  report = await api(`/v1/regions/${me.regionCode}/kpis?${period()}`, { token: token() });
+  $('from').value = report.period.from;
+  $('to').value = report.period.to;
+  table(report);
+  chart(report);
+}
+
+signIn(async (t) => {
+  me = await api('/v1/me', { token: t });
   if (!me.supervisor) throw new Error(`${me.name} 不是信访部门、人民政府或党委，无督查督办权限`);
   $('region-name').textContent = me.name;
-  $('login').hidden = true;
-  $('kpis').hidden = false;
-  $('board').hidden = false;
-  await load();
-}
-
-$('login-form').addEventListener('submit', async (e) => {
-  e.preventDefault();
-  try {
-    await enter($('token').value.trim());
-  } catch (err) {
-    say($('login-message'), err.message);
-  }
+  $('board-region').textContent = me.name;
+  $('issue-form').replaceChildren(wired(issueSupervision, {}, () => $('issue-case').value.trim()));
+  for (const id of ['login', 'board', 'issue', 'kpis']) $(id).hidden = id === 'login';
+  await Promise.all([loadKpis(), loadBoards()]);
 });
+
+$('board-filters').addEventListener('submit', (e) => {
+  e.preventDefault();
+  loadBoards().catch((err) => say($('board-message'), err.message));
+});
+$('supervision-state').addEventListener('change', () =>
+  loadBoards().catch((err) => say($('board-message'), err.message)),
+);
 $('period-form').addEventListener('submit', (e) => {
   e.preventDefault();
-  load().catch((err) => say($('kpi-message'), err.message));
+  loadKpis().catch((err) => say($('kpi-message'), err.message));
 });
-$('trend-kpi').addEventListener('change', chart);
+$('trend-kpi').addEventListener('change', () => chart(report));
+$('kpi-csv').addEventListener('click', () =>
+  download(
+    `/v1/regions/${me.regionCode}/kpis.csv?${period()}`,
+    token(),
+    `考核指标-${me.regionCode}-${$('from').value}-${$('to').value}.csv`,
+  ).catch((err) => say($('kpi-message'), err.message)),
+);

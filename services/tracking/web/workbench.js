@@ -1,94 +1,124 @@
-import { api, badge, day, h, say, stateNames, tokenStore } from '/assets/common.js';
+import {
+  $,
+  api,
+  badge,
+  categoryNames,
+  day,
+  h,
+  named,
+  pager,
+  say,
+  signIn,
+  stateNames,
+  tokenLink,
+  tokenStore,
+} from '/assets/common.js';
+import { renderNotices } from '/assets/notices.js';
 
-// The unit workbench: the unit's inbox by due date; act on a case through intake (accept, forward,
-// reply, extend). The token names the unit; intake and routing decide whether the act is allowed.
+// The unit workbench: the unit's inbox by due date, paged, filtered by state, category and overdue, searched
+// by case number or words of the title; the unit's notices with their read marks. A case opens on its own
+// page (/case), in a new tab that takes this page's token.
 
-const $ = (id) => document.getElementById(id);
 let me;
-let selected;
 
-async function loadInbox() {
-  const { cases } = await api(`/v1/units/${encodeURIComponent(me.unitId)}/inbox`, { token: tokenStore.get() });
-  $('inbox-rows').replaceChildren(
-    ...cases.map((c) =>
-      h(
-        'tr',
-        { 'data-case': c.caseNumber },
-        h('td', {}, c.caseNumber),
-        h('td', {}, stateNames[c.state] ?? c.state),
-        h(
-          'td',
-          {},
-          day(c.dueTime),
-          ' ',
-          c.overdue ? badge(['late', '已超期']) : c.warned ? badge(['warn', '即将到期']) : '',
-        ),
-        h('td', {}, h('button', { type: 'button', class: 'secondary', 'data-open': c.caseId }, '办理')),
-      ),
-    ),
+for (const [value, name] of Object.entries(stateNames)) $('filter-state').append(h('option', { value }, name));
+for (const [value, name] of Object.entries(categoryNames)) $('filter-category').append(h('option', { value }, name));
+
+const caseLink = (c) => tokenLink(`/case?id=${encodeURIComponent(c.caseId)}`, c.caseNumber);
+
+function inboxQuery(cursor) {
+  const q = new URLSearchParams({ limit: '20' });
+  const words = $('q').value.trim();
+  if (words) q.set('q', words);
+  if ($('filter-state').value) q.set('state', $('filter-state').value);
+  if ($('filter-category').value) q.set('category', $('filter-category').value);
+  if ($('filter-overdue').checked) q.set('overdue', 'true');
+  if (cursor) q.set('cursor', cursor);
+  return q;
+}
+
+function inboxRow(c) {
+  const marks = [
+    c.overdue ? badge(['late', '已超期']) : c.warned ? badge(['warn', '即将到期']) : undefined,
+    c.supervised ? badge(['late', '督办']) : undefined,
+    c.leader ? badge(['ok', '领导包案']) : undefined,
+    c.urges ? badge(['warn', `催办 ${c.urges} 次`]) : undefined,
+  ].filter(Boolean);
+  return h(
+    'tr',
+    { 'data-case': c.caseNumber },
+    h('td', { 'data-label': '事项编号' }, caseLink(c)),
+    h('td', { 'data-label': '标题' }, c.title || '—'),
+    h('td', { 'data-label': '类别' }, named(categoryNames, c.category)),
+    h('td', { 'data-label': '状态' }, named(stateNames, c.state)),
+    h('td', { 'data-label': '期限至' }, day(c.dueTime)),
+    h('td', { 'data-label': '标记' }, ...marks.flatMap((m) => [m, ' '])),
   );
-  $('inbox-empty').hidden = cases.length > 0;
-  for (const b of document.querySelectorAll('[data-open]')) {
-    b.addEventListener('click', () => {
-      selected = cases.find((c) => c.caseId === b.dataset.open);
-      $('act').hidden = false;
-      $('act-case').textContent = selected.caseNumber;
-      say($('act-message'), '');
+}
+
+const inbox = pager({ prev: $('inbox-prev'), next: $('inbox-next'), where: $('inbox-page') }, async (cursor) => {
+  try {
+    const answer = await api(`/v1/units/${encodeURIComponent(me.unitId)}/inbox?${inboxQuery(cursor)}`, {
+      token: tokenStore.get(),
     });
+    $('inbox-rows').replaceChildren(...answer.cases.map(inboxRow));
+    $('inbox-empty').hidden = answer.cases.length > 0;
+    $('inbox-total').textContent = answer.total === undefined ? '' : `共 ${answer.total} 件`;
+    say($('inbox-message'), '');
+    return answer.next ?? null;
+  } catch (err) {
+    say($('inbox-message'), err.message);
+    return null;
+  }
+});
+
+async function markRead(body) {
+  try {
+    await api(`/v1/units/${encodeURIComponent(me.unitId)}/notices/read`, {
+      method: 'POST',
+      token: tokenStore.get(),
+      body,
+    });
+    await notices.again();
+  } catch (err) {
+    say($('notices-message'), err.message);
   }
 }
 
-async function enter(token) {
-  tokenStore.set(token);
+const notices = pager({ prev: $('notices-prev'), next: $('notices-next') }, async (cursor) => {
+  try {
+    const q = new URLSearchParams({ limit: '10' });
+    if ($('notices-unread-only').checked) q.set('unread', 'true');
+    if (cursor) q.set('cursor', cursor);
+    const answer = await api(`/v1/units/${encodeURIComponent(me.unitId)}/notices?${q}`, { token: tokenStore.get() });
+    renderNotices($('notice-list'), answer.notices, {
+      markRead: (noticeId) => markRead({ noticeIds: [noticeId] }),
+      caseLink: (n) => (n.caseId ? caseLink(n) : n.caseNumber),
+    });
+    $('notices-unread').textContent = answer.unread ? `${answer.unread} 条未读` : '';
+    $('notices-empty').hidden = answer.notices.length > 0;
+    say($('notices-message'), '');
+    return answer.next ?? null;
+  } catch (err) {
+    say($('notices-message'), err.message);
+    return null;
+  }
+});
+
+signIn(async (token) => {
   me = await api('/v1/me', { token });
   $('unit-name').textContent = me.name;
   $('login').hidden = true;
   $('inbox').hidden = false;
-  await loadInbox();
-}
-
-$('login-form').addEventListener('submit', async (e) => {
-  e.preventDefault();
-  try {
-    await enter($('token').value.trim());
-  } catch (err) {
-    say($('login-message'), err.message);
-  }
+  $('notices').hidden = false;
+  await Promise.all([inbox.first(), notices.first()]);
 });
-$('refresh').addEventListener('click', () => loadInbox().catch((err) => say($('act-message'), err.message)));
 
-function action(formId, path, bodyOf, done) {
-  $(formId).addEventListener('submit', async (e) => {
-    e.preventDefault();
-    try {
-      await api(`/intake/v1/cases/${encodeURIComponent(selected.caseId)}/${path}`, {
-        method: 'POST',
-        token: tokenStore.get(),
-        body: bodyOf(),
-      });
-      say($('act-message'), `${selected.caseNumber}：${done}`, true);
-      await loadInbox();
-    } catch (err) {
-      say($('act-message'), err.message);
-    }
-  });
-}
-action('accept-form', 'accept', () => ({}), '已受理');
-action(
-  'forward-form',
-  'forward',
-  () => ({ toUnitId: $('forward-to').value.trim(), toHandlingUnit: true, reason: '' }),
-  '已转送',
-);
-action(
-  'reply-form',
-  'reply',
-  () => ({ opinion: { summary: $('reply-summary').value }, disposition: $('reply-disposition').value }),
-  '已出具处理意见',
-);
-action(
-  'extend-form',
-  'extend',
-  () => ({ extraDays: Number($('extend-days').value), reason: $('extend-reason').value }),
-  '已延长办理期限',
-);
+$('filters').addEventListener('submit', (e) => {
+  e.preventDefault();
+  inbox.first();
+});
+for (const id of ['filter-state', 'filter-category', 'filter-overdue']) $(id).addEventListener('change', inbox.first);
+$('refresh').addEventListener('click', () => Promise.all([inbox.again(), notices.again()]));
+$('notices-unread-only').addEventListener('change', notices.first);
+$('notices-read-all').addEventListener('click', () => markRead({ all: true }));
