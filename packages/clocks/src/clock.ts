@@ -18,7 +18,10 @@ export interface Clock {
   readonly workingDays: boolean;
   /** Days not counted (hearings, art 36). */
   readonly pausedDays: number;
-  /** A due time set by an event (a forwarding leg's share, an assignment's report date), never recomputed. */
+  /**
+   * A due time set by an event (a forwarding leg's share, an assignment's or a supervision notice's report
+   * date), never recomputed.
+   */
   readonly fixedDue?: Date;
   readonly dueTime: Date;
   readonly provisional: boolean;
@@ -43,6 +46,7 @@ export const stageNames: Readonly<Record<number, ClockStageName>> = {
   [ClockStage.CLOCK_STAGE_REVIEW]: 'review',
   [ClockStage.CLOCK_STAGE_RE_REVIEW_REQUEST_WINDOW]: 'reReviewRequestWindow',
   [ClockStage.CLOCK_STAGE_RE_REVIEW]: 'reReview',
+  [ClockStage.CLOCK_STAGE_SUPERVISION_REPORT]: 'supervisionReport',
 };
 
 export const stageName = (stage: ClockStage): ClockStageName => stageNames[stage] ?? 'forwarding';

@@ -3,6 +3,7 @@ import {
   Category,
   ClockStage,
   ClockStopReason,
+  CoUnitBasis,
   clockStopReasonToJSON,
   Evaluation,
   OpinionStage,
@@ -10,6 +11,7 @@ import {
   RecomputeReason,
   ReplyDisposition,
   ReviewDecision,
+  SupervisionGround,
 } from '@petition/contract';
 import { createLegalCalendar, defaultPolicy, holidayTable, stateCouncilTable } from '@petition/legal-calendar';
 import { CaseRun, calendar, petitionerOf, realDirectory, unit } from '@petition/lifecycle/test-kit';
@@ -228,6 +230,106 @@ describe('clocks derived from a case’s events', () => {
     expect(
       after.changes.every((c) => c.kind === 'stopped' && c.reason === ClockStopReason.CLOCK_STOP_REASON_SUPERSEDED),
     ).toBe(true);
+  });
+});
+
+describe('the report clock of a supervision notice (督办单)', () => {
+  const issue = (reportDueTime: Date): Parameters<CaseRun['ok']>[1] => ({
+    $case: 'issueSupervision',
+    value: { ground: SupervisionGround.SUPERVISION_GROUND_SENSITIVE, instructions: '限期报告', reportDueTime },
+  });
+  const reportDueTime = new Date('2026-11-30T16:00:00Z');
+  const idOf = (events: CaseEvent[]) =>
+    events[0]?.payload?.$case === 'supervisionIssued' ? events[0].payload.value.supervisionId : '';
+  const report = (clocks: CaseClocks) =>
+    clocks.open.filter((c) => c.stage === S.CLOCK_STAGE_SUPERVISION_REPORT).map((c) => [c.unitId, c.dueTime]);
+
+  it('runs against the holder to the date the notice set, and stops done when the holder reports back', () => {
+    const run = toHandlingUnit();
+    run.ok(unit('330106-xfj'), { $case: 'forwardCase', value: { toUnitId: '330106-rsj', toHandlingUnit: true } });
+    let { state } = follow(run.events);
+    const issued = run.at(1).ok(unit('330100-xfj'), issue(reportDueTime));
+    const started = follow(issued, state);
+    state = started.state;
+    expect(summary(started.changes)).toEqual(['started supervisionReport']);
+    expect(started.changes[0]?.clock).toMatchObject({ fixedDue: reportDueTime, provisional: false });
+    expect(report(state)).toEqual([['330106-rsj', reportDueTime]]);
+    // The other clocks run on untouched.
+    expect(state.open.map((c) => stageName(c.stage))).toEqual(['acceptanceNotice', 'objection', 'supervisionReport']);
+    const answered = follow(
+      run.at(2).ok(unit('330106-rsj'), {
+        $case: 'answerSupervision',
+        value: { supervisionId: idOf(issued), report: { summary: '已处理' } },
+      }),
+      state,
+    );
+    expect(answered.changes).toMatchObject([
+      { kind: 'stopped', reason: ClockStopReason.CLOCK_STOP_REASON_STEP_DONE, inTime: true },
+    ]);
+    expect(report(answered.state)).toEqual([]);
+    // Closing an answered notice has no clock left to stop.
+    const closed = follow(
+      run.ok(unit('330100-xfj'), { $case: 'closeSupervision', value: { supervisionId: idOf(issued) } }),
+      answered.state,
+    );
+    expect(closed.changes).toEqual([]);
+  });
+
+  it('follows the case to each new holder; closing the notice unanswered supersedes it', () => {
+    const run = toHandlingUnit();
+    // Issued while the bureau still holds the case: the report falls to whoever holds it next.
+    const issued = run.ok(unit('330100-xfj'), issue(reportDueTime));
+    let { state } = follow(run.events);
+    expect(report(state)).toEqual([['330106-xfj', reportDueTime]]);
+    state = follow(
+      run.ok(unit('330106-xfj'), { $case: 'forwardCase', value: { toUnitId: '330106-rsj', toHandlingUnit: true } }),
+      state,
+    ).state;
+    expect(report(state)).toEqual([['330106-rsj', reportDueTime]]);
+    state = follow(
+      run.ok(unit('330106-rsj'), {
+        $case: 'designateCoUnits',
+        value: { leadUnitId: '330106-zjj', coUnitIds: ['330106-rsj'], basis: CoUnitBasis.CO_UNIT_BASIS_AGREED },
+      }),
+      state,
+    ).state;
+    expect(report(state)).toEqual([['330106-zjj', reportDueTime]]);
+    const closed = follow(
+      run.ok(unit('330100-xfj'), { $case: 'closeSupervision', value: { supervisionId: idOf(issued) } }),
+      state,
+    );
+    expect(summary(closed.changes)).toEqual(['stopped supervisionReport CLOCK_STOP_REASON_SUPERSEDED']);
+    expect(report(closed.state)).toEqual([]);
+  });
+
+  it('ends with the case', () => {
+    const run = toHandlingUnit();
+    run.ok(unit('330100-xfj'), issue(reportDueTime));
+    const { state } = follow(run.events);
+    const after = follow(run.ok(petitionerOf(run.caseNumber), { $case: 'withdrawCase', value: {} }), state);
+    expect(after.changes).toContainEqual(
+      expect.objectContaining({
+        kind: 'stopped',
+        clock: expect.objectContaining({ stage: S.CLOCK_STAGE_SUPERVISION_REPORT }),
+        reason: ClockStopReason.CLOCK_STOP_REASON_SUPERSEDED,
+      }),
+    );
+    expect(after.state.open).toEqual([]);
+  });
+
+  it('warns the day before its date, then breaches and opens supervision above the holder like any unit clock', () => {
+    const run = toHandlingUnit();
+    run.ok(unit('330106-xfj'), { $case: 'forwardCase', value: { toUnitId: '330106-rsj', toHandlingUnit: true } });
+    run.ok(unit('330106-zf'), issue(reportDueTime));
+    const clock = follow(run.events).state.open.find((c) => c.stage === S.CLOCK_STAGE_SUPERVISION_REPORT);
+    if (!clock) throw new Error('no report clock');
+    const day = 86_400_000;
+    expect(fire(ctx, clock, 0, new Date(reportDueTime.getTime() - day - 1)).fired).toEqual([]);
+    const warned = fire(ctx, clock, 0, new Date(reportDueTime.getTime() - day + 1));
+    expect(warned.fired.map((f) => f.payload?.$case)).toEqual(['deadlineWarned']);
+    const breached = fire(ctx, clock, warned.progress, reportDueTime);
+    expect(breached.fired.map((f) => f.payload?.$case)).toEqual(['deadlineBreached', 'supervisionOpened']);
+    expect(breached.fired[1]?.payload).toMatchObject({ value: { supervisedUnitId: '330106-rsj' } });
   });
 });
 

@@ -188,8 +188,25 @@ export function onCaseEvent(
     case 'reReviewDecided':
       stop(S.CLOCK_STAGE_RE_REVIEW, DONE);
       break;
+    // 督办单: the holder reports back by the date the notice set; closing it unanswered ends the clock.
+    case 'supervisionIssued':
+      start(S.CLOCK_STAGE_SUPERVISION_REPORT, event.custodyUnitId, { fixedDue: payload.value.reportDueTime ?? at });
+      break;
+    case 'supervisionAnswered':
+      stop(S.CLOCK_STAGE_SUPERVISION_REPORT, DONE);
+      break;
+    case 'supervisionClosed':
+      stop(S.CLOCK_STAGE_SUPERVISION_REPORT, SUPERSEDED);
+      break;
     default:
   }
+  // Whoever holds the case owes the report on its notice: any change of holder (a forward, an assignment,
+  // a transfer) carries the clock along.
+  open = open.map((c) =>
+    c.stage === S.CLOCK_STAGE_SUPERVISION_REPORT && event.custodyUnitId && c.unitId !== event.custodyUnitId
+      ? { ...c, unitId: event.custodyUnitId }
+      : c,
+  );
   // A case that has ended owes nothing more; nor does a copy that another node took over.
   const handedAway = payload.$case === 'handoffAccepted' && !!ctx.stopsAtHandoffTo?.(payload.value.toNodeId);
   if (isTerminal(event.state) || handedAway) for (const c of [...open]) stop(c.stage, SUPERSEDED);

@@ -1,4 +1,4 @@
-import { CaseState, PetitionKind, SupervisionGround } from '@petition/contract';
+import { CaseState, PetitionKind, SupervisionGround, TransferReason } from '@petition/contract';
 import type { Directory } from '@petition/directory';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { refusalCatalogue } from './refusals.ts';
@@ -216,6 +216,21 @@ describe('answering and closing it', () => {
     expect(run.snapshot?.supervision).toBeUndefined();
     // The issuer, too, learns the notice ended with the case.
     expect(run.refused(unit('330106-zf'), close(id))).toBe('CASE_CLOSED');
+  });
+
+  it('stays the issuer’s to close when the case moves out of its subtree', () => {
+    const run = atHandlingUnit();
+    const id = issued(run, '330106-zf');
+    // Their common superior, 杭州市政府, sends the matter to 上城区人社局: 西湖区政府 is not above it.
+    run.ok(unit('330100-zf'), {
+      $case: 'transferCase',
+      value: { toUnitId: '330102-rsj', reason: TransferReason.TRANSFER_REASON_SUPERIOR_DESIGNATED },
+    });
+    expect(directory.inSubtree('330102-rsj', '330106-zf')).toBe(false);
+    run.ok(unit('330102-rsj'), answer(id));
+    run.ok(unit('330106-zf'), close(id));
+    // With the notice closed, it has no more part in the case than any other unit.
+    expect(run.refused(unit('330106-zf'), issue(days(10)))).toBe('CASE_NOT_FOUND');
   });
 });
 

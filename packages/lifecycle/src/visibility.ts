@@ -19,6 +19,9 @@ function involved(snapshot: CaseSnapshot): string[] {
     snapshot.acceptingUnitId ?? '',
     snapshot.review?.unitId ?? '',
     snapshot.reReview?.unitId ?? '',
+    // The issuer of an open supervision notice still closes it after the case moved out of its reach.
+    snapshot.supervision?.supervisingUnitId ?? '',
+    snapshot.leader?.unitId ?? '',
   ].filter(Boolean);
 }
 
