@@ -38,6 +38,15 @@ export const counterNames = [
   'breached',
   'supervised',
   'escalated',
+  /** Supervision notices (督办单) issued to the unit holding the case, and its reports back (late ones too). */
+  'supervisionsIssued',
+  'supervisionsAnswered',
+  'supervisionsAnsweredLate',
+  /** A leader took personal charge of a case the unit holds (领导包案). */
+  'casesTakenInCharge',
+  /** The petitioner urged (催办) or supplemented (补充材料) a case the unit holds. */
+  'urges',
+  'supplements',
 ] as const;
 
 export type Counter = (typeof counterNames)[number];
@@ -99,6 +108,19 @@ export function caseFacts(e: CaseEvent, acceptedTime?: Date): Fact[] {
       return p.value.stage === ClockStage.CLOCK_STAGE_EVALUATION_WINDOW ? [at('evaluationExpired')] : [];
     case 'caseClosedAsFinal':
       return p.value.reason === ClosureReason.CLOSURE_REASON_EVALUATION_WINDOW_EXPIRED ? [at('evaluationExpired')] : [];
+    case 'supervisionIssued':
+      return [at('supervisionsIssued', p.value.supervisedUnitId || e.custodyUnitId)];
+    case 'supervisionAnswered': {
+      const unitId = p.value.unitId || e.custodyUnitId;
+      const answered = at('supervisionsAnswered', unitId);
+      return p.value.inTime ? [answered] : [answered, at('supervisionsAnsweredLate', unitId)];
+    }
+    case 'caseTakenInCharge':
+      return [at('casesTakenInCharge')];
+    case 'caseUrged':
+      return [at('urges')];
+    case 'caseSupplemented':
+      return [at('supplements')];
     default:
       return [];
   }

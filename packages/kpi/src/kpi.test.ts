@@ -92,6 +92,65 @@ describe('case facts', () => {
   });
 });
 
+describe('supervision, leaders and the petitioner’s follow-ups', () => {
+  it('counts each for the unit holding the case, a late report back twice, on the Shanghai day', () => {
+    const run = new CaseRun({ now: at, directory });
+    run.ok(undefined, { $case: 'registerPetition', value: { petition: petition() } });
+    run.ok(unit('330106-xfj'), { $case: 'forwardCase', value: { toUnitId: '330106-rsj', toHandlingUnit: true } });
+    const facts = (events: typeof run.events) => events.flatMap((e) => caseFacts(e));
+    const reportDueTime = new Date('2026-11-25T16:00:00Z');
+    const issue = { ground: 1, instructions: '限期报告', reportDueTime };
+    const [issued] = run.ok(unit('330100-xfj'), { $case: 'issueSupervision', value: issue });
+    const supervisionId = issued.payload?.$case === 'supervisionIssued' ? issued.payload.value.supervisionId : '';
+    expect(caseFacts(issued)).toEqual([
+      { unitId: '330106-rsj', counter: 'supervisionsIssued', amount: 1, day: '2026-11-20' },
+    ]);
+    const answer = { supervisionId, report: { summary: '已处理' } };
+    expect(facts(run.at(1).ok(unit('330106-rsj'), { $case: 'answerSupervision', value: answer }))).toEqual([
+      { unitId: '330106-rsj', counter: 'supervisionsAnswered', amount: 1, day: '2026-11-21' },
+    ]);
+    expect(facts(run.ok(unit('330100-xfj'), { $case: 'closeSupervision', value: { supervisionId } }))).toEqual([]);
+    const [late] = run.ok(unit('330100-xfj'), {
+      $case: 'issueSupervision',
+      value: { ...issue, reportDueTime: new Date('2026-11-22T16:00:00Z') },
+    });
+    const lateId = late.payload?.$case === 'supervisionIssued' ? late.payload.value.supervisionId : '';
+    const lateAnswer = run
+      .at('2026-11-23T08:00:00+08:00')
+      .ok(unit('330106-rsj'), { $case: 'answerSupervision', value: { ...answer, supervisionId: lateId } });
+    expect(counted(facts(lateAnswer))).toEqual(['supervisionsAnswered:1', 'supervisionsAnsweredLate:1']);
+    expect(facts(run.ok(unit('330106-zf', 'leader-1'), { $case: 'takeCharge', value: { note: '' } }))).toEqual([
+      { unitId: '330106-rsj', counter: 'casesTakenInCharge', amount: 1, day: '2026-11-23' },
+    ]);
+    const petitioner = petitionerOf(run.caseNumber);
+    expect(counted(facts(run.ok(petitioner, { $case: 'urgeCase', value: { note: '' } })))).toEqual(['urges:1']);
+    expect(counted(facts(run.ok(petitioner, { $case: 'supplementCase', value: { material: '工资条' } })))).toEqual([
+      'supplements:1',
+    ]);
+    expect(counterNames).toEqual(
+      expect.arrayContaining([
+        'supervisionsIssued',
+        'supervisionsAnswered',
+        'supervisionsAnsweredLate',
+        'casesTakenInCharge',
+        'urges',
+        'supplements',
+      ]),
+    );
+  });
+
+  it('lets a formula use the new counters', () => {
+    const [f] = parseFormulas(
+      '督办按期回复率 = (supervisionsAnswered - supervisionsAnsweredLate) / supervisionsIssued',
+      counterNames,
+    );
+    if (!f) throw new Error('no formula');
+    expect(kpiValues([f], { supervisionsIssued: 4, supervisionsAnswered: 3, supervisionsAnsweredLate: 1 })).toEqual({
+      督办按期回复率: 0.5,
+    });
+  });
+});
+
 describe('deadline facts', () => {
   const started: Payload = { $case: 'clockStarted', value: ClockStarted.fromPartial({ periodDays: 15 }) };
 
