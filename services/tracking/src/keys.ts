@@ -40,6 +40,14 @@ import { addCivilDays, type CivilDate, civilDateOf, endOfCivilDay } from '@petit
 //   pdr:<region>       openings by staff of units in the region or below (what its bureau, government and
 //                      party committee oversee by place)
 //   pdc:<caseId>       openings of the case's personal data
+// The in-app inbox (notices.ts), from the in-app-notices topic — the notices notification posted and the read
+// marks their readers set. A <recipient> is `unit:<unitId>` or `petitioner:<personId>`; a <shelf> is what one
+// page lists: a unit's recipient itself, a petitioner's recipient and case (`petitioner:<personId>:<caseId>`:
+// the case page shows that case's only):
+//   ni:<recipient>     the recipient's notices (notice id → JSON StoredNotice); a notice id kept is not taken again
+//   nl:<shelf>         the shelf's notice ids scored by their offset in in-app-notices (one partition per
+//                      recipient, so the order they came in), newest first by the highest
+//   nu:<shelf>         those of nl:<shelf> not read yet (same scores)
 
 /** When a day's KPI counts expire (ms): `retentionDays` days after the day ends. */
 export const kpiExpiresAt = (day: CivilDate, retentionDays: number) =>
@@ -71,6 +79,9 @@ export function trackingKeys(prefix: string) {
     openingsByUnit: (unitId: string) => `${prefix}pdu:${unitId}`,
     openingsInRegion: (region: string) => `${prefix}pdr:${region}`,
     openingsOfCase: (caseId: string) => `${prefix}pdc:${caseId}`,
+    notices: (recipient: string) => `${prefix}ni:${recipient}`,
+    shelf: (shelf: string) => `${prefix}nl:${shelf}`,
+    unread: (shelf: string) => `${prefix}nu:${shelf}`,
   };
 }
 
