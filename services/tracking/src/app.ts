@@ -1,5 +1,5 @@
 import { checkQueryCodeSecret, staffTokenVerifierFrom } from '@petition/auth';
-import { caseEvents, deadlineEvents, onBatch, units } from '@petition/bus';
+import { accessAudit, caseEvents, deadlineEvents, onBatch, units } from '@petition/bus';
 import { developmentSecretsInUse } from '@petition/config';
 import { federationFrom } from '@petition/federation';
 import type { Logger } from '@petition/logging';
@@ -13,7 +13,9 @@ import {
   untilCauseRead,
   writeWhileEpochHolds,
 } from '@petition/runtime';
+import { parseKeyring } from '@petition/seal';
 import { Counter } from 'prom-client';
+import { createAuditStore } from './audit.ts';
 import { developmentSecretsIn, type TrackingConfig } from './config.ts';
 import { addDocs, createHttp } from './http.ts';
 import { trackingKeys } from './keys.ts';
@@ -21,9 +23,9 @@ import { createQueries } from './queries.ts';
 import { createReadModel } from './read-model.ts';
 import { addWebRoutes } from './web.ts';
 
-// Tracking: every case event and deadline event into read models (read-model.ts) in its own Redis
-// keyspace, served over HTTP (http.ts) with the web pages (web.ts). Its consumer group is named after the
-// Redis epoch, so a flush rebuilds the read models from the beginning of the topics.
+// Tracking: every case event and deadline event into read models (read-model.ts), and the access audit
+// (audit.ts), in its own Redis keyspace, served over HTTP (http.ts) with the web pages (web.ts). Its consumer
+// groups are named after the Redis epoch, so a flush rebuilds the read models from the beginning of the topics.
 
 export interface Tracking {
   readonly httpUrl: string;
@@ -47,7 +49,12 @@ export async function startTracking(
     now,
     onRevocationError: (err) => logger.error({ err }, 'revocation list unreadable: the last good one stays in force'),
   });
-  const rt = await startRuntime({ service: 'tracking', config, logger, topics: [caseEvents, deadlineEvents, units] });
+  const rt = await startRuntime({
+    service: 'tracking',
+    config,
+    logger,
+    topics: [caseEvents, deadlineEvents, units, accessAudit],
+  });
   rt.onClose('connections', 'staff tokens', () => staffTokens.close());
   const { directory, registry } = rt;
   const redis = await rt.connectRedis();
@@ -63,18 +70,13 @@ export async function startTracking(
     logger.error({ epoch }, 'tracking’s Redis keys were flushed: restart to rebuild them from Kafka');
     hooks.onEpochLost?.();
   };
-  const model = createReadModel(
-    redis,
-    prefix,
-    directory,
-    async (build) => {
-      const made = await writeWhileEpochHolds(redis, prefix, epoch, build);
-      if (!made) epochLost();
-      return made;
-    },
-    config.kpiRetentionDays,
-    config.nodeId ?? '',
-  );
+  const commit = async (build: Parameters<typeof writeWhileEpochHolds>[3]) => {
+    const made = await writeWhileEpochHolds(redis, prefix, epoch, build);
+    if (!made) epochLost();
+    return made;
+  };
+  const model = createReadModel(redis, prefix, directory, commit, config.kpiRetentionDays, config.nodeId ?? '');
+  const audit = createAuditStore(redis, prefix, directory, commit);
   const updates = new Counter({
     name: 'tracking_read_model_updates_total',
     help: 'Case and deadline events applied to the read models',
@@ -126,6 +128,17 @@ export async function startTracking(
         }),
       ],
     }),
+    // The access audit, read back into Redis and rebuilt with the rest after a flush (keys.ts pd*).
+    rt.consumer({
+      groupId: `tracking-audit-${epoch}`,
+      fromBeginning: true,
+      subscriptions: [
+        onBatch(accessAudit, async (records) => {
+          await audit.apply(records.map((r) => r.value));
+          updates.inc({ topic: 'access-audit' }, records.length);
+        }),
+      ],
+    }),
   ];
   await Promise.all(consumers.map((c) => c.start()));
 
@@ -140,6 +153,9 @@ export async function startTracking(
     guessLimit: config.guessLimit,
     kpiRetentionDays: config.kpiRetentionDays,
     now,
+    keyring: parseKeyring(config.sealKeys),
+    publishAudit: async (event) => (await rt.bus.publisher()).publish(accessAudit, [event]),
+    audit,
   });
   addWebRoutes(app, config.intakeUrl);
   const checks = rt.checks();

@@ -1,11 +1,15 @@
 import swagger, { type StaticDocumentSpec } from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { AuthError, permits, queryCodeMatches, type StaffClaims, type StaffTokenVerifier } from '@petition/auth';
+import type { AccessAuditEvent } from '@petition/contract';
 import type { Directory } from '@petition/directory';
 import type { Federation } from '@petition/federation';
 import { createApiServer, ProblemError, problem, sendProblem as send } from '@petition/runtime';
+import type { Keyring } from '@petition/seal';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
+import { type AuditStore, addAuditRoutes } from './audit.ts';
+import { addCaseViewRoutes } from './case-view.ts';
 import { addFindingRoutes, unitParams } from './finding.ts';
 import { trackingKeys } from './keys.ts';
 import { describeUnit, type Queries, QueryError } from './queries.ts';
@@ -28,6 +32,12 @@ export interface HttpDeps {
   readonly guessLimit: number;
   readonly kpiRetentionDays: number;
   readonly now: () => Date;
+  /** SEAL_KEYS: opens the petitioner's data for the holder's handlers (case-view.ts). */
+  readonly keyring: Keyring;
+  /** Puts an opening of personal data on the access-audit topic (acks=all) before it is shown. */
+  readonly publishAudit: (event: AccessAuditEvent) => Promise<unknown>;
+  /** The access audit read back from its topic (audit.ts). */
+  readonly audit: AuditStore;
 }
 
 export class HttpProblem extends Error {
@@ -176,12 +186,18 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
     return found;
   };
 
+  const caseView = addCaseViewRoutes(app, { ...deps, caller });
+  addAuditRoutes(app, { directory, audit: deps.audit, caller });
+
   app.get<{ Params: { caseNumber: string }; Querystring: Record<string, unknown> }>(
     '/v1/cases/:caseNumber',
     {
       schema: {
         summary: 'The case as its petitioner follows it: state, holder, timeline, clocks',
-        description: 'The query code goes in the `X-Query-Code` header; one in the URL is refused (400).',
+        description:
+          'The query code goes in the `X-Query-Code` header; one in the URL is refused (400). With a staff token ' +
+          'instead, the segment is the case id and the answer the units’ view (case-view.ts): the holder, its ' +
+          'co-units and the supervisors above it see it; anyone else gets 404 as for no case.',
         tags: ['petitioner'],
         params: { type: 'object', properties: { caseNumber: { type: 'string', maxLength: 64 } } },
         headers: {
@@ -190,7 +206,9 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
+      if (request.headers.authorization !== undefined)
+        return caseView.staffView(request, reply, request.params.caseNumber);
       const { caseId: _id, queryCodeHash: _hash, heldAt, ...view } = await petitionerCase(request);
       if (!heldAt) return view;
       // Another node holds it now: what happened here, and where to follow it from now on.
