@@ -10,7 +10,14 @@
 // for the proto3 JSON names.
 
 export { Duration } from './gen/google/protobuf/duration.ts';
-
+// The access audit (`access-audit` topic): who opened whose personal data.
+export {
+  AccessAuditEvent,
+  PersonalDataField,
+  PersonalDataOpened,
+  personalDataFieldFromJSON,
+  personalDataFieldToJSON,
+} from './gen/petition/v1/access_audit.ts';
 // Commands (`case-commands` topic).
 export {
   AcceptCase,
@@ -43,7 +50,6 @@ export {
   UrgeCase,
   WithdrawCase,
 } from './gen/petition/v1/case_commands.ts';
-
 // Case lifecycle events (`case-events` topic).
 export {
   CaseAccepted,
@@ -105,9 +111,7 @@ export {
   transferReasonFromJSON,
   transferReasonToJSON,
 } from './gen/petition/v1/case_events.ts';
-
 export type { DeepPartial, MessageFns } from './gen/petition/v1/common.ts';
-
 // Shared vocabulary: channels, kinds, categories, states, sealed personal data.
 export {
   Attachment,
@@ -141,7 +145,6 @@ export {
   sealAlgorithmToJSON,
   TraceContext,
 } from './gen/petition/v1/common.ts';
-
 // Statutory clocks (`deadline-events` topic).
 export {
   ClockRecomputed,
@@ -163,19 +166,6 @@ export {
   SupervisionOpened,
   WindowExpired,
 } from './gen/petition/v1/deadline_events.ts';
-
-// The access audit (`access-audit` topic): who opened whose personal data.
-export {
-  AccessAuditEvent,
-  PersonalDataField,
-  PersonalDataOpened,
-  personalDataFieldFromJSON,
-  personalDataFieldToJSON,
-} from './gen/petition/v1/access_audit.ts';
-
-// The in-app inbox (`in-app-notices` topic): notices delivered in the workspace, and their read marks.
-export { InAppNoticeEvent, InAppNoticePosted, InAppNoticeRead } from './gen/petition/v1/in_app_notices.ts';
-
 // The unit directory (`units` topic).
 export {
   Unit,
@@ -193,7 +183,6 @@ export {
   unitLevelFromJSON,
   unitLevelToJSON,
 } from './gen/petition/v1/directory.ts';
-
 // Event envelope and command metadata.
 export {
   CommandMeta,
@@ -202,6 +191,8 @@ export {
   SystemActor,
   UnitActor,
 } from './gen/petition/v1/envelope.ts';
+// The in-app inbox (`in-app-notices` topic): notices delivered in the workspace, and their read marks.
+export { InAppNoticeEvent, InAppNoticePosted, InAppNoticeRead } from './gen/petition/v1/in_app_notices.ts';
 
 export type { IntakeServiceServer } from './gen/petition/v1/intake_service.ts';
 
@@ -212,8 +203,12 @@ export {
   ActionOptions,
   ActionOutcome,
   ActionPending,
+  AnswerSupervisionRequest,
+  AnswerSupervisionResponse,
   AssignCaseRequest,
   AssignCaseResponse,
+  CloseSupervisionRequest,
+  CloseSupervisionResponse,
   DecideReReviewRequest,
   DecideReReviewResponse,
   DecideReviewRequest,
@@ -232,6 +227,8 @@ export {
   GuideToLegalChannelResponse,
   IntakeServiceClient,
   IntakeServiceService,
+  IssueSupervisionRequest,
+  IssueSupervisionResponse,
   LinkAsRepeatRequest,
   LinkAsRepeatResponse,
   NotAcceptCaseRequest,
@@ -251,8 +248,14 @@ export {
   RequestReviewResponse,
   StartHearingRequest,
   StartHearingResponse,
+  SupplementCaseRequest,
+  SupplementCaseResponse,
+  TakeChargeRequest,
+  TakeChargeResponse,
   TransferCaseRequest,
   TransferCaseResponse,
+  UrgeCaseRequest,
+  UrgeCaseResponse,
   WithdrawCaseRequest,
   WithdrawCaseResponse,
 } from './gen/petition/v1/intake_service.ts';

@@ -1,8 +1,10 @@
 import type { StaffPermission } from '@petition/auth';
 import {
   AcceptCase,
+  AnswerSupervision,
   AssignCase,
   type CaseCommand,
+  CloseSupervision,
   CoUnitBasis,
   DecideReReview,
   DecideReview,
@@ -13,6 +15,7 @@ import {
   ExtendDeadline,
   ForwardCase,
   GuideToLegalChannel,
+  IssueSupervision,
   LegalChannel,
   LinkAsRepeat,
   NotAcceptCase,
@@ -27,7 +30,11 @@ import {
   RequestReview,
   ReviewDecision,
   StartHearing,
+  SupervisionGround,
+  SupplementCase,
+  TakeCharge,
   TransferCase,
+  UrgeCase,
   WithdrawCase,
 } from '@petition/contract';
 import { invalidRequest, ProblemError } from './problems.ts';
@@ -48,11 +55,26 @@ const enumOf = (values: Record<string, number>, description?: string): Schema =>
 const text = (max = 2_000, min = 0): Schema => ({ type: 'string', maxLength: max, ...(min ? { minLength: min } : {}) });
 const unitId: Schema = { type: 'string', minLength: 1, maxLength: 64 };
 const time: Schema = { type: 'string', format: 'date-time' };
+/** The id a supervision notice got from routing (its SupervisionIssued event's). */
+const supervisionId: Schema = { type: 'string', minLength: 1, maxLength: 64 };
 const opinion: Schema = {
   type: 'object',
   additionalProperties: false,
   required: ['summary'],
   properties: { summary: text(20_000, 1), documentUri: text(1024) },
+};
+/** A file handed in with a petitioner's supplement, in proto3 JSON (sha256 as base64 of its 32 bytes). */
+const attachment: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'mediaType'],
+  properties: {
+    name: text(256, 1),
+    mediaType: { type: 'string', pattern: '^[\\w.+-]+/[\\w.+-]+$' },
+    sizeBytes: { type: 'integer', minimum: 0, maximum: 1_073_741_824 },
+    sha256: { type: 'string', pattern: '^[A-Za-z0-9+/]{43}=$' },
+    storageUri: text(1024),
+  },
 };
 const body = (properties: Record<string, Schema>, required: string[] = []): Schema => ({
   type: 'object',
@@ -236,6 +258,37 @@ export const actions: readonly ActionSpec[] = [
       ['toUnitId', 'reason'],
     ),
   ),
+  unit(
+    'supervise',
+    'issueSupervision',
+    IssueSupervision,
+    '督办: issue a supervision notice (督办单) with a report date ≤ 60 days ahead, from a unit above the holder (arts 39–41)',
+    body({ ground: enumOf(SupervisionGround), instructions: text(), reportDueTime: time }, ['ground', 'reportDueTime']),
+    'supervise',
+  ),
+  unit(
+    'answer-supervision',
+    'answerSupervision',
+    AnswerSupervision,
+    'Report back on the open supervision notice (督办回复)',
+    body({ supervisionId, report: opinion }, ['supervisionId', 'report']),
+  ),
+  unit(
+    'close-supervision',
+    'closeSupervision',
+    CloseSupervision,
+    'Close the supervision notice this unit issued (督办办结)',
+    body({ supervisionId, conclusion: text() }, ['supervisionId']),
+    'supervise',
+  ),
+  unit(
+    'take-charge',
+    'takeCharge',
+    TakeCharge,
+    '领导包案: a leader of the holder or of a unit above it takes personal charge',
+    body({ note: text() }),
+    'lead',
+  ),
   petitioner(
     'evaluate',
     'evaluateCase',
@@ -258,6 +311,20 @@ export const actions: readonly ActionSpec[] = [
     body({ reason: text() }),
   ),
   petitioner('withdraw', 'withdrawCase', WithdrawCase, 'Withdraw the petition', body({ reason: text() })),
+  petitioner(
+    'supplement',
+    'supplementCase',
+    SupplementCase,
+    '补充材料: hand in more material on a case still open',
+    body({ material: text(5_000, 1), attachments: { type: 'array', maxItems: 20, items: attachment } }, ['material']),
+  ),
+  petitioner(
+    'urge',
+    'urgeCase',
+    UrgeCase,
+    '催办: urge the holder of a case still open, at most once a day',
+    body({ note: text(500) }),
+  ),
 ];
 
 export const actionByPath: ReadonlyMap<string, ActionSpec> = new Map(actions.map((a) => [`${a.who}:${a.path}`, a]));

@@ -6,9 +6,14 @@ import {
   Channel,
   ForwardCaseRequest,
   IntakeServiceClient,
+  IssueSupervisionRequest,
+  type IssueSupervisionResponse,
   PetitionKind,
   RegisterPetitionRequest,
   type RegisterPetitionResponse,
+  SupervisionGround,
+  UrgeCaseRequest,
+  type UrgeCaseResponse,
 } from '@petition/contract';
 import { nationalDirectory } from '@petition/directory';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -120,5 +125,42 @@ describe('IntakeService over gRPC', () => {
     const outcome = (refused.response as { outcome: { outcome: { $case: string; value: { reasonCode: string } } } })
       .outcome.outcome;
     expect(outcome).toMatchObject({ $case: 'refused', value: { reasonCode: 'REPORT_DUE_IN_PAST' } });
+  });
+
+  it('issues a supervision notice with a unit token and urges with the petitioner’s credentials, as HTTP does', async () => {
+    const { response } = await call<RegisterPetitionRequest, RegisterPetitionResponse>(
+      client.registerPetition,
+      request(),
+    );
+    await waitFor('the case in the index', async () => (await t.intake.index.byId(response.caseId)) !== undefined);
+    const issued = await call(
+      client.issueSupervision,
+      IssueSupervisionRequest.fromPartial({
+        caseId: response.caseId,
+        command: {
+          ground: SupervisionGround.SUPERVISION_GROUND_SENSITIVE,
+          instructions: '限期报告',
+          reportDueTime: new Date(Date.now() + 3 * 86_400_000),
+        },
+      }),
+      withToken('330100-xfj'),
+    );
+    expect(issued.error).toBeNull();
+    expect((issued.response as IssueSupervisionResponse).outcome?.outcome).toMatchObject({
+      $case: 'event',
+      value: { payload: { $case: 'supervisionIssued', value: { supervisingUnitId: '330100-xfj' } } },
+    });
+    const credentials = { caseNumber: response.caseNumber, queryCode: response.queryCode };
+    const urge = UrgeCaseRequest.fromPartial({ credentials, command: { note: '请尽快' } });
+    const urged = await call(client.urgeCase, urge);
+    expect((urged.response as UrgeCaseResponse).outcome?.outcome).toMatchObject({
+      $case: 'event',
+      value: { payload: { $case: 'caseUrged', value: { times: 1 } } },
+    });
+    const again = await call(client.urgeCase, urge);
+    expect((again.response as UrgeCaseResponse).outcome?.outcome).toMatchObject({
+      $case: 'refused',
+      value: { reasonCode: 'URGED_TODAY' },
+    });
   });
 });

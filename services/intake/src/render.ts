@@ -8,6 +8,9 @@ const refusalStatus: Record<string, number> = {
   CASE_VERSION_CONFLICT: 409,
   ACTOR_NOT_ALLOWED: 403,
   WRONG_CASE_NUMBER: 403,
+  // The unit knows the case but does not stand where 督办 or 包案 needs it: above the holder.
+  NOT_SUPERVISOR: 403,
+  NOT_LEADER_OF_CASE: 403,
   // Another node of the federation holds the case now, or is taking it over: the message names the node.
   CASE_MOVED: 409,
   HANDOFF_IN_PROGRESS: 409,
