@@ -88,10 +88,13 @@ async function open(path: string, phone = false): Promise<Page> {
     timezoneId: 'Asia/Shanghai',
     ...(phone ? { viewport: { width: 390, height: 844 }, isMobile: true } : {}),
   });
+  // On every page of the context: the case page opens in a tab of its own.
+  context.on('page', (page) =>
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) violations.push(`${path}: ${m.text()}`);
+    }),
+  );
   const page = await context.newPage();
-  page.on('console', (m) => {
-    if (/Content Security Policy/i.test(m.text())) violations.push(`${path}: ${m.text()}`);
-  });
   const answer = await page.goto(`${tracking.httpUrl}${path}`);
   expect(answer?.headers()['content-security-policy']).toMatch(/^default-src 'self';/);
   return page;
@@ -139,7 +142,7 @@ describe('the web pages in a real browser', () => {
     await shot(supervisor, '1-supervisor-before');
   });
 
-  it('lets the county department accept and reply in its workbench', async () => {
+  it('lets the county department accept and reply from its workbench', async () => {
     const workbench = await open('/workbench');
     await signIn(workbench, '330106-rsj');
     const row = `tr[data-case="${submitted.caseNumber}"]`;
@@ -150,14 +153,20 @@ describe('the web pages in a real browser', () => {
       'the case in the inbox',
     );
     await shot(workbench, '2-workbench-inbox');
-    await workbench.click(`${row} button`);
-    await workbench.click('#accept-form button');
-    await workbench.waitForSelector('#act-message.ok');
-    expect(await workbench.textContent('#act-message')).toContain('已受理');
-    await workbench.fill('#reply-summary', '经调查，责令该公司于十五日内补发拖欠工资。');
-    await workbench.click('#reply-form button');
-    await workbench.locator('#act-message', { hasText: '已出具处理意见' }).waitFor();
-    await shot(workbench, '3-workbench-replied');
+    // The case opens on its own page, in a tab that takes the workbench's token.
+    const [casePage] = await Promise.all([workbench.context().waitForEvent('page'), workbench.click(`${row} a`)]);
+    await casePage.waitForSelector('#case:not([hidden])');
+    const accept = casePage.locator('details[data-action="accept"]');
+    await accept.locator('summary').click();
+    await accept.locator('button[type="submit"]').click();
+    await accept.locator('.message.ok', { hasText: '已受理' }).waitFor();
+    await casePage.locator('#timeline li[data-step="caseAccepted"]').waitFor();
+    const reply = casePage.locator('details[data-action="reply"]');
+    await reply.locator('summary').click();
+    await reply.locator('[name="opinion.summary"]').fill('经调查，责令该公司于十五日内补发拖欠工资。');
+    await reply.locator('button[type="submit"]').click();
+    await reply.locator('.message.ok', { hasText: '已出具处理意见' }).waitFor();
+    await shot(casePage, '3-workbench-replied');
   });
 
   it('shows the petitioner each step on a phone and takes the rating', async () => {

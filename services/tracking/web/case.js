@@ -262,6 +262,8 @@ function renderActions() {
   if (!holder) return;
   actionPanels ??= unitActions.map((a) => [a, details(a)]);
   for (const [action, panel] of actionPanels) {
+    // One being worked in (open) stays where it is, its answer in view.
+    if (panel.open && panel.isConnected) continue;
     const next = action.next.includes(view.state) || (action.path === 'take-charge' && permits('lead'));
     (next ? $('actions-next') : $('actions-other')).append(panel);
   }
@@ -300,6 +302,8 @@ async function reloadAfter(version) {
     await new Promise((r) => setTimeout(r, 300));
   }
 }
+
+$('case-refresh').addEventListener('click', () => load().catch((err) => say($('case-message'), err.message)));
 
 signIn(async (t) => {
   if (!caseId) throw new Error('缺少事项编号：请从工作台打开事项');

@@ -199,8 +199,9 @@ const doneWords = {
 /** Intake's answer to an action as a sentence: routing applied it (which step), or it is still on its way. */
 export function outcomeWords(answer) {
   if (answer?.status === 'pending') return '已提交，办理系统尚未答复，请稍后刷新查看';
-  const step = Object.keys(answer?.event ?? {}).find((k) => k !== 'envelope');
-  return `办理系统已确认：${doneWords[step] ?? step ?? '已办理'}`;
+  // The event's JSON: its envelope, the state and holder after it, and one key naming the step.
+  const step = Object.keys(answer?.event ?? {}).find((k) => k in doneWords);
+  return `办理系统已确认：${step ? doneWords[step] : '已办理'}`;
 }
 
 /** A refusal or a bad request as a sentence: routing's reason and the article behind it, or the fields named. */
