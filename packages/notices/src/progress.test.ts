@@ -5,6 +5,7 @@ import {
   ClockStage,
   ClosureReason,
   DeadlineEvent,
+  type DeepPartial,
   NotificationChannel,
   PetitionKind,
   RecipientKind,
@@ -40,7 +41,7 @@ function context(over: Partial<NoticeContext> = {}): NoticeContext {
 
 let events = 0;
 /** An event of case c-1 held (after it) by `holder`. */
-const caseEvent = (payload: CaseEvent['payload'], holder = '330106-rsj') =>
+const caseEvent = (payload: DeepPartial<CaseEvent>['payload'], holder = '330106-rsj') =>
   CaseEvent.fromPartial({
     envelope: { eventId: `e-${++events}`, caseId: 'c-1', caseVersion: events },
     state: CaseState.CASE_STATE_ACCEPTED,

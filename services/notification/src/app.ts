@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { caseEvents, deadlineEvents, notificationEvents, onBatch, units } from '@petition/bus';
+import { caseEvents, deadlineEvents, inAppNotices, notificationEvents, onBatch, units } from '@petition/bus';
 import { developmentSecretsInUse } from '@petition/config';
 import {
   type CaseEvent,
+  ClockStage,
   type DeadlineEvent,
   NotificationChannel,
   notificationChannelFromJSON,
@@ -33,9 +34,10 @@ import { quietUntil } from './quiet-hours.ts';
 
 // Notification: case-events and deadline-events in; for each, the notices it calls for
 // (packages/notices) are queued once in Redis (queue.ts), written with what is kept of the case
-// (contacts.ts); a worker delivers what is due (delivery.ts, over channels.ts) and publishes every outcome
-// to notification-events. Delivered ids are remembered; after a Redis flush
-// they are read back from notification-events before the sources are read again from the beginning.
+// (contacts.ts); a worker delivers what is due (delivery.ts, over channels.ts; in-app notices are posted
+// on in-app-notices, where the inboxes are read) and publishes every outcome to notification-events.
+// Delivered ids are remembered; after a Redis flush they are read back from notification-events before
+// the sources are read again from the beginning.
 
 export interface Notification {
   readonly httpUrl: string;
@@ -72,7 +74,7 @@ export async function startNotification(
     service: 'notification',
     config,
     logger,
-    topics: [caseEvents, deadlineEvents, notificationEvents, units],
+    topics: [caseEvents, deadlineEvents, notificationEvents, inAppNotices, units],
   });
   const { bus, directory, registry } = rt;
   const redis = await rt.connectRedis();
@@ -81,8 +83,6 @@ export async function startNotification(
   const epoch = await indexEpoch(redis, prefix);
   const queue = createQueue(redis, prefix, config.leaseMs);
   const channels: Channels = createChannels({
-    redis,
-    prefix,
     smsUrl: config.smsUrl,
     smtpUrl: config.smtpUrl,
     mailFrom: config.mailFrom,
@@ -131,7 +131,7 @@ export async function startNotification(
     for (const source of sources) {
       if (!notifiesHere(source)) continue;
       const caseId = ('case' in source ? source.case.envelope : source.deadline.envelope)?.caseId ?? '';
-      const contact = known.get(caseId) ?? { number: '' };
+      const contact = known.get(caseId) ?? { number: '', supervisors: {} };
       const person = contact.person;
       const petitionerChannels = person
         ? [...(channels.sms && person.phone ? [SMS] : []), ...(channels.email && person.email ? [EMAIL] : []), IN_APP]
@@ -140,6 +140,8 @@ export async function startNotification(
         directory,
         caseNumberOf: () => contact.number,
         matterOf: () => contact.matter,
+        supervisorOf: (_caseId, supervisionId) =>
+          supervisionId === undefined ? contact.lastSupervisor : contact.supervisors[supervisionId],
         petitionerOf: () => (person ? { personId: contact.personId ?? '', channels: petitionerChannels } : undefined),
         unitChannels,
         subscriptions,
@@ -220,8 +222,16 @@ export async function startNotification(
     subscriptions: [
       onBatch(deadlineEvents, async (records) => {
         const caseIds = [...new Set(records.map((r) => r.value.envelope?.caseId ?? ''))];
+        // A 督办单's report clock follows from the 督办单, whose issuer its lateness is told to.
+        const supervised = [
+          ...new Set(
+            records
+              .filter((r) => r.value.stage === ClockStage.CLOCK_STAGE_SUPERVISION_REPORT)
+              .map((r) => r.value.envelope?.caseId ?? ''),
+          ),
+        ];
         await untilCauseRead({ bus, topic: caseEvents, groupId: caseGroup, readHere: caseRead.next }, () =>
-          contacts.allKnown(caseIds),
+          contacts.allKnown(caseIds, supervised),
         );
         await takeAll(records.map((r) => ({ deadline: r.value })));
       }),

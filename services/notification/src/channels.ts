@@ -1,10 +1,10 @@
 import { createHmac } from 'node:crypto';
-import type { ChainableCommander, Redis } from 'ioredis';
 import nodemailer from 'nodemailer';
 
-// The ways out: an SMS gateway over HTTP, SMTP mail, the in-app inbox in Redis, and integrators'
-// webhooks (CloudEvents JSON signed with HMAC-SHA256). Each delivery carries the notice id as its
-// idempotency key (HTTP `Idempotency-Key`, mail `Message-ID`), so a receiver can recognise a repeat.
+// The ways out: an SMS gateway over HTTP, SMTP mail, and integrators' webhooks (CloudEvents JSON signed
+// with HMAC-SHA256); the in-app inbox is the in-app-notices topic (delivery.ts posts to it). Each delivery
+// carries the notice id as its idempotency key (HTTP `Idempotency-Key`, mail `Message-ID`, the posted
+// notice's id), so a receiver can recognise a repeat.
 
 export class DeliveryError extends Error {
   readonly code: string;
@@ -35,13 +35,7 @@ async function post(code: string, url: string, body: string, headers: Record<str
 export const signature = (secret: string, body: string) =>
   `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 
-export function createChannels(o: {
-  redis: Redis;
-  prefix: string;
-  smsUrl?: string;
-  smtpUrl?: string;
-  mailFrom: string;
-}) {
+export function createChannels(o: { smsUrl?: string; smtpUrl?: string; mailFrom: string }) {
   const mailer = o.smtpUrl ? nodemailer.createTransport(o.smtpUrl) : undefined;
   return {
     sms: o.smsUrl ? { enabled: true } : undefined,
@@ -81,15 +75,6 @@ export function createChannels(o: {
           code === 0 || (code >= 400 && code < 500),
         );
       }
-    },
-
-    /**
-     * The in-app inbox write, made in the same MULTI that settles the notice (queue.ts): delivered and
-     * recorded as delivered together, so an in-app notice is never shown twice nor lost.
-     */
-    inboxWrite(recipient: string, item: { id: string; caseId: string; subject: string; body: string; at: string }) {
-      const key = `${o.prefix}inbox:${recipient}`;
-      return (m: ChainableCommander) => m.lpush(key, JSON.stringify(item)).ltrim(key, 0, 499);
     },
 
     async callWebhook(url: string, secret: string, body: string, id: string): Promise<string> {

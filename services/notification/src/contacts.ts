@@ -6,13 +6,31 @@ import type { ChainableCommander, Redis } from 'ioredis';
 
 // What notification keeps of each case, in Redis under <prefix>case:<caseId>: its number, its kind and
 // accused unit (art 30: which units its notices are kept from), and its petitioner and query code sealed as
-// intake sealed them — opened only to write a notice or send it.
+// intake sealed them — opened only to write a notice or send it; and who issued its 督办单 (`sv:<id>` each,
+// `supervisor` the last), to tell the issuer of the report or of its lateness.
 
 type Matter = ReturnType<NoticeContext['matterOf']>;
-export type Contact = { number: string; matter?: Matter; personId?: string; person?: Person };
+export type Contact = {
+  number: string;
+  matter?: Matter;
+  personId?: string;
+  person?: Person;
+  /** The issuing unit of each 督办单 of the case, by supervision id. */
+  supervisors: Readonly<Record<string, string>>;
+  /** The issuing unit of the last 督办单 issued. */
+  lastSupervisor?: string;
+};
 
 const matterOf = (c: Record<string, string>): Matter =>
   c.kind ? { kind: Number(c.kind) as PetitionKind, accusedUnitId: c.accused || undefined } : undefined;
+
+const supervisionField = 'sv:';
+const supervisorsOf = (c: Record<string, string>) =>
+  Object.fromEntries(
+    Object.entries(c).flatMap(([field, unitId]) =>
+      field.startsWith(supervisionField) ? [[field.slice(supervisionField.length), unitId]] : [],
+    ),
+  );
 
 const sealedText = (s: SealedData | undefined) =>
   s ? Buffer.from(SealedData.encode(s).finish()).toString('base64') : '';
@@ -21,7 +39,12 @@ export function createContacts(redis: Redis, prefix: string, keyring: Keyring, l
   const caseKey = (caseId: string) => `${prefix}case:${caseId}`;
 
   function contactOf(caseId: string, c: Record<string, string>): Contact {
-    const known = { number: c.number ?? '', matter: matterOf(c) };
+    const known = {
+      number: c.number ?? '',
+      matter: matterOf(c),
+      supervisors: supervisorsOf(c),
+      lastSupervisor: c.supervisor || undefined,
+    };
     if (!c.sealed) return known;
     try {
       const person = openPerson(keyring, SealedData.decode(Buffer.from(c.sealed, 'base64')), caseId);
@@ -33,8 +56,16 @@ export function createContacts(redis: Redis, prefix: string, keyring: Keyring, l
   }
 
   return {
-    /** Adds to `pipe` what a registration tells of its case (nothing for other events). */
+    /** Adds to `pipe` what a registration or a 督办单 tells of its case (nothing for other events). */
     remember(pipe: ChainableCommander, e: CaseEvent) {
+      if (e.payload?.$case === 'supervisionIssued') {
+        const { supervisionId, supervisingUnitId } = e.payload.value;
+        pipe.hset(caseKey(e.envelope?.caseId ?? ''), {
+          [`${supervisionField}${supervisionId}`]: supervisingUnitId,
+          supervisor: supervisingUnitId,
+        });
+        return;
+      }
       if (e.payload?.$case !== 'petitionRegistered') return;
       const p = e.payload.value.petition;
       pipe.hset(caseKey(e.envelope?.caseId ?? ''), {
@@ -47,10 +78,14 @@ export function createContacts(redis: Redis, prefix: string, keyring: Keyring, l
       });
     },
 
-    /** True when the registration of every case is remembered (nothing sealed is opened), one round trip. */
-    async allKnown(caseIds: readonly string[]): Promise<boolean> {
+    /**
+     * True when the registration of every case is remembered, and a 督办单 of each of `supervised` (nothing
+     * sealed is opened), one round trip.
+     */
+    async allKnown(caseIds: readonly string[], supervised: readonly string[] = []): Promise<boolean> {
       const lookup = redis.pipeline();
       for (const id of caseIds) lookup.hexists(caseKey(id), 'number');
+      for (const id of supervised) lookup.hexists(caseKey(id), 'supervisor');
       return ((await lookup.exec()) ?? []).every(([, exists]) => exists === 1);
     },
 

@@ -1,22 +1,28 @@
 import { randomUUID } from 'node:crypto';
-import { notificationEvents, type Publisher } from '@petition/bus';
 import {
-  NotificationChannel,
-  NotificationEvent,
-  notificationChannelToJSON,
-  RecipientKind,
-  recipientKindToJSON,
-} from '@petition/contract';
+  batchingPublisher,
+  inAppNotices,
+  notificationEvents,
+  type Publisher,
+  RecordTooLargeError,
+} from '@petition/bus';
+import { NotificationChannel, NotificationEvent, notificationChannelToJSON, RecipientKind } from '@petition/contract';
 import { render, type Subscription } from '@petition/notices';
 import type { Redis } from 'ioredis';
 import type { Counter } from 'prom-client';
 import { type Channels, DeliveryError } from './channels.ts';
 import type { NotificationConfig } from './config.ts';
 import type { Contacts } from './contacts.ts';
-import type { Alongside, Pending, Queue } from './queue.ts';
+import type { Pending, Queue } from './queue.ts';
 
 // Delivering: one attempt at each due notice within the rate limits, its outcome recorded with the queue's
 // move (delivered, retried later, parked), then the outbox of outcomes published to notification-events.
+// An in-app notice is delivered by posting it on in-app-notices (tracking's inboxes are read from there
+// alone): delivered once the broker has it (acks=all), so a worker that dies between the post and the
+// settlement posts it again under the same notice id, which the reader recognises.
+
+/** The most bytes of in-app notices in one produce request: under the broker's default message.max.bytes. */
+const IN_APP_BATCH_BYTES = 900_000;
 
 const {
   NOTIFICATION_CHANNEL_SMS: SMS,
@@ -41,6 +47,35 @@ export interface DeliveryOptions {
 
 export function createDelivery(o: DeliveryOptions) {
   const { config, queue, channels, contacts, now } = o;
+  // The notices of a round are posted together: one produce request for all that are due at once.
+  const inApp = batchingPublisher(async () => o.publisher, inAppNotices, { maxBatchBytes: IN_APP_BATCH_BYTES });
+
+  async function post(n: Pending['notice'], text: { subject: string; body: string }) {
+    try {
+      await inApp.publish({
+        payload: {
+          $case: 'posted',
+          value: {
+            noticeId: n.id,
+            recipientKind: n.recipientKind,
+            recipientId: n.recipientId,
+            caseId: n.caseId,
+            // Every notice to a unit or a petitioner carries its case number (packages/notices).
+            caseNumber: n.vars.caseNumber ?? '',
+            templateId: n.templateId,
+            subject: text.subject,
+            body: text.body,
+            postTime: now(),
+            sourceEventId: n.sourceEventId,
+            urgent: n.urgent,
+          },
+        },
+      });
+    } catch (err) {
+      if (err instanceof RecordTooLargeError) throw new DeliveryError('IN_APP_TOO_LARGE', err.message, false);
+      throw new DeliveryError('IN_APP_UNPUBLISHED', (err as Error).message, true);
+    }
+  }
 
   const outcome = (p: Pending, attempt: number, payload: NotificationEvent['payload']): NotificationEvent => ({
     envelope: {
@@ -63,8 +98,8 @@ export function createDelivery(o: DeliveryOptions) {
     payload,
   });
 
-  /** What the channel answered (the provider's message id) and any Redis write to make with the settlement. */
-  type Sent = { providerMessageId: string; alongside?: Alongside };
+  /** What the channel answered (the provider's message id). */
+  type Sent = { providerMessageId: string };
   async function send(p: Pending): Promise<Sent> {
     const n = p.notice;
     if (n.channel === WEBHOOK && n.recipientKind === RecipientKind.RECIPIENT_KIND_UNIT) {
@@ -84,9 +119,8 @@ export function createDelivery(o: DeliveryOptions) {
       n.templateId === 'query-code.zh-CN' ? { ...n.vars, queryCode: await contacts.queryCodeOf(n.caseId) } : n.vars;
     const text = render(n.templateId, vars);
     if (n.channel === IN_APP) {
-      const recipient = `${recipientKindToJSON(n.recipientKind)}:${n.recipientId}`;
-      const item = { id: n.id, caseId: n.caseId, ...text, at: now().toISOString() };
-      return { providerMessageId: n.id, alongside: channels.inboxWrite(recipient, item) };
+      await post(n, text);
+      return { providerMessageId: n.id };
     }
     const person =
       n.recipientKind === RecipientKind.RECIPIENT_KIND_PETITIONER ? await contacts.petitionerOf(n.caseId) : undefined;
@@ -147,7 +181,7 @@ export function createDelivery(o: DeliveryOptions) {
         $case: 'notificationDelivered',
         value: { attempt, providerMessageId: sent.providerMessageId, deliverTime: now() },
       });
-      await queue.settle(p, { kind: 'delivered' }, [encode(delivered)], sent.alongside);
+      await queue.settle(p, { kind: 'delivered' }, [encode(delivered)]);
       o.outcomes.inc({ channel, outcome: 'delivered' });
       return;
     }

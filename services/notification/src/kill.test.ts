@@ -110,7 +110,8 @@ it('killed with SIGKILL during a burst and started again, delivers every notice,
   // are not answered yet (a notice is settled after its answer).
   const answeredAtKill = answered;
   startChild();
-  const expected = cases.length * 2;
+  // Three SMS per case: the query code, the forward to the unit that decides, the acceptance.
+  const expected = cases.length * 3;
   await until('every notice', () => new Set(received.map((r) => r.id)).size === expected);
   await new Promise((r) => setTimeout(r, 4_000));
   expect(answeredAtKill).toBeLessThan(expected);

@@ -3,8 +3,24 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { caseEvents, createBus, deadlineEvents, isolatedPrefix, notificationEvents, on } from '@petition/bus';
-import { type CaseEvent, ClockStage, DeadlineEvent, type NotificationEvent, PetitionKind } from '@petition/contract';
+import {
+  caseEvents,
+  createBus,
+  deadlineEvents,
+  inAppNotices,
+  isolatedPrefix,
+  notificationEvents,
+  on,
+} from '@petition/bus';
+import {
+  type CaseEvent,
+  ClockStage,
+  DeadlineEvent,
+  type InAppNoticePosted,
+  type NotificationEvent,
+  PetitionKind,
+  RecipientKind,
+} from '@petition/contract';
 import { CaseRun, petition, realDirectory, unit } from '@petition/lifecycle/test-kit';
 import { createLogger } from '@petition/logging';
 import { devSealKeys, parseKeyring, sealPerson, sealText } from '@petition/seal';
@@ -37,6 +53,8 @@ const gone: string[] = [];
 let goneFixed = false;
 let hookFailures = 2;
 const outcomes: NotificationEvent[] = [];
+/** The in-app notices as a reader of the in-app-notices topic takes them, with the record's key. */
+const posted: (InAppNoticePosted & { key: string })[] = [];
 let smtp: SMTPServer;
 let http: Server;
 let notification: Notification | undefined;
@@ -161,7 +179,12 @@ beforeAll(async () => {
   const watcher = bus.consumer({
     groupId: 'test-outcomes',
     fromBeginning: true,
-    subscriptions: [on(notificationEvents, async (r) => void outcomes.push(r.value))],
+    subscriptions: [
+      on(notificationEvents, async (r) => void outcomes.push(r.value)),
+      on(inAppNotices, async (r) => {
+        if (r.value.payload?.$case === 'posted') posted.push({ ...r.value.payload.value, key: r.key });
+      }),
+    ],
   });
   await watcher.start();
 });
@@ -200,23 +223,32 @@ function acceptedCase(caseId: string, phone = '13800000000') {
   return run;
 }
 const publish = async (events: CaseEvent[]) => (await bus.publisher()).publish(caseEvents, events);
+const { RECIPIENT_KIND_PETITIONER: PETITIONER, RECIPIENT_KIND_UNIT: UNIT } = RecipientKind;
+/** The in-app notices of a case posted to one kind of recipient. */
+const mine = (caseId: string, kind: RecipientKind) =>
+  posted.filter((p) => p.caseId === caseId && p.recipientKind === kind);
 
 describe('notification', () => {
   const run = acceptedCase(`ntf-${Date.now()}`);
 
   it('tells the petitioner by SMS and mail, the receiving unit by mail, and the integrator by a signed webhook', async () => {
     await publish(run.events);
-    await until('the SMS', () => sms.length === 2);
-    expect(sms.map((m) => m.body.to)).toEqual(['13800000000', '13800000000']);
+    // The query code, the forward to the unit that decides, the acceptance.
+    await until('the SMS', () => sms.length === 3);
+    expect(sms.map((m) => m.body.to)).toEqual(['13800000000', '13800000000', '13800000000']);
+    expect(sms.find((m) => m.body.text.includes('已转送'))?.body.text).toContain(
+      '已转送杭州市西湖区人力资源和社会保障局',
+    );
     // The query code goes by SMS (opened only to send it; it is sealed in the event) ...
     expect(sms.find((m) => m.body.text.includes('已登记'))?.body.text).toContain('查询码 K7QZ-93MX');
-    expect(sms.find((m) => m.body.text.includes('受理'))?.body.text).toContain(
+    expect(sms.find((m) => m.body.text.includes('已由'))?.body.text).toContain(
       '已由杭州市西湖区人力资源和社会保障局受理',
     );
     expect(sms[0]?.key).toBe(sms[0]?.body.id);
-    await until('three mails', () => mails.length === 3);
+    await until('four mails', () => mails.length === 4);
     expect(mails.map((m) => m.to).sort()).toEqual([
       '330106-rsj@units.petition.local',
+      'zhangsan@example.cn',
       'zhangsan@example.cn',
       'zhangsan@example.cn',
     ]);
@@ -234,16 +266,21 @@ describe('notification', () => {
     // No address ever appears on the topic.
     expect(JSON.stringify(outcomes)).not.toContain('13800000000');
     // ... and never into the in-app inbox, nor onto any topic.
-    const petitionerInbox = await redis.lrange(`${prefix}ntf:inbox:RECIPIENT_KIND_PETITIONER:p-${run.caseId}`, 0, -1);
-    expect(petitionerInbox.length).toBeGreaterThan(0);
-    expect(petitionerInbox.join()).not.toContain('K7QZ-93MX');
+    await until('the petitioner’s in-app notices', () => mine(run.caseId, PETITIONER).length === 2);
+    expect(JSON.stringify(posted)).not.toContain('K7QZ-93MX');
     expect(JSON.stringify(outcomes)).not.toContain('K7QZ-93MX');
     // The unit that asked for its notices at its own endpoint gets them there too, signed.
     await until('the unit’s webhook', () => unitHooks.length === 1);
     expect(JSON.parse(unitHooks[0]?.body ?? '{}')).toMatchObject({ template: 'case-received.zh-CN' });
     expect(unitHooks[0]?.signature).toBe(signature('unit-secret-0123456789', unitHooks[0]?.body ?? ''));
-    const inbox = await redis.lrange(`${prefix}ntf:inbox:RECIPIENT_KIND_UNIT:330106-rsj`, 0, -1);
-    expect(inbox.map((i) => JSON.parse(i).body).join()).toContain('请于');
+    await until('the unit’s in-app notice', () => mine(run.caseId, UNIT).length === 1);
+    expect(mine(run.caseId, UNIT)[0]).toMatchObject({
+      recipientId: '330106-rsj',
+      templateId: 'case-received.zh-CN',
+      urgent: false,
+      key: `${UNIT}:330106-rsj`,
+    });
+    expect(mine(run.caseId, UNIT)[0]?.body).toContain('请于');
   });
 
   it('sends nothing twice when the events come again, even after a restart', async () => {
@@ -316,12 +353,12 @@ describe('notification', () => {
     await until('some of the burst', () => sms.length > before);
     await notification?.close();
     notification = await startNotification(loadNotificationConfig(env), logger);
-    // Two SMS per case: the query code and the acceptance.
-    await until('the whole burst', () => sms.length >= before + 2 * burst.length, 90_000);
+    // Three SMS per case: the query code, the forward and the acceptance.
+    await until('the whole burst', () => sms.length >= before + 3 * burst.length, 90_000);
     await new Promise((r) => setTimeout(r, 1_500));
     const ids = sms.slice(before).map((m) => m.body.id);
-    expect(ids).toHaveLength(2 * burst.length);
-    expect(new Set(ids).size).toBe(2 * burst.length);
+    expect(ids).toHaveLength(3 * burst.length);
+    expect(new Set(ids).size).toBe(3 * burst.length);
   });
 
   it('parks what an endpoint refuses for good, and sends it once replayed', async () => {
@@ -362,6 +399,7 @@ describe('notification', () => {
     once(sms.map((m) => m.body.id));
     once(mails.map((m) => m.messageId));
     once(hooks.map((h) => h.key));
+    once(posted.map((p) => p.noticeId));
     expect(await redis.exists(`${prefix}ntf:case:${run.caseId}`)).toBe(1);
   });
 

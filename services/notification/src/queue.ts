@@ -5,6 +5,18 @@ import type { ChainableCommander, Redis } from 'ioredis';
 // source event, the recipient and the channel, and a delivered one is remembered), due times in a sorted
 // set, and a claim that is only a lease — a worker that dies mid-delivery leaves the notice to come due
 // again. Failed notices come back after their backoff; given-up ones are parked until replayed.
+//
+// Notification's whole keyspace under `<prefix>ntf:` — a cache, rebuilt from Kafka after a flush (app.ts):
+//   n:<noticeId>       a notice queued (JSON Pending), until delivered or parked
+//   due                the queued notices, scored by when they are due (or a claim's lease runs out)
+//   done:<noticeId>    delivered or parked: never queued again (90 days; read back from notification-events)
+//   parked             the notices given up (notice id → JSON Pending), until replayed
+//   outbox             outcome events (NotificationEvent bytes) settled but not yet on notification-events
+//   outbox-lock        the instance publishing the outbox (delivery.ts)
+//   rate:<channel>:<kind>:<recipient>:<hour>   notices counted against the hourly limit (2 hours)
+//   case:<caseId>      what is kept of the case to write and send its notices (contacts.ts)
+//   index-epoch        the keyspace's epoch (packages/runtime): gone means flushed
+// No inbox: an in-app notice is posted on in-app-notices, which is the one place inboxes are read from.
 
 export interface Pending {
   readonly notice: Notice;
@@ -31,9 +43,6 @@ export type Settled =
   | { readonly kind: 'delivered' }
   | { readonly kind: 'retry'; readonly pending: Pending; readonly at: number }
   | { readonly kind: 'park'; readonly pending: Pending };
-
-/** Redis commands a delivery makes with the notice's settlement (the in-app inbox write). */
-export type Alongside = (m: ChainableCommander) => void;
 
 export function createQueue(redis: Redis, prefix: string, leaseMs = 60_000) {
   // Called by its digest (EVALSHA): the script's text is not sent, nor hashed by Redis, for every notice.
@@ -84,10 +93,9 @@ export function createQueue(redis: Redis, prefix: string, leaseMs = 60_000) {
      * Records what became of an attempt, and queues its outcome events in the outbox — in one step, right
      * after the attempt, so that a process killed a moment later neither sends it again nor loses them.
      */
-    async settle(p: Pending, next: Settled, outcomes: readonly Uint8Array[], alongside?: Alongside) {
+    async settle(p: Pending, next: Settled, outcomes: readonly Uint8Array[]) {
       const id = p.notice.id;
       const m = redis.multi();
-      if (next.kind === 'delivered') alongside?.(m);
       if (next.kind === 'delivered') m.set(k.done(id), '1', 'EX', DONE_TTL_S).del(k.pending(id)).zrem(k.due, id);
       else if (next.kind === 'retry') m.set(k.pending(id), JSON.stringify(next.pending)).zadd(k.due, next.at, id);
       else m.hset(k.parked, id, JSON.stringify(next.pending)).del(k.pending(id)).zrem(k.due, id);
