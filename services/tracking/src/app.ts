@@ -1,5 +1,5 @@
 import { checkQueryCodeSecret, staffTokenVerifierFrom } from '@petition/auth';
-import { accessAudit, caseEvents, deadlineEvents, onBatch, units } from '@petition/bus';
+import { accessAudit, caseEvents, deadlineEvents, inAppNotices, onBatch, units } from '@petition/bus';
 import { developmentSecretsInUse } from '@petition/config';
 import { federationFrom } from '@petition/federation';
 import type { Logger } from '@petition/logging';
@@ -19,6 +19,7 @@ import { createAuditStore } from './audit.ts';
 import { developmentSecretsIn, type TrackingConfig } from './config.ts';
 import { addDocs, createHttp } from './http.ts';
 import { trackingKeys } from './keys.ts';
+import { createNoticeStore } from './notices.ts';
 import { createQueries } from './queries.ts';
 import { createReadModel } from './read-model.ts';
 import { addWebRoutes } from './web.ts';
@@ -53,7 +54,7 @@ export async function startTracking(
     service: 'tracking',
     config,
     logger,
-    topics: [caseEvents, deadlineEvents, units, accessAudit],
+    topics: [caseEvents, deadlineEvents, units, accessAudit, inAppNotices],
   });
   rt.onClose('connections', 'staff tokens', () => staffTokens.close());
   const { directory, registry } = rt;
@@ -77,6 +78,7 @@ export async function startTracking(
   };
   const model = createReadModel(redis, prefix, directory, commit, config.kpiRetentionDays, config.nodeId ?? '');
   const audit = createAuditStore(redis, prefix, directory, commit);
+  const notices = createNoticeStore(redis, prefix, commit);
   const updates = new Counter({
     name: 'tracking_read_model_updates_total',
     help: 'Case and deadline events applied to the read models',
@@ -139,6 +141,17 @@ export async function startTracking(
         }),
       ],
     }),
+    // The in-app inbox (notices.ts), rebuilt with the rest after a flush: the read marks are on the topic too.
+    rt.consumer({
+      groupId: `tracking-notices-${epoch}`,
+      fromBeginning: true,
+      subscriptions: [
+        onBatch(inAppNotices, async (records) => {
+          await notices.apply(records);
+          updates.inc({ topic: 'in-app-notices' }, records.length);
+        }),
+      ],
+    }),
   ];
   await Promise.all(consumers.map((c) => c.start()));
 
@@ -156,6 +169,8 @@ export async function startTracking(
     keyring: parseKeyring(config.sealKeys),
     publishAudit: async (event) => (await rt.bus.publisher()).publish(accessAudit, [event]),
     audit,
+    notices,
+    publishNotices: async (events) => (await rt.bus.publisher()).publish(inAppNotices, events),
   });
   addWebRoutes(app, config.intakeUrl);
   const checks = rt.checks();

@@ -1,7 +1,7 @@
 import swagger, { type StaticDocumentSpec } from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { AuthError, permits, queryCodeMatches, type StaffClaims, type StaffTokenVerifier } from '@petition/auth';
-import type { AccessAuditEvent } from '@petition/contract';
+import type { AccessAuditEvent, InAppNoticeEvent } from '@petition/contract';
 import type { Directory } from '@petition/directory';
 import type { Federation } from '@petition/federation';
 import { createApiServer, ProblemError, problem, sendProblem as send } from '@petition/runtime';
@@ -12,6 +12,7 @@ import { type AuditStore, addAuditRoutes } from './audit.ts';
 import { addCaseViewRoutes } from './case-view.ts';
 import { addFindingRoutes, unitParams } from './finding.ts';
 import { trackingKeys } from './keys.ts';
+import { addNoticeRoutes, type NoticeStore } from './notices.ts';
 import { describeUnit, type Queries, QueryError } from './queries.ts';
 
 // Tracking's HTTP API (its OpenAPI docs are on the operators' port: addDocs): the petitioner's view by case
@@ -38,6 +39,10 @@ export interface HttpDeps {
   readonly publishAudit: (event: AccessAuditEvent) => Promise<unknown>;
   /** The access audit read back from its topic (audit.ts). */
   readonly audit: AuditStore;
+  /** The in-app inbox read back from its topic (notices.ts). */
+  readonly notices: NoticeStore;
+  /** Puts read marks on the in-app-notices topic (acks=all) before they are applied. */
+  readonly publishNotices: (events: InAppNoticeEvent[]) => Promise<unknown>;
 }
 
 export class HttpProblem extends Error {
@@ -248,6 +253,7 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
 
   const access: Access = { caller, mayReadUnit, mayReadRegion, petitionerCase };
   addFindingRoutes(app, { ...deps, access });
+  addNoticeRoutes(app, { ...deps, access });
   return app;
 }
 
