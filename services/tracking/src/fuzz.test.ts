@@ -1,8 +1,9 @@
 import { normalizeQueryCode, permits, queryCodeVerifier, type StaffRole, staffRoles } from '@petition/auth';
 import { caseEvents, createBus, deadlineEvents, isolatedPrefix } from '@petition/bus';
-import { ClockStage, DeadlineEvent } from '@petition/contract';
+import { ClockStage, DeadlineEvent, Person } from '@petition/contract';
 import { CaseRun, petition, realDirectory, unit } from '@petition/lifecycle/test-kit';
 import { createLogger } from '@petition/logging';
+import { parseKeyring, sealPerson } from '@petition/seal';
 import { testToken, waitFor } from '@petition/testing';
 import fc from 'fast-check';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -43,7 +44,20 @@ const run = new CaseRun({
 run.ok(undefined, {
   $case: 'registerPetition',
   value: {
-    petition: petition({ caseNumber, queryCodeHash: queryCodeVerifier(config.queryCodeSecret, caseNumber, code) }),
+    petition: petition({
+      caseNumber,
+      queryCodeHash: queryCodeVerifier(config.queryCodeSecret, caseNumber, code),
+      // Sealed, so that the holder's handlers may open it (POST …/personal-data).
+      petitioner: {
+        personId: 'p-1',
+        sealed: sealPerson(
+          parseKeyring(config.sealKeys),
+          Person.fromPartial({ name: '张三' }),
+          run.caseId,
+          'petitioner',
+        ),
+      },
+    }),
   },
 });
 run.ok(unit('330106-xfj'), {
@@ -228,14 +242,19 @@ const queryCode = fc.oneof(
 interface Route {
   readonly name: string;
   readonly path: fc.Arbitrary<string>;
+  /** A JSON body, for the routes that take one (else `{}` as text for a method other than GET and HEAD). */
+  readonly body?: fc.Arbitrary<string | undefined>;
 }
+/** The holder of the fuzzed case: its staff see the units' view; supervisors over it read it. */
+const holder = '330106-rsj';
+const caseId = segment(fc.constantFrom(run.caseId, run.caseId, `${run.caseId}-X`, caseNumber));
 // Every route of http.ts, with what fills its parameters.
 const routes: Route[] = [
   {
     name: 'GET /v1/cases/{caseNumber}',
     path: fc
       .tuple(
-        segment(fc.constantFrom(caseNumber, caseNumber, `${caseNumber}-X`, caseNumber.toLowerCase())),
+        segment(fc.constantFrom(caseNumber, caseNumber, `${caseNumber}-X`, caseNumber.toLowerCase(), run.caseId)),
         fc.oneof(
           { weight: 5, arbitrary: fc.constant(undefined) },
           { weight: 1, arbitrary: fc.constantFrom('queryCode=ABCD', `queryCode=${code}`, 'x=1') },
@@ -253,6 +272,29 @@ const routes: Route[] = [
   { name: 'GET /v1/regions/{regionCode}/overdue', path: regionCode.map((r) => `/v1/regions/${r}/overdue`) },
   { name: 'GET /v1/units/{unitId}', path: unitId.map((u) => `/v1/units/${u}`) },
   { name: 'GET /v1/directory/stats', path: fc.constant('/v1/directory/stats') },
+  {
+    name: 'POST /v1/cases/{caseId}/personal-data',
+    path: caseId.map((c) => `/v1/cases/${c}/personal-data`),
+    body: fc.oneof(
+      fc.constant(JSON.stringify({ reason: '核实信访人身份' })),
+      odd.map((reason) => JSON.stringify({ reason })),
+      fc.constantFrom(undefined, '{}', '[]', 'null', '{"reason":1}', JSON.stringify({ reason: 'x'.repeat(501) })),
+    ),
+  },
+  {
+    name: 'GET /v1/audit',
+    path: fc
+      .record(
+        {
+          caseId: fc.oneof(fc.constant(run.caseId), odd),
+          unitId: fc.oneof(fc.constantFrom(...units), odd),
+          cursor: fc.oneof(odd, fc.constant('MDAwMDAwMDAwMDAwMDAwIHg')),
+          limit: fc.oneof(fc.integer({ min: -1, max: 300 }).map(String), odd),
+        },
+        { requiredKeys: [] },
+      )
+      .map((q) => `/v1/audit?${new URLSearchParams(q as Record<string, string>)}`),
+  },
 ];
 for (const r of routes) Object.assign(r, { [fc.toStringMethod]: () => r.name });
 // The guarded routes, whose answers depend on who asks, get twice the calls of the open ones.
@@ -266,15 +308,17 @@ const fuzzRequest = fc
     fc.record({
       route: fc.constant(route),
       path: route.path,
+      body: route.body ?? fc.constant(undefined),
       token,
       queryCode,
       forwardedFor: fc.oneof(
         { weight: 3, arbitrary: fc.constant(undefined) },
         { weight: 1, arbitrary: fc.constantFrom('1.2.3.4', 'garbage', '::1, 10.0.0.1') },
       ),
+      // Mostly the route's own method (POST for those with a body).
       method: fc.oneof(
-        { weight: 12, arbitrary: fc.constant('GET') },
-        fc.constantFrom('HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS'),
+        { weight: 12, arbitrary: fc.constant(route.body ? 'POST' : 'GET') },
+        fc.constantFrom('GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS'),
       ),
     }),
   );
@@ -293,10 +337,32 @@ function mayRead(r: FuzzRequest, path: string): boolean {
   const [, , kind, id] = path.split('?', 1)[0]?.split('/') ?? [];
   const valid = r.token.kind === 'valid' ? r.token : undefined;
   const supervisor = valid !== undefined && permits(valid.roles, 'supervise');
+  /** The units' view of the case: its holder, and supervisors or leaders over it (case-view.ts). */
+  const seesCase =
+    valid !== undefined && (valid.unit === holder || (supervisor && directory.inSubtree(holder, valid.unit)));
+  if (r.method === 'POST')
+    // Personal data: the holder's handlers and registrars, with a reason.
+    return (
+      r.route.name === 'POST /v1/cases/{caseId}/personal-data' &&
+      decoded(id) === run.caseId &&
+      valid?.unit === holder &&
+      (permits(valid.roles, 'handle') || permits(valid.roles, 'register'))
+    );
   switch (r.route.name) {
     case 'GET /v1/cases/{caseNumber}':
+      // With a staff token, the segment is a case id and the answer the units' view.
+      if (r.token.kind !== 'none') return decoded(id) === run.caseId && seesCase;
       // Codes are compared as petitioners type them: case, dashes, spaces and look-alikes (O/0, I/L/1) aside.
       return decoded(id) === caseNumber && normalizeQueryCode(r.queryCode ?? '') === normalizeQueryCode(code);
+    case 'GET /v1/audit': {
+      // Auditors, supervisors and leaders, over their own unit and its subtree.
+      const unitId = new URLSearchParams(path.split('?')[1] ?? '').get('unitId');
+      return (
+        valid !== undefined &&
+        (permits(valid.roles, 'audit') || supervisor) &&
+        (unitId === null || directory.inSubtree(unitId, valid.unit))
+      );
+    }
     case 'GET /v1/me':
       return valid !== undefined;
     case 'GET /v1/units/{unitId}/inbox':
@@ -342,14 +408,21 @@ const readable: FuzzRequest[] = (
     ],
     ['GET /v1/units/{unitId}', '/v1/units/330106-rsj', { kind: 'none' }],
     ['GET /v1/directory/stats', '/v1/directory/stats', { kind: 'none' }],
+    [
+      'POST /v1/cases/{caseId}/personal-data',
+      `/v1/cases/${run.caseId}/personal-data`,
+      { kind: 'valid', unit: holder, roles: ['handler'] },
+    ],
+    ['GET /v1/audit', '/v1/audit', { kind: 'valid', unit: '330100-xfj', roles: ['auditor'] }],
   ] as const
 ).map(([name, path, token]) => ({
   route: route(name),
   path,
+  body: name.startsWith('POST') ? JSON.stringify({ reason: '核实信访人身份' }) : undefined,
   token: token as Token,
   queryCode: code,
   forwardedFor: undefined,
-  method: 'GET',
+  method: name.startsWith('POST') ? 'POST' : 'GET',
 }));
 
 describe('tracking’s API under fuzzing', () => {
@@ -378,12 +451,13 @@ describe('tracking’s API under fuzzing', () => {
       if (r.token.kind === 'garbage') headers.authorization = r.token.header;
       if (r.queryCode !== undefined) headers['x-query-code'] = r.queryCode;
       if (r.forwardedFor !== undefined) headers['x-forwarded-for'] = r.forwardedFor;
+      if (r.body !== undefined) headers['content-type'] = 'application/json';
       let res: Response;
       try {
         res = await fetch(`${tracking.httpUrl}${path}`, {
           method: r.method,
           headers,
-          body: r.method === 'GET' || r.method === 'HEAD' ? undefined : '{}',
+          body: r.method === 'GET' || r.method === 'HEAD' ? undefined : (r.body ?? '{}'),
         });
       } catch (error) {
         if (error instanceof TypeError && !/fetch failed/.test(error.message)) return; // refused by undici
@@ -408,7 +482,7 @@ describe('tracking’s API under fuzzing', () => {
           failures.push(`not JSON: ${what}`);
         }
       }
-      if (res.status === 200 && r.method === 'GET' && !mayRead(r, path))
+      if (res.status === 200 && (r.method === 'GET' || r.method === 'POST') && !mayRead(r, path))
         failures.push(`200 to a caller it is not for: ${what}`);
     }
 
@@ -431,6 +505,8 @@ describe('tracking’s API under fuzzing', () => {
       'GET /v1/units/{unitId}/inbox',
       'GET /v1/regions/{regionCode}/kpis',
       'GET /v1/cases/{caseNumber}',
+      'POST /v1/cases/{caseId}/personal-data',
+      'GET /v1/audit',
     ]) {
       const seen = [...(perRoute.get(name)?.keys() ?? [])];
       expect(seen, name).toContain(200);
