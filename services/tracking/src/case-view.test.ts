@@ -1,4 +1,4 @@
-import type { StaffRole } from '@petition/auth';
+import type { StaffClaims, StaffRole } from '@petition/auth';
 import { caseEvents, createBus, deadlineEvents, isolatedPrefix } from '@petition/bus';
 import {
   type CaseEvent,
@@ -14,6 +14,7 @@ import {
   DeadlineEvent,
   PetitionKind,
   RepeatBasis,
+  SealedData,
   SupervisionAnswered,
   SupervisionClosed,
   SupervisionGround,
@@ -21,12 +22,15 @@ import {
 } from '@petition/contract';
 import { CaseRun, petition, realDirectory, unit } from '@petition/lifecycle/test-kit';
 import { createLogger } from '@petition/logging';
+import { createApiServer } from '@petition/runtime';
 import { devSealKeys, parseKeyring, sealPerson } from '@petition/seal';
 import { testToken, waitFor } from '@petition/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTracking, type Tracking } from './app.ts';
+import { addCaseViewRoutes } from './case-view.ts';
 import { loadTrackingConfig } from './config.ts';
+import type { Queries } from './queries.ts';
 
 // The units' view of a case, personal data and the access audit, against the real broker and Redis over
 // real HTTP: the test plays routing (the case events, the new steps among them written as routing will
@@ -175,12 +179,23 @@ step(main, '', { $case: 'caseUrged', value: CaseUrged.fromPartial({ note: '请�
 step(main, '', { $case: 'caseUrged', value: CaseUrged.fromPartial({ note: '再催', times: 2 }) });
 supervisionIssued('sv-2', '2026-12-20T16:00:00Z');
 
-// The same matter again, linked to the first as its repeat by 西湖区信访局 (which holds it).
+// The same matter again, under a 督办单 of 杭州市信访局 when 西湖区信访局 (which holds it) links it to the first
+// as its repeat: the link ends the case, and the open 督办单 with it.
 const repeat = new CaseRun({ now: '2026-11-21T10:00:00+08:00', directory, caseId: `cv-repeat-${stamp}` });
 const repeatNumber = `${mainNumber}-R`;
 repeat.ok(undefined, {
   $case: 'registerPetition',
   value: { petition: petition({ caseNumber: repeatNumber, ...sealedPeople(repeat.caseId) }) },
+});
+step(repeat, '330100-xfj', {
+  $case: 'supervisionIssued',
+  value: SupervisionIssued.fromPartial({
+    supervisionId: 'sv-r',
+    supervisingUnitId: '330100-xfj',
+    supervisedUnitId: '330106-xfj',
+    ground: SupervisionGround.SUPERVISION_GROUND_URGED,
+    reportDueTime: new Date('2026-12-01T16:00:00Z'),
+  }),
 });
 step(
   repeat,
@@ -373,13 +388,23 @@ describe('the units’ view of a case', () => {
     expect(text).not.toMatch(/sealed|queryCodeHash|ciphertext/);
   });
 
-  it('names the original from the repeat, for the unit holding the repeat', async () => {
+  it('names the original from the repeat, whose end closed its open 督办单', async () => {
     const r = await view(repeat.caseId, token('330106-xfj', ['registrar']));
     expect(r.status).toBe(200);
     expect(await r.json()).toMatchObject({
       state: 'CASE_STATE_LINKED_AS_REPEAT',
       repeats: { original: { caseId: main.caseId, caseNumber: mainNumber }, linked: [] },
+      supervisions: [{ supervisionId: 'sv-r', state: 'closed', endedWithCase: true }],
     });
+    // No 督办单 left open on it (what the inbox and the boards read, finding.ts); the first case's is.
+    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    try {
+      expect(await redis.hexists(`${prefix}trk:c:${repeat.caseId}`, 'supervision')).toBe(0);
+      const open = JSON.parse((await redis.hget(`${prefix}trk:c:${main.caseId}`, 'supervision')) ?? '{}');
+      expect(open).toMatchObject({ supervisionId: 'sv-2', state: 'open' });
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it('lets the co-unit and the supervisors above the holder read it, and nobody else', async () => {
@@ -534,5 +559,49 @@ describe('personal data and the access audit', () => {
       const r = await view(main.caseId, handler);
       return r.ok && JSON.stringify(await r.json()) === JSON.stringify(caseBefore);
     });
+  });
+});
+
+describe('an opening the audit cannot take', () => {
+  it('shows nothing and answers 503 when the access-audit topic does not take the record', async () => {
+    const caseId = `cv-503-${stamp}`;
+    const sealed = Buffer.from(
+      SealedData.encode(sealPerson(keyring, petitioner, caseId, 'petitioner')).finish(),
+    ).toString('base64');
+    const tried: unknown[] = [];
+    const app = createApiServer();
+    addCaseViewRoutes(app, {
+      redis: { hgetall: async () => ({ petitioner: sealed }) } as unknown as Redis,
+      prefix: 'unused:',
+      directory,
+      queries: {
+        caseDetails: async () => ({
+          caseNumber: 'N-503',
+          holder: { unitId: '330106-rsj' },
+          matter: { kind: PetitionKind.PETITION_KIND_COMPLAINT, accusedUnitId: '' },
+          coUnits: null,
+          anonymous: false,
+          petitioner: { personId: 'p-503' },
+          representatives: [],
+        }),
+      } as unknown as Queries,
+      caller: async () => ({ staffId: 's-1', unitId: '330106-rsj', roles: ['handler'] }) as unknown as StaffClaims,
+      keyring,
+      publishAudit: async (event) => {
+        tried.push(event);
+        throw new Error('the broker is away');
+      },
+      now: () => new Date(),
+    });
+    const r = await app.inject({
+      method: 'POST',
+      url: `/v1/cases/${caseId}/personal-data`,
+      payload: { reason: '核实身份' },
+    });
+    expect([r.statusCode, r.json().code, r.headers['retry-after']]).toEqual([503, 'AUDIT_UNAVAILABLE', '5']);
+    expect(tried).toHaveLength(1);
+    expect(r.body).not.toContain(petitioner.name);
+    expect(r.body).not.toContain(petitioner.phone);
+    await app.close();
   });
 });
