@@ -39,7 +39,7 @@ describe('a service that verifies staff tokens, started without the keys to trus
 describe('a service started with a development secret published in the repository', () => {
   it.each([
     ['intake', ['SEAL_KEYS', 'PERSON_ID_SECRET', 'QUERY_CODE_SECRET']],
-    ['tracking', ['QUERY_CODE_SECRET']],
+    ['tracking', ['QUERY_CODE_SECRET', 'SEAL_KEYS']],
     ['notification', ['SEAL_KEYS']],
   ])('%s exits 2 naming each, unless ALLOW_DEVELOPMENT_SECRETS=true', (service, variables) => {
     const {
