@@ -5,6 +5,7 @@ import { type ClockView, counterNames } from '@petition/kpi';
 import { invalidParameters, ProblemError } from '@petition/runtime';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
+import type { SupervisionView } from './case-details.ts';
 import type { Access } from './http.ts';
 import { trackingKeys } from './keys.ts';
 import { describeUnit, type Period, periodOf, type Queries } from './queries.ts';
@@ -144,23 +145,6 @@ export function kpiCsv(period: Period, kpiNames: readonly string[], rows: readon
 }
 
 // ---- Reading ---------------------------------------------------------------------------------------------
-
-/** A 督办单 as the case hash keeps it (keys.ts c: `supervisions`): the fields the board shows. */
-interface SupervisionEntry {
-  readonly supervisionId: string;
-  readonly supervisingUnitId: string;
-  readonly supervisedUnitId: string;
-  readonly ground: string;
-  readonly instructions: string;
-  readonly reportDueTime?: string;
-  readonly issueTime: string;
-  readonly state: (typeof supervisionStates)[number];
-  readonly report?: { readonly summary: string };
-  readonly answerTime?: string;
-  readonly inTime?: boolean;
-  readonly conclusion?: string;
-  readonly closeTime?: string;
-}
 
 export interface InboxFilter {
   readonly state?: string;
@@ -337,7 +321,7 @@ export function createFinding(redis: Redis, prefix: string, directory: Directory
           )[];
           if (keptFrom(viewer, kind, accused)) return [];
           if (filter.category !== undefined && category !== filter.category) return [];
-          const entries = list ? (JSON.parse(list) as SupervisionEntry[]) : [];
+          const entries = list ? (JSON.parse(list) as SupervisionView[]) : [];
           return entries
             .filter(
               (s) =>

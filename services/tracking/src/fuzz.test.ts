@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTracking, type Tracking } from './app.ts';
 import { loadTrackingConfig } from './config.ts';
 
-// Every route of tracking's API (http.ts) under fuzzing over real HTTP, beside http-surface.test.ts's fixed
+// Every route of tracking's API (http.ts, finding.ts, notices.ts…) under fuzzing over real HTTP, beside http-surface.test.ts's fixed
 // sweep: random and real unit ids and region codes, periods (impossible dates, reversed, too long, before
 // retention, repeated), X-Query-Code values, and tokens of random units with random roles, garbage or none.
 // Never a 5xx; every 4xx problem+json with a code; and a 200 only to whom it belongs — the petitioner
@@ -239,6 +239,36 @@ const queryCode = fc.oneof(
   { weight: 1, arbitrary: fc.constant(undefined) },
 );
 
+/** Query strings of the inbox and the boards (finding.ts): the filters' values, real and odd, and paging. */
+const query = (fields: Record<string, fc.Arbitrary<string>>) =>
+  fc.record(fields, { requiredKeys: [] }).map((q) => new URLSearchParams(q as Record<string, string>).toString());
+const oddText = odd.map((s) => s.toWellFormed());
+const inboxQuery = query({
+  cursor: fc.oneof(oddText, fc.constant('OCAxMjM')),
+  limit: fc.oneof(fc.integer({ min: -1, max: 300 }).map(String), oddText),
+  state: fc.oneof(fc.constantFrom('CASE_STATE_ACCEPTED', 'ACCEPTED', ''), oddText),
+  category: fc.oneof(fc.constantFrom('CATEGORY_LABOR_SOCIAL_SECURITY', 'CATEGORY_UNSPECIFIED'), oddText),
+  overdue: fc.constantFrom('true', 'false', 'yes', ''),
+  q: fc.oneof(fc.constantFrom(caseNumber, '工资', ' '), oddText),
+});
+const boardQuery = query({
+  state: fc.oneof(fc.constantFrom('open', 'answered', 'closed', 'OPEN'), oddText),
+  category: fc.oneof(fc.constantFrom('CATEGORY_LABOR_SOCIAL_SECURITY', 'UNRECOGNIZED'), oddText),
+  level: fc.oneof(fc.constantFrom('county', 'prefecture', 'city'), oddText),
+});
+const noticesQuery = query({
+  cursor: fc.oneof(fc.integer({ min: -5, max: 10_000 }).map(String), oddText),
+  limit: fc.oneof(fc.integer({ min: -1, max: 300 }).map(String), oddText),
+  unread: fc.constantFrom('true', 'false', 'yes'),
+});
+const petitionerCase = segment(fc.constantFrom(caseNumber, caseNumber, `${caseNumber}-X`, caseNumber.toLowerCase()));
+/** Bodies of a read mark (notices.ts): all, ids (none of which is in an inbox here), and odd ones. */
+const marks = fc.oneof(
+  fc.constantFrom('{"all":true}', '{"noticeIds":["n-1"]}', '{"all":false}', '{"noticeIds":[]}', '{}', '[]', 'null'),
+  odd.map((id) => JSON.stringify({ noticeIds: [id] })),
+  fc.constantFrom(undefined, JSON.stringify({ noticeIds: Array.from({ length: 501 }, (_, i) => `n${i}`) })),
+);
+
 interface Route {
   readonly name: string;
   readonly path: fc.Arbitrary<string>;
@@ -263,13 +293,45 @@ const routes: Route[] = [
       .map(([n, q]) => `/v1/cases/${n}${q ? `?${q}` : ''}`),
   },
   { name: 'GET /v1/me', path: fc.constant('/v1/me') },
-  { name: 'GET /v1/units/{unitId}/inbox', path: unitId.map((u) => `/v1/units/${u}/inbox`) },
+  {
+    name: 'GET /v1/units/{unitId}/inbox',
+    path: fc.tuple(unitId, inboxQuery).map(([u, q]) => `/v1/units/${u}/inbox${q ? `?${q}` : ''}`),
+  },
   { name: 'GET /v1/units/{unitId}/kpis', path: fc.tuple(unitId, period).map(([u, p]) => `/v1/units/${u}/kpis?${p}`) },
+  {
+    name: 'GET /v1/units/{unitId}/kpis.csv',
+    path: fc.tuple(unitId, period).map(([u, p]) => `/v1/units/${u}/kpis.csv?${p}`),
+  },
   {
     name: 'GET /v1/regions/{regionCode}/kpis',
     path: fc.tuple(regionCode, period).map(([r, p]) => `/v1/regions/${r}/kpis?${p}`),
   },
-  { name: 'GET /v1/regions/{regionCode}/overdue', path: regionCode.map((r) => `/v1/regions/${r}/overdue`) },
+  {
+    name: 'GET /v1/regions/{regionCode}/kpis.csv',
+    path: fc.tuple(regionCode, period).map(([r, p]) => `/v1/regions/${r}/kpis.csv?${p}`),
+  },
+  {
+    name: 'GET /v1/regions/{regionCode}/overdue',
+    path: fc.tuple(regionCode, boardQuery).map(([r, q]) => `/v1/regions/${r}/overdue${q ? `?${q}` : ''}`),
+  },
+  {
+    name: 'GET /v1/regions/{regionCode}/supervisions',
+    path: fc.tuple(regionCode, boardQuery).map(([r, q]) => `/v1/regions/${r}/supervisions${q ? `?${q}` : ''}`),
+  },
+  {
+    name: 'GET /v1/units/{unitId}/notices',
+    path: fc.tuple(unitId, noticesQuery).map(([u, q]) => `/v1/units/${u}/notices${q ? `?${q}` : ''}`),
+  },
+  { name: 'POST /v1/units/{unitId}/notices/read', path: unitId.map((u) => `/v1/units/${u}/notices/read`), body: marks },
+  {
+    name: 'GET /v1/cases/{caseNumber}/notices',
+    path: fc.tuple(petitionerCase, noticesQuery).map(([n, q]) => `/v1/cases/${n}/notices${q ? `?${q}` : ''}`),
+  },
+  {
+    name: 'POST /v1/cases/{caseNumber}/notices/read',
+    path: petitionerCase.map((n) => `/v1/cases/${n}/notices/read`),
+    body: marks,
+  },
   { name: 'GET /v1/units/{unitId}', path: unitId.map((u) => `/v1/units/${u}`) },
   { name: 'GET /v1/directory/stats', path: fc.constant('/v1/directory/stats') },
   {
@@ -340,7 +402,13 @@ function mayRead(r: FuzzRequest, path: string): boolean {
   /** The units' view of the case: its holder, and supervisors or leaders over it (case-view.ts). */
   const seesCase =
     valid !== undefined && (valid.unit === holder || (supervisor && directory.inSubtree(holder, valid.unit)));
-  if (r.method === 'POST')
+  /** The petitioner of the case: its number and its code (compared as petitioners type them). */
+  const petitioner = decoded(id) === caseNumber && normalizeQueryCode(r.queryCode ?? '') === normalizeQueryCode(code);
+  if (r.method === 'POST') {
+    // Read marks: a unit's own staff; the case's petitioner.
+    if (r.route.name === 'POST /v1/units/{unitId}/notices/read')
+      return valid !== undefined && decoded(id) === valid.unit;
+    if (r.route.name === 'POST /v1/cases/{caseNumber}/notices/read') return petitioner;
     // Personal data: the holder's handlers and registrars, with a reason.
     return (
       r.route.name === 'POST /v1/cases/{caseId}/personal-data' &&
@@ -348,6 +416,7 @@ function mayRead(r: FuzzRequest, path: string): boolean {
       valid?.unit === holder &&
       (permits(valid.roles, 'handle') || permits(valid.roles, 'register'))
     );
+  }
   switch (r.route.name) {
     case 'GET /v1/cases/{caseNumber}':
       // With a staff token, the segment is a case id and the answer the units' view.
@@ -365,15 +434,23 @@ function mayRead(r: FuzzRequest, path: string): boolean {
     }
     case 'GET /v1/me':
       return valid !== undefined;
+    case 'GET /v1/cases/{caseNumber}/notices':
+      return petitioner;
+    case 'GET /v1/units/{unitId}/notices':
+      // Its own unit's staff only.
+      return valid !== undefined && decoded(id) === valid.unit;
     case 'GET /v1/units/{unitId}/inbox':
     case 'GET /v1/units/{unitId}/kpis':
+    case 'GET /v1/units/{unitId}/kpis.csv':
       // Its own unit; or, for a supervisor or leader, a unit under its own.
       return (
         valid !== undefined &&
         (decoded(id) === valid.unit || (supervisor && directory.inSubtree(decoded(id) ?? '', valid.unit)))
       );
     case 'GET /v1/regions/{regionCode}/kpis':
+    case 'GET /v1/regions/{regionCode}/kpis.csv':
     case 'GET /v1/regions/{regionCode}/overdue':
+    case 'GET /v1/regions/{regionCode}/supervisions':
       // A supervisor or leader of a unit that supervises the region.
       return supervisor && directory.supervisesRegion(valid.unit, decoded(id) ?? '');
     default:
@@ -391,6 +468,38 @@ const readable: FuzzRequest[] = (
       '/v1/units/330106-rsj/inbox',
       { kind: 'valid', unit: '330106-rsj', roles: ['handler'] },
     ],
+    [
+      'GET /v1/units/{unitId}/inbox',
+      `/v1/units/330106-rsj/inbox?limit=1&state=CASE_STATE_ACCEPTED&q=${caseNumber}`,
+      { kind: 'valid', unit: '330100-xfj', roles: ['supervisor'] },
+    ],
+    [
+      'GET /v1/units/{unitId}/kpis.csv',
+      '/v1/units/330106-rsj/kpis.csv',
+      { kind: 'valid', unit: '330106-rsj', roles: ['handler'] },
+    ],
+    [
+      'GET /v1/regions/{regionCode}/kpis.csv',
+      '/v1/regions/330100/kpis.csv',
+      { kind: 'valid', unit: '330100-xfj', roles: ['supervisor'] },
+    ],
+    [
+      'GET /v1/regions/{regionCode}/supervisions',
+      '/v1/regions/330106/supervisions?state=open&level=county',
+      { kind: 'valid', unit: '330100-xfj', roles: ['leader'] },
+    ],
+    [
+      'GET /v1/units/{unitId}/notices',
+      '/v1/units/330106-rsj/notices?unread=true',
+      { kind: 'valid', unit: '330106-rsj', roles: ['handler'] },
+    ],
+    [
+      'POST /v1/units/{unitId}/notices/read',
+      '/v1/units/330106-rsj/notices/read',
+      { kind: 'valid', unit: '330106-rsj', roles: ['handler'] },
+    ],
+    ['GET /v1/cases/{caseNumber}/notices', `/v1/cases/${caseNumber}/notices`, { kind: 'none' }],
+    ['POST /v1/cases/{caseNumber}/notices/read', `/v1/cases/${caseNumber}/notices/read`, { kind: 'none' }],
     [
       'GET /v1/units/{unitId}/kpis',
       '/v1/units/330106-rsj/kpis',
@@ -418,7 +527,11 @@ const readable: FuzzRequest[] = (
 ).map(([name, path, token]) => ({
   route: route(name),
   path,
-  body: name.startsWith('POST') ? JSON.stringify({ reason: '核实信访人身份' }) : undefined,
+  body: !name.startsWith('POST')
+    ? undefined
+    : name.endsWith('/notices/read')
+      ? '{"all":true}'
+      : JSON.stringify({ reason: '核实信访人身份' }),
   token: token as Token,
   queryCode: code,
   forwardedFor: undefined,
@@ -507,6 +620,10 @@ describe('tracking’s API under fuzzing', () => {
       'GET /v1/cases/{caseNumber}',
       'POST /v1/cases/{caseId}/personal-data',
       'GET /v1/audit',
+      'GET /v1/regions/{regionCode}/supervisions',
+      'GET /v1/units/{unitId}/notices',
+      'POST /v1/units/{unitId}/notices/read',
+      'GET /v1/cases/{caseNumber}/notices',
     ]) {
       const seen = [...(perRoute.get(name)?.keys() ?? [])];
       expect(seen, name).toContain(200);
