@@ -284,6 +284,9 @@ describe('a petitioner’s notices', () => {
       [id('p2'), '您的信访事项已受理', true],
       [id('p1'), '您的信访事项已转送', false],
     ]);
+    expect(Object.keys(page.notices[0] ?? {}).sort()).toEqual(
+      ['noticeId', 'caseNumber', 'subject', 'body', 'time', 'urgent', 'read'].sort(),
+    );
     expect((await petitionerPage(mySecond)).notices.map((n) => n.noticeId)).toEqual([id('s1')]);
     expect((await petitionerPage(theirs)).notices.map((n) => n.noticeId)).toEqual([id('t1')]);
   });

@@ -392,7 +392,9 @@ export function addNoticeRoutes(app: FastifyInstance, deps: NoticeDeps) {
     async (request) => {
       const { caseNumber, person, caseId } = await petitionerOf(request);
       if (!person) return { caseNumber, notices: [], unread: 0, next: null };
-      return { caseNumber, ...(await pageOf(`petitioner:${person}`, petitionerShelf(person, caseId), request.query)) };
+      const page = await pageOf(`petitioner:${person}`, petitionerShelf(person, caseId), request.query);
+      // As the petitioner's view of the case, without the case id (the units' handle on it).
+      return { caseNumber, ...page, notices: page.notices.map(({ caseId: _id, ...n }) => n) };
     },
   );
 
