@@ -75,6 +75,20 @@ export function matchesSearch(q: string, words: readonly string[], c: { caseNumb
   return words.length > 0 && words.every((w) => title.includes(w));
 }
 
+/** Whether a case passes the inbox's filters (`overdue` is read from its clocks only when filtered on). */
+export function passesFilter(
+  filter: InboxFilter,
+  words: readonly string[],
+  c: { state: string; category: string; caseNumber: string; title: string; overdue?: boolean },
+) {
+  return (
+    (filter.state === undefined || c.state === filter.state) &&
+    (filter.category === undefined || c.category === filter.category) &&
+    (filter.overdue === undefined || c.overdue === filter.overdue) &&
+    (filter.q === undefined || matchesSearch(filter.q, words, c))
+  );
+}
+
 /** What a unit's clocks on a case say: run out (breached), warned of, supervised from above. */
 export function clockFlags(clocks: readonly ClockView[], unitId: string) {
   const open = clocks.filter((c) => c.unitId === unitId && (c.state === 'running' || c.state === 'breached'));
@@ -215,19 +229,10 @@ export function createFinding(redis: Redis, prefix: string, directory: Directory
       const passing = held.filter((_, i) => {
         const [kind, accused, state, category, caseNumber, title] = (seen[per * i]?.[1] ?? []) as (string | null)[];
         if (keptFrom(viewer, kind, accused)) return false;
-        if (filter.state !== undefined && state !== filter.state) return false;
-        if (filter.category !== undefined && category !== filter.category) return false;
-        if (
-          filter.q !== undefined &&
-          !matchesSearch(filter.q, words, { caseNumber: caseNumber ?? '', title: title ?? '' })
-        )
-          return false;
-        if (
-          filter.overdue !== undefined &&
-          clockFlags(clocksOf(seen[per * i + 1]?.[1]), unitId).overdue !== filter.overdue
-        )
-          return false;
-        return true;
+        const overdue =
+          filter.overdue === undefined ? undefined : clockFlags(clocksOf(seen[per * i + 1]?.[1]), unitId).overdue;
+        const c = { state: state ?? '', category: category ?? '', caseNumber: caseNumber ?? '', title: title ?? '' };
+        return passesFilter(filter, words, { ...c, overdue });
       });
       const { page, next } = pageAfter(passing, after, limit);
       const read = redis.pipeline();
