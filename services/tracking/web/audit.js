@@ -13,9 +13,15 @@ const roleNames = {
   leader: '领导',
   auditor: '审计',
 };
-const fieldNames = { name: '姓名', idNumber: '证件号码', idType: '证件类型', phone: '电话', address: '住址' };
-const subjectNames = { petitioner: '信访人', representatives: '代表', representative: '代表' };
-const words = (names, list) => (list ?? []).map((x) => names[x] ?? x).join('、') || '—';
+const fieldNames = {
+  PERSONAL_DATA_FIELD_NAME: '姓名',
+  PERSONAL_DATA_FIELD_ID_NUMBER: '证件号码',
+  PERSONAL_DATA_FIELD_PHONE: '电话',
+  PERSONAL_DATA_FIELD_ADDRESS: '住址',
+};
+/** `petitioner`, or `representative:2` for the second representative. */
+const subjectName = (s) => (s === 'petitioner' ? '信访人' : s.replace(/^representative:(\d+)$/, '代表$1'));
+const words = (name, list) => (list ?? []).map(name).join('、') || '—';
 
 function row(e, unit) {
   return h(
@@ -25,9 +31,17 @@ function row(e, unit) {
     h('td', { 'data-label': '事项编号' }, e.caseNumber || e.caseId),
     h('td', { 'data-label': '查看人' }, e.staffId),
     h('td', { 'data-label': '单位' }, unit),
-    h('td', { 'data-label': '角色' }, words(roleNames, e.roles)),
+    h(
+      'td',
+      { 'data-label': '角色' },
+      words((r) => roleNames[r] ?? r, e.roles),
+    ),
     h('td', { 'data-label': '理由' }, e.reason),
-    h('td', { 'data-label': '查看内容' }, `${words(subjectNames, e.subjects)}：${words(fieldNames, e.fields)}`),
+    h(
+      'td',
+      { 'data-label': '查看内容' },
+      `${words(subjectName, e.subjects)}：${words((f) => fieldNames[f] ?? f, e.fields)}`,
+    ),
   );
 }
 

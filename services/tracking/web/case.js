@@ -152,7 +152,8 @@ function renderRelations() {
     ],
     ['信访人催办', v.urges ? `${v.urges} 次` : undefined],
   ]);
-  if (!$('relations').children.length) $('relations').append(h('dd', { class: 'muted' }, '无'));
+  $('relations').hidden = !$('relations').children.length;
+  $('relations-empty').hidden = !$('relations').hidden;
   $('supplements').replaceChildren(
     ...(v.supplements ?? []).map((s) =>
       h(
@@ -203,10 +204,10 @@ function renderSupervisions() {
           : undefined,
         s.conclusion ? h('p', { class: 'content' }, h('strong', {}, '办结意见：'), s.conclusion) : undefined,
         s.state === 'open' && holder
-          ? actionForm(answerSupervisionAction, { supervisionId: s.supervisionId })
+          ? actionForm(answerSupervisionAction, { supervisionId: s.supervisionId }, $('supervision-message'))
           : undefined,
         s.state !== 'closed' && supervisor === me.unitId && permits('supervise')
-          ? actionForm(closeSupervision, { supervisionId: s.supervisionId })
+          ? actionForm(closeSupervision, { supervisionId: s.supervisionId }, $('supervision-message'))
           : undefined,
       );
     }),
@@ -214,15 +215,20 @@ function renderSupervisions() {
   $('supervisions-empty').hidden = list.length > 0;
   // A supervisor above the holder issues a 督办单 here too, when none is open.
   const mayIssue = v.access?.readOnly && permits('supervise') && !list.some((s) => s.state !== 'closed');
-  $('supervise-here').replaceChildren(...(mayIssue ? [details(issueSupervision)] : []));
+  if (!mayIssue) $('supervise-here').replaceChildren();
+  else if (!$('supervise-here').children.length)
+    $('supervise-here').replaceChildren(details(issueSupervision, undefined, $('supervision-message')));
 }
 
-/** An action's form wired to intake: routing's answer (or refusal) shown in words under it. */
-function actionForm(action, preset) {
+/**
+ * An action's form wired to intake: routing's answer (or refusal) shown in words under it, or in `answerTo`
+ * when given (a 督办单's forms are drawn again with the case, the answer stays in the section).
+ */
+function actionForm(action, preset, answerTo) {
   const el = form(action, preset);
   el.addEventListener('submit', async (e) => {
     e.preventDefault();
-    const message = el.querySelector('.message');
+    const message = answerTo ?? el.querySelector('.message');
     const button = el.querySelector('button[type="submit"]');
     button.disabled = true;
     say(message, '提交中…', true);
@@ -233,10 +239,8 @@ function actionForm(action, preset) {
         token: token(),
         body: bodyOf(action, el),
       });
-      const words = outcomeWords(answer);
+      say(message, outcomeWords(answer), true);
       await reloadAfter(before);
-      // The form may have been drawn again (a 督办单's): the answer goes to the section's line then.
-      say(el.isConnected ? message : $('case-message'), words, true);
     } catch (err) {
       say(message, refusalWords(err));
     } finally {
@@ -246,12 +250,12 @@ function actionForm(action, preset) {
   return el;
 }
 
-const details = (action, preset) =>
+const details = (action, preset, answerTo) =>
   h(
     'details',
     { class: 'action', 'data-action': action.path },
     h('summary', {}, action.label),
-    actionForm(action, preset),
+    actionForm(action, preset, answerTo),
   );
 
 /** Every action of the holder, built once (what was typed stays), moved between 当前环节 and 其他操作. */
@@ -278,7 +282,7 @@ function render() {
   renderPeople();
   renderTimeline($('timeline'), view.timeline ?? []);
   const clocks = view.clocks ?? [];
-  $('clocks').replaceChildren(...clockRows(clocks, (k) => k.unitName ?? k.unitId ?? '—'));
+  $('clocks').replaceChildren(...clockRows(clocks, (k) => k.unitName || k.unitId || '—'));
   $('clocks-empty').hidden = clocks.length > 0;
   renderRelations();
   renderSupervisions();
@@ -291,7 +295,7 @@ async function load() {
   render();
   // Clock rows name their unit by id: the names follow as the directory answers.
   for (const k of view.clocks ?? []) if (!k.unitName && k.unitId) k.unitName = await unitName(k.unitId);
-  $('clocks').replaceChildren(...clockRows(view.clocks ?? [], (k) => k.unitName ?? k.unitId ?? '—'));
+  $('clocks').replaceChildren(...clockRows(view.clocks ?? [], (k) => k.unitName || k.unitId || '—'));
 }
 
 /** Reads the case again until routing's step has reached tracking (its version moved), a few seconds at most. */

@@ -210,7 +210,9 @@ export function refusalWords(err) {
   if (Array.isArray(b.errors) && b.errors.length)
     return `请求有误：${b.errors.map((e) => `${e.field ?? ''} ${e.message ?? ''}`.trim()).join('；')}`;
   if (err.status === 404) return `未办理：${b.messageZh || '信访件不存在或不在本单位'}`;
-  return `未办理：${err.message}${b.article ? `（${b.article}）` : ''}`;
+  // Routing names the case's state by its code: said in words here.
+  const text = err.message.replace(/CASE_STATE_[A-Z_]+/g, (code) => stateNames[code] ?? code);
+  return `未办理：${text}${b.article ? `（${b.article}）` : ''}`;
 }
 
 /**
