@@ -1,5 +1,5 @@
 import { checkQueryCodeSecret, staffTokenVerifierFrom } from '@petition/auth';
-import { accessAudit, caseEvents, deadlineEvents, inAppNotices, onBatch, units } from '@petition/bus';
+import { accessAudit, caseEvents, deadlineEvents, inAppNotices, noticeReads, onBatch, units } from '@petition/bus';
 import { developmentSecretsInUse } from '@petition/config';
 import { federationFrom } from '@petition/federation';
 import type { Logger } from '@petition/logging';
@@ -54,7 +54,7 @@ export async function startTracking(
     service: 'tracking',
     config,
     logger,
-    topics: [caseEvents, deadlineEvents, units, accessAudit, inAppNotices],
+    topics: [caseEvents, deadlineEvents, units, accessAudit, inAppNotices, noticeReads],
   });
   rt.onClose('connections', 'staff tokens', () => staffTokens.close());
   const { directory, registry } = rt;
@@ -88,6 +88,7 @@ export async function startTracking(
   let applied = 0;
   // The two topics' batches touch the same cases (holder, clocks): one at a time in this instance.
   const { run: serially } = rt.serialQueue();
+  const { run: noticesSerially } = rt.serialQueue();
 
   // Case events and deadline events in consumers of their own: a deadline event taken before the case event
   // it follows from (the registration says whether the case is an accusation, art 30) waits for it, which it
@@ -141,14 +142,19 @@ export async function startTracking(
         }),
       ],
     }),
-    // The in-app inbox (notices.ts), rebuilt with the rest after a flush: the read marks are on the topic too.
+    // The in-app inbox (notices.ts) and its read marks, rebuilt with the rest after a flush; both topics
+    // touch the same keys, so their batches go one at a time (a queue of their own).
     rt.consumer({
       groupId: `tracking-notices-${epoch}`,
       fromBeginning: true,
       subscriptions: [
         onBatch(inAppNotices, async (records) => {
-          await notices.apply(records);
+          await noticesSerially(() => notices.apply(records));
           updates.inc({ topic: 'in-app-notices' }, records.length);
+        }),
+        onBatch(noticeReads, async (records) => {
+          await noticesSerially(() => notices.apply(records.map(({ value }) => ({ value }))));
+          updates.inc({ topic: 'notice-reads' }, records.length);
         }),
       ],
     }),
@@ -170,7 +176,7 @@ export async function startTracking(
     publishAudit: async (event) => (await rt.bus.publisher()).publish(accessAudit, [event]),
     audit,
     notices,
-    publishNotices: async (events) => (await rt.bus.publisher()).publish(inAppNotices, events),
+    publishNotices: async (events) => (await rt.bus.publisher()).publish(noticeReads, events),
   });
   addWebRoutes(app, config.intakeUrl);
   const checks = rt.checks();

@@ -48,6 +48,8 @@ import { addCivilDays, type CivilDate, civilDateOf, endOfCivilDay } from '@petit
 //   nl:<shelf>         the shelf's notice ids scored by their offset in in-app-notices (one partition per
 //                      recipient, so the order they came in), newest first by the highest
 //   nu:<shelf>         those of nl:<shelf> not read yet (same scores)
+//   nr:<recipient>     the notice ids the recipient marked read (notice-reads): a mark read back before its
+//                      notice (another topic) still keeps the notice off the unread when it comes
 
 /** When a day's KPI counts expire (ms): `retentionDays` days after the day ends. */
 export const kpiExpiresAt = (day: CivilDate, retentionDays: number) =>
@@ -82,6 +84,7 @@ export function trackingKeys(prefix: string) {
     notices: (recipient: string) => `${prefix}ni:${recipient}`,
     shelf: (shelf: string) => `${prefix}nl:${shelf}`,
     unread: (shelf: string) => `${prefix}nu:${shelf}`,
+    readMarks: (recipient: string) => `${prefix}nr:${recipient}`,
   };
 }
 

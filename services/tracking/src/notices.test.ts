@@ -1,5 +1,5 @@
 import { devQueryCodeSecret, queryCodeVerifier } from '@petition/auth';
-import { caseEvents, createBus, inAppNotices, isolatedPrefix, on } from '@petition/bus';
+import { caseEvents, createBus, inAppNotices, isolatedPrefix, noticeReads, on } from '@petition/bus';
 import { InAppNoticeEvent, RecipientKind } from '@petition/contract';
 import { CaseRun, petition, realDirectory, unit } from '@petition/lifecycle/test-kit';
 import { createLogger } from '@petition/logging';
@@ -233,13 +233,13 @@ describe('a unit’s notices', () => {
     expect((await unitPage('?unread=true')).notices).toEqual([]);
   });
 
-  it('puts each read mark on the topic, by whom and for which recipient', async () => {
+  it('puts each read mark on notice-reads, by whom and for which recipient', async () => {
     const seen: InAppNoticeEvent[] = [];
     const reader = bus.consumer({
       groupId: `notices-test-reader-${stamp}`,
       fromBeginning: true,
       subscriptions: [
-        on(inAppNotices, async (r) => {
+        on(noticeReads, async (r) => {
           seen.push(r.value);
         }),
       ],
@@ -381,7 +381,26 @@ describe('noticeWrites', () => {
       `post unit:${holder} 5`,
       `post petitioner:${person}:${mine.caseId} 6`,
       `read unit:${holder} ${id('u1')}`,
+      // A mark of a notice not kept (yet) is kept for its recipient, on no shelf.
+      `read undefined ${id('nothing')}`,
       `read petitioner:${person}:${mine.caseId} ${id('p1')}`,
     ]);
+  });
+
+  it('keeps a notice whose mark came first (notice-reads is read apart) off the unread', () => {
+    const [first] = notices as [InAppNoticeEvent, ...InAppNoticeEvent[]];
+    const markFirst = InAppNoticeEvent.fromPartial({
+      payload: {
+        $case: 'read',
+        value: { recipientKind: toUnit(holder).kind, recipientId: holder, noticeIds: [id('u1')] },
+      },
+    });
+    const marks = new Map<string, Set<string>>();
+    const [mark] = noticeWrites([{ value: markFirst }], new Map(), marks);
+    expect(mark).toEqual({ read: id('u1'), recipient: `unit:${holder}` });
+    const [post] = noticeWrites([{ value: first, offset: '5' }], new Map(), marks);
+    expect(post && 'post' in post && post.read).toBe(true);
+    const [unmarked] = noticeWrites([{ value: first, offset: '5' }], new Map(), new Map());
+    expect(unmarked && 'post' in unmarked && unmarked.read).toBe(false);
   });
 });

@@ -6,10 +6,12 @@ import type { Access } from './http.ts';
 import { trackingKeys } from './keys.ts';
 import type { Commit } from './read-model.ts';
 
-// The in-app inbox (keys.ts ni:, nl:, nu:): what notification posted on the in-app-notices topic, kept per
-// recipient — once, whatever number of times a notice is delivered — with the read marks that readers set
-// through tracking, which publishes each mark on the same topic before it applies it, so that the inbox is
-// rebuilt from the topic alone after a flush. A unit's staff read their unit's notices; a petitioner, with
+// The in-app inbox (keys.ts ni:, nl:, nu:, nr:): what notification posted on the in-app-notices topic, kept
+// per recipient — once, whatever number of times a notice is delivered — with the read marks that readers
+// set through tracking, which publishes each mark on notice-reads (its own topic: in-app-notices has one
+// writer, notification) before it applies it, so that the inbox is rebuilt from the two topics alone after
+// a flush. The topics are read apart, so a mark may come back before its notice: marks are kept by
+// recipient whatever they name, and a notice posted after its mark is never unread. A unit's staff read their unit's notices; a petitioner, with
 // the case number and query code, the notices to the case's petitioner about that case.
 
 /** A notice as the inbox keeps it (keys.ts ni:). */
@@ -43,20 +45,31 @@ const shelfOf = (recipient: string, notice: StoredNotice) =>
   recipient.startsWith('petitioner:') ? `${recipient}:${notice.caseId}` : recipient;
 
 export type NoticeWrite =
-  | { readonly post: StoredNotice; readonly recipient: string; readonly shelf: string; readonly score: number }
-  | { readonly read: string; readonly shelf: string };
+  | {
+      readonly post: StoredNotice;
+      readonly recipient: string;
+      readonly shelf: string;
+      readonly score: number;
+      /** Marked read before it came (notice-reads is read apart from in-app-notices). */
+      readonly read: boolean;
+    }
+  | { readonly read: string; readonly recipient: string; readonly shelf?: string };
 
 /** The notices kept, by recipient and notice id, as far as a batch needs them. */
 export type KeptNotices = Map<string, Map<string, StoredNotice>>;
+/** The notice ids marked read, by recipient, as far as a batch needs them. */
+export type ReadMarks = Map<string, Set<string>>;
 
 /**
- * What records of in-app-notices write, in their order: a notice not kept yet is posted (scored by its offset:
- * the order its recipient's partition has it in); a read mark takes the notices it names that are kept off
- * their shelf's unread. A notice kept already, or a mark of one not kept, writes nothing. `kept` is updated.
+ * What records of in-app-notices and notice-reads write, in their order: a notice not kept yet is posted
+ * (scored by its offset: the order its recipient's partition has it in), unread unless marked already; a
+ * read mark is kept for its recipient, and takes the notices it names that are kept off their shelf's
+ * unread. A notice kept already writes nothing. `kept` and `marks` are updated.
  */
 export function noticeWrites(
   records: readonly { readonly value: InAppNoticeEvent; readonly offset?: string }[],
   kept: KeptNotices,
+  marks: ReadMarks = new Map(),
 ): NoticeWrite[] {
   const writes: NoticeWrite[] = [];
   for (const { value, offset } of records) {
@@ -65,6 +78,8 @@ export function noticeWrites(
     if (!p || !recipient) continue;
     const mine = kept.get(recipient) ?? new Map<string, StoredNotice>();
     kept.set(recipient, mine);
+    const marked = marks.get(recipient) ?? new Set<string>();
+    marks.set(recipient, marked);
     if (p.$case === 'posted') {
       const n = p.value;
       if (!n.noticeId || mine.has(n.noticeId) || offset === undefined) continue;
@@ -80,11 +95,19 @@ export function noticeWrites(
         urgent: n.urgent,
       };
       mine.set(n.noticeId, post);
-      writes.push({ post, recipient, shelf: shelfOf(recipient, post), score: Number(offset) });
+      writes.push({
+        post,
+        recipient,
+        shelf: shelfOf(recipient, post),
+        score: Number(offset),
+        read: marked.has(n.noticeId),
+      });
     } else {
       for (const id of new Set(p.value.noticeIds)) {
+        if (!id) continue;
+        marked.add(id);
         const notice = mine.get(id);
-        if (notice) writes.push({ read: id, shelf: shelfOf(recipient, notice) });
+        writes.push({ read: id, recipient, ...(notice ? { shelf: shelfOf(recipient, notice) } : {}) });
       }
     }
   }
@@ -116,8 +139,10 @@ export interface NoticePage {
 export function createNoticeStore(redis: Redis, prefix: string, commit: Commit) {
   const k = trackingKeys(prefix);
 
-  /** The notices the records name that are kept, one round trip. */
-  async function keptFor(records: readonly { readonly value: InAppNoticeEvent }[]): Promise<KeptNotices> {
+  /** The notices the records name that are kept, and the marks of those posted, one round trip. */
+  async function keptFor(
+    records: readonly { readonly value: InAppNoticeEvent }[],
+  ): Promise<{ kept: KeptNotices; marks: ReadMarks }> {
     const named = new Map<string, Set<string>>();
     for (const { value } of records) {
       const p = value.payload;
@@ -129,19 +154,25 @@ export function createNoticeStore(redis: Redis, prefix: string, commit: Commit) 
     }
     const asked = [...named].filter(([, ids]) => ids.size > 0);
     const pipe = redis.pipeline();
-    for (const [recipient, ids] of asked) pipe.hmget(k.notices(recipient), ...ids);
+    for (const [recipient, ids] of asked)
+      pipe.hmget(k.notices(recipient), ...ids).smismember(k.readMarks(recipient), ...ids);
     const replies = (await pipe.exec()) ?? [];
     const kept: KeptNotices = new Map();
+    const marks: ReadMarks = new Map();
     asked.forEach(([recipient, ids], i) => {
-      const found = (replies[i]?.[1] ?? []) as (string | null)[];
+      const found = (replies[2 * i]?.[1] ?? []) as (string | null)[];
+      const read = (replies[2 * i + 1]?.[1] ?? []) as number[];
       const mine = new Map<string, StoredNotice>();
+      const marked = new Set<string>();
       [...ids].forEach((id, j) => {
         const json = found[j];
         if (json) mine.set(id, JSON.parse(json) as StoredNotice);
+        if (read[j] === 1) marked.add(id);
       });
       kept.set(recipient, mine);
+      marks.set(recipient, marked);
     });
-    return kept;
+    return { kept, marks };
   }
 
   return {
@@ -150,14 +181,18 @@ export function createNoticeStore(redis: Redis, prefix: string, commit: Commit) 
      * offset): one read, one write; false when the write was not made (the keys' epoch is gone).
      */
     async apply(records: readonly { readonly value: InAppNoticeEvent; readonly offset?: string }[]) {
-      const writes = noticeWrites(records, await keptFor(records));
+      const { kept, marks } = await keptFor(records);
+      const writes = noticeWrites(records, kept, marks);
       return commit((m) => {
         for (const w of writes) {
           if ('post' in w) {
             m.hset(k.notices(w.recipient), w.post.noticeId, JSON.stringify(w.post));
             m.zadd(k.shelf(w.shelf), 'NX', w.score, w.post.noticeId);
-            m.zadd(k.unread(w.shelf), 'NX', w.score, w.post.noticeId);
-          } else m.zrem(k.unread(w.shelf), w.read);
+            if (!w.read) m.zadd(k.unread(w.shelf), 'NX', w.score, w.post.noticeId);
+          } else {
+            m.sadd(k.readMarks(w.recipient), w.read);
+            if (w.shelf) m.zrem(k.unread(w.shelf), w.read);
+          }
         }
       });
     },
@@ -222,7 +257,7 @@ export type NoticeStore = ReturnType<typeof createNoticeStore>;
 
 export interface NoticeDeps {
   readonly notices: NoticeStore;
-  /** Publishes read marks on in-app-notices (acks=all). */
+  /** Publishes read marks on notice-reads (acks=all). */
   readonly publishNotices: (events: InAppNoticeEvent[]) => Promise<unknown>;
   readonly access: Access;
   readonly now: () => Date;
