@@ -122,7 +122,7 @@ async function seen(c: Filed, what: string, ready: (v: View) => boolean): Promis
 const heldBy = (unitId: string) => (v: View) => v.holder?.unitId === unitId;
 
 async function inbox(unitId: string): Promise<string[]> {
-  const res = await fetch(`${tracking.httpUrl}/v1/units/${unitId}/inbox`, { headers: auth(unitId) });
+  const res = await fetch(`${tracking.httpUrl}/v1/units/${unitId}/inbox?limit=200`, { headers: auth(unitId) });
   expect(res.status).toBe(200);
   return ((await res.json()) as { cases: { caseNumber: string }[] }).cases.map((x) => x.caseNumber);
 }

@@ -6,7 +6,7 @@ import { addCivilDays, type CivilDate, civilDateOf, civilDaysBetween, isCivilDat
 import type { Redis } from 'ioredis';
 import type { AttachmentView, SupervisionView } from './case-details.ts';
 import { firstKeptDay, trackingKeys } from './keys.ts';
-import { type TimelineEntry, UNDATED } from './read-model.ts';
+import type { TimelineEntry } from './read-model.ts';
 
 // The read side: what petitioners, unit staff and supervisors see, from the keys read-model.ts writes.
 
@@ -122,23 +122,6 @@ export function createQueries(redis: Redis, prefix: string, directory: Directory
   const keptFrom = (viewer: string, [kind, accused]: (string | null)[]) =>
     concealedFrom(directory, viewer, { kind: Number(kind ?? 0) as PetitionKind, accusedUnitId: accused ?? '' });
 
-  /**
-   * Up to `limit` items of a sorted set as the viewer may see them, read a page at a time until enough are
-   * shown or the set ends: what is kept from the viewer takes no place and leaves no gap or count behind.
-   */
-  async function visiblePage<T>(
-    limit: number,
-    read: (start: number, stop: number) => Promise<(T | undefined)[]>,
-  ): Promise<T[]> {
-    const shown: T[] = [];
-    for (let start = 0; shown.length < limit; start += limit) {
-      const page = await read(start, start + limit - 1);
-      for (const item of page) if (item !== undefined && shown.length < limit) shown.push(item);
-      if (page.length < limit) break;
-    }
-    return shown;
-  }
-
   /** The case hash with its timeline (each step with its unit, deadline and whether it was met) and clocks. */
   async function caseRecord(caseId: string) {
     const [c, timeline, clocks, stops] = await Promise.all([
@@ -244,36 +227,6 @@ export function createQueries(redis: Redis, prefix: string, directory: Directory
       };
     },
 
-    /**
-     * The cases a unit holds, soonest due first, with their clocks' warnings and breaches — as `viewer` (the
-     * caller's unit) may see them: an accusation kept from it is left out without a trace (art 30).
-     */
-    async inbox(unitId: string, viewer: string, limit = 200) {
-      return visiblePage(limit, async (start, stop) => {
-        const entries = await redis.zrange(k.inbox(unitId), start, stop, 'WITHSCORES');
-        const ids = entries.filter((_, i) => i % 2 === 0);
-        const pipe = redis.pipeline();
-        for (const id of ids) pipe.hmget(k.case(id), 'caseNumber', 'state', ...matterFields).hvals(k.clocks(id));
-        const replies = (await pipe.exec()) ?? [];
-        return ids.map((caseId, i) => {
-          const [caseNumber, state, ...matter] = (replies[2 * i]?.[1] ?? []) as (string | null)[];
-          if (keptFrom(viewer, matter)) return undefined;
-          const clocks = ((replies[2 * i + 1]?.[1] ?? []) as string[])
-            .map((j) => JSON.parse(j) as ClockView)
-            .filter((c) => c.unitId === unitId && (c.state === 'running' || c.state === 'breached'));
-          const score = Number(entries[2 * i + 1]);
-          return {
-            caseId,
-            caseNumber: caseNumber ?? '',
-            state: state ?? '',
-            ...(score < UNDATED ? { dueTime: new Date(score).toISOString() } : {}),
-            warned: clocks.some((c) => c.warned),
-            overdue: clocks.some((c) => c.state === 'breached'),
-          };
-        });
-      });
-    },
-
     /** A unit's own KPIs over the period, as `viewer` may see them (art 30). */
     async unitKpis(unitId: string, viewer: string, period: Period) {
       const [counts = {}] = await countsFor(viewer, [{ scope: { unitId }, days: daysOf(period) }]);
@@ -319,37 +272,6 @@ export function createQueries(redis: Redis, prefix: string, directory: Directory
         rows,
         trend: days.map((day, i) => ({ day, ...withKpis(trend[i] ?? {}) })),
       };
-    },
-
-    /**
-     * Clocks run out and unanswered in the region and below, longest overdue first, with who supervises —
-     * as `viewer` (the caller's unit) may see them: an accusation kept from it is left out (art 30).
-     */
-    async overdue(regionCode: string, viewer: string, now: Date, limit = 200) {
-      return visiblePage(limit, async (start, stop) => {
-        const members = await redis.zrange(k.overdue(regionCode), start, stop);
-        const pairs = members.map((m) => m.split(' ') as [string, string]);
-        const pipe = redis.pipeline();
-        for (const [caseId, clockId] of pairs)
-          pipe.hget(k.clocks(caseId), clockId).hmget(k.case(caseId), 'caseNumber', ...matterFields);
-        const replies = (await pipe.exec()) ?? [];
-        return pairs.map(([caseId, clockId], i) => {
-          const [caseNumber, ...matter] = (replies[2 * i + 1]?.[1] ?? []) as (string | null)[];
-          if (keptFrom(viewer, matter)) return undefined;
-          const clock = JSON.parse(String(replies[2 * i]?.[1] ?? '{}')) as Partial<ClockView>;
-          const due = clock.dueTime ? Date.parse(clock.dueTime) : now.getTime();
-          return {
-            caseId,
-            caseNumber: caseNumber ?? '',
-            clockId,
-            stage: clockStageToJSON(clock.stage ?? 0),
-            dueTime: clock.dueTime,
-            daysOverdue: Math.max(0, Math.floor((now.getTime() - due) / 86_400_000)),
-            unit: unitView(clock.unitId ?? ''),
-            ...(clock.supervisedBy ? { supervisedBy: unitView(clock.supervisedBy) } : {}),
-          };
-        });
-      });
     },
   };
 }
