@@ -66,6 +66,8 @@ beforeAll(async () => {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      // Dates in forms as a reader in China sees them.
+      '--lang=zh-CN',
     ],
   });
   const r = await fetch(`${intake.httpUrl}/v1/petitions`, {
@@ -244,24 +246,33 @@ describe('the unit’s workspace in a real browser', () => {
     expect(await workbench.isDisabled('#inbox-next')).toBe(true);
     await workbench.click('#inbox-prev');
     await expect.poll(rows).toBe(20);
-    await workbench.locator(row).waitFor();
     await shot(workbench, 'workspace-1-workbench', false);
-    expect(await workbench.textContent(`${row} td[data-label="标题"]`)).toBe('建筑工地拖欠农民工工资');
-    expect(await workbench.textContent(`${row} td[data-label="类别"]`)).toBe('劳动社保');
     // Words of the title find it; words it lacks do not.
+    const total = () => workbench.textContent('#inbox-total');
     await workbench.fill('#q', '拖欠 工资');
     await workbench.click('#filters button');
-    await expect.poll(() => workbench.textContent('#inbox-total')).toBe('共 1 件');
-    await workbench.locator(row).waitFor();
+    await expect.poll(total).toBe('共 1 件');
+    expect(await workbench.textContent(`${row} td[data-label="标题"]`)).toBe('建筑工地拖欠农民工工资');
+    expect(await workbench.textContent(`${row} td[data-label="类别"]`)).toBe('劳动社保');
     await workbench.fill('#q', '噪声扰民');
     await workbench.click('#filters button');
     await workbench.locator('#inbox-empty').waitFor();
+    // Filters by category, state and overdue (each applied as it is chosen).
     await workbench.fill('#q', '');
+    await workbench.selectOption('#filter-category', 'CATEGORY_EDUCATION');
+    await expect.poll(total).toBe('共 0 件');
     await workbench.selectOption('#filter-category', 'CATEGORY_LABOR_SOCIAL_SECURITY');
-    await workbench.locator(row).waitFor();
+    await expect.poll(total).toBe('共 22 件');
+    await workbench.selectOption('#filter-state', 'CASE_STATE_ACCEPTED');
+    await expect.poll(total).toBe('共 0 件');
+    await workbench.selectOption('#filter-state', '');
     await workbench.check('#filter-overdue');
-    await workbench.locator('#inbox-empty').waitFor();
+    await expect.poll(total).toBe('共 0 件');
     await workbench.uncheck('#filter-overdue');
+    // A case number finds exactly its case.
+    await workbench.fill('#q', submitted.caseNumber);
+    await workbench.click('#filters button');
+    await expect.poll(total).toBe('共 1 件');
     await workbench.locator(row).waitFor();
     await accessible(workbench, 'workbench');
   });
@@ -343,6 +354,8 @@ describe('the unit’s workspace in a real browser', () => {
       'the answered 督办单',
     );
     expect(await row.textContent()).toContain('承诺十日内支付全部欠薪');
+    await board.evaluate('window.scrollTo(0, 0)');
+    await shot(board, 'workspace-4-supervision', false);
     await row.locator('button').click();
     const form = board.locator('#close-form form');
     await form.locator('textarea').fill('报告属实，督办办结。');
@@ -358,8 +371,7 @@ describe('the unit’s workspace in a real browser', () => {
     await board.locator('#supervisions-empty').waitFor();
     await board.selectOption('#supervision-state', '');
     await row.waitFor();
-    await board.evaluate('window.scrollTo(0, 0)');
-    await shot(board, 'workspace-4-supervision', false);
+    await shot(board, 'workspace-4-supervision-closed');
   });
 
   it('exports the KPI table as CSV', async () => {

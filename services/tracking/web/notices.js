@@ -1,10 +1,10 @@
 import { badge, h, time } from '/assets/common.js';
 
-// The in-app notices as a list, for the unit's workbench and the petitioner's page alike: urgent ones
-// marked, unread ones with 标为已读 (`markRead(noticeId)`), and the case they are about when `caseLink`
-// makes a link of it.
+// The in-app notices as a list, for the unit's workbench and the petitioner's page alike: unread ones with
+// 标为已读 (`markRead(noticeId)`), urgent ones marked where that means something to the reader (a unit's
+// 督办单; `showUrgent`), and the case they are about when `caseLink` makes a link of it.
 
-export function renderNotices(list, notices, { markRead, caseLink } = {}) {
+export function renderNotices(list, notices, { markRead, caseLink, showUrgent = false } = {}) {
   list.replaceChildren(
     ...notices.map((n) =>
       h(
@@ -13,7 +13,7 @@ export function renderNotices(list, notices, { markRead, caseLink } = {}) {
         h(
           'div',
           { class: 'notice-head' },
-          n.urgent ? badge(['late', '紧急']) : undefined,
+          showUrgent && n.urgent ? badge(['late', '紧急']) : undefined,
           n.read ? undefined : badge(['warn', '未读']),
           ' ',
           h('strong', {}, n.subject || '通知'),

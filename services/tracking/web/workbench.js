@@ -94,6 +94,7 @@ const notices = pager({ prev: $('notices-prev'), next: $('notices-next') }, asyn
     renderNotices($('notice-list'), answer.notices, {
       markRead: (noticeId) => markRead({ noticeIds: [noticeId] }),
       caseLink: (n) => (n.caseId ? caseLink(n) : n.caseNumber),
+      showUrgent: true,
     });
     $('notices-unread').textContent = answer.unread ? `${answer.unread} 条未读` : '';
     $('notices-empty').hidden = answer.notices.length > 0;
