@@ -12,18 +12,18 @@ export function table(report) {
     h(
       'tr',
       {},
-      h('th', {}, '地区 / 单位'),
-      h('th', { class: 'num' }, '登记'),
-      ...names.map((n) => h('th', { class: 'num' }, n)),
+      h('th', { scope: 'col' }, '地区 / 单位'),
+      h('th', { scope: 'col', class: 'num' }, '登记'),
+      ...names.map((n) => h('th', { scope: 'col', class: 'num' }, n)),
     ),
   );
   const row = (label, r, attrs = {}) =>
     h(
       'tr',
       attrs,
-      h('td', {}, label),
-      h('td', { class: 'num' }, String(r.counts.items ?? 0)),
-      ...names.map((n) => h('td', { class: 'num', 'data-kpi': n }, shown(n, r.kpis[n]))),
+      h('td', { class: 'row-name' }, label),
+      h('td', { class: 'num', 'data-label': '登记' }, String(r.counts.items ?? 0)),
+      ...names.map((n) => h('td', { class: 'num', 'data-kpi': n, 'data-label': n }, shown(n, r.kpis[n]))),
     );
   $('kpi-rows').replaceChildren(
     row(h('strong', {}, '合计'), report, { 'data-row': 'total' }),
