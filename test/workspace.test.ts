@@ -66,8 +66,6 @@ beforeAll(async () => {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
-      // Dates in forms as a reader in China sees them.
-      '--lang=zh-CN',
     ],
   });
   const r = await fetch(`${intake.httpUrl}/v1/petitions`, {
