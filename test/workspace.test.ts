@@ -328,6 +328,33 @@ describe('the unit’s workspace in a real browser', () => {
     await accessible(board, 'supervision');
   });
 
+  it('shows the supervisor the case read-only: no action, no personal data', async () => {
+    const [page] = await Promise.all([
+      board.context().waitForEvent('page'),
+      board.click(`#supervision-rows tr[data-case="${submitted.caseNumber}"] a`),
+    ]);
+    await page.waitForSelector('#case:not([hidden])');
+    expect(await page.isVisible('#read-only')).toBe(true);
+    expect(await page.isVisible('#actions')).toBe(false);
+    expect(await page.isVisible('#personal-form')).toBe(false);
+    expect(await page.locator('li.supervision[data-state="open"]').count()).toBe(1);
+    // Opening the data anyway, from the supervisor's page, is refused.
+    const status = await page.evaluate(
+      async ([id, t]) =>
+        (
+          await fetch(`/v1/cases/${id}/personal-data`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ reason: '督办需要核实信访人身份' }),
+          })
+        ).status,
+      [submitted.caseId, supervisor] as const,
+    );
+    expect(status).toBe(403);
+    await accessible(page, 'case page (supervisor)');
+    await page.close();
+  });
+
   it('lets the holder answer the 督办单 from the case page', async () => {
     await until(
       casePage,
