@@ -419,6 +419,10 @@ describe('the unit’s workspace in a real browser', () => {
     ).toContain('已出具处理意见');
     await casePage.locator('#timeline li[data-step="caseReplied"]').waitFor();
     expect(await steps(casePage)).toEqual(expect.arrayContaining(['登记', '受理', '督办', '督办回复', '督办办结']));
+    // The actions put away, the case drawn again: nothing left to do at this step.
+    await casePage.evaluate("for (const d of document.querySelectorAll('details[open]')) d.open = false");
+    await casePage.click('#case-refresh');
+    await casePage.locator('#actions-next', { hasText: '当前环节没有待办操作' }).waitFor();
     await casePage.evaluate('window.scrollTo(0, 0)');
     await shot(casePage, 'workspace-2-case', false);
 

@@ -173,6 +173,14 @@ const permits = (permission) =>
     me.roles?.includes(r),
   );
 
+/** Forms drawn with the 督办单 section, built once each, so that what was typed survives a refresh. */
+const kept = new Map();
+const keep = (key, build) => {
+  if (!kept.has(key)) kept.set(key, build());
+  return kept.get(key);
+};
+const takeCharge = unitActions.find((a) => a.path === 'take-charge');
+
 function renderSupervisions() {
   const v = view;
   const list = v.supervisions ?? [];
@@ -204,20 +212,29 @@ function renderSupervisions() {
           : undefined,
         s.conclusion ? h('p', { class: 'content' }, h('strong', {}, '办结意见：'), s.conclusion) : undefined,
         s.state === 'open' && holder
-          ? actionForm(answerSupervisionAction, { supervisionId: s.supervisionId }, $('supervision-message'))
+          ? keep(`answer ${s.supervisionId}`, () =>
+              actionForm(answerSupervisionAction, { supervisionId: s.supervisionId }, $('supervision-message')),
+            )
           : undefined,
         s.state !== 'closed' && supervisor === me.unitId && permits('supervise')
-          ? actionForm(closeSupervision, { supervisionId: s.supervisionId }, $('supervision-message'))
+          ? keep(`close ${s.supervisionId}`, () =>
+              actionForm(closeSupervision, { supervisionId: s.supervisionId }, $('supervision-message')),
+            )
           : undefined,
       );
     }),
   );
   $('supervisions-empty').hidden = list.length > 0;
-  // A supervisor above the holder issues a 督办单 here too, when none is open.
-  const mayIssue = v.access?.readOnly && permits('supervise') && !list.some((s) => s.state !== 'closed');
-  if (!mayIssue) $('supervise-here').replaceChildren();
-  else if (!$('supervise-here').children.length)
-    $('supervise-here').replaceChildren(details(issueSupervision, undefined, $('supervision-message')));
+  // Above the holder: a supervisor issues a 督办单 here too (when none is open), a leader takes the case in
+  // charge (领导包案).
+  const above = v.access?.readOnly;
+  const wanted = [
+    above && permits('supervise') && !list.some((s) => s.state !== 'closed') ? issueSupervision : undefined,
+    above && permits('lead') ? takeCharge : undefined,
+  ].filter(Boolean);
+  $('supervise-here').replaceChildren(
+    ...wanted.map((a) => keep(a.path, () => details(a, undefined, $('supervision-message')))),
+  );
 }
 
 /**
@@ -240,6 +257,8 @@ function actionForm(action, preset, answerTo) {
         body: bodyOf(action, el),
       });
       say(message, outcomeWords(answer), true);
+      // Done: what was typed goes (a form kept for later must not offer it again).
+      el.reset();
       await reloadAfter(before);
     } catch (err) {
       say(message, refusalWords(err));
