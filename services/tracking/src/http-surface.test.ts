@@ -81,7 +81,16 @@ function expectSecure(res: Response) {
 
 describe('security headers', () => {
   it('on every page, asset, API answer, problem and forwarded intake answer', async () => {
-    for (const path of ['/', '/workbench', '/supervision', '/assets/common.js', '/assets/style.css']) {
+    for (const path of [
+      '/',
+      '/workbench',
+      '/case',
+      '/supervision',
+      '/audit',
+      '/assets/common.js',
+      '/assets/case.js',
+      '/assets/style.css',
+    ]) {
       const res = await api(path);
       expect(res.status).toBe(200);
       expectSecure(res);
