@@ -59,7 +59,8 @@ async function showNotices() {
     $('notices-empty').hidden = answer.notices.length > 0;
     $('notices-read-all').hidden = !answer.unread;
   } catch (err) {
-    say($('notices-message'), err.message);
+    $('notices').hidden = false;
+    say($('notices-message'), `消息暂时无法显示：${err.message}`);
   }
 }
 
