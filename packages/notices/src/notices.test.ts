@@ -249,3 +249,15 @@ describe('notices an event calls for', () => {
     expect(dueDate(new Date('2026-12-07T16:00:00Z'))).toBe('2026年12月7日');
   });
 });
+
+describe('render', () => {
+  it('ends a sentence once when the value already ends it', () => {
+    const vars = { unitName: '西湖区人社局', caseNumber: 'N-1' };
+    expect(render('case-replied.zh-CN', { ...vars, summary: '已责令补发全部工资。' }).body).toContain(
+      '补发全部工资。如不服',
+    );
+    expect(render('case-replied.zh-CN', { ...vars, summary: '已责令补发全部工资' }).body).toContain(
+      '补发全部工资。如不服',
+    );
+  });
+});

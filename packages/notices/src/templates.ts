@@ -109,6 +109,8 @@ export const templates: Readonly<Record<string, Template>> = {
 export function render(templateId: string, vars: Readonly<Record<string, string>>): Template {
   const t = templates[templateId];
   if (!t) throw new Error(`no template ${templateId}`);
-  const fill = (s: string) => s.replace(/\{(\w+)\}/g, (all, name: string) => vars[name] ?? all);
+  // A value that ends a sentence itself (an opinion's summary ending in 。) takes the template's full stop.
+  const fill = (s: string) =>
+    s.replace(/\{(\w+)\}/g, (all, name: string) => vars[name] ?? all).replace(/([。！？!?.])。/g, '$1');
   return { subject: fill(t.subject), body: fill(t.body) };
 }

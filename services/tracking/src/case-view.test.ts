@@ -1,4 +1,4 @@
-import type { StaffClaims, StaffRole } from '@petition/auth';
+import { devQueryCodeSecret, queryCodeVerifier, type StaffClaims, type StaffRole } from '@petition/auth';
 import { caseEvents, createBus, deadlineEvents, isolatedPrefix } from '@petition/bus';
 import {
   type CaseEvent,
@@ -103,6 +103,7 @@ main.ok(undefined, {
   value: {
     petition: petition({
       caseNumber: mainNumber,
+      queryCodeHash: queryCodeVerifier(devQueryCodeSecret, mainNumber, 'MAINCODE'),
       groupSize: 2,
       registeringUnitId: '330106-xfj',
       receivedTime: new Date('2026-11-20T01:00:00Z'),
@@ -386,6 +387,19 @@ describe('the units’ view of a case', () => {
     for (const secret of [representative.name, representative.idNumber, representative.phone])
       expect(text).not.toContain(secret);
     expect(text).not.toMatch(/sealed|queryCodeHash|ciphertext/);
+  });
+
+  it('shows the petitioner the leader, their material and urging, but not what passes between units over a 督办单', async () => {
+    const r = await fetch(`${tracking.httpUrl}/v1/cases/${mainNumber}`, { headers: { 'x-query-code': 'MAINCODE' } });
+    expect(r.status).toBe(200);
+    const seen = (await r.json()) as { timeline: { step: string }[]; clocks: { stage: string }[] };
+    const steps = seen.timeline.map((e) => e.step);
+    expect(steps).toEqual(expect.arrayContaining(['caseTakenInCharge', 'caseSupplemented', 'caseUrged']));
+    expect(steps.filter((step) => step.startsWith('supervision'))).toEqual([]);
+    const staff = (await (await view(main.caseId, handler)).json()) as { timeline: { step: string }[] };
+    expect(staff.timeline.map((e) => e.step)).toEqual(
+      expect.arrayContaining(['supervisionIssued', 'supervisionClosed']),
+    );
   });
 
   it('names the original from the repeat, whose end closed its open 督办单', async () => {

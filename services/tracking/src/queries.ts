@@ -1,4 +1,4 @@
-import { clockStageToJSON, PetitionKind } from '@petition/contract';
+import { ClockStage, clockStageToJSON, PetitionKind } from '@petition/contract';
 import { buildRegionTree, chinaDivisions, type Directory, levelName } from '@petition/directory';
 import { concealedFrom } from '@petition/jurisdiction';
 import { addCounts, type ClockView, type Counts, type Formula, kpiValues, subtractCounts } from '@petition/kpi';
@@ -152,6 +152,14 @@ export function createQueries(redis: Redis, prefix: string, directory: Directory
   }
   const json = <T>(text: string | undefined, otherwise: T): T => (text ? (JSON.parse(text) as T) : otherwise);
 
+  /**
+   * What passes between units over a 督办单 (the notice, the report, the closing) and its report clock are
+   * the units' own business: the petitioner's view leaves them out. A leader taking charge, material they
+   * handed in and their urging are theirs to see.
+   */
+  const unitsOnlySteps = new Set(['supervisionIssued', 'supervisionAnswered', 'supervisionClosed']);
+  const unitsOnlyClock = clockStageToJSON(ClockStage.CLOCK_STAGE_SUPERVISION_REPORT);
+
   return {
     /** The case as its petitioner sees it: each step with its unit, deadline and whether it was met. */
     async caseByNumber(caseNumber: string) {
@@ -166,8 +174,8 @@ export function createQueries(redis: Redis, prefix: string, directory: Directory
         holder: unitView(c.holder ?? ''),
         /** The node that took the case over, in a federation; this one's view stops at its acceptance. */
         heldAt: c.heldAt || undefined,
-        timeline,
-        clocks,
+        timeline: timeline.filter((e) => !unitsOnlySteps.has(e.step)),
+        clocks: clocks.filter((clock) => clock.stage !== unitsOnlyClock),
       };
     },
 
