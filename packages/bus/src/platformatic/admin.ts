@@ -10,6 +10,12 @@ import {
 } from '../admin.ts';
 
 const retriable = (error: unknown) => findErrorBy(error as Error, 'canRetry', true) !== null;
+/**
+ * A topic just created may be missing from the metadata a moment longer (the client then throws a
+ * non-retriable "Unknown topic"; seen when infra:up made 16 at once): a gap to wait out, not an answer.
+ */
+const retriableForTopicsThatExist = (error: unknown) =>
+  retriable(error) || /^Unknown topic /.test((error as Error | undefined)?.message ?? '');
 
 /** Runs `work` on an admin client, closed afterwards (admin requests are few: start-up, tests, catch-up). */
 async function withAdmin<T>(base: BaseOptions, work: (admin: Admin) => Promise<T>): Promise<T> {
@@ -31,14 +37,18 @@ export const describeCluster = (base: BaseOptions): Promise<ClusterInfo> =>
     };
   });
 
-/** The number of partitions of each topic (from fresh metadata). */
-async function partitionCounts(admin: Admin, topics: readonly string[]): Promise<Map<string, number>> {
-  const meta = await untilServed(() => admin.metadata({ topics: [...topics], forceUpdate: true }), retriable, 30_000);
+/** The number of partitions of each topic (from fresh metadata); `justCreated` waits for them to be known. */
+async function partitionCounts(admin: Admin, topics: readonly string[], justCreated = false) {
+  const meta = await untilServed(
+    () => admin.metadata({ topics: [...topics], forceUpdate: true }),
+    justCreated ? retriableForTopicsThatExist : retriable,
+    30_000,
+  );
   return new Map(topics.map((t) => [t, meta.topics.get(t)?.partitionsCount ?? 0]));
 }
 
-async function latestOffsets(admin: Admin, topic: string): Promise<Map<number, bigint>> {
-  const count = (await partitionCounts(admin, [topic])).get(topic) ?? 0;
+async function latestOffsets(admin: Admin, topic: string, justCreated = false): Promise<Map<number, bigint>> {
+  const count = (await partitionCounts(admin, [topic], justCreated)).get(topic) ?? 0;
   const partitions = Array.from({ length: count }, (_, partitionIndex) => ({
     partitionIndex,
     timestamp: ListOffsetTimestamps.LATEST,
@@ -73,7 +83,7 @@ export const ensureTopics = (
     if (missing.length > 0) {
       // Metadata names the leaders before the broker serves them: asking every leader for its offsets
       // waits that gap out, so that the first produce is not refused with NOT_LEADER.
-      for (const t of missing) await latestOffsets(admin, t.topic);
+      for (const t of missing) await latestOffsets(admin, t.topic, true);
       logger.info({ topics: missing.map((t) => t.topic), partitions: options.partitions }, 'topics created');
     }
     const present = wanted.filter((t) => existing.has(t.topic)).map((t) => t.topic);
