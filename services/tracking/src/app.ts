@@ -131,23 +131,18 @@ export async function startTracking(
         }),
       ],
     }),
-    // The access audit, read back into Redis and rebuilt with the rest after a flush (keys.ts pd*).
+    // The workspace's own records, rebuilt with the rest after a flush, in one consumer (each consumer is a
+    // fetch loop the broker answers even while nothing comes): the access audit (keys.ts pd*), and the
+    // in-app inbox (notices.ts) with its read marks — those two topics touch the same keys, so their batches
+    // go one at a time (a queue of their own).
     rt.consumer({
-      groupId: `tracking-audit-${epoch}`,
+      groupId: `tracking-workspace-${epoch}`,
       fromBeginning: true,
       subscriptions: [
         onBatch(accessAudit, async (records) => {
           await audit.apply(records.map((r) => r.value));
           updates.inc({ topic: 'access-audit' }, records.length);
         }),
-      ],
-    }),
-    // The in-app inbox (notices.ts) and its read marks, rebuilt with the rest after a flush; both topics
-    // touch the same keys, so their batches go one at a time (a queue of their own).
-    rt.consumer({
-      groupId: `tracking-notices-${epoch}`,
-      fromBeginning: true,
-      subscriptions: [
         onBatch(inAppNotices, async (records) => {
           await noticesSerially(() => notices.apply(records));
           updates.inc({ topic: 'in-app-notices' }, records.length);
