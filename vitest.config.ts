@@ -17,6 +17,8 @@ const pure = [
   'kpi',
   'simulator',
   'federation',
+  'asyncapi',
+  'client',
 ].map((p) => `packages/${p}/src/**/*.test.ts`);
 
 export default defineConfig({

@@ -19,7 +19,7 @@ const tasks: Record<string, Step[]> = {
   lint,
   test: [...lint, step('vitest', 'vitest', 'run', ...args)],
   format: [step('biome (write)', 'biome', 'check', '--write', '.')],
-  gen: [],
+  gen: [node('asyncapi', 'scripts/asyncapi.ts')],
   'infra:up': [node('infra up', 'packages/infra/src/cli.ts', 'up')],
   'infra:down': [node('infra down', 'packages/infra/src/cli.ts', 'down')],
   start: [node('start', 'scripts/start.ts', ...args)],

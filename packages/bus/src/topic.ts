@@ -22,6 +22,12 @@ export interface TopicSpec<T> {
   /** Log-compacted topics keep the latest record per key (the unit directory). */
   readonly compacted?: boolean;
   readonly schemaVersion: number;
+  /** The one service that writes the topic (DESIGN "Topics"), for the AsyncAPI document. */
+  readonly writer?: string;
+  /** What the topic carries, one line, for the AsyncAPI document. */
+  readonly description?: string;
+  /** What the record key is, e.g. `the case id`, for the AsyncAPI document. */
+  readonly keyDescription?: string;
 }
 
 /** The `$case` names of a message's oneof (ts-proto), e.g. `'caseAccepted' | 'caseForwarded' | …`. */

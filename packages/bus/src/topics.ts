@@ -31,6 +31,9 @@ const inAppNoticeEventType = payloadType('InAppNoticeEvent', 'InAppNotice');
 
 export const caseCommands = defineTopic<CaseCommand>({
   name: 'petition.case-commands.v1',
+  writer: 'intake',
+  description: 'The commands of units, petitioners and services on a case, for routing to decide.',
+  keyDescription: 'the case id',
   codec: CaseCommand,
   schemaVersion: 1,
   keyOf: (m) => m.meta?.caseId ?? '',
@@ -41,6 +44,9 @@ export const caseCommands = defineTopic<CaseCommand>({
 
 export const caseEvents = defineTopic<CaseEvent>({
   name: 'petition.case-events.v1',
+  writer: 'routing',
+  description: "The events of a case's lifecycle, in case-version order: routing is the single writer of a case.",
+  keyDescription: 'the case id',
   codec: CaseEvent,
   schemaVersion: 1,
   keyOf: (m) => m.envelope?.caseId ?? '',
@@ -51,6 +57,9 @@ export const caseEvents = defineTopic<CaseEvent>({
 
 export const deadlineEvents = defineTopic<DeadlineEvent>({
   name: 'petition.deadline-events.v1',
+  writer: 'deadline-watchdog',
+  description: 'The clocks of a case: started, recomputed, warned, expired, stopped.',
+  keyDescription: 'the case id',
   codec: DeadlineEvent,
   schemaVersion: 1,
   keyOf: (m) => m.envelope?.caseId ?? '',
@@ -61,6 +70,9 @@ export const deadlineEvents = defineTopic<DeadlineEvent>({
 
 export const notificationEvents = defineTopic<NotificationEvent>({
   name: 'petition.notification-events.v1',
+  writer: 'notification',
+  description: 'The notices sent to petitioners and units, and how their delivery went.',
+  keyDescription: 'the case id',
   codec: NotificationEvent,
   schemaVersion: 1,
   keyOf: (m) => m.envelope?.caseId ?? '',
@@ -72,6 +84,9 @@ export const notificationEvents = defineTopic<NotificationEvent>({
 /** Who opened whose personal data (written by tracking before it answers), keyed by case id. */
 export const accessAudit = defineTopic<AccessAuditEvent>({
   name: 'petition.access-audit.v1',
+  writer: 'tracking',
+  description: 'Who opened whose personal data, written before the data is answered.',
+  keyDescription: 'the case id',
   codec: AccessAuditEvent,
   schemaVersion: 1,
   keyOf: (m) => m.envelope?.caseId ?? '',
@@ -89,6 +104,9 @@ const recipientKeyOf = (m: InAppNoticeEvent) => {
 /** The in-app inbox: the notices notification delivered in-app (`posted`), keyed by recipient. */
 export const inAppNotices = defineTopic<InAppNoticeEvent>({
   name: 'petition.in-app-notices.v1',
+  writer: 'notification',
+  description: "The notices delivered to a unit's or petitioner's in-app inbox.",
+  keyDescription: 'the recipient, `<kind>:<id>`',
   codec: InAppNoticeEvent,
   schemaVersion: 1,
   keyOf: recipientKeyOf,
@@ -102,6 +120,9 @@ export const inAppNotices = defineTopic<InAppNoticeEvent>({
  */
 export const noticeReads = defineTopic<InAppNoticeEvent>({
   name: 'petition.notice-reads.v1',
+  writer: 'tracking',
+  description: 'The read marks readers set on their in-app notices.',
+  keyDescription: 'the recipient, `<kind>:<id>`',
   codec: InAppNoticeEvent,
   schemaVersion: 1,
   keyOf: recipientKeyOf,
@@ -111,6 +132,9 @@ export const noticeReads = defineTopic<InAppNoticeEvent>({
 
 export const units = defineTopic<UnitEvent>({
   name: 'petition.units.v1',
+  writer: 'directory-feed',
+  description: 'The national unit directory, compacted: the latest record of each unit.',
+  keyDescription: 'the unit id',
   codec: UnitEvent,
   schemaVersion: 1,
   keyOf: (m) => m.unit?.unitId ?? '',
@@ -157,5 +181,8 @@ export function linkTopic(fromNodeId: string, toNodeId: string) {
     schemaVersion: 1,
     keyOf: () => '',
     typeOf: () => `${pkg}InterconnectRecord`,
+    writer: 'routing',
+    description: `The signed records one node sends another (${fromNodeId} to ${toNodeId}), copied across by MirrorMaker 2.`,
+    keyDescription: 'the case id',
   });
 }

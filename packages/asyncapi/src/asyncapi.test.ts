@@ -1,0 +1,73 @@
+import { Parser } from '@asyncapi/parser';
+import { allTopics, caseEvents, defineTopic, Header, type TopicSpec } from '@petition/bus';
+import { CaseEvent } from '@petition/contract';
+import { describe, expect, it } from 'vitest';
+import { contractRegistry, generateAsyncApiText } from './generate.ts';
+import { asyncApiDocument, documentedTopics, readAsyncApiDocument } from './index.ts';
+
+type Doc = ReturnType<typeof asyncApiDocument>;
+type Channel = { address: string; 'x-writer': string; messages: Record<string, { $ref: string }> };
+type Operation = { action: string; channel: { $ref: string }; 'x-writer': string };
+type Message = { headers: { properties: Record<string, { const?: string }> }; payload: unknown };
+
+const generated = generateAsyncApiText();
+const document = JSON.parse(generated) as Doc;
+const channels = Object.values(document.channels) as Channel[];
+const operations = Object.values(document.operations) as Operation[];
+const messageOf = (ref: string) =>
+  (document.components.messages as Record<string, Message>)[ref.replace('#/components/messages/', '')];
+
+describe('the AsyncAPI document of the topics', () => {
+  it('is kept current in docs/asyncapi.json (npm run gen writes it)', () => {
+    expect(readAsyncApiDocument()).toBe(generated);
+  });
+
+  it('validates with @asyncapi/parser, without one error', async () => {
+    const { document: parsed, diagnostics } = await new Parser().parse(generated);
+    expect(diagnostics.filter((d) => d.severity === 0)).toEqual([]);
+    expect(
+      parsed
+        ?.channels()
+        .all()
+        .map((c) => c.address()),
+    ).toContain(caseEvents.name);
+  });
+
+  it('has every topic of the catalogue as a channel, sent by its one writer', () => {
+    for (const spec of allTopics) {
+      const channel = channels.find((c) => c.address === spec.name);
+      expect(channel, spec.name).toBeDefined();
+      expect(channel?.['x-writer']).toBe(spec.writer);
+      const senders = operations.filter((o) => document.channels[o.channel.$ref.split('/')[2] as never] === channel);
+      expect(senders.map((o) => [o.action, o['x-writer']])).toEqual([['send', spec.writer]]);
+    }
+    const link = channels.find((c) => c.address === 'petition.link.{fromNode}.{toNode}.v1');
+    expect(link?.['x-writer']).toBe('routing');
+    expect(channels.find((c) => c.address === '{topic}.dlq')).toBeDefined();
+  });
+
+  it('names each payload case by the event-type header the bus writes', () => {
+    const channel = channels.find((c) => c.address === caseEvents.name) as Channel;
+    const eventTypes = Object.values(channel.messages).map(
+      (m) => messageOf(m.$ref)?.headers.properties[Header.eventType]?.const,
+    );
+    const accepted = CaseEvent.fromPartial({ payload: { $case: 'caseAccepted', value: {} } });
+    expect(eventTypes).toContain(caseEvents.typeOf(accepted));
+    expect(eventTypes).toContain('petition.v1.CommandRefused');
+    expect(new Set(eventTypes).size).toBe(eventTypes.length);
+  });
+
+  it('takes its payload schemas from the proto descriptors, comments and proto3 JSON names included', () => {
+    const schemas = document.components.schemas as Record<string, { properties?: Record<string, unknown> }>;
+    const envelope = schemas['petition.v1.EventEnvelope']?.properties ?? {};
+    expect(envelope.caseVersion).toMatchObject({ type: 'string', pattern: '^[0-9]+$' });
+    expect(envelope.occurTime).toMatchObject({ $ref: '#/components/schemas/google.protobuf.Timestamp' });
+    expect(envelope.eventId).toMatchObject({ description: expect.stringContaining('idempotency key') });
+    expect(Object.keys(schemas['petition.v1.CaseEvent']?.properties ?? {})).toContain('caseAccepted');
+  });
+
+  it('refuses a catalogue topic that does not say who writes it', () => {
+    const unowned = defineTopic({ ...caseEvents, writer: undefined }) as unknown as TopicSpec<never>;
+    expect(() => asyncApiDocument(contractRegistry(), [...documentedTopics, { spec: unowned }])).toThrow(/writer/);
+  });
+});
