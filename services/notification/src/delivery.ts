@@ -186,7 +186,9 @@ export function createDelivery(o: DeliveryOptions) {
       return;
     }
     const again = error.retryable && attempt < config.maxAttempts;
-    const next = now().getTime() + config.retryBaseMs * 2 ** (attempt - 1) * (0.5 + Math.random());
+    // The receiver's `Retry-After` when it gave one, else exponential backoff with jitter.
+    const next =
+      now().getTime() + (error.retryAfterMs ?? config.retryBaseMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
     const events = [
       outcome(p, attempt, {
         $case: 'notificationFailed',

@@ -12,6 +12,7 @@ import {
   notificationEvents,
   on,
 } from '@petition/bus';
+import { memorySeenStore, type Verified, verifyWebhook, WebhookError } from '@petition/client';
 import {
   type CaseEvent,
   ClockStage,
@@ -29,7 +30,6 @@ import { Redis } from 'ioredis';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Notification, startNotification } from './app.ts';
-import { signature } from './channels.ts';
 import { loadNotificationConfig } from './config.ts';
 
 // Notification against the real broker and Redis, a real SMTP server (smtp-server) receiving the mail,
@@ -46,9 +46,21 @@ const bus = createBus({
 const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 const mails: { to: string; text: string; messageId: string }[] = [];
 const sms: { body: { id: string; to: string; text: string }; key: string }[] = [];
-const hooks: { body: string; signature: string; key: string }[] = [];
-const unitHooks: { body: string; signature: string }[] = [];
+/** A delivery as captured, with what the receiver's verifier said of it. */
+type Captured = { body: string; headers: IncomingMessage['headers']; key: string; verified: Verified };
+const hooks: Captured[] = [];
+const unitHooks: Captured[] = [];
 const xfjHooks: string[] = [];
+/** Each receiver's secret (as the subscriptions below give it) and the ids it has taken. */
+const secrets: Record<string, string> = {
+  '/hook': 'webhook-secret-0123456789',
+  '/gone': 'moved-secret-0123456789',
+  '/xfj-hook': 'xfj-secret-0123456789',
+  '/unit-hook': 'unit-secret-0123456789',
+};
+const seen = memorySeenStore();
+/** Calls the receivers refused, with the verifier's code. */
+const refusals: { url: string; code: string }[] = [];
 const gone: string[] = [];
 let goneFixed = false;
 let hookFailures = 2;
@@ -90,9 +102,37 @@ beforeAll(async () => {
   await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', () => r()));
   http = createServer(async (req, res) => {
     const body = await read(req);
+    // A receiver down, or gone, answers before it reads anything (so it has taken no id).
+    if (req.url === '/hook' && hookFailures-- > 0) {
+      res.writeHead(503).end();
+      return;
+    }
+    if (req.url === '/gone' && !goneFixed) {
+      res.writeHead(410).end();
+      return;
+    }
+    // Every webhook is checked as an integrator would, with @petition/client, before it is taken.
+    const secret = secrets[req.url ?? ''];
+    let verified: Verified | undefined;
+    if (secret) {
+      try {
+        verified = await verifyWebhook({ secret, headers: req.headers, body, seen });
+      } catch (err) {
+        const code = err instanceof WebhookError ? err.code : String(err);
+        refusals.push({ url: req.url ?? '', code });
+        res.writeHead(401).end(code);
+        return;
+      }
+    }
+    const captured = (v: Verified) => ({
+      body,
+      headers: req.headers,
+      key: String(req.headers['idempotency-key']),
+      verified: v,
+    });
     if (req.url === '/gone') {
-      if (goneFixed) gone.push(body);
-      res.writeHead(goneFixed ? 200 : 410).end();
+      gone.push(body);
+      res.writeHead(200).end();
       return;
     }
     if (req.url === '/xfj-hook') {
@@ -101,7 +141,7 @@ beforeAll(async () => {
       return;
     }
     if (req.url === '/unit-hook') {
-      unitHooks.push({ body, signature: String(req.headers['x-petition-signature']) });
+      if (verified) unitHooks.push(captured(verified));
       res.writeHead(200).end();
       return;
     }
@@ -110,15 +150,7 @@ beforeAll(async () => {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ messageId: `m-${sms.length}` }));
       return;
     }
-    if (hookFailures-- > 0) {
-      res.writeHead(503).end();
-      return;
-    }
-    hooks.push({
-      body,
-      signature: String(req.headers['x-petition-signature']),
-      key: String(req.headers['idempotency-key']),
-    });
+    if (verified) hooks.push(captured(verified));
     res.writeHead(204).end();
   });
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()));
@@ -254,8 +286,11 @@ describe('notification', () => {
     ]);
     await until('the webhook, after two 503s', () => hooks.length === 1);
     const hook = hooks[0];
-    expect(hook?.signature).toBe(signature('webhook-secret-0123456789', hook?.body ?? ''));
     const cloudEvent = JSON.parse(hook?.body ?? '{}');
+    // Verified on receipt under the notice id, which is the CloudEvent's id and the idempotency key.
+    expect(hook?.verified.id).toBe(cloudEvent.id);
+    expect(hook?.key).toBe(cloudEvent.id);
+    expect(hook?.headers['x-petition-signature']).toBeUndefined();
     expect(cloudEvent).toMatchObject({ specversion: '1.0', type: 'cn.petition.caseAccepted', subject: run.caseId });
     await until('the outcomes', () => outcomes.filter((o) => o.payload?.$case === 'notificationDelivered').length >= 6);
     const failed = outcomes.filter((o) => o.payload?.$case === 'notificationFailed');
@@ -272,7 +307,7 @@ describe('notification', () => {
     // The unit that asked for its notices at its own endpoint gets them there too, signed.
     await until('the unit’s webhook', () => unitHooks.length === 1);
     expect(JSON.parse(unitHooks[0]?.body ?? '{}')).toMatchObject({ template: 'case-received.zh-CN' });
-    expect(unitHooks[0]?.signature).toBe(signature('unit-secret-0123456789', unitHooks[0]?.body ?? ''));
+    expect(unitHooks[0]?.verified.id).toBe(unitHooks[0]?.key);
     await until('the unit’s in-app notice', () => mine(run.caseId, UNIT).length === 1);
     expect(mine(run.caseId, UNIT)[0]).toMatchObject({
       recipientId: '330106-rsj',
@@ -281,6 +316,31 @@ describe('notification', () => {
       key: `${UNIT}:330106-rsj`,
     });
     expect(mine(run.caseId, UNIT)[0]?.body).toContain('请于');
+  });
+
+  it('a captured webhook sent again is refused by the verifier, and so is one past the tolerance', async () => {
+    const hook = hooks[0] as Captured;
+    const headers = Object.fromEntries(
+      ['content-type', 'webhook-id', 'webhook-timestamp', 'webhook-signature'].map((h) => [h, String(hook.headers[h])]),
+    );
+    const replayed = await fetch(`http://127.0.0.1:${port(http)}/hook`, { method: 'POST', headers, body: hook.body });
+    expect([replayed.status, await replayed.text()]).toEqual([401, 'WEBHOOK_REPLAYED']);
+    expect(refusals).toEqual([{ url: '/hook', code: 'WEBHOOK_REPLAYED' }]);
+    // Held back past the five minutes, it is stale even to a receiver that never saw it.
+    const later = new Date(hook.verified.timestamp.getTime() + 301_000);
+    await expect(
+      verifyWebhook({
+        secret: secrets['/hook'] as string,
+        headers,
+        body: hook.body,
+        now: later,
+        seen: memorySeenStore(),
+      }),
+    ).rejects.toMatchObject({ code: 'WEBHOOK_STALE' });
+    // Altered on the way, it is refused for its signature.
+    await expect(
+      verifyWebhook({ secret: secrets['/hook'] as string, headers, body: hook.body.replace('1.0', '1.1') }),
+    ).rejects.toMatchObject({ code: 'WEBHOOK_BAD_SIGNATURE' });
   });
 
   it('sends nothing twice when the events come again, even after a restart', async () => {
@@ -297,6 +357,8 @@ describe('notification', () => {
     await until('the reply’s SMS', () => sms.length === smsBefore + 1);
     await new Promise((r) => setTimeout(r, 1_500));
     expect([sms.length, mails.length, hooks.length]).toEqual([smsBefore + 1, mailBefore + 1, hooksBefore]);
+    // A webhook sent again would have been refused as a replay rather than captured.
+    expect(refusals).toHaveLength(1);
     expect(sms.at(-1)?.body.text).toContain('责令补发工资');
   });
 
@@ -399,6 +461,7 @@ describe('notification', () => {
     once(sms.map((m) => m.body.id));
     once(mails.map((m) => m.messageId));
     once(hooks.map((h) => h.key));
+    expect(refusals).toHaveLength(1);
     once(posted.map((p) => p.noticeId));
     expect(await redis.exists(`${prefix}ntf:case:${run.caseId}`)).toBe(1);
   });
