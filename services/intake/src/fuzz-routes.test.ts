@@ -101,6 +101,7 @@ const routes: Route[] = (
             },
     ),
     { method: 'GET', template: '/v1/commands/{commandId}', who: 'caller' },
+    { method: 'GET', template: '/asyncapi.json', who: 'public' },
     { method: 'GET', template: '/healthz', who: 'public' },
     { method: 'GET', template: '/readyz', who: 'public' },
   ] as Route[]

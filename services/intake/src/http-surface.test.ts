@@ -1,3 +1,5 @@
+import { readAsyncApiDocument } from '@petition/asyncapi';
+import { allTopics } from '@petition/bus';
 import { rawHttp } from '@petition/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestIntake } from './test-support.ts';
@@ -48,6 +50,26 @@ describe('the operators’ port', () => {
       expect(health.headers.get('x-content-type-options')).toBe('nosniff');
       expect((await fetch(`${base}/readyz`)).status).toBe(200);
     }
+  });
+});
+
+describe('the AsyncAPI document', () => {
+  it('is served at /asyncapi.json on the API port, as kept in docs/asyncapi.json, and documented', async () => {
+    const res = await api('/asyncapi.json');
+    expect([res.status, res.headers.get('content-type')]).toEqual([200, 'application/json; charset=utf-8']);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    const text = await res.text();
+    expect(text).toBe(readAsyncApiDocument());
+    const doc = JSON.parse(text) as { asyncapi: string; channels: Record<string, { address: string }> };
+    expect(doc.asyncapi).toBe('3.0.0');
+    const addresses = Object.values(doc.channels).map((c) => c.address);
+    for (const topic of allTopics) expect(addresses).toContain(topic.name);
+    const openApi = (await (await fetch(`${t.intake.opsUrl}/docs/json`)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(openApi.paths)).toContain('/asyncapi.json');
+  });
+
+  it('answers 405 problem+json to anything but a read', async () => {
+    await expectProblem(await post('/asyncapi.json', '{}'), 405, 'METHOD_NOT_ALLOWED');
   });
 });
 

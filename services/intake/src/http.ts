@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import swagger, { type StaticDocumentSpec } from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { readAsyncApiDocument } from '@petition/asyncapi';
 import type { Logger } from '@petition/logging';
 import { addHealthRoutes, createApiServer, frameworkProblem, sendProblem as send } from '@petition/runtime';
 import {
@@ -231,6 +232,21 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
       if (event.payload?.$case === 'commandRefused') return send(reply, refusalProblem(commandId, event));
       return renderResult({ kind: 'event', commandId, event }).body;
     },
+  );
+
+  // The AsyncAPI document of the Kafka topics, kept in the repo (docs/asyncapi.json): read once, served as kept.
+  const asyncApi = readAsyncApiDocument();
+  app.get(
+    '/asyncapi.json',
+    {
+      schema: {
+        summary: 'The AsyncAPI 3 document of the Kafka topics, for integrators who consume them directly',
+        description:
+          'Every topic: its writer, key, headers and the events it carries, the payloads as JSON Schema of the proto3 JSON mapping. The same document as docs/asyncapi.json in the repository.',
+        response: { 200: { description: 'An AsyncAPI 3.0.0 document', type: 'object', additionalProperties: true } },
+      },
+    },
+    async (_request, reply) => reply.type('application/json; charset=utf-8').send(asyncApi),
   );
 
   /** Who asks after a command: a unit by its token, a petitioner by case number and query code. */
