@@ -103,8 +103,9 @@ beforeAll(async () => {
   http = createServer(async (req, res) => {
     const body = await read(req);
     // A receiver down, or gone, answers before it reads anything (so it has taken no id).
+    // The first time with a Retry-After of a second, which stands in for the backoff of a tenth.
     if (req.url === '/hook' && hookFailures-- > 0) {
-      res.writeHead(503).end();
+      res.writeHead(503, hookFailures === 1 ? { 'retry-after': '1' } : {}).end();
       return;
     }
     if (req.url === '/gone' && !goneFixed) {
@@ -298,6 +299,15 @@ describe('notification', () => {
       'WEBHOOK_HTTP_503',
       'WEBHOOK_HTTP_503',
     ]);
+    // The next attempt after each: the receiver's second, then the backoff's 100–300 ms.
+    const waits = failed.map((o) =>
+      o.payload?.$case === 'notificationFailed'
+        ? (o.payload.value.nextAttemptTime?.getTime() ?? 0) - (o.envelope?.occurTime?.getTime() ?? 0)
+        : 0,
+    );
+    expect(waits[0]).toBeGreaterThan(900);
+    expect(waits[0]).toBeLessThanOrEqual(1_000);
+    expect(waits[1]).toBeLessThan(500);
     // No address ever appears on the topic.
     expect(JSON.stringify(outcomes)).not.toContain('13800000000');
     // ... and never into the in-app inbox, nor onto any topic.
