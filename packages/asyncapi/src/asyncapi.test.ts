@@ -1,6 +1,9 @@
 import { Parser } from '@asyncapi/parser';
+import { fromBinary, toJson } from '@bufbuild/protobuf';
 import { allTopics, caseEvents, defineTopic, Header, type TopicSpec } from '@petition/bus';
-import { CaseEvent } from '@petition/contract';
+import { CaseEvent, Category, UnitEvent, UnitKind, UnitLevel } from '@petition/contract';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { contractRegistry, generateAsyncApiText } from './generate.ts';
 import { asyncApiDocument, documentedTopics, readAsyncApiDocument } from './index.ts';
@@ -61,10 +64,56 @@ describe('the AsyncAPI document of the topics', () => {
   it('takes its payload schemas from the proto descriptors, comments and proto3 JSON names included', () => {
     const schemas = document.components.schemas as Record<string, { properties?: Record<string, unknown> }>;
     const envelope = schemas['petition.v1.EventEnvelope']?.properties ?? {};
-    expect(envelope.caseVersion).toMatchObject({ type: 'string', pattern: '^[0-9]+$' });
+    expect(envelope.caseVersion).toMatchObject({ type: ['string', 'integer'], pattern: '^[0-9]+$' });
     expect(envelope.occurTime).toMatchObject({ $ref: '#/components/schemas/google.protobuf.Timestamp' });
     expect(envelope.eventId).toMatchObject({ description: expect.stringContaining('idempotency key') });
     expect(Object.keys(schemas['petition.v1.CaseEvent']?.properties ?? {})).toContain('caseAccepted');
+    const inbox = channels.find((c) => c.address === 'petition.notice-reads.v1') as Channel;
+    expect(Object.keys(inbox.messages)).toEqual(['InAppNoticeRead']); // the case its writer puts there
+  });
+
+  it('describes the JSON of real records, as ts-proto and protobuf-es write it; a wrong field fails', () => {
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    addFormats.default(ajv);
+    ajv.addSchema({ ...document, $id: 'asyncapi' });
+    const payloadOf = (messageId: string) => {
+      const validate = ajv.getSchema(`asyncapi#/components/messages/${messageId}/payload`);
+      if (!validate) throw new Error(`no message ${messageId}`);
+      return (json: unknown) =>
+        validate(json) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
+    };
+    const registry = contractRegistry();
+    const canonical = (typeName: string, bytes: Uint8Array) => {
+      const desc = registry.getMessage(typeName);
+      if (!desc) throw new Error(typeName);
+      return toJson(desc, fromBinary(desc, bytes));
+    };
+    const accepted = CaseEvent.fromPartial({
+      envelope: { eventId: 'e1', caseId: 'c1', caseVersion: 3, occurTime: new Date('2026-11-30T08:00:00Z') },
+      payload: { $case: 'caseAccepted', value: { acceptingUnitId: '330106-rsj', noticeTime: new Date() } },
+    });
+    const created = UnitEvent.fromPartial({
+      unit: {
+        unitId: '330106-rsj',
+        level: UnitLevel.UNIT_LEVEL_COUNTY,
+        kind: UnitKind.UNIT_KIND_PETITION_BUREAU,
+        categories: [Category.CATEGORY_URBAN_RURAL_CONSTRUCTION],
+      },
+      payload: { $case: 'created', value: {} },
+    });
+    const caseAccepted = payloadOf('case-events.CaseAccepted');
+    const unitCreated = payloadOf('units.UnitCreated');
+    expect(caseAccepted(CaseEvent.toJSON(accepted))).toEqual([]);
+    expect(caseAccepted(canonical('petition.v1.CaseEvent', CaseEvent.encode(accepted).finish()))).toEqual([]);
+    expect(unitCreated(UnitEvent.toJSON(created))).toEqual([]);
+    expect(unitCreated(canonical('petition.v1.UnitEvent', UnitEvent.encode(created).finish()))).toEqual([]);
+
+    const json = CaseEvent.toJSON(accepted) as { envelope: Record<string, unknown> };
+    expect(caseAccepted({ ...json, envelope: { ...json.envelope, caseVersion: 'three' } })).not.toEqual([]);
+    expect(caseAccepted({ envelope: json.envelope })).not.toEqual([]); // not a CaseAccepted
+    expect(unitCreated({ ...(UnitEvent.toJSON(created) as object), unit: { level: 'UNIT_LEVEL_HAMLET' } })).not.toEqual(
+      [],
+    );
   });
 
   it('refuses a catalogue topic that does not say who writes it', () => {

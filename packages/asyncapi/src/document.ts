@@ -35,7 +35,13 @@ function eventsOf(spec: TopicSpec<never>, wrapper: DescMessage) {
   if (!spec.eventTypeOfCase) return [{ eventType: spec.typeOf({} as never), field: undefined }];
   const [payload, ...more] = wrapper.oneofs;
   if (!payload || more.length > 0) throw new Error(`${wrapper.typeName}: expected exactly one payload oneof`);
-  return payload.fields.map((field) => ({ eventType: spec.eventTypeOfCase?.(field.localName) ?? '', field }));
+  const written = spec.writtenCases as readonly string[] | undefined;
+  if (written?.some((c) => !payload.fields.some((f) => f.localName === c))) {
+    throw new Error(`${spec.name}: writtenCases names a case ${wrapper.typeName} does not have`);
+  }
+  return payload.fields
+    .filter((field) => !written || written.includes(field.localName))
+    .map((field) => ({ eventType: spec.eventTypeOfCase?.(field.localName) ?? '', field }));
 }
 
 function headersOf(topic: DocumentedTopic, eventType: string): JsonSchema {

@@ -14,8 +14,8 @@ export const schemaRef = (typeName: string) => ({ $ref: `#/components/schemas/${
 const int64Pattern = '^-?[0-9]+$';
 const uint64Pattern = '^[0-9]+$';
 
-// proto3 JSON: 64-bit integers are strings (a parser accepts numbers too), bytes base64, floats numbers
-// or the strings "NaN", "Infinity", "-Infinity".
+// proto3 JSON: 64-bit integers are written as strings and read as strings or numbers (ts-proto's toJSON
+// writes numbers), bytes base64, floats numbers or the strings "NaN", "Infinity", "-Infinity".
 function scalarSchema(scalar: ScalarType): JsonSchema {
   switch (scalar) {
     case ScalarType.STRING:
@@ -30,10 +30,10 @@ function scalarSchema(scalar: ScalarType): JsonSchema {
     case ScalarType.INT64:
     case ScalarType.SINT64:
     case ScalarType.SFIXED64:
-      return { type: 'string', pattern: int64Pattern };
+      return { type: ['string', 'integer'], pattern: int64Pattern };
     case ScalarType.UINT64:
     case ScalarType.FIXED64:
-      return { type: 'string', pattern: uint64Pattern };
+      return { type: ['string', 'integer'], pattern: uint64Pattern, minimum: 0 };
     case ScalarType.UINT32:
     case ScalarType.FIXED32:
       return { type: 'integer', minimum: 0, maximum: 4294967295 };

@@ -28,6 +28,8 @@ export interface TopicSpec<T> {
   readonly description?: string;
   /** What the record key is, e.g. `the case id`, for the AsyncAPI document. */
   readonly keyDescription?: string;
+  /** The payload cases the writer puts here, when fewer than the message has (two topics share one message). */
+  readonly writtenCases?: readonly PayloadCase<T>[];
 }
 
 /** The `$case` names of a message's oneof (ts-proto), e.g. `'caseAccepted' | 'caseForwarded' | …`. */
