@@ -59,6 +59,12 @@ describe('the AsyncAPI document of the topics', () => {
     expect(eventTypes).toContain(caseEvents.typeOf(accepted));
     expect(eventTypes).toContain('petition.v1.CommandRefused');
     expect(new Set(eventTypes).size).toBe(eventTypes.length);
+    // Every event-type of the document names a message of the contract, as the bus's headers do.
+    const registry = contractRegistry();
+    const all = Object.values(document.components.messages as Record<string, Message>).map(
+      (m) => m.headers.properties[Header.eventType]?.const,
+    );
+    expect(all.filter((t) => t !== undefined && !registry.getMessage(t))).toEqual([]);
   });
 
   it('takes its payload schemas from the proto descriptors, comments and proto3 JSON names included', () => {
