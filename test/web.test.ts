@@ -7,9 +7,10 @@ import { createLogger } from '@petition/logging';
 import { loadRoutingConfig, type Routing, startRouting } from '@petition/routing';
 import { testToken } from '@petition/testing';
 import { loadTrackingConfig, startTracking, type Tracking } from '@petition/tracking';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { anyPorts, oneClientLoadEnv, servicesEnv } from '../scripts/network.ts';
+import { launchChromium } from './browser.ts';
 
 // The web pages in a real headless Chromium (Debian's, driven by playwright-core) over the real services:
 // a petition is submitted to intake, the unit accepts and replies in the workbench, the petitioner follows
@@ -40,19 +41,7 @@ beforeAll(async () => {
   watchdog = await startWatchdog(loadWatchdogConfig(env), logger);
   intake = await startIntake(loadIntakeConfig(env), logger);
   tracking = await startTracking(loadTrackingConfig({ ...env, TRACKING_INTAKE_URL: intake.httpUrl }), logger);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    // As root in a sandbox on a closed network: no sandbox, no GPU, nothing that calls home.
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
   const r = await fetch(`${intake.httpUrl}/v1/petitions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

@@ -10,9 +10,10 @@ import { loadNotificationConfig, type Notification, startNotification } from '@p
 import { loadRoutingConfig, type Routing, startRouting } from '@petition/routing';
 import { testToken } from '@petition/testing';
 import { loadTrackingConfig, startTracking, type Tracking } from '@petition/tracking';
-import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { anyPorts, oneClientLoadEnv, servicesEnv } from '../scripts/network.ts';
+import { launchChromium } from './browser.ts';
 
 // The unit's workspace in a real headless Chromium over the real services (routing, watchdog, intake,
 // notification, tracking): one case worked from the workbench's inbox to the handler's reply and the
@@ -55,19 +56,7 @@ beforeAll(async () => {
   intake = await startIntake(loadIntakeConfig(env), logger);
   notification = await startNotification(loadNotificationConfig(env), logger);
   tracking = await startTracking(loadTrackingConfig({ ...env, TRACKING_INTAKE_URL: intake.httpUrl }), logger);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    // As root in a sandbox on a closed network: no sandbox, no GPU, nothing that calls home.
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
   const r = await fetch(`${intake.httpUrl}/v1/petitions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

@@ -1,15 +1,19 @@
 import { CaseState, Category, clockStageToJSON, type PetitionKind } from '@petition/contract';
 import { type Directory, type LevelName, levelName, levelNames } from '@petition/directory';
 import { concealedFrom } from '@petition/jurisdiction';
-import { type ClockView, counterNames } from '@petition/kpi';
+import type { ClockView } from '@petition/kpi';
 import { invalidParameters, ProblemError } from '@petition/runtime';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { SupervisionView } from './case-details.ts';
+import { cursorOf, type Position, pageAfter, positionOf } from './cursor.ts';
 import type { Access } from './http.ts';
 import { trackingKeys } from './keys.ts';
-import { describeUnit, type Period, periodOf, type Queries } from './queries.ts';
+import { type KpiRow, kpiCsv } from './kpi-csv.ts';
+import { describeUnit, periodOf, type Queries } from './queries.ts';
 import { UNDATED } from './read-model.ts';
+
+export { cursorOf, kpiCsv, pageAfter, positionOf };
 
 // Finding things (issue 21): a unit's inbox a page at a time with its filters and search, the supervision
 // boards of a region (clocks run out, 督办单) with theirs, and the KPI tables as JSON and as CSV. Every list
@@ -23,41 +27,6 @@ const enumNames = (e: Record<string, number>) =>
 export const caseStates = enumNames(CaseState);
 export const categories = enumNames(Category);
 export const supervisionStates = ['open', 'answered', 'closed'] as const;
-
-/** A position in an ordered set: after this score, and after this member among equal scores (Redis's order). */
-export interface Position {
-  readonly score: number;
-  readonly id: string;
-}
-
-/** A cursor as the API hands it out: opaque, URL-safe. */
-export const cursorOf = (p: Position) => Buffer.from(`${p.score} ${p.id}`).toString('base64url');
-
-/** The position a cursor names, or undefined when it names none (not one this API handed out). */
-export function positionOf(cursor: string): Position | undefined {
-  const text = Buffer.from(cursor, 'base64url').toString();
-  const space = text.indexOf(' ');
-  const score = Number(text.slice(0, space));
-  const id = text.slice(space + 1);
-  if (space < 1 || !Number.isFinite(score) || !id || cursorOf({ score, id }) !== cursor) return undefined;
-  return { score, id };
-}
-
-/** Whether `entry` comes after `p` in a sorted set: by score, then by member as bytes (as Redis orders ties). */
-const isAfter = (entry: Position, p: Position) =>
-  entry.score > p.score || (entry.score === p.score && Buffer.compare(Buffer.from(entry.id), Buffer.from(p.id)) > 0);
-
-/**
- * The page of `ordered` after the cursor's position, and the cursor of the page after it (null at the end).
- * A position is kept by value, not by index: what arrives or leaves meanwhile shifts no page.
- */
-export function pageAfter<T extends Position>(ordered: readonly T[], after: Position | undefined, limit: number) {
-  const start = after ? ordered.findIndex((e) => isAfter(e, after)) : 0;
-  const page = start < 0 ? [] : ordered.slice(start, start + limit);
-  const last = page.at(-1);
-  const more = start >= 0 && start + limit < ordered.length;
-  return { page, next: more && last ? cursorOf(last) : null };
-}
 
 /** Folds width and case (ＡＢＣ, abc, ABC alike), so that a search matches however it was typed. */
 const folded = (text: string) => text.normalize('NFKC').toLowerCase();
@@ -97,65 +66,6 @@ export function clockFlags(clocks: readonly ClockView[], unitId: string) {
     warned: open.some((c) => c.warned),
     supervisedFromAbove: open.some((c) => !!c.supervisedBy),
   };
-}
-
-/** The administrative levels as the CSV names them. */
-const levelWords: Readonly<Record<LevelName, string>> = {
-  national: '国家级',
-  provincial: '省级',
-  prefecture: '地市级',
-  county: '县级',
-};
-
-/** One cell of CSV (RFC 4180); text a spreadsheet would run as a formula is kept as text. */
-function csvCell(value: string | number | null | undefined): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'number') return String(value);
-  const text = /^[=+\-@\t\r]/u.test(value) ? `'${value}` : value;
-  return /[",\r\n]/u.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
-/** A row of a KPI table: where and when it counts, its counts and its KPIs. */
-export interface KpiRow {
-  readonly scope: string;
-  readonly unit?: { unitId: string; name?: string; level?: string; regionCode?: string };
-  readonly regionCode?: string;
-  readonly day?: string;
-  readonly counts: Readonly<Record<string, number | undefined>>;
-  readonly kpis: Readonly<Record<string, number | null>>;
-}
-
-/**
- * A KPI table as CSV: a UTF-8 byte-order mark (spreadsheets then read the Chinese right), a header of the
- * columns in Chinese and the counters and KPIs by their names, a line per row; a counter not counted is 0,
- * a KPI with nothing to judge is empty.
- */
-export function kpiCsv(period: Period, kpiNames: readonly string[], rows: readonly KpiRow[]): string {
-  const header = [
-    '范围',
-    '单位编码',
-    '单位名称',
-    '层级',
-    '区划代码',
-    '日期',
-    '起始日期',
-    '截止日期',
-    ...counterNames,
-    ...kpiNames,
-  ];
-  const lines = rows.map((r) => [
-    r.scope,
-    r.unit?.unitId ?? '',
-    r.unit?.name ?? '',
-    levelWords[r.unit?.level as LevelName] ?? '',
-    r.regionCode ?? r.unit?.regionCode ?? '',
-    r.day ?? '',
-    r.day ?? period.from,
-    r.day ?? period.to,
-    ...counterNames.map((c) => r.counts[c] ?? 0),
-    ...kpiNames.map((n) => r.kpis[n] ?? null),
-  ]);
-  return `\uFEFF${[header, ...lines].map((line) => line.map(csvCell).join(',')).join('\r\n')}\r\n`;
 }
 
 // ---- Reading ---------------------------------------------------------------------------------------------
