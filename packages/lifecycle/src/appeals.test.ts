@@ -156,6 +156,20 @@ describe('art 35: review by the handling unit’s superior within 30 days', () =
     expect(run.state).toBe(CaseState.CASE_STATE_REVIEWED);
   });
 
+  it('stays with the reviewer until it decides: neither a manual nor a designated transfer takes it away', () => {
+    const run = replied();
+    run.at(5).ok(petitionerOf(run.caseNumber), requestReview);
+    const transfer = (reason: TransferReason): Body => ({
+      $case: 'transferCase',
+      value: { toUnitId: '330106-jyj', reason, directoryEventId: '', note: '' },
+    });
+    expect(run.refused(unit('330106-zf'), transfer(TransferReason.TRANSFER_REASON_MANUAL))).toBe('WRONG_STATE');
+    expect(run.refused(unit('330100-zf'), transfer(TransferReason.TRANSFER_REASON_SUPERIOR_DESIGNATED))).toBe(
+      'WRONG_STATE',
+    );
+    expect(run.snapshot).toMatchObject({ state: CaseState.CASE_STATE_UNDER_REVIEW, custodyUnitId: '330106-zf' });
+  });
+
   it('refuses a request after 30 days; the lapsed window makes the opinion final', () => {
     const run = replied();
     run.at('2027-01-11T23:59:00+08:00').ok(petitionerOf(run.caseNumber), evaluate(Evaluation.EVALUATION_DISSATISFIED));

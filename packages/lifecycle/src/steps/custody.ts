@@ -1,4 +1,4 @@
-import { CaseState, CoUnitBasis, RepeatBasis, TransferReason, type Unit } from '@petition/contract';
+import { CaseState, CoUnitBasis, caseStateToJSON, RepeatBasis, TransferReason, type Unit } from '@petition/contract';
 import {
   actingUnit,
   bureauInCustody,
@@ -21,6 +21,15 @@ import { routableStates } from './forwarding.ts';
 // a repeat linked to its original instead of being handled again (arts 19, 36).
 
 const { CASE_STATE_FORWARD_OBJECTED, CASE_STATE_AWAITING_ACCEPTANCE } = CaseState;
+
+/**
+ * A review or re-review is decided by the unit the petitioner asked (arts 35–36): a bureau's or a superior's
+ * transfer may not take the case from it meanwhile (a directory change still moves it, by its own rule).
+ */
+function notUnderReview(s: CaseSnapshot) {
+  if (s.state === CaseState.CASE_STATE_UNDER_REVIEW || s.state === CaseState.CASE_STATE_UNDER_RE_REVIEW)
+    refuse('WRONG_STATE', caseStateToJSON(s.state));
+}
 
 function commonSuperiorActs(d: DecisionBase, unitIds: string[]): Unit {
   const actor = actingUnit(d.ctx, d.meta);
@@ -52,10 +61,12 @@ export function transfer(d: Decision<'transferCase'>, s: CaseSnapshot): Step[] {
       state = CASE_STATE_AWAITING_ACCEPTANCE;
       break;
     case TransferReason.TRANSFER_REASON_SUPERIOR_DESIGNATED:
+      notUnderReview(s);
       commonSuperiorActs(d, [s.custodyUnitId, required(targetId, 'toUnitId')]);
       if (s.state === CASE_STATE_FORWARD_OBJECTED) state = CASE_STATE_AWAITING_ACCEPTANCE;
       break;
     case TransferReason.TRANSFER_REASON_MANUAL:
+      notUnderReview(s);
       bureauInCustody(d.ctx, d.meta, s);
       break;
     default:
