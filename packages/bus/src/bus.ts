@@ -23,6 +23,13 @@ export interface Bus {
   endOffsets(spec: { name: string }): Promise<Map<number, bigint>>;
   /** Per partition, the offset `groupId` has committed on the topic (0 where none). */
   committedOffsets(groupId: string, spec: { name: string }): Promise<Map<number, bigint>>;
+  /**
+   * Sets where `groupId` (without the prefix) starts on the topic: a reader from a position (a resume token)
+   * is a consumer of a group of its own whose offsets were set here first. The group must have no members.
+   */
+  setCommittedOffsets(groupId: string, spec: { name: string }, offsets: ReadonlyMap<number, bigint>): Promise<void>;
+  /** Deletes groups (without the prefix) that have no members left, so that readers leave nothing behind. */
+  deleteGroups(groupIds: readonly string[]): Promise<void>;
   /** Per partition, the highest offset any group whose id (without the prefix) matches `groups` has committed. */
   highestCommitted(groups: RegExp, spec: { name: string }): Promise<Map<number, bigint>>;
   /** The idempotent producer, connected on first use and shared by everything on this bus. */
@@ -72,6 +79,9 @@ export function createBus(options: BusOptions): Bus {
     },
     endOffsets: (spec) => driver.endOffsets(topicName(prefix, spec)),
     committedOffsets: (groupId, spec) => driver.committedOffsets(groupName(groupId), topicName(prefix, spec)),
+    setCommittedOffsets: (groupId, spec, offsets) =>
+      driver.setCommittedOffsets(groupName(groupId), topicName(prefix, spec), offsets),
+    deleteGroups: (groupIds) => driver.deleteGroups(groupIds.map(groupName)),
     async highestCommitted(groups, spec) {
       const topic = topicName(prefix, spec);
       const highest = new Map<number, bigint>();

@@ -29,6 +29,10 @@ export interface KafkaDriver {
   /** Per partition, the offset the group has committed; 0 where none. */
   committedOffsets(groupId: string, topic: string): Promise<Map<number, bigint>>;
   listGroups(): Promise<string[]>;
+  /** Sets the group's committed offsets (the group must have no members): where its next consumer starts. */
+  setCommittedOffsets(groupId: string, topic: string, offsets: ReadonlyMap<number, bigint>): Promise<void>;
+  /** Deletes groups that have no members, with their committed offsets. */
+  deleteGroups(groupIds: readonly string[]): Promise<void>;
   publisher(prefix: string): Promise<Publisher>;
   consumer(deps: ConsumerDeps, options: ConsumerOptions): BusConsumer;
 }

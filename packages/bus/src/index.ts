@@ -47,5 +47,6 @@ export {
   noticeReads,
   notificationEvents,
   type SignedRecord,
+  subscriptions,
   units,
 } from './topics.ts';

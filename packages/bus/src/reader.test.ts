@@ -79,4 +79,30 @@ describe.each(kafkaClients)('a reader on %s', (client) => {
     expect(new Set(seen.slice(1))).toEqual(new Set(later));
     await reader.stop();
   });
+
+  it('starts where setCommittedOffsets put its group, and deleteGroups leaves nothing of it on the broker', async () => {
+    const keys = Array.from({ length: 12 }, (_, i) => `case-positioned-${i}`);
+    const publisher = await bus.publisher();
+    await publisher.publish(readTopic, [caseAccepted('case-positioned-before', 1)]);
+    const start = await bus.endOffsets(readTopic);
+    await publisher.publish(
+      readTopic,
+      keys.map((k) => caseAccepted(k, 1)),
+    );
+    const groupId = `reader-positioned-${client}`;
+    await bus.setCommittedOffsets(groupId, readTopic, start);
+    const seen: string[] = [];
+    const reader = bus.consumer({
+      groupId,
+      commitOffsets: false,
+      subscriptions: [on(readTopic, async (r) => void (r.key.startsWith('case-positioned') && seen.push(r.key)))],
+    });
+    await reader.start();
+    await waitFor('the records after the position', () => seen.length >= keys.length);
+    await reader.stop();
+    // Everything after the position, once each, and nothing before it.
+    expect(seen.toSorted()).toEqual(keys.toSorted());
+    await bus.deleteGroups([groupId]);
+    expect(sum(await bus.committedOffsets(groupId, readTopic))).toBe(0n);
+  });
 });

@@ -5,6 +5,7 @@ import {
   DeadlineEvent,
   InAppNoticeEvent,
   NotificationEvent,
+  SubscriptionEvent,
   UnitEvent,
 } from '@petition/contract';
 import { defineTopic, type TopicSpec } from './topic.ts';
@@ -28,6 +29,7 @@ const notificationEventType = payloadType('NotificationEvent');
 const unitEventType = payloadType('UnitEvent', 'Unit');
 const accessAuditEventType = payloadType('AccessAuditEvent');
 const inAppNoticeEventType = payloadType('InAppNoticeEvent', 'InAppNotice');
+const subscriptionEventType = payloadType('SubscriptionEvent');
 
 export const caseCommands = defineTopic<CaseCommand>({
   name: 'petition.case-commands.v1',
@@ -145,6 +147,23 @@ export const units = defineTopic<UnitEvent>({
   compacted: true,
 });
 
+/**
+ * Integrators' subscriptions (tracking's subscriptions API), compacted: the latest record of each, keyed by
+ * subscription id; every tracking instance reads them all back at start.
+ */
+export const subscriptions = defineTopic<SubscriptionEvent>({
+  name: 'petition.subscriptions.v1',
+  writer: 'tracking',
+  description: "Integrators' subscriptions to case events, compacted: the latest record of each.",
+  keyDescription: 'the subscription id',
+  codec: SubscriptionEvent,
+  schemaVersion: 1,
+  keyOf: (m) => (m.payload?.$case === 'subscriptionChanged' ? m.payload.value.subscriptionId : ''),
+  typeOf: (m) => subscriptionEventType(m.payload?.$case),
+  eventTypeOfCase: subscriptionEventType,
+  compacted: true,
+});
+
 export const allTopics: readonly TopicSpec<never>[] = [
   caseCommands,
   caseEvents,
@@ -153,6 +172,7 @@ export const allTopics: readonly TopicSpec<never>[] = [
   accessAudit,
   inAppNotices,
   noticeReads,
+  subscriptions,
   units,
 ] as unknown as TopicSpec<never>[];
 

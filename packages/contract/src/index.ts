@@ -10,9 +10,25 @@
 // for the proto3 JSON names.
 
 export { Duration } from './gen/google/protobuf/duration.ts';
+// Integrators' subscriptions (`subscriptions` topic) and the stream they pull (SubscriptionService).
+export {
+  SubscribedEvent,
+  SubscribeRequest,
+  SubscribeResponse,
+  Subscription,
+  SubscriptionEvent,
+  SubscriptionFilter,
+  SubscriptionHeartbeat,
+  SubscriptionServiceClient,
+  SubscriptionServiceService,
+  SubscriptionState,
+  subscriptionStateFromJSON,
+  subscriptionStateToJSON,
+} from './gen/petition/v1/subscriptions.ts';
 // The access audit (`access-audit` topic): who opened whose personal data.
 export {
   AccessAuditEvent,
+  PersonalDataDelivered,
   PersonalDataField,
   PersonalDataOpened,
   personalDataFieldFromJSON,

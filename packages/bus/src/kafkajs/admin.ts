@@ -81,3 +81,27 @@ export const committedOffsets = (kafka: Kafka, groupId: string, topic: string) =
 
 export const listGroups = (kafka: Kafka) =>
   withAdmin(kafka, async (admin) => (await admin.listGroups()).groups.map((g) => g.groupId));
+
+export const setCommittedOffsets = (
+  kafka: Kafka,
+  groupId: string,
+  topic: string,
+  offsets: ReadonlyMap<number, bigint>,
+) =>
+  withAdmin(kafka, (admin) =>
+    untilServed(
+      () =>
+        admin.setOffsets({
+          groupId,
+          topic,
+          partitions: [...offsets].map(([partition, offset]) => ({ partition, offset: offset.toString() })),
+        }),
+      retriable,
+      30_000,
+    ),
+  );
+
+export const deleteGroups = (kafka: Kafka, groupIds: readonly string[]) =>
+  withAdmin(kafka, async (admin) => {
+    await admin.deleteGroups([...groupIds]);
+  });

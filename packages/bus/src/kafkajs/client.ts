@@ -49,6 +49,8 @@ export function kafkajsDriver(options: BusOptions): KafkaDriver {
     endOffsets: (topic) => admin.endOffsets(kafka, topic),
     committedOffsets: (groupId, topic) => admin.committedOffsets(kafka, groupId, topic),
     listGroups: () => admin.listGroups(kafka),
+    setCommittedOffsets: (groupId, topic, offsets) => admin.setCommittedOffsets(kafka, groupId, topic, offsets),
+    deleteGroups: (groupIds) => admin.deleteGroups(kafka, groupIds),
     publisher: (prefix) => createKafkajsPublisher(kafka, prefix, logger),
     consumer: (deps, consumerOptions) => createKafkajsConsumer({ ...deps, kafka }, consumerOptions),
   };

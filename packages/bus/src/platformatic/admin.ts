@@ -117,3 +117,26 @@ export const committedOffsets = (base: BaseOptions, groupId: string, topic: stri
 
 export const listGroups = (base: BaseOptions) =>
   withAdmin(base, async (admin) => [...(await admin.listGroups()).keys()]);
+
+export const setCommittedOffsets = (
+  base: BaseOptions,
+  groupId: string,
+  topic: string,
+  offsets: ReadonlyMap<number, bigint>,
+) =>
+  withAdmin(base, (admin) =>
+    untilServed(
+      () =>
+        admin.alterConsumerGroupOffsets({
+          groupId,
+          topics: [
+            { name: topic, partitionOffsets: [...offsets].map(([partition, offset]) => ({ partition, offset })) },
+          ],
+        }),
+      retriable,
+      30_000,
+    ),
+  );
+
+export const deleteGroups = (base: BaseOptions, groupIds: readonly string[]) =>
+  withAdmin(base, (admin) => admin.deleteGroups({ groups: [...groupIds] }));

@@ -25,6 +25,8 @@ export function platformaticDriver(options: BusOptions): KafkaDriver {
     endOffsets: (topic) => admin.endOffsets(base, topic),
     committedOffsets: (groupId, topic) => admin.committedOffsets(base, groupId, topic),
     listGroups: () => admin.listGroups(base),
+    setCommittedOffsets: (groupId, topic, offsets) => admin.setCommittedOffsets(base, groupId, topic, offsets),
+    deleteGroups: (groupIds) => admin.deleteGroups(base, groupIds),
     publisher: async (prefix) => createPlatformaticPublisher(base, prefix),
     consumer: (deps, consumerOptions) => createPlatformaticConsumer({ ...deps, base }, consumerOptions),
   };
