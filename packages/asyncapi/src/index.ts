@@ -13,3 +13,21 @@ export const asyncApiDocumentPath = fileURLToPath(new URL('../../../docs/asyncap
 export function readAsyncApiDocument(): string {
   return readFileSync(asyncApiDocumentPath, 'utf8');
 }
+
+/**
+ * The event types (`event-type` header values, e.g. `petition.v1.CaseForwarded`) the kept document lists for a
+ * topic of the catalogue (its name, e.g. `petition.case-events.v1`): what a subscription's filter may name.
+ */
+export function eventTypesOf(topicName: string): string[] {
+  const document = JSON.parse(readAsyncApiDocument()) as {
+    channels: Record<string, { address?: string; messages?: Record<string, { $ref: string }> }>;
+    components: { messages: Record<string, { name?: string }> };
+  };
+  const channel = Object.values(document.channels).find((c) => c.address === topicName);
+  if (!channel) throw new Error(`the AsyncAPI document has no channel for ${topicName}`);
+  return Object.values(channel.messages ?? {}).map((m) => {
+    const name = document.components.messages[m.$ref.split('/').pop() ?? '']?.name;
+    if (!name) throw new Error(`the AsyncAPI document's ${m.$ref} has no name`);
+    return name;
+  });
+}

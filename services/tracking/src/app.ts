@@ -1,6 +1,16 @@
 import { checkQueryCodeSecret, staffTokenVerifierFrom } from '@petition/auth';
-import { accessAudit, caseEvents, deadlineEvents, inAppNotices, noticeReads, onBatch, units } from '@petition/bus';
+import {
+  accessAudit,
+  caseEvents,
+  deadlineEvents,
+  inAppNotices,
+  noticeReads,
+  onBatch,
+  subscriptions,
+  units,
+} from '@petition/bus';
 import { developmentSecretsInUse } from '@petition/config';
+import type { AccessAuditEvent } from '@petition/contract';
 import { federationFrom } from '@petition/federation';
 import type { Logger } from '@petition/logging';
 import {
@@ -22,6 +32,7 @@ import { trackingKeys } from './keys.ts';
 import { createNoticeStore } from './notices.ts';
 import { createQueries } from './queries.ts';
 import { createReadModel } from './read-model.ts';
+import { startSubscriptions } from './subscriptions/index.ts';
 import { addWebRoutes } from './web.ts';
 
 // Tracking: every case event and deadline event into read models (read-model.ts), and the access audit
@@ -32,6 +43,8 @@ export interface Tracking {
   readonly httpUrl: string;
   /** The operators' server: /healthz, /readyz, /metrics and the API's OpenAPI docs (/docs, /docs/json). */
   readonly opsUrl: string;
+  /** SubscriptionService's port, when TRACKING_GRPC_PORT is set. */
+  readonly grpcPort: number | undefined;
   /** Read-model updates applied so far (case and deadline events), for benchmarks and metrics. */
   readonly applied: () => number;
   close(): Promise<void>;
@@ -54,7 +67,7 @@ export async function startTracking(
     service: 'tracking',
     config,
     logger,
-    topics: [caseEvents, deadlineEvents, units, accessAudit, inAppNotices, noticeReads],
+    topics: [caseEvents, deadlineEvents, units, accessAudit, inAppNotices, noticeReads, subscriptions],
   });
   rt.onClose('connections', 'staff tokens', () => staffTokens.close());
   const { directory, registry } = rt;
@@ -155,6 +168,20 @@ export async function startTracking(
     }),
   ];
   await Promise.all(consumers.map((c) => c.start()));
+  const keyring = parseKeyring(config.sealKeys);
+  const publishAudit = async (event: AccessAuditEvent) => (await rt.bus.publisher()).publish(accessAudit, [event]);
+  const integratorFeeds = await startSubscriptions({
+    rt,
+    redis,
+    prefix,
+    directory,
+    keyring,
+    integrators: config.integratorList,
+    publishAudit,
+    logger,
+    now,
+    grpc: config.grpcPort === undefined ? undefined : { host: config.host, port: config.grpcPort },
+  });
 
   const app = await createHttp({
     redis,
@@ -167,12 +194,13 @@ export async function startTracking(
     guessLimit: config.guessLimit,
     kpiRetentionDays: config.kpiRetentionDays,
     now,
-    keyring: parseKeyring(config.sealKeys),
-    publishAudit: async (event) => (await rt.bus.publisher()).publish(accessAudit, [event]),
+    keyring,
+    publishAudit,
     audit,
     notices,
     publishNotices: async (events) => (await rt.bus.publisher()).publish(noticeReads, events),
   });
+  integratorFeeds.addRoutes(app);
   addWebRoutes(app, config.intakeUrl);
   const checks = rt.checks();
   addHealthRoutes(app, { checks });
@@ -183,8 +211,8 @@ export async function startTracking(
     checks,
     extra: (opsApp) => addDocs(opsApp, app),
   });
-  logger.info({ http: httpUrl, ops: opsUrl, epoch }, 'tracking running');
+  logger.info({ http: httpUrl, ops: opsUrl, grpcPort: integratorFeeds.grpcPort, epoch }, 'tracking running');
   // A flush with nothing to write meanwhile is noticed here.
   rt.watchEpoch({ redis, prefix, epoch: () => epoch, everyMs: 5_000, onLost: epochLost });
-  return { httpUrl, opsUrl, applied: () => applied, close: () => rt.close() };
+  return { httpUrl, opsUrl, grpcPort: integratorFeeds.grpcPort, applied: () => applied, close: () => rt.close() };
 }

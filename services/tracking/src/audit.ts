@@ -57,21 +57,34 @@ export function createAuditStore(redis: Redis, prefix: string, directory: Direct
         for (const e of events) {
           const p = e.payload;
           const env = e.envelope;
-          if (p?.$case !== 'personalDataOpened' || !env?.eventId) continue;
+          if (!p || !env?.eventId) continue;
           const v = p.value;
-          const entry: AuditEntry = {
+          const common = {
             eventId: env.eventId,
             time: env.occurTime?.toISOString() ?? '',
             caseId: env.caseId,
             caseNumber: v.caseNumber,
-            staffId: v.staffId,
             unitId: v.unitId,
-            roles: v.roles,
-            reason: v.reason,
             subjects: v.subjects,
             fields: v.fields.map(personalDataFieldToJSON),
-            clientAddress: v.clientAddress,
           };
+          // An integrator's delivery is listed as an opening by `integrator:<client id>` for the unit it reads for.
+          const entry: AuditEntry =
+            p.$case === 'personalDataOpened'
+              ? {
+                  ...common,
+                  staffId: p.value.staffId,
+                  roles: p.value.roles,
+                  reason: p.value.reason,
+                  clientAddress: p.value.clientAddress,
+                }
+              : {
+                  ...common,
+                  staffId: `integrator:${p.value.integratorId}`,
+                  roles: ['integrator'],
+                  reason: `delivered by subscription ${p.value.subscriptionId} (${p.value.channel}), event ${p.value.deliveredEventId}`,
+                  clientAddress: p.value.recipient,
+                };
           const member = memberOf(entry);
           m.set(k.opening(entry.eventId), JSON.stringify(entry));
           m.zadd(k.openingsOfCase(entry.caseId), 0, member);

@@ -4,6 +4,7 @@ import { membershipSchema } from '@petition/federation';
 import { defaultFormulaText, kpiFormulas } from '@petition/kpi';
 import { runtimeSchema } from '@petition/runtime';
 import { devSealKeys } from '@petition/seal';
+import { parseIntegrators } from './subscriptions/integrators.ts';
 
 export const trackingSchema = {
   ...runtimeSchema,
@@ -19,6 +20,16 @@ export const trackingSchema = {
     min: 0,
     max: 65_535,
     doc: 'Operators’ port of tracking: /healthz, /readyz, /metrics, OpenAPI at /docs (0 picks a free one); keep it off the public network',
+  }),
+  grpcPort: int('TRACKING_GRPC_PORT', {
+    optional: true,
+    min: 0,
+    max: 65_535,
+    doc: 'gRPC port of SubscriptionService (integrators pull their subscriptions’ events; `npm start` sets 50052, 0 picks a free one); unset: no gRPC',
+  }),
+  integrators: str('TRACKING_INTEGRATORS', {
+    optional: true,
+    doc: 'Integrators who may subscribe: JSON [{clientId, name, unitId, scopes: ["events", "personal-data"], secretSha256, allowPrivateTargets?}]',
   }),
   host: str('TRACKING_HOST', { default: '0.0.0.0', doc: 'Address tracking listens on' }),
   ...staffTokenSchema,
@@ -66,9 +77,11 @@ export const developmentSecretsIn = (config: TrackingConfig) => ({
 /** Loads the configuration; formulas that do not parse are refused here, naming what is wrong. */
 export const loadTrackingConfig = (env: NodeJS.ProcessEnv = process.env) => {
   const config = loadConfig(trackingSchema, env);
+  let formulas: ReturnType<typeof kpiFormulas>;
   try {
-    return { ...config, formulas: kpiFormulas(config.kpiFormulas) };
+    formulas = kpiFormulas(config.kpiFormulas);
   } catch (err) {
     throw new Error(`TRACKING_KPI_FORMULAS: ${(err as Error).message}`);
   }
+  return { ...config, formulas, integratorList: parseIntegrators(config.integrators) };
 };
