@@ -14,6 +14,7 @@ import { createGrpc } from './grpc.ts';
 import { createGuessLimiter, createRegistrationLimiter } from './guesses.ts';
 import { addDocs, createHttp } from './http.ts';
 import { createIdempotency } from './idempotency.ts';
+import { createOpen311Store, withOpen311Records } from './open311/request-store.ts';
 import { createOutcomes, outcomesSubscription } from './outcomes.ts';
 
 // Wiring: config → the pieces → two listeners. Everything here is replaceable in tests by config alone.
@@ -50,6 +51,7 @@ export async function startIntake(config: IntakeConfig, logger: Logger, hooks: S
 
   const index = createCaseIndex(redis, redisPrefix);
   const outcomes = createOutcomes(redis, redisPrefix);
+  const open311Store = createOpen311Store(redis, redisPrefix, config.personIdSecret);
   // One shared group keeps the index, named after its epoch (packages/runtime, epoch.ts): a flush of the
   // keys starts a new epoch, whose group reads case-events from the beginning again.
   const indexConsumer = async () => {
@@ -57,7 +59,7 @@ export async function startIntake(config: IntakeConfig, logger: Logger, hooks: S
     const consumer = rt.consumer({
       groupId: `intake-case-index-${epoch}`,
       fromBeginning: true,
-      subscriptions: [caseIndexSubscription(index, epoch)],
+      subscriptions: [withOpen311Records(caseIndexSubscription(index, epoch), open311Store, epoch)],
     });
     await consumer.start();
     return { epoch, consumer };
@@ -137,6 +139,13 @@ export async function startIntake(config: IntakeConfig, logger: Logger, hooks: S
     bodyLimitBytes: config.bodyLimitBytes,
     trustedProxies: config.trustedProxies,
     logger,
+    open311: {
+      store: open311Store,
+      keys: config.open311ApiKeys,
+      directory,
+      refSecret: config.personIdSecret,
+      outcomeWaitMs: config.outcomeWaitMs,
+    },
   });
   const httpUrl = await rt.listen(http, { port: config.httpPort, host: config.host });
   const opsUrl = await rt.listenOps({

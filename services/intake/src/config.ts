@@ -3,6 +3,7 @@ import { addresses, durationMs, int, loadConfig, str } from '@petition/config';
 import { membershipSchema } from '@petition/federation';
 import { runtimeSchema } from '@petition/runtime';
 import { devSealKeys } from '@petition/seal';
+import { open311KeysReader } from './open311/api-keys.ts';
 
 // Development-only defaults, so that `npm start` runs on a fresh clone; a deployment sets its own keys
 // (the service logs a warning while these are in use).
@@ -118,6 +119,10 @@ export const intakeSchema = {
     min: 60_000,
     doc: 'How long an Idempotency-Key is remembered',
   }),
+  open311ApiKeys: open311KeysReader(
+    'OPEN311_API_KEYS',
+    'Open311 (GeoReport v2) clients: `name:secret:CHANNEL[:unit=<unit id>][:sees-all]`, comma-separated (secret 24–128 of A-Za-z0-9_-); none: every POST and request lookup is refused 403',
+  ),
 } as const;
 
 export type IntakeConfig = ReturnType<typeof loadIntakeConfig>;

@@ -14,6 +14,7 @@ import {
 import { type ActionSpec, actions, commandOf } from './actions.ts';
 import type { Caller, Core } from './core.ts';
 import type { Idempotency } from './idempotency.ts';
+import { type Open311Deps, open311Routes } from './open311/routes.ts';
 import type { Outcomes } from './outcomes.ts';
 import { type PetitionBody, petitionBodySchema } from './petition-request.ts';
 import { invalidRequest, type Problem, ProblemError, problem, schemaFindings } from './problems.ts';
@@ -28,6 +29,8 @@ export interface HttpDeps {
   /** Peers trusted to name the client in X-Forwarded-For (`request.ip` is then that client). */
   readonly trustedProxies: readonly string[];
   readonly logger: Logger;
+  /** The Open311 GeoReport v2 façade's own pieces (open311/); the rest it shares with the API. */
+  readonly open311?: Pick<Open311Deps, 'store' | 'keys' | 'directory' | 'refSecret' | 'outcomeWaitMs'>;
 }
 
 /** Intake's own problems and its 422 for invalid fields; fastify's own refusals from the one catalogue. */
@@ -263,6 +266,13 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
         detail: 'send a unit token (Authorization: Bearer …), or X-Case-Number and X-Query-Code',
       }),
     );
+  }
+
+  if (deps.open311) {
+    const { core, idempotency, outcomes, logger } = deps;
+    await app.register(open311Routes({ ...deps.open311, core, idempotency, outcomes, logger }), {
+      prefix: '/open311/v2',
+    });
   }
 
   // /metrics and the docs are on the operators' port (app.ts, addDocs).
