@@ -181,6 +181,7 @@ export async function startTracking(
     logger,
     now,
     grpc: config.grpcPort === undefined ? undefined : { host: config.host, port: config.grpcPort },
+    heartbeatMs: config.streamHeartbeatMs,
   });
 
   const app = await createHttp({

@@ -1,5 +1,5 @@
 import { devQueryCodeSecret, staffTokenSchema } from '@petition/auth';
-import { int, loadConfig, str, url } from '@petition/config';
+import { durationMs, int, loadConfig, str, url } from '@petition/config';
 import { membershipSchema } from '@petition/federation';
 import { defaultFormulaText, kpiFormulas } from '@petition/kpi';
 import { runtimeSchema } from '@petition/runtime';
@@ -30,6 +30,10 @@ export const trackingSchema = {
   integrators: str('TRACKING_INTEGRATORS', {
     optional: true,
     doc: 'Integrators who may subscribe: JSON [{clientId, name, unitId, scopes: ["events", "personal-data"], secretSha256, allowPrivateTargets?}]',
+  }),
+  streamHeartbeatMs: durationMs('TRACKING_STREAM_HEARTBEAT', {
+    default: 15_000,
+    doc: 'How often an idle subscription stream (SSE, gRPC) sends a heartbeat with its position, e.g. `15s`',
   }),
   host: str('TRACKING_HOST', { default: '0.0.0.0', doc: 'Address tracking listens on' }),
   ...staffTokenSchema,

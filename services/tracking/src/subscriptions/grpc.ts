@@ -59,14 +59,14 @@ export async function startSubscriptionGrpc(deps: SubscriptionGrpcDeps) {
     const authorization = call.metadata.get('authorization')[0]?.toString();
     const integrator = authenticateIntegrator(deps.integrators, authorization);
     if (!integrator?.scopes.has(integratorScopes.events)) {
-      call.destroy(
-        Object.assign(new Error('unauthenticated'), {
-          ...statusFor(
-            subscriptionProblems.error(integrator ? 'SCOPE_REQUIRED' : 'INTEGRATOR_UNAUTHORIZED', {
-              detail: integrator ? 'no events scope' : 'send authorization: Basic base64(client id:secret)',
-            }),
-          ),
-        }),
+      // grpc-js sends a status emitted as an error; a destroyed call reaches the client as a transient failure.
+      call.emit(
+        'error',
+        statusFor(
+          subscriptionProblems.error(integrator ? 'SCOPE_REQUIRED' : 'INTEGRATOR_UNAUTHORIZED', {
+            detail: integrator ? 'no events scope' : 'send authorization: Basic base64(client id:secret)',
+          }),
+        ),
       );
       return;
     }
@@ -90,7 +90,7 @@ export async function startSubscriptionGrpc(deps: SubscriptionGrpcDeps) {
       calls.delete(end);
       off?.();
       void feed?.close();
-      if (status) call.destroy(Object.assign(new Error(status.details ?? 'ended'), status));
+      if (status) call.emit('error', status);
       else call.end();
     };
     calls.add(end);

@@ -30,6 +30,7 @@ export interface SubscriptionsDeps {
   readonly logger: Logger;
   readonly now: () => Date;
   readonly grpc?: { host: string; port: number };
+  readonly heartbeatMs: number;
 }
 
 export async function startSubscriptions(deps: SubscriptionsDeps) {
@@ -109,6 +110,7 @@ export async function startSubscriptions(deps: SubscriptionsDeps) {
         logger,
         host: deps.grpc.host,
         port: deps.grpc.port,
+        heartbeatMs: deps.heartbeatMs,
       })
     : undefined;
   if (grpc) rt.onClose('intake', 'subscriptions gRPC', () => grpc.close());
@@ -130,6 +132,7 @@ export async function startSubscriptions(deps: SubscriptionsDeps) {
         openFeed: feeds,
         webhooks,
         now: deps.now,
+        heartbeatMs: deps.heartbeatMs,
       });
       rt.onClose('intake', 'subscription streams', () => routes.closeStreams());
     },

@@ -352,6 +352,7 @@ export function addSubscriptionRoutes(app: FastifyInstance, deps: SubscriptionRo
           recipient: request.ip,
           deliver: async (d) => {
             lastSentToken = d.resumeToken;
+            movedToken = '';
             const data = {
               eventId: d.eventId,
               eventType: d.eventType,
