@@ -158,7 +158,7 @@ export const subscriptions = defineTopic<SubscriptionEvent>({
   keyDescription: 'the subscription id',
   codec: SubscriptionEvent,
   schemaVersion: 1,
-  keyOf: (m) => (m.payload?.$case === 'subscriptionChanged' ? m.payload.value.subscriptionId : ''),
+  keyOf: (m) => (m.payload?.$case === 'subscription' ? m.payload.value.subscriptionId : ''),
   typeOf: (m) => subscriptionEventType(m.payload?.$case),
   eventTypeOfCase: subscriptionEventType,
   compacted: true,

@@ -26,7 +26,7 @@ export function createSubscriptionStore(deps: {
   const subscriptions = new Map<string, Subscription>();
   const listeners = new Set<(subscription: Subscription) => void>();
   const apply = (event: SubscriptionEvent) => {
-    if (event.payload?.$case !== 'subscriptionChanged') return;
+    if (event.payload?.$case !== 'subscription') return;
     const next = event.payload.value;
     const known = subscriptions.get(next.subscriptionId);
     if (known && (known.updateTime?.getTime() ?? 0) > (next.updateTime?.getTime() ?? 0)) return;
@@ -53,7 +53,7 @@ export function createSubscriptionStore(deps: {
           occurTime: deps.now(),
           producer: 'tracking',
         },
-        payload: { $case: 'subscriptionChanged', value: subscription },
+        payload: { $case: 'subscription', value: subscription },
       });
       await deps.publish(event);
       apply(event);
