@@ -275,6 +275,7 @@ interface Route {
   /** A JSON body, for the routes that take one (else `{}` as text for a method other than GET and HEAD). */
   readonly body?: fc.Arbitrary<string | undefined>;
 }
+const subscriptionId = segment(fc.oneof(fc.uuid(), odd));
 /** The holder of the fuzzed case: its staff see the units' view; supervisors over it read it. */
 const holder = '330106-rsj';
 const caseId = segment(fc.constantFrom(run.caseId, run.caseId, `${run.caseId}-X`, caseNumber));
@@ -357,6 +358,44 @@ const routes: Route[] = [
       )
       .map((q) => `/v1/audit?${new URLSearchParams(q as Record<string, string>)}`),
   },
+  // Integrators' subscriptions (subscriptions/routes.ts): no integrator is configured here, so each is refused
+  // (401 — staff tokens and made-up Basic credentials are not an integrator's), whatever else comes with it.
+  { name: 'GET /v1/subscriptions', path: fc.constant('/v1/subscriptions') },
+  {
+    name: 'POST /v1/subscriptions',
+    path: fc.constant('/v1/subscriptions'),
+    body: fc.oneof(
+      fc.constantFrom(
+        '{"name":"劳动保障","filter":{"categories":["CATEGORY_LABOR_SOCIAL_SECURITY"]}}',
+        '{"name":"x","webhookUrl":"http://127.0.0.1:9/hook"}',
+        '{}',
+        '[]',
+        'null',
+      ),
+      odd.map((name) => JSON.stringify({ name, filter: { unitIds: [name], eventTypes: [name] } })),
+    ),
+  },
+  ...(['GET', 'DELETE'] as const).map((method) => ({
+    name: `${method} /v1/subscriptions/{subscriptionId}`,
+    path: subscriptionId.map((id) => `/v1/subscriptions/${id}`),
+  })),
+  ...(['pause', 'resume'] as const).map((action) => ({
+    name: `POST /v1/subscriptions/{subscriptionId}/${action}`,
+    path: subscriptionId.map((id) => `/v1/subscriptions/${id}/${action}`),
+    body: fc.constant(undefined),
+  })),
+  {
+    name: 'GET /v1/subscriptions/{subscriptionId}/events',
+    path: fc
+      .tuple(
+        subscriptionId,
+        fc.oneof(
+          fc.constant(''),
+          odd.map((t) => `?from=${encodeURIComponent(t)}`),
+        ),
+      )
+      .map(([id, from]) => `/v1/subscriptions/${id}/events${from}`),
+  },
 ];
 for (const r of routes) Object.assign(r, { [fc.toStringMethod]: () => r.name });
 // The guarded routes, whose answers depend on who asks, get twice the calls of the open ones.
@@ -377,9 +416,9 @@ const fuzzRequest = fc
         { weight: 3, arbitrary: fc.constant(undefined) },
         { weight: 1, arbitrary: fc.constantFrom('1.2.3.4', 'garbage', '::1, 10.0.0.1') },
       ),
-      // Mostly the route's own method (POST for those with a body).
+      // Mostly the route's own method, as its name says.
       method: fc.oneof(
-        { weight: 12, arbitrary: fc.constant(route.body ? 'POST' : 'GET') },
+        { weight: 12, arbitrary: fc.constant(route.name.split(' ')[0] ?? 'GET') },
         fc.constantFrom('GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS'),
       ),
     }),
@@ -417,6 +456,8 @@ function mayRead(r: FuzzRequest, path: string): boolean {
       (permits(valid.roles, 'handle') || permits(valid.roles, 'register'))
     );
   }
+  // No integrator is configured in this run: nothing of the subscriptions API answers 2xx.
+  if (r.route.name.includes('/v1/subscriptions')) return false;
   switch (r.route.name) {
     case 'GET /v1/cases/{caseNumber}':
       // With a staff token, the segment is a case id and the answer the units' view.
