@@ -61,6 +61,8 @@ async function startSingleNode() {
     STAFF_JWKS: nodeKeys.jwksPath,
     STAFF_TOKEN_ISSUERS: nodeKeys.issuer,
     TRACKING_INTAKE_URL: `http://127.0.0.1:${intakePort}`,
+    // Integrators pull their subscriptions' events over gRPC here (and SSE on tracking's HTTP port).
+    TRACKING_GRPC_PORT: '50052',
     // The simulator is one client on 127.0.0.1 that files and looks up every case.
     ...(simulate ? oneClientLoadEnv : {}),
     ...process.env,
@@ -105,6 +107,7 @@ async function startSingleNode() {
       `  tracking http://localhost:${trackingPort}/ (petitioner), /workbench (units), /supervision (KPIs, overdue); operators http://localhost:${trackingOpsPort} (/metrics, OpenAPI: /docs)`,
       `  notify   http://localhost:${process.env.NOTIFY_HTTP_PORT ?? '8092'}/readyz (in-app inbox; SMS, mail, webhooks when configured)`,
       '  tokens   npm run token -- 330106-xfj [--role handler]… (a staff JWT signed by the node key in .local/keys)',
+      `  integrators  /v1/subscriptions on tracking, SSE there, gRPC Subscribe on localhost:${process.env.TRACKING_GRPC_PORT ?? '50052'}; credentials: npm run integrator -- <clientId> <unitId> (${process.env.TRACKING_INTEGRATORS ? 'TRACKING_INTEGRATORS set' : 'none configured: set TRACKING_INTEGRATORS'})`,
       ...(simulate ? [`  simulator ${simulate} petitions/s, playing units and petitioners (progress every 10 s)`] : []),
       '',
       'Ctrl-C stops it.',
