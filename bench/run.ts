@@ -10,6 +10,7 @@ import { benchIntake } from './intake.ts';
 import { benchNodes } from './nodes.ts';
 import { benchNotification } from './notification.ts';
 import { benchRouting } from './routing.ts';
+import { benchSubscriptions } from './subscriptions.ts';
 import { benchTracking } from './tracking.ts';
 import { benchWatchdogStore } from './watchdog.ts';
 
@@ -28,6 +29,7 @@ const benches: Record<string, Bench> = {
   watchdog: { redis: benchWatchdogStore },
   e2e: { broker: benchE2e, records: 5_000 },
   nodes: { broker: benchNodes, records: 2_000 },
+  subscriptions: { broker: benchSubscriptions, records: 100_000 },
 };
 
 const [name = '', ...rest] = process.argv.slice(2);
