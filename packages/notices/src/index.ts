@@ -1,3 +1,4 @@
 export { cloudEventOf } from './cloud-event.ts';
 export { dueDate, type Notice, type NoticeContext, noticeId, noticesFor, type Subscription } from './notices.ts';
 export { render, type Template, templates } from './templates.ts';
+export { parseWebhookSubscriptions } from './webhook-subscriptions.ts';

@@ -11,7 +11,7 @@ import {
 } from '@petition/contract';
 import { federationFrom } from '@petition/federation';
 import type { Logger } from '@petition/logging';
-import { cloudEventOf, noticesFor, type Subscription } from '@petition/notices';
+import { cloudEventOf, noticesFor, parseWebhookSubscriptions, type Subscription } from '@petition/notices';
 import {
   addOpsAction,
   causeRetry,
@@ -92,7 +92,9 @@ export async function startNotification(
     logger.warn({ variables: developmentSecrets }, 'development secrets in use: set your own for anything real');
   const keyring = parseKeyring(config.sealKeys);
   const federation = federationFrom(config, directory);
-  const subscriptions: Subscription[] = config.webhooks ? JSON.parse(readFileSync(config.webhooks, 'utf8')) : [];
+  const subscriptions: Subscription[] = config.webhooks
+    ? parseWebhookSubscriptions(readFileSync(config.webhooks, 'utf8'), `NOTIFY_WEBHOOKS (${config.webhooks})`)
+    : [];
   const configured = unitChannelsOf(config.unitChannels);
   // A unit with an endpoint of its own (a subscription with `unitNotices`) is told there as well.
   const unitEndpoint = (unitId: string) => subscriptions.find((s) => s.unitNotices && s.unitId === unitId);
