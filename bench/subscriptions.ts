@@ -5,7 +5,8 @@
 //   categories; the cases are spread evenly over both), all connected and warm (each has had a warm-up event);
 //   then N case events published (N = records/50, 500 to 5,000): events/s from the first publish until the last
 //   subscriber has every event its filter selects (feedReadsPerSec: the same times 100, the events all the
-//   feeds read together);
+//   feeds read together; idleCpuPct: this process's CPU, in % of a core, while the 100 streams are open and
+//   nothing comes);
 // - resume: one subscriber stops at the end of case-events, a gap of `records` events is published, and it
 //   comes back with its resume token: ms to its first event and until it has every selected one of the gap;
 // - reference: a raw bus consumer (the bus's Kafka client, a group whose offsets were set to the same start
@@ -318,6 +319,11 @@ export async function benchSubscriptions(options: { brokers: string[]; logger: L
       { logger, label: 'subscribers warm' },
     );
     if (!warm) throw new Error(`subscribers not warm: ${subscribers.filter((s) => s.error).length} failed`);
+    // What 100 open, idle streams cost this process (each feed a consumer polling the broker): CPU over 2 s.
+    const cpuBefore = process.cpuUsage();
+    await sleep(2_000);
+    const cpuIdle = process.cpuUsage(cpuBefore);
+    const idleCpuPct = Math.round((cpuIdle.user + cpuIdle.system) / 20_000);
     const fanoutStart = await bus.endOffsets(caseEvents);
     const started = performance.now();
     for (let i = 0; i < fanout; i += 1_000)
@@ -396,6 +402,7 @@ export async function benchSubscriptions(options: { brokers: string[]; logger: L
       deliveredPerSec: Math.round((deliveries * 1000) / fanoutMs),
       feedReadsPerSec: Math.round((fanout * subscriberCount * 1000) / fanoutMs),
       deliveries,
+      idleCpuPct,
       rawPerSec,
       ratio: Number((eventsPerSec / rawPerSec).toFixed(3)),
       resumeGap: gap,
