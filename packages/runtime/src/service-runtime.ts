@@ -7,7 +7,9 @@ import type { Logger } from '@petition/logging';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
+import { createBusMetrics } from './bus-metrics.ts';
 import { watchEpoch } from './epoch-watch.ts';
+import { addHttpMetrics } from './http-metrics.ts';
 import { type Checks, createRegistry, listenOps } from './ops-server.ts';
 import { repeat } from './repeat.ts';
 import type { RuntimeConfig } from './runtime-config.ts';
@@ -96,6 +98,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   await bus.waitUntilReady();
   await bus.ensureTopics(o.topics, { partitions: config.topicPartitions });
   const registry = createRegistry();
+  const busMetrics = createBusMetrics({ bus, registry, logger });
   const shutdown = createShutdown(logger);
   const redisConnections: Redis[] = [];
   let directory: Directory | undefined;
@@ -151,6 +154,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     },
     consumer(options) {
       const consumer = bus.consumer(options);
+      busMetrics.watch(consumer, options);
       shutdown.on('consumers', options.groupId, () => consumer.stop());
       return consumer;
     },
@@ -183,6 +187,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       shutdown.on('intake', 'epoch watch', () => watch.stop());
     },
     async listen(app, at) {
+      addHttpMetrics(app, registry);
       const url = await app.listen(at);
       shutdown.on('intake', `http ${url}`, () => app.close());
       return url;
