@@ -4,8 +4,8 @@
 //   own with a filter selecting a quarter of the events (50 by one of four districts of 杭州, 50 by one of four
 //   categories; the cases are spread evenly over both), all connected and warm (each has had a warm-up event);
 //   then N case events published (N = records/50, 500 to 5,000): events/s from the first publish until the last
-//   subscriber has every event its filter selects (feedReadsPerSec: the same times 100, the events all the
-//   feeds read together; idleCpuPct: this process's CPU, in % of a core, while the 100 streams are open and
+//   subscriber has every event its filter selects (offersPerSec: the same times 100, the events the feed hub
+//   put before the streams' filters together; idleCpuPct: this process's CPU, in % of a core, while the 100 streams are open and
 //   nothing comes);
 // - resume: one subscriber stops at the end of case-events, a gap of `records` events is published, and it
 //   comes back with its resume token: ms to its first event and until it has every selected one of the gap;
@@ -400,7 +400,7 @@ export async function benchSubscriptions(options: { brokers: string[]; logger: L
       publishPerSec: Math.round((fanout * 1000) / publishMs),
       eventsPerSec,
       deliveredPerSec: Math.round((deliveries * 1000) / fanoutMs),
-      feedReadsPerSec: Math.round((fanout * subscriberCount * 1000) / fanoutMs),
+      offersPerSec: Math.round((fanout * subscriberCount * 1000) / fanoutMs),
       deliveries,
       idleCpuPct,
       rawPerSec,

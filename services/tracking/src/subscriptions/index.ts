@@ -8,7 +8,7 @@ import type { Keyring } from '@petition/seal';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { trackingKeys } from '../keys.ts';
-import { type FeedOptions, openFeed } from './feed.ts';
+import { createFeedHub } from './feed.ts';
 import { startSubscriptionGrpc } from './grpc.ts';
 import type { Integrator } from './integrators.ts';
 import { addSubscriptionRoutes } from './routes.ts';
@@ -74,25 +74,23 @@ export async function startSubscriptions(deps: SubscriptionsDeps) {
       regionCode: regionCode ?? '',
     };
   };
-  const feeds = (options: FeedOptions) =>
-    openFeed(
-      {
-        bus: rt.bus,
-        directory: deps.directory,
-        logger,
-        keyring: deps.keyring,
-        caseFacts,
-        publishAudit: deps.publishAudit,
-        now: deps.now,
-      },
-      options,
-    );
+  const hub = createFeedHub({
+    bus: rt.bus,
+    directory: deps.directory,
+    logger,
+    keyring: deps.keyring,
+    caseFacts,
+    publishAudit: deps.publishAudit,
+    now: deps.now,
+  });
+  rt.onClose('consumers', 'subscription feeds', () => hub.close());
+  const feeds = hub.open;
   const webhooks = createWebhookDeliveries({
     store,
     integrators: deps.integrators,
     keyring: deps.keyring,
     logger,
-    openFeed: feeds,
+    openFeed: hub.openDurable,
     setStart: (groupId, start) => rt.bus.setCommittedOffsets(groupId, caseEvents, start),
     deleteGroup: (groupId) => rt.bus.deleteGroups([groupId]),
     now: deps.now,

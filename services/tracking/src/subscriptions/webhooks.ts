@@ -36,7 +36,8 @@ export interface WebhookDeps {
   readonly integrators: ReadonlyMap<string, Integrator>;
   readonly keyring: Keyring;
   readonly logger: Logger;
-  readonly openFeed: (options: FeedOptions) => Promise<Feed>;
+  /** A feed in the durable group named (feed.ts openDurable). */
+  readonly openFeed: (options: FeedOptions & { durableGroup: string }) => Promise<Feed>;
   readonly setStart: (groupId: string, start: Position) => Promise<void>;
   readonly deleteGroup: (groupId: string) => Promise<void>;
   readonly now: () => Date;
