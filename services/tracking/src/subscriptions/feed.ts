@@ -319,13 +319,18 @@ async function startReader(
  * The feeds of one tracking process: the hub (started with the first stream) and the readers of streams behind
  * it. `open` gives a stream its events from its position on, whichever way is cheaper.
  */
-export function createFeedHub(deps: FeedDeps) {
+export function createFeedHub(
+  deps: FeedDeps,
+  limits: { readonly keptPerPartition: number; readonly pendingPerStream: number } = feedLimits,
+) {
   const prepare = createPreparer(deps);
   const live = new Set<Stream>();
   /** Per partition, the events kept (oldest first) and the offset the hub reads next. */
   const kept = new Map<number, Prepared[]>();
   const next = new Map<number, bigint>();
   let hub: Promise<{ stop: () => Promise<void> }> | undefined;
+  /** How streams moved: joined the hub, started reading alone, fell behind the hub's pace. */
+  const stats = { joined: 0, readAlone: 0, fellBehind: 0 };
   let closing = false;
   const groupId = `tracking-feed-hub-${randomUUID().slice(0, 8)}`;
 
@@ -351,12 +356,12 @@ export function createFeedHub(deps: FeedDeps) {
             // From here to the end, synchronously: a stream joining sees the kept events and `next` agree.
             const partitionKept = kept.get(p.partition) ?? [];
             partitionKept.push(p);
-            if (partitionKept.length > feedLimits.keptPerPartition) partitionKept.shift();
+            if (partitionKept.length > limits.keptPerPartition) partitionKept.shift();
             kept.set(p.partition, partitionKept);
             next.set(p.partition, p.offset + 1n);
             for (const stream of live) {
               void stream.offer(p);
-              if (stream.pending > feedLimits.pendingPerStream) fallBehind(stream);
+              if (stream.pending > limits.pendingPerStream) fallBehind(stream);
             }
           }),
         ],
@@ -381,12 +386,14 @@ export function createFeedHub(deps: FeedDeps) {
       .sort((a, b) => a.partition - b.partition || (a.offset < b.offset ? -1 : 1));
     for (const p of replay) void stream.offer(p);
     live.add(stream);
+    stats.joined++;
   }
 
   const readers = new Map<Stream, Awaited<ReturnType<typeof startReader>>>();
   /** A stream behind what the hub keeps (or too slow for it) reads on its own until the hub can take it. */
   async function readAlone(stream: Stream) {
     live.delete(stream);
+    stats.readAlone++;
     const reader = await startReader(deps, stream, prepare, {
       handOff: () => {
         if (stream.closed || !covers(stream.position)) return false;
@@ -402,12 +409,14 @@ export function createFeedHub(deps: FeedDeps) {
   function fallBehind(stream: Stream) {
     if (!live.has(stream)) return;
     stream.logger.info({ pending: stream.pending }, 'stream slower than the hub: it reads on its own for now');
+    stats.fellBehind++;
     live.delete(stream);
     // Its queue drains at the client's pace; the reader starts where the offers stopped.
     void readAlone(stream);
   }
 
   return {
+    stats: stats as Readonly<typeof stats>,
     async open(options: FeedOptions): Promise<Feed> {
       const stream = createStream(deps, options);
       await startHub();
