@@ -20,6 +20,8 @@ const pure = [
   'asyncapi',
   'client',
 ].map((p) => `packages/${p}/src/**/*.test.ts`);
+// The deployment files (deploy/): rendered and validated offline, no broker.
+pure.push('test/deploy.test.ts');
 
 export default defineConfig({
   test: {

@@ -146,12 +146,20 @@ onChange(
   },
 );
 /**
+ * What test/deploy.test.ts checks deploy/ with: docker-compose (Debian's 1.29 validates a compose file without
+ * an engine) and kubectl (its kustomize renders the overlays offline; kept when any kubectl is on the PATH).
+ */
+const deployTools = [
+  'docker-compose',
+  ...(spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0 ? [] : ['kubectl']),
+];
+/**
  * The browser the web-page tests drive: Debian's Chromium, and a font with Chinese glyphs so screenshots
  * show text, installed from Debian's packages when missing (CHROMIUM_PATH names another browser).
  */
 function ensureBrowser() {
-  if (process.env.CHROMIUM_PATH) return;
-  const packages = ['chromium', 'fonts-wqy-microhei'];
+  const browser = process.env.CHROMIUM_PATH ? [] : ['chromium', 'fonts-wqy-microhei'];
+  const packages = [...browser, ...deployTools];
   const missing = packages.filter((p) => spawnSync('dpkg', ['-s', p], { stdio: 'ignore' }).status !== 0);
   if (missing.length === 0) return;
   if (process.getuid?.() !== 0) {
