@@ -155,18 +155,19 @@ const deployTools = [
 ];
 /**
  * The browser the web-page tests drive: Debian's Chromium, and a font with Chinese glyphs so screenshots
- * show text, installed from Debian's packages when missing (CHROMIUM_PATH names another browser).
+ * show text, installed from Debian's packages when missing (CHROMIUM_PATH names another browser); and
+ * redis-server, which the tests of Redis with a password start on a port of their own.
  */
 function ensureBrowser() {
   const browser = process.env.CHROMIUM_PATH ? [] : ['chromium', 'fonts-wqy-microhei'];
-  const packages = [...browser, ...deployTools];
+  const packages = [...browser, 'redis-server', ...deployTools];
   const missing = packages.filter((p) => spawnSync('dpkg', ['-s', p], { stdio: 'ignore' }).status !== 0);
   if (missing.length === 0) return;
   if (process.getuid?.() !== 0) {
-    log(`the browser tests need Debian packages ${missing.join(', ')}: install them, or set CHROMIUM_PATH`);
+    log(`the tests need Debian packages ${missing.join(', ')}: install them (CHROMIUM_PATH names another browser)`);
     process.exit(1);
   }
-  log(`installing ${missing.join(', ')} from Debian's packages (browser tests)`);
+  log(`installing ${missing.join(', ')} from Debian's packages (browser and Redis tests)`);
   const apt = { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, stdio: ['ignore', 'ignore', 'inherit'] };
   run('apt-get', ['update', '-q'], apt);
   run('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...missing], apt);

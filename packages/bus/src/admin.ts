@@ -1,4 +1,5 @@
 import type { Logger } from '@petition/logging';
+import { securityRefusal } from './security.ts';
 import { dlqSuffix, type TopicSpec, topicName } from './topic.ts';
 
 // What the bus's admin operations share across clients: the topics a deployment wants, the wait for a
@@ -6,7 +7,23 @@ import { dlqSuffix, type TopicSpec, topicName } from './topic.ts';
 
 export interface TopicOptions {
   partitions: number;
+  /** Replicas of each partition; 1 (a single local broker) when omitted. */
   replicationFactor?: number;
+  /**
+   * `min.insync.replicas` of each topic created: with acks=all a write succeeds only once this many
+   * replicas have it. The broker's own default when omitted.
+   */
+  minInsyncReplicas?: number;
+}
+
+/** The topic-level configuration of a topic created with `options`. */
+export function topicConfigs(options: TopicOptions, compacted: boolean): { name: string; value: string }[] {
+  return [
+    ...(compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : []),
+    ...(options.minInsyncReplicas === undefined
+      ? []
+      : [{ name: 'min.insync.replicas', value: String(options.minInsyncReplicas) }]),
+  ];
 }
 
 export interface ClusterInfo {
@@ -45,6 +62,9 @@ export async function waitForBroker(
     try {
       return await describe();
     } catch (err) {
+      // Refused credentials or an untrusted certificate stay so: report them now, not at the deadline.
+      const refusal = securityRefusal(err);
+      if (refusal) throw refusal;
       lastError = err;
       logger.debug({ err }, 'broker not answering yet');
       await sleep(500);

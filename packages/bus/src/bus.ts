@@ -68,7 +68,11 @@ export function createBus(options: BusOptions): Bus {
     waitUntilReady: (timeoutMs = 60_000) => waitForBroker(() => driver.describeCluster(), timeoutMs, logger),
     async ensureTopics(specs, topicOptions) {
       const wanted = wantedTopics(prefix, specs);
-      await driver.ensureTopics(wanted, topicOptions);
+      const replication = {
+        replicationFactor: topicOptions.replicationFactor ?? options.topicReplicationFactor,
+        minInsyncReplicas: topicOptions.minInsyncReplicas ?? options.topicMinInsyncReplicas,
+      };
+      await driver.ensureTopics(wanted, { ...topicOptions, ...replication });
       return wanted.map((t) => t.topic);
     },
     async deleteOwnTopics() {

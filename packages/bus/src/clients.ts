@@ -18,6 +18,35 @@ export interface BusOptions {
   requestTimeoutMs?: number;
   /** The Kafka client; by default `KAFKA_CLIENT`, else `defaultKafkaClient`. */
   client?: KafkaClientName;
+  /** TLS to the brokers (the SSL and SASL_SSL protocols); plaintext when omitted. */
+  tls?: BusTls;
+  /** SASL authentication (the SASL_PLAINTEXT and SASL_SSL protocols); none when omitted. */
+  sasl?: BusSasl;
+  /** Replicas of each partition of the topics `ensureTopics` creates, unless its options say; 1 when omitted. */
+  topicReplicationFactor?: number;
+  /** `min.insync.replicas` of the topics `ensureTopics` creates, unless its options say; the broker's default when omitted. */
+  topicMinInsyncReplicas?: number;
+}
+
+/** Kafka's names for how a client talks to a listener. */
+export const kafkaSecurityProtocols = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const;
+export type KafkaSecurityProtocol = (typeof kafkaSecurityProtocols)[number];
+
+/** The SASL mechanisms both clients speak with a username and a password. */
+export const kafkaSaslMechanisms = ['SCRAM-SHA-256', 'SCRAM-SHA-512', 'PLAIN'] as const;
+export type KafkaSaslMechanism = (typeof kafkaSaslMechanisms)[number];
+
+export interface BusTls {
+  /** PEM certificates of the CAs the brokers' certificates must chain to; the system's CAs when omitted. */
+  ca?: string;
+  /** False accepts any certificate (a test rig only): the connection is encrypted but nobody is verified. */
+  rejectUnauthorized?: boolean;
+}
+
+export interface BusSasl {
+  mechanism: KafkaSaslMechanism;
+  username: string;
+  password: string;
 }
 
 /** A client name that is none of `kafkaClients`. */

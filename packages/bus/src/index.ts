@@ -3,9 +3,15 @@ export { type BatchLimits, batchingPublisher, RecordTooLargeError } from './batc
 export { type Bus, createBus } from './bus.ts';
 export {
   type BusOptions,
+  type BusSasl,
+  type BusTls,
   defaultKafkaClient,
   type KafkaClientName,
+  type KafkaSaslMechanism,
+  type KafkaSecurityProtocol,
   kafkaClients,
+  kafkaSaslMechanisms,
+  kafkaSecurityProtocols,
   resolveKafkaClient,
   UnknownKafkaClientError,
 } from './clients.ts';
@@ -27,6 +33,7 @@ export { Header, protobufContentType, readHeaders } from './headers.ts';
 export { createLedger, type Ledger, type LedgerOptions } from './ledger.ts';
 export { type OutgoingRecord, type PublishedRecord, type Publisher, type RawRecord, toMessage } from './publisher.ts';
 export { backoffDelayMs, defaultRetryPolicy, isRetryable, PoisonRecordError, type RetryPolicy } from './retry.ts';
+export { BusSecurityError, type BusSecurityErrorCode, busSecurityErrorCodes, securityRefusal } from './security.ts';
 export {
   defineTopic,
   dlqSuffix,

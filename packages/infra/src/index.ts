@@ -22,3 +22,9 @@ export {
 } from './mirror-maker.ts';
 export { ensureNodeKeys, type NodeKeys } from './node-keys.ts';
 export { localDir, workspaceRoot } from './paths.ts';
+export {
+  type CertificateAuthority,
+  ensureCertificateAuthority,
+  type SecureListener,
+  secureListenerMechanisms,
+} from './secure-listener.ts';

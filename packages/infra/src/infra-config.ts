@@ -18,6 +18,10 @@ export const infraSchema = {
   }),
   kafkaPort: port('KAFKA_PORT', { default: 9092, doc: 'Client port of the local broker' }),
   controllerPort: port('KAFKA_CONTROLLER_PORT', { default: 9093, doc: 'KRaft controller port of the local broker' }),
+  kafkaSecurePort: port('KAFKA_SECURE_PORT', {
+    optional: true,
+    doc: 'A SASL_SSL listener of the local broker on this port (SCRAM user and self-signed CA in `.local/kafka/node-<port>/secure`); none when unset',
+  }),
   kafkaHeapMb: int('KAFKA_HEAP_MB', { default: 768, min: 256, doc: 'Java heap of the local broker' }),
   kafkaStartTimeoutMs: int('KAFKA_START_TIMEOUT_MS', {
     default: 120_000,

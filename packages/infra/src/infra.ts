@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { allTopics, createBus } from '@petition/bus';
 import type { Logger } from '@petition/logging';
-import { Redis } from 'ioredis';
+import { busSettings, connectRedis } from '@petition/runtime';
 import { containerName, startContainerKafka } from './container-kafka.ts';
 import { dockerEngineAnswers } from './docker.ts';
 import type { InfraConfig } from './infra-config.ts';
 import { startLocalKafka, stopLocalKafka } from './local-kafka.ts';
+import type { SecureListener } from './secure-listener.ts';
 
 export interface Infra {
   brokers: string[];
@@ -15,38 +16,44 @@ export interface Infra {
   /** True when this call started the broker (false when it was already running). */
   startedBroker: boolean;
   topics: string[];
+  /** The local broker's SASL_SSL listener, when KAFKA_SECURE_PORT asked for one. */
+  secure?: SecureListener;
 }
 
-async function brokerAnswers(brokers: string[], timeoutMs: number, logger: Logger): Promise<void> {
+/** How the tools reach the broker: as the services do (KAFKA_SECURITY_PROTOCOL …) when it is external. */
+const connectionTo = (config: InfraConfig, mode: Infra['mode']) => (mode === 'external' ? busSettings(config) : {});
+
+async function brokerAnswers(
+  brokers: string[],
+  timeoutMs: number,
+  logger: Logger,
+  settings: ReturnType<typeof busSettings> = {},
+): Promise<void> {
   // While the broker boots every connection attempt fails, and kafkajs reports each at ERROR: silence
   // the probe; a broker that never answers is reported by waitUntilReady's own error.
-  const bus = createBus({ brokers, clientId: 'infra-probe', logger: logger.child({}, { level: 'silent' }) });
+  const quiet = logger.child({}, { level: 'silent' });
+  const bus = createBus({ brokers, clientId: 'infra-probe', logger: quiet, ...settings });
   await bus.waitUntilReady(timeoutMs);
 }
 
-async function redisAnswers(redisUrl: string): Promise<void> {
-  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 3_000 });
-  try {
-    await redis.connect();
-    await redis.ping();
-  } catch (err) {
-    throw new Error(`Redis at REDIS_URL=${redisUrl} does not answer: ${(err as Error).message}`, { cause: err });
-  } finally {
-    redis.disconnect();
-  }
+/** Redis answers a PING (the error names REDIS_URL without its password). */
+async function redisAnswers(config: InfraConfig): Promise<void> {
+  const redis = await connectRedis(config, { maxRetriesPerRequest: 1, connectTimeout: 3_000 });
+  redis.disconnect();
 }
 
 /** The broker: the one KAFKA_BROKERS names, else a container where Docker answers, else local jars. */
 export async function ensureBroker(
   config: InfraConfig,
   logger: Logger,
-): Promise<Pick<Infra, 'brokers' | 'mode' | 'startedBroker'>> {
+): Promise<Pick<Infra, 'brokers' | 'mode' | 'startedBroker' | 'secure'>> {
   const ready = (brokers: string[], timeoutMs: number) => brokerAnswers(brokers, timeoutMs, logger);
   if (config.brokers) {
-    await ready(config.brokers, config.kafkaStartTimeoutMs);
+    await brokerAnswers(config.brokers, config.kafkaStartTimeoutMs, logger, connectionTo(config, 'external'));
     return { brokers: config.brokers, mode: 'external', startedBroker: false };
   }
-  if (await dockerEngineAnswers()) {
+  // The container has no SASL_SSL listener: asking for one means the local jars.
+  if (config.kafkaSecurePort === undefined && (await dockerEngineAnswers())) {
     const { brokers } = await startContainerKafka(
       { version: config.kafkaVersion, port: config.kafkaPort, startTimeoutMs: config.kafkaStartTimeoutMs },
       logger,
@@ -59,20 +66,27 @@ export async function ensureBroker(
       version: config.kafkaVersion,
       port: config.kafkaPort,
       controllerPort: config.controllerPort,
+      securePort: config.kafkaSecurePort,
       heapMb: config.kafkaHeapMb,
       startTimeoutMs: config.kafkaStartTimeoutMs,
     },
     ready,
     logger,
   );
-  return { brokers: local.brokers, mode: 'local', startedBroker: local.started };
+  return { brokers: local.brokers, mode: 'local', startedBroker: local.started, secure: local.secure };
 }
 
 /** Broker up, Redis answering, topics present. Safe to call again: everything is reused. */
 export async function infraUp(config: InfraConfig, logger: Logger): Promise<Infra> {
   const broker = await ensureBroker(config, logger);
-  await redisAnswers(config.redisUrl);
-  const bus = createBus({ brokers: broker.brokers, clientId: 'infra', logger, topicPrefix: config.topicPrefix });
+  await redisAnswers(config);
+  const bus = createBus({
+    brokers: broker.brokers,
+    clientId: 'infra',
+    logger,
+    topicPrefix: config.topicPrefix,
+    ...connectionTo(config, broker.mode),
+  });
   const topics = await bus.ensureTopics(allTopics, { partitions: config.topicPartitions });
   return { ...broker, redisUrl: config.redisUrl, topics };
 }

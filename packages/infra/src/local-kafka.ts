@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import type { Logger } from '@petition/logging';
 import { ensureKafkaJars } from './kafka-jars.ts';
 import { localDir, workspaceRoot } from './paths.ts';
-import { renderProperties } from './properties.ts';
+import { parseProperties, renderProperties } from './properties.ts';
+import { prepareSecureListener, type SecureListener } from './secure-listener.ts';
 
 export interface LocalKafkaOptions {
   version: string;
@@ -16,6 +17,11 @@ export interface LocalKafkaOptions {
   /** Folder of this node's configuration, data, log and pid; default .local/kafka/node-<port>. */
   stateDir?: string;
   startTimeoutMs: number;
+  /**
+   * A SASL_SSL listener on this port besides the PLAINTEXT one: SCRAM-SHA-256/512 with one user made when
+   * the storage is formatted, TLS with a certificate from a CA of its own (in `<stateDir>/secure`).
+   */
+  securePort?: number;
 }
 
 export interface LocalKafka {
@@ -24,6 +30,8 @@ export interface LocalKafka {
   /** False when a broker this project started earlier was found running and reused. */
   started: boolean;
   logFile: string;
+  /** How to reach the SASL_SSL listener, when `securePort` asked for one. */
+  secure?: SecureListener;
 }
 
 type ReadyCheck = (brokers: string[], timeoutMs: number) => Promise<void>;
@@ -38,6 +46,7 @@ function layout(options: LocalKafkaOptions) {
     data: join(dir, 'data'),
     log: join(dir, 'broker.log'),
     pid: join(dir, 'broker.pid'),
+    secure: join(dir, 'secure'),
   };
 }
 
@@ -71,15 +80,37 @@ function portAnswers(port: number): Promise<boolean> {
   });
 }
 
-export function renderConfig(options: Pick<LocalKafkaOptions, 'port' | 'controllerPort'>, dataDir: string): string {
+/** The broker's properties; `secure` adds a SASL_SSL listener on its port with its properties. */
+export function renderConfig(
+  options: Pick<LocalKafkaOptions, 'port' | 'controllerPort'>,
+  dataDir: string,
+  secure?: { port: number; properties: Record<string, string> },
+): string {
   const template = readFileSync(join(workspaceRoot(), 'deploy', 'kafka', 'server.properties'), 'utf8');
   const { port, controllerPort } = options;
+  const listeners = [`PLAINTEXT://:${port}`, `CONTROLLER://:${controllerPort}`];
+  const advertised = [`PLAINTEXT://localhost:${port}`, `CONTROLLER://localhost:${controllerPort}`];
+  const protocols = ['CONTROLLER:PLAINTEXT', 'PLAINTEXT:PLAINTEXT'];
+  if (secure) {
+    listeners.push(`SASL_SSL://:${secure.port}`);
+    advertised.push(`SASL_SSL://localhost:${secure.port}`);
+    protocols.push('SASL_SSL:SASL_SSL');
+  }
   return renderProperties(template, {
     'controller.quorum.bootstrap.servers': `localhost:${controllerPort}`,
-    listeners: `PLAINTEXT://:${port},CONTROLLER://:${controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://localhost:${port},CONTROLLER://localhost:${controllerPort}`,
+    listeners: listeners.join(','),
+    'advertised.listeners': advertised.join(','),
+    'listener.security.protocol.map': protocols.join(','),
     'log.dirs': dataDir,
+    ...secure?.properties,
   });
+}
+
+/** The SASL_SSL port a rendered configuration listens on, if any. */
+export function securePortOf(config: string): number | undefined {
+  const listeners = parseProperties(config).get('listeners') ?? '';
+  const match = /SASL_SSL:\/\/[^:,]*:(\d+)/.exec(listeners);
+  return match ? Number(match[1]) : undefined;
 }
 
 function javaArgs(libsDir: string, heapMb: number): string[] {
@@ -111,6 +142,8 @@ export interface StorageFormat {
   data: string;
   heapMb: number;
   clusterId: string;
+  /** Further arguments (SCRAM users: `--add-scram`). */
+  extraArgs?: readonly string[];
 }
 
 /**
@@ -130,6 +163,7 @@ export function formatStorage(format: StorageFormat, logger: Logger): void {
       `--cluster-id=${format.clusterId}`,
       '-c',
       format.config,
+      ...(format.extraArgs ?? []),
     ],
     { encoding: 'utf8' },
   );
@@ -154,26 +188,59 @@ export async function startLocalKafka(
 ): Promise<LocalKafka> {
   const paths = layout(options);
   const brokers = [`localhost:${options.port}`];
+  const secure =
+    options.securePort === undefined ? undefined : prepareSecureListener(paths.secure, options.securePort, logger);
   const running = readPid(paths.pid);
   if (running) {
+    if (secure && securePortOf(readFileSync(paths.config, 'utf8')) !== options.securePort) {
+      throw new Error(
+        `the broker running on port ${options.port} has no SASL_SSL listener on ${options.securePort}: ` +
+          'stop it (`npm run infra:down`) to start it with one',
+      );
+    }
     await ready(brokers, options.startTimeoutMs);
-    return { brokers, pid: running, started: false, logFile: paths.log };
+    return { brokers, pid: running, started: false, logFile: paths.log, secure: secure?.listener };
   }
-  for (const port of [options.port, options.controllerPort]) {
+  const ports = [
+    options.port,
+    options.controllerPort,
+    ...(options.securePort === undefined ? [] : [options.securePort]),
+  ];
+  for (const port of ports) {
     if (await portAnswers(port)) {
       throw new Error(
         `port ${port} is taken by a process this project did not start: stop it, choose KAFKA_PORT / ` +
-          'KAFKA_CONTROLLER_PORT, or name a running broker in KAFKA_BROKERS',
+          'KAFKA_CONTROLLER_PORT / KAFKA_SECURE_PORT, or name a running broker in KAFKA_BROKERS',
       );
     }
   }
+  // The SCRAM user is written by the storage format alone: storage formatted without it has no user.
+  const userMarker = join(paths.secure, 'user-in-storage');
+  if (secure && existsSync(join(paths.data, 'meta.properties')) && !existsSync(userMarker)) {
+    throw new Error(
+      `the broker's storage in ${paths.data} was formatted without the SCRAM user of a SASL_SSL listener: ` +
+        'delete it (`wipeLocalKafka`) or use another state directory',
+    );
+  }
   const { libsDir } = ensureKafkaJars(options.version, logger);
   mkdirSync(paths.dir, { recursive: true });
-  writeFileSync(paths.config, renderConfig(options, paths.data));
+  writeFileSync(
+    paths.config,
+    renderConfig(options, paths.data, secure && { port: options.securePort ?? 0, properties: secure.properties }),
+    { mode: 0o600 },
+  );
   formatStorage(
-    { libsDir, config: paths.config, data: paths.data, heapMb: options.heapMb, clusterId: newClusterId() },
+    {
+      libsDir,
+      config: paths.config,
+      data: paths.data,
+      heapMb: options.heapMb,
+      clusterId: newClusterId(),
+      extraArgs: secure?.formatArgs,
+    },
     logger,
   );
+  if (secure) writeFileSync(userMarker, '');
 
   const out = openSync(paths.log, 'a');
   const child = spawn('java', [...javaArgs(libsDir, options.heapMb), 'kafka.Kafka', paths.config], {
@@ -207,7 +274,7 @@ export async function startLocalKafka(
   } finally {
     waiting = false;
   }
-  return { brokers, pid, started: true, logFile: paths.log };
+  return { brokers, pid, started: true, logFile: paths.log, secure: secure?.listener };
 }
 
 /** Stops the broker this project started on the port: SIGTERM (controlled shutdown), then SIGKILL. */

@@ -1,5 +1,18 @@
 export { createReadPositions, type Offsets, type ReadPositions, reached, untilCommitted } from './catch-up.ts';
 export { CauseNotYetReadError, type CauseReader, causeRetry, untilCauseRead } from './causal-order.ts';
+export {
+  busSettings,
+  type ConnectionConfig,
+  checkConnections,
+  connectionProblems,
+  connectRedis,
+  pemFile,
+  RedisConnectError,
+  type RedisConnectErrorCode,
+  redisConnectErrorCodes,
+  redisOptions,
+  redisUrlForLogs,
+} from './connections.ts';
 export { epochHolds, epochKey, indexEpoch } from './epoch.ts';
 export { type EpochWatch, watchEpoch } from './epoch-watch.ts';
 export { WriteBatch, writeWhileEpochHolds } from './guarded-write.ts';

@@ -1,4 +1,5 @@
 import { createLogger, type Logger } from '@petition/logging';
+import { checkConnections, hasConnectionConfig } from './connections.ts';
 import { configOrExit, processExit, restartToRebuild } from './process-exit.ts';
 import type { ServiceHooks } from './service-runtime.ts';
 
@@ -14,7 +15,12 @@ export async function runService<C, S extends { close(): Promise<void> }>(o: {
   start: (config: C, logger: Logger, hooks: ServiceHooks) => Promise<S>;
 }): Promise<S> {
   const logger = createLogger({ service: o.service });
-  const config = configOrExit(o.load, logger);
+  // The connection variables are checked against each other here too, so that every service exits 2 for them.
+  const config = configOrExit(() => {
+    const loaded = o.load();
+    if (hasConnectionConfig(loaded)) checkConnections(loaded);
+    return loaded;
+  }, logger);
   const exit = processExit(logger);
   try {
     const service = await o.start(config, logger, { onEpochLost: () => exit.stop(restartToRebuild) });

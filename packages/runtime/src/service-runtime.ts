@@ -5,9 +5,10 @@ import { type Directory, nationalDirectory } from '@petition/directory';
 import { followDirectory } from '@petition/directory-feed';
 import type { Logger } from '@petition/logging';
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { createBusMetrics } from './bus-metrics.ts';
+import { busSettings, type ConnectionConfig, connectRedis } from './connections.ts';
 import { watchEpoch } from './epoch-watch.ts';
 import { addHttpMetrics } from './http-metrics.ts';
 import { type Checks, createRegistry, listenOps } from './ops-server.ts';
@@ -32,7 +33,7 @@ export interface RuntimeOptions {
   /** The service's name: its logs, client ids and consumer groups carry it. */
   readonly service: string;
   readonly config: Pick<RuntimeConfig, 'brokers' | 'topicPrefix' | 'topicPartitions' | 'redisUrl'> &
-    Partial<Pick<RuntimeConfig, 'kafkaClient'>>;
+    Partial<Pick<RuntimeConfig, 'kafkaClient'> & ConnectionConfig>;
   readonly logger: Logger;
   /** The topics it reads or writes, created where missing. */
   readonly topics: readonly { readonly name: string; readonly compacted?: boolean }[];
@@ -94,7 +95,11 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     logger,
     topicPrefix: config.topicPrefix,
     client: config.kafkaClient,
+    ...busSettings(config),
   });
+  if (config.kafkaTlsRejectUnauthorized === false && config.kafkaSecurityProtocol?.endsWith('SSL')) {
+    logger.warn('KAFKA_TLS_REJECT_UNAUTHORIZED=false: the brokers’ certificates are not verified');
+  }
   await bus.waitUntilReady();
   await bus.ensureTopics(o.topics, { partitions: config.topicPartitions });
   const registry = createRegistry();
@@ -146,8 +151,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       return closing;
     },
     async connectRedis() {
-      const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 3 });
-      await redis.connect();
+      const redis = await connectRedis(config);
       redisConnections.push(redis);
       shutdown.on('connections', 'redis', () => closeRedis(redis));
       return redis;

@@ -5,6 +5,7 @@ import {
   committedOrZero,
   reportPartitionMismatch,
   type TopicOptions,
+  topicConfigs,
   untilServed,
   type WantedTopic,
 } from '../admin.ts';
@@ -45,7 +46,7 @@ export const ensureTopics = (kafka: Kafka, wanted: readonly WantedTopic[], optio
           topic: t.topic,
           numPartitions: options.partitions,
           replicationFactor: options.replicationFactor ?? 1,
-          configEntries: t.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
+          configEntries: topicConfigs(options, t.compacted),
         })),
       });
       // Metadata names the leaders before the broker serves them: a produce in that gap gets

@@ -1,6 +1,7 @@
+import type { ConnectionOptions } from 'node:tls';
 import type { Logger } from '@petition/logging';
-import { Kafka, type LogEntry, logLevel } from 'kafkajs';
-import type { BusOptions } from '../clients.ts';
+import { Kafka, type LogEntry, logLevel, type SASLOptions } from 'kafkajs';
+import type { BusOptions, BusSasl, BusTls } from '../clients.ts';
 import type { KafkaDriver } from '../driver.ts';
 import * as admin from './admin.ts';
 import { createKafkajsConsumer } from './consumer.ts';
@@ -24,10 +25,31 @@ function logCreator(logger: Logger) {
     };
 }
 
+/** kafkajs's `ssl`: Node's TLS options (it sets the server name to the broker's host itself). */
+export function kafkajsTls(tls: BusTls): ConnectionOptions {
+  return { ...(tls.ca === undefined ? {} : { ca: [tls.ca] }), rejectUnauthorized: tls.rejectUnauthorized ?? true };
+}
+
+/** kafkajs's `sasl`: the same mechanisms, named in lower case. */
+export function kafkajsSasl(sasl: BusSasl): SASLOptions {
+  const { username, password } = sasl;
+  switch (sasl.mechanism) {
+    case 'SCRAM-SHA-256':
+      return { mechanism: 'scram-sha-256', username, password };
+    case 'SCRAM-SHA-512':
+      return { mechanism: 'scram-sha-512', username, password };
+    case 'PLAIN':
+      return { mechanism: 'plain', username, password };
+  }
+}
+
 export function createKafka(options: BusOptions): Kafka {
   return new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
+    // One Kafka object serves the admin, the producer and every consumer: all connect the same way.
+    ...(options.tls ? { ssl: kafkajsTls(options.tls) } : {}),
+    ...(options.sasl ? { sasl: kafkajsSasl(options.sasl) } : {}),
     connectionTimeout: options.connectionTimeoutMs ?? 3_000,
     requestTimeout: options.requestTimeoutMs ?? 30_000,
     logLevel: logLevel.INFO,

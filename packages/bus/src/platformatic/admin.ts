@@ -5,6 +5,7 @@ import {
   committedOrZero,
   reportPartitionMismatch,
   type TopicOptions,
+  topicConfigs,
   untilServed,
   type WantedTopic,
 } from '../admin.ts';
@@ -77,7 +78,7 @@ export const ensureTopics = (
         topics,
         partitions: options.partitions,
         replicas: options.replicationFactor ?? 1,
-        configs: compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
+        configs: topicConfigs(options, compacted),
       });
     }
     if (missing.length > 0) {
