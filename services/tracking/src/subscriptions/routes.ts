@@ -379,28 +379,27 @@ export function addSubscriptionRoutes(app: FastifyInstance, deps: SubscriptionRo
           void write(`id: ${movedToken}\nevent: position\ndata: ${JSON.stringify({ resumeToken: movedToken })}\n\n`);
         } else void write(': heartbeat\n\n');
       }, deps.heartbeatMs ?? 15_000);
+      // A pause or a deletion ends the subscription's streams.
+      const off = store.onChange((changed) => {
+        if (
+          changed.subscriptionId === subscription.subscriptionId &&
+          changed.state !== SubscriptionState.SUBSCRIPTION_STATE_ACTIVE
+        )
+          end();
+      });
       const end = () => {
         if (ended) return;
         ended = true;
         clearInterval(heartbeat);
+        off();
+        enders.delete(end);
         streams.delete(feed);
         if (streams.size === 0) openStreams.delete(subscription.subscriptionId);
         void feed.close();
         raw.end();
       };
       enders.add(end);
-      raw.on('close', () => {
-        enders.delete(end);
-        end();
-      });
-      // A pause or a deletion ends the subscription's streams.
-      const off = store.onChange((changed) => {
-        if (changed.subscriptionId !== subscription.subscriptionId) return;
-        if (changed.state !== SubscriptionState.SUBSCRIPTION_STATE_ACTIVE) {
-          off();
-          end();
-        }
-      });
+      raw.on('close', end);
     },
   );
 
