@@ -19,9 +19,13 @@ describe('topic catalogue', () => {
       'petition.access-audit.v1',
       'petition.in-app-notices.v1',
       'petition.notice-reads.v1',
+      'petition.subscriptions.v1',
       'petition.units.v1',
     ]);
-    expect(allTopics.filter((t) => t.compacted).map((t) => t.name)).toEqual(['petition.units.v1']);
+    expect(allTopics.filter((t) => t.compacted).map((t) => t.name)).toEqual([
+      'petition.subscriptions.v1',
+      'petition.units.v1',
+    ]);
   });
 
   it('labels every case event with the name of its payload message', () => {
