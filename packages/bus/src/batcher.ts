@@ -1,3 +1,5 @@
+import { type Context, context } from '@opentelemetry/api';
+import { tracingEnabled } from '@petition/telemetry';
 import type { Publisher } from './publisher.ts';
 import type { TopicSpec } from './topic.ts';
 
@@ -37,7 +39,7 @@ export function batchingPublisher<T>(
 ) {
   const maxBatch = limits.maxBatch ?? 500;
   const maxBatchBytes = limits.maxBatchBytes ?? Number.POSITIVE_INFINITY;
-  const queue: { message: T; bytes: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  const queue: { message: T; bytes: number; at?: Context; resolve: () => void; reject: (e: unknown) => void }[] = [];
   let flushing = false;
 
   /** The longest run from the queue's head within both limits (at least one record). */
@@ -59,9 +61,11 @@ export function batchingPublisher<T>(
       while (queue.length > 0) {
         const batch = nextBatch();
         try {
+          // Each record's trace is its publisher's, not that of whoever's call happens to send the batch.
           await (await publisher()).publish(
             topic,
             batch.map((b) => b.message),
+            batch.map((b) => b.at),
           );
           for (const b of batch) b.resolve();
         } catch (error) {
@@ -78,7 +82,7 @@ export function batchingPublisher<T>(
       const bytes = Number.isFinite(maxBatchBytes) ? topic.codec.encode(message).finish().byteLength : 0;
       if (bytes > maxBatchBytes) return Promise.reject(new RecordTooLargeError(bytes, maxBatchBytes));
       return new Promise<void>((resolve, reject) => {
-        queue.push({ message, bytes, resolve, reject });
+        queue.push({ message, bytes, at: tracingEnabled() ? context.active() : undefined, resolve, reject });
         void flush();
       });
     },

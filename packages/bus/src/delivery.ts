@@ -1,4 +1,6 @@
+import { type Context, context, type Link, trace } from '@opentelemetry/api';
 import type { Logger } from '@petition/logging';
+import { contextOf, failSpan, SpanKind, spanContextOf, startSpan, tracingEnabled } from '@petition/telemetry';
 import type { BatchHandler, ConsumedRecord, ConsumerStats, Subscription } from './consumer.ts';
 import { Header } from './headers.ts';
 import type { Publisher } from './publisher.ts';
@@ -145,6 +147,56 @@ export function createDelivery<M>(access: RecordAccess<M>, options: DeliveryOpti
     return undefined;
   }
 
+  // A CONSUMER span for each record handled (each chunk for a batch handler), under the span that wrote it
+  // (its `traceparent` header), the handler run inside it: what the handler publishes and the Redis commands
+  // it sends are its children, and its log lines carry the trace id. A chunk's span hangs under its first
+  // record and links every record's own. Nothing of this runs while tracing is off.
+  const service = String((typeof logger.bindings === 'function' && logger.bindings().service) || 'bus');
+  const parentOf = (message: M): Context =>
+    contextOf(access.header(message, Header.traceparent), access.header(message, Header.tracestate));
+  async function traced<R>(
+    batch: PartitionBatch<M>,
+    sub: Subscription<unknown>,
+    messages: readonly M[],
+    work: () => Promise<R>,
+  ) {
+    const first = messages[0];
+    if (!tracingEnabled() || first === undefined) return work();
+    const links: Link[] = [];
+    if (messages.length > 1) {
+      for (const m of messages) {
+        const linked = spanContextOf(access.header(m, Header.traceparent));
+        if (linked) links.push({ context: linked });
+      }
+    }
+    const parent = parentOf(first);
+    const span = startSpan(service, `process ${sub.topic.name}`, {
+      kind: SpanKind.CONSUMER,
+      parent,
+      links,
+      attributes: {
+        'messaging.system': 'kafka',
+        'messaging.operation.type': 'process',
+        'messaging.destination.name': batch.topic,
+        'messaging.destination.partition.id': String(batch.partition),
+        'messaging.consumer.group.name': options.groupId,
+        ...(messages.length > 1
+          ? { 'messaging.batch.message_count': messages.length }
+          : { 'messaging.kafka.offset': Number(access.offset(first)) }),
+      },
+    });
+    try {
+      const outcome = await context.with(trace.setSpan(parent, span), work);
+      if (typeof outcome === 'object' && outcome !== null && 'failed' in outcome) failSpan(span, outcome.failed);
+      return outcome;
+    } catch (error) {
+      failSpan(span, error);
+      throw error;
+    } finally {
+      span.end();
+    }
+  }
+
   /** Keeps the membership alive without a call per record (the client heartbeats on its own interval anyway). */
   let lastHeartbeat = 0;
   async function heartbeat(batch: PartitionBatch<M>) {
@@ -181,7 +233,9 @@ export function createDelivery<M>(access: RecordAccess<M>, options: DeliveryOpti
   async function handleOne(batch: PartitionBatch<M>, sub: Subscription<unknown>, message: M): Promise<Outcome> {
     const record = await decoded(batch, sub, message);
     if (!record) return 'parked';
-    const outcome = await withRetries(batch, record.offset, () => sub.handle(record));
+    const outcome = await traced(batch, sub, [message], () =>
+      withRetries(batch, record.offset, () => sub.handle(record)),
+    );
     if (typeof outcome === 'string') return outcome;
     await park(batch, message, outcome.failed, outcome.attempts);
     return 'parked';
@@ -213,7 +267,9 @@ export function createDelivery<M>(access: RecordAccess<M>, options: DeliveryOpti
       if (record) records.push(record);
     }
     const last = access.offset(messages[messages.length - 1] as M);
-    const outcome = records.length ? await withRetries(batch, last, () => handle(records)) : 'done';
+    const outcome = records.length
+      ? await traced(batch, sub, messages, () => withRetries(batch, last, () => handle(records)))
+      : 'done';
     if (outcome === 'interrupted') return false;
     if (typeof outcome !== 'string') {
       logger.warn({ err: outcome.failed, records: records.length }, 'batch failed; handling its records one by one');

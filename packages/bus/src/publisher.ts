@@ -1,3 +1,5 @@
+import { type Context, context, isSpanContextValid, trace } from '@opentelemetry/api';
+import { traceIdOf, traceparentOf, tracingEnabled } from '@petition/telemetry';
 import { Header, protobufContentType } from './headers.ts';
 import { type TopicSpec, topicName } from './topic.ts';
 
@@ -14,8 +16,16 @@ export interface RawRecord {
 }
 
 export interface Publisher {
-  /** Encodes and sends the messages in one request; resolves once every replica in sync has them. */
-  publish<T>(topic: TopicSpec<T>, messages: readonly T[]): Promise<PublishedRecord[]>;
+  /**
+   * Encodes and sends the messages in one request; resolves once every replica in sync has them. `at` is
+   * where each message was published from (a batcher sends later, elsewhere): its active span goes into the
+   * `traceparent` header; the context active here when omitted.
+   */
+  publish<T>(
+    topic: TopicSpec<T>,
+    messages: readonly T[],
+    at?: readonly (Context | undefined)[],
+  ): Promise<PublishedRecord[]>;
   /** Sends records as they are, to a full topic name (DLQ parking, replays). */
   publishRaw(topic: string, records: readonly RawRecord[]): Promise<PublishedRecord[]>;
   close(): Promise<void>;
@@ -28,15 +38,34 @@ export interface OutgoingRecord {
   headers: Record<string, string>;
 }
 
-export function toMessage<T>(topic: TopicSpec<T>, message: T): OutgoingRecord & { key: string; value: Buffer } {
+type Trace = { traceparent?: string; tracestate?: string } | undefined;
+
+/**
+ * The trace context a record carries: the span active where it was published when that span is in the
+ * message's own trace (or the message has none) — so a consumer's span hangs under the step that wrote the
+ * record — else the message's own.
+ */
+function traceOfRecord(own: Trace, at: Context | undefined): Trace {
+  if (!tracingEnabled()) return own;
+  const ids = trace.getSpan(at ?? context.active())?.spanContext();
+  if (!ids || !isSpanContextValid(ids)) return own;
+  if (own?.traceparent && traceIdOf(own.traceparent) !== ids.traceId) return own;
+  return { traceparent: traceparentOf(ids), tracestate: own?.tracestate || ids.traceState?.serialize() };
+}
+
+export function toMessage<T>(
+  topic: TopicSpec<T>,
+  message: T,
+  at?: Context,
+): OutgoingRecord & { key: string; value: Buffer } {
   const headers: Record<string, string> = {
     [Header.eventType]: topic.typeOf(message),
     [Header.schemaVersion]: String(topic.schemaVersion),
     [Header.contentType]: protobufContentType,
   };
-  const trace = topic.traceOf?.(message);
-  if (trace?.traceparent) headers[Header.traceparent] = trace.traceparent;
-  if (trace?.tracestate) headers[Header.tracestate] = trace.tracestate;
+  const carried = traceOfRecord(topic.traceOf?.(message), at);
+  if (carried?.traceparent) headers[Header.traceparent] = carried.traceparent;
+  if (carried?.tracestate) headers[Header.tracestate] = carried.tracestate;
   const bytes = topic.codec.encode(message).finish();
   return {
     key: topic.keyOf(message),
@@ -51,10 +80,10 @@ export type SendRecords = (topic: string, records: OutgoingRecord[]) => Promise<
 /** The bus's publisher over a client's send: encoding, headers and the prefix are the same for every client. */
 export function publisherOver(prefix: string, send: SendRecords, close: () => Promise<void>): Publisher {
   return {
-    publish: (topic, messages) =>
+    publish: (topic, messages, at) =>
       send(
         topicName(prefix, topic),
-        messages.map((m) => toMessage(topic, m)),
+        messages.map((m, i) => toMessage(topic, m, at?.[i])),
       ),
     publishRaw: (topic, records) =>
       send(

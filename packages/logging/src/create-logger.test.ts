@@ -1,3 +1,4 @@
+import { type Context, type ContextManager, context, ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from './create-logger.ts';
 
@@ -115,5 +116,46 @@ describe('createLogger', () => {
       createLogger({ service: 's', destination }).info(logged, 'x');
       expect(logged.petitioner).toEqual(petitioner);
     });
+  });
+});
+
+describe('trace ids in log lines', () => {
+  it('writes the active span’s trace and span ids, and none outside a span', () => {
+    // A context manager of the simplest kind (synchronous): enough for a line written inside `with`.
+    let active: Context = ROOT_CONTEXT;
+    const manager: ContextManager = {
+      active: () => active,
+      with(ctx, fn, thisArg, ...args) {
+        const before = active;
+        active = ctx;
+        try {
+          return fn.call(thisArg, ...args);
+        } finally {
+          active = before;
+        }
+      },
+      bind: (_ctx, target) => target,
+      enable() {
+        return this;
+      },
+      disable() {
+        return this;
+      },
+    };
+    context.setGlobalContextManager(manager);
+    try {
+      const { lines, destination } = capture();
+      const logger = createLogger({ service: 'routing', destination });
+      const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+      const spanId = '00f067aa0ba902b7';
+      const inSpan = trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId, traceFlags: TraceFlags.SAMPLED });
+      context.with(inSpan, () => logger.child({ component: 'consumer' }).info({ caseId: 'c-1' }, 'handled'));
+      logger.info('outside');
+      expect(lines[0]).toMatchObject({ traceId, spanId, caseId: 'c-1', msg: 'handled' });
+      expect(lines[1]).not.toHaveProperty('traceId');
+      expect(lines[1]).not.toHaveProperty('spanId');
+    } finally {
+      context.disable();
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { context, isSpanContextValid, trace } from '@opentelemetry/api';
 import { type DestinationStream, type Logger, pino } from 'pino';
 import { redactPersonalData } from './redaction.ts';
 
@@ -37,9 +38,23 @@ function serializeError(err: unknown): unknown {
   return typeof serialized === 'object' && serialized !== null ? redactPersonalData({ ...serialized }) : serialized;
 }
 
+const noIds = Object.freeze({});
+
+/**
+ * The ids of the span active where a line is written (OpenTelemetry), so that a trace leads to its log lines
+ * and back. Without a registered context manager nothing is ever active and this costs a lookup.
+ */
+function traceIds(): { traceId?: string; spanId?: string } {
+  const span = trace.getSpan(context.active());
+  if (!span) return noIds;
+  const ids = span.spanContext();
+  return isSpanContextValid(ids) ? { traceId: ids.traceId, spanId: ids.spanId } : noIds;
+}
+
 /**
  * The logger every service and tool uses: JSON lines with `service`, ISO `time`, level names, errors
- * serialised under `err`, and personal data redacted at any depth. Redaction sees structured fields only:
+ * serialised under `err`, `traceId` and `spanId` when written inside a span, and personal data redacted at
+ * any depth. Redaction sees structured fields only:
  * never put personal data in the message text.
  */
 export function createLogger(options: CreateLoggerOptions): Logger {
@@ -56,6 +71,9 @@ export function createLogger(options: CreateLoggerOptions): Logger {
         log: redactPersonalData,
       },
       serializers: { err: serializeError },
+      mixin: traceIds,
+      // pino's own strategy assigns the line's fields onto the mixin's object; the shared empty one stays empty.
+      mixinMergeStrategy: (line, ids) => (ids === noIds ? line : Object.assign(ids, line)),
     },
     options.destination,
   );

@@ -11,7 +11,9 @@ import { createBusMetrics } from './bus-metrics.ts';
 import { busSettings, type ConnectionConfig, connectRedis } from './connections.ts';
 import { watchEpoch } from './epoch-watch.ts';
 import { addHttpMetrics } from './http-metrics.ts';
+import { addHttpTracing } from './http-tracing.ts';
 import { type Checks, createRegistry, listenOps } from './ops-server.ts';
+import { traceRedis } from './redis-tracing.ts';
 import { repeat } from './repeat.ts';
 import type { RuntimeConfig } from './runtime-config.ts';
 import { createSerialQueue, type SerialQueue } from './serial-queue.ts';
@@ -154,7 +156,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       const redis = await connectRedis(config);
       redisConnections.push(redis);
       shutdown.on('connections', 'redis', () => closeRedis(redis));
-      return redis;
+      return traceRedis(redis, service);
     },
     consumer(options) {
       const consumer = bus.consumer(options);
@@ -192,6 +194,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     },
     async listen(app, at) {
       addHttpMetrics(app, registry);
+      addHttpTracing(app, service);
       const url = await app.listen(at);
       shutdown.on('intake', `http ${url}`, () => app.close());
       return url;

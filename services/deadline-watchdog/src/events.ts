@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import { type Clock, type ClockChange, clockIdOf, type Fired } from '@petition/clocks';
-import type { CaseEvent, DeadlineEvent, RecomputeReason } from '@petition/contract';
+import type { CaseEvent, DeadlineEvent, RecomputeReason, TraceContext } from '@petition/contract';
 import { eventIdOf } from '@petition/lifecycle';
 
 // The deadline events the watchdog writes, with ids derived from what caused them: the same change or step
@@ -15,6 +15,8 @@ function event(
   caseVersion: number,
   causationId: string,
   payload: DeadlineEvent['payload'],
+  /** The trace of the case event that caused it; a clock's firing has none of its own. */
+  trace?: TraceContext,
 ): DeadlineEvent {
   return {
     envelope: {
@@ -25,7 +27,7 @@ function event(
       actingUnitId: '',
       correlationId: clockId,
       causationId,
-      trace: undefined,
+      trace,
       producer: 'deadline-watchdog',
     },
     clockId,
@@ -36,7 +38,7 @@ function event(
   };
 }
 
-/** ClockStarted / ClockStopped / ClockRecomputed for what a case event changed. */
+/** ClockStarted / ClockStopped / ClockRecomputed for what a case event changed, in the case event's trace. */
 export function changeEvent(change: ClockChange, cause: CaseEvent, tableVersion: string): DeadlineEvent {
   const env = cause.envelope;
   const at = env?.occurTime ?? new Date();
@@ -47,23 +49,53 @@ export function changeEvent(change: ClockChange, cause: CaseEvent, tableVersion:
   const table = c.provisional ? `provisional-${tableVersion}` : tableVersion;
   switch (change.kind) {
     case 'started':
-      return event(c, clockId, at, eventIdOf(idSource, 0), 0, version, env?.eventId ?? '', {
-        $case: 'clockStarted',
-        value: {
-          startTime: c.startTime,
-          dueTime: c.dueTime,
-          periodDays: c.periodDays,
-          workingDays: c.workingDays,
-          holidayTableVersion: table,
+      return event(
+        c,
+        clockId,
+        at,
+        eventIdOf(idSource, 0),
+        0,
+        version,
+        env?.eventId ?? '',
+        {
+          $case: 'clockStarted',
+          value: {
+            startTime: c.startTime,
+            dueTime: c.dueTime,
+            periodDays: c.periodDays,
+            workingDays: c.workingDays,
+            holidayTableVersion: table,
+          },
         },
-      });
+        env?.trace,
+      );
     case 'stopped':
-      return event(c, clockId, at, eventIdOf(idSource, 0), 0, version, env?.eventId ?? '', {
-        $case: 'clockStopped',
-        value: { reason: change.reason, stoppingEventId: env?.eventId ?? '', inTime: change.inTime },
-      });
+      return event(
+        c,
+        clockId,
+        at,
+        eventIdOf(idSource, 0),
+        0,
+        version,
+        env?.eventId ?? '',
+        {
+          $case: 'clockStopped',
+          value: { reason: change.reason, stoppingEventId: env?.eventId ?? '', inTime: change.inTime },
+        },
+        env?.trace,
+      );
     case 'recomputed':
-      return recomputedEvent(c, change.oldDue, change.reason, at, idSource, version, env?.eventId ?? '', table);
+      return recomputedEvent(
+        c,
+        change.oldDue,
+        change.reason,
+        at,
+        idSource,
+        version,
+        env?.eventId ?? '',
+        table,
+        env?.trace,
+      );
   }
 }
 
@@ -77,11 +109,19 @@ export function recomputedEvent(
   version: number,
   causationId: string,
   holidayTableVersion: string,
+  trace?: TraceContext,
 ): DeadlineEvent {
-  return event(c, clockIdOf(c), at, eventIdOf(idSource, 0), 0, version, causationId, {
-    $case: 'clockRecomputed',
-    value: { oldDueTime, newDueTime: c.dueTime, reason, holidayTableVersion },
-  });
+  return event(
+    c,
+    clockIdOf(c),
+    at,
+    eventIdOf(idSource, 0),
+    0,
+    version,
+    causationId,
+    { $case: 'clockRecomputed', value: { oldDueTime, newDueTime: c.dueTime, reason, holidayTableVersion } },
+    trace,
+  );
 }
 
 // A clock's steps share one digest of the clock: each event's id is that digest with the kind of event and

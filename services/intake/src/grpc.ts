@@ -10,6 +10,7 @@ import {
   PetitionKind,
 } from '@petition/contract';
 import type { Logger } from '@petition/logging';
+import { activeTraceHeaders, contextOf, SpanKind, startSpan, tracingEnabled, withinSpan } from '@petition/telemetry';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import { type ActionSpec, actionByCommand, commandOf } from './actions.ts';
@@ -168,29 +169,64 @@ const tolerantService = Object.fromEntries(
   ]),
 ) as unknown as typeof IntakeServiceService;
 
+const metadataText = (metadata: grpc.Metadata, key: string) => {
+  const v = metadata.get(key)[0];
+  return typeof v === 'string' ? v : undefined;
+};
+
+/**
+ * Runs a call inside a SERVER span (its parent the caller's `traceparent` metadata) when tracing is on, so
+ * that the command it publishes carries the span's trace (`activeTraceHeaders` in the handlers).
+ */
+function tracedCall(call: Call, answered: () => Promise<{ code: number }>): void {
+  if (!tracingEnabled()) {
+    void answered();
+    return;
+  }
+  const parent = contextOf(metadataText(call.metadata, 'traceparent'), metadataText(call.metadata, 'tracestate'));
+  const path = call.getPath();
+  const span = startSpan('intake', path.replace(/^\//, ''), {
+    kind: SpanKind.SERVER,
+    parent,
+    attributes: { 'rpc.system': 'grpc', 'rpc.method': path },
+  });
+  void withinSpan(span, parent, async () => {
+    const { code } = await answered();
+    span.setAttribute('rpc.grpc.status_code', code);
+  });
+}
+
 function unary(logger: Logger, work: (call: Call) => Promise<unknown>): Unary {
-  return (call, callback) => {
-    // Through a promise, so that a problem thrown before the first await is answered like any other.
-    Promise.resolve(call)
-      .then((c) => {
-        if (c.request instanceof Undecodable)
-          throw new ProblemError(
-            problem(400, 'MALFORMED_MESSAGE', 'The message does not decode as its protobuf type', {
-              detail: c.request.reason,
-            }),
-          );
-        checkEnvelope(c.request);
-        return work(c);
-      })
-      .then(
-        (response) => callback(null, response),
-        (error: unknown) => {
-          if (error instanceof ProblemError) return callback(serviceError(error.problem));
-          logger.error({ err: error }, 'grpc call failed');
-          callback(serviceError(problem(500, 'INTERNAL', 'Something went wrong on our side')));
-        },
-      );
-  };
+  return (call, callback) =>
+    tracedCall(call, () =>
+      // Through a promise, so that a problem thrown before the first await is answered like any other.
+      Promise.resolve(call)
+        .then((c) => {
+          if (c.request instanceof Undecodable)
+            throw new ProblemError(
+              problem(400, 'MALFORMED_MESSAGE', 'The message does not decode as its protobuf type', {
+                detail: c.request.reason,
+              }),
+            );
+          checkEnvelope(c.request);
+          return work(c);
+        })
+        .then(
+          (response) => {
+            callback(null, response);
+            return { code: grpc.status.OK };
+          },
+          (error: unknown) => {
+            const failed =
+              error instanceof ProblemError
+                ? serviceError(error.problem)
+                : serviceError(problem(500, 'INTERNAL', 'Something went wrong on our side'));
+            if (!(error instanceof ProblemError)) logger.error({ err: error }, 'grpc call failed');
+            callback(failed);
+            return { code: failed.code ?? grpc.status.UNKNOWN };
+          },
+        ),
+    );
 }
 
 const peerOf = (call: Call) => call.getPeer().replace(/:\d+$/, '');
@@ -222,6 +258,7 @@ export async function createGrpc(deps: {
       expectedCaseVersion: call.request.options?.expectedCaseVersion,
       idempotencyKey: optional(call.request.options?.idempotencyKey ?? ''),
       waitMs: remainingMs(call),
+      trace: activeTraceHeaders(),
     });
     const o: ActionOutcome =
       result.kind === 'pending'
@@ -247,7 +284,7 @@ export async function createGrpc(deps: {
       schemaProblems(checkPetitionBody, body);
       const token = bearer(call.metadata);
       const unit = token ? await core.unitOf(token) : undefined;
-      const r = await core.register(body, { unit, client: peerOf(call) });
+      const r = await core.register(body, { unit, client: peerOf(call), trace: activeTraceHeaders() });
       return {
         caseId: r.caseId,
         caseNumber: r.caseNumber,

@@ -92,7 +92,7 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
         async (plan) => {
           const r = await deps.core.register(
             request.body,
-            { unit, correlationId: request.id, client: request.ip },
+            { unit, correlationId: request.id, client: request.ip, trace: request.trace },
             plan,
           );
           return {
@@ -164,6 +164,7 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
                 expectedCaseVersion: expectedVersionOf(request.headers['if-match']),
                 idempotencyKey: idempotencyKeyOf(request.headers['idempotency-key']),
                 correlationId: request.id,
+                trace: request.trace,
               }),
           );
         },
@@ -201,6 +202,7 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
               command: commandOf(spec, fields),
               idempotencyKey: idempotencyKeyOf(request.headers['idempotency-key']),
               correlationId: request.id,
+              trace: request.trace,
             }),
         );
       },

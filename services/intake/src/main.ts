@@ -1,6 +1,7 @@
 // `node services/intake/src/main.ts`: intake as its own process. SIGTERM/SIGINT stop it gracefully.
 import { refuseDevelopmentSecrets } from '@petition/config';
 import { runService } from '@petition/runtime';
+import { withTelemetry } from '@petition/telemetry';
 import { startIntake } from './app.ts';
 import { developmentSecretsIn, loadIntakeConfig } from './config.ts';
 
@@ -12,5 +13,5 @@ await runService({
     refuseDevelopmentSecrets(developmentSecretsIn(config));
     return config;
   },
-  start: startIntake,
+  start: withTelemetry('intake', startIntake),
 });

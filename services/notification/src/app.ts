@@ -121,6 +121,7 @@ export async function startNotification(
     'case' in source
       ? federation.hostsHere(source.case.custodyUnitId)
       : !source.deadline.responsibleUnitId || federation.hostsHere(source.deadline.responsibleUnitId);
+  const traceOf = (source: Source) => ('case' in source ? source.case.envelope : source.deadline.envelope)?.trace;
   async function takeAll(sources: readonly Source[]) {
     const remember = redis.pipeline();
     for (const src of sources) if ('case' in src) contacts.remember(remember, src.case);
@@ -156,7 +157,7 @@ export async function startNotification(
             : undefined;
         const quiet = !n.urgent && n.recipientKind === RecipientKind.RECIPIENT_KIND_UNIT;
         items.push({
-          pending: { notice: n, attempts: 0, body },
+          pending: { notice: n, attempts: 0, body, trace: traceOf(source) },
           dueAt: quiet ? quietUntil(at, config.quietHours) : at,
         });
       }

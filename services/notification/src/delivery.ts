@@ -8,6 +8,7 @@ import {
 } from '@petition/bus';
 import { NotificationChannel, NotificationEvent, notificationChannelToJSON, RecipientKind } from '@petition/contract';
 import { render, type Subscription } from '@petition/notices';
+import { contextOf, SpanKind, startSpan, tracingEnabled, withinSpan } from '@petition/telemetry';
 import type { Redis } from 'ioredis';
 import type { Counter } from 'prom-client';
 import { type Channels, DeliveryError } from './channels.ts';
@@ -86,7 +87,7 @@ export function createDelivery(o: DeliveryOptions) {
       actingUnitId: '',
       correlationId: p.notice.sourceEventId,
       causationId: p.notice.sourceEventId,
-      trace: undefined,
+      trace: p.trace,
       producer: 'notification',
     },
     notificationId: p.notice.id,
@@ -215,6 +216,23 @@ export function createDelivery(o: DeliveryOptions) {
     o.outcomes.inc({ channel, outcome: again ? 'failed' : 'parked' });
   }
 
+  /**
+   * An attempt inside a span of the source event's trace (kept with the notice in the queue): the in-app
+   * notice it posts and the outcome it records continue the trace of the step the petitioner is told about.
+   */
+  function tracedAttempt(p: Pending) {
+    const traceparent = p.trace?.traceparent;
+    if (!traceparent || !tracingEnabled()) return attempt(p);
+    const parent = contextOf(traceparent, p.trace?.tracestate);
+    const channel = notificationChannelToJSON(p.notice.channel);
+    const span = startSpan('notification', `deliver ${channel}`, {
+      kind: SpanKind.INTERNAL,
+      parent,
+      attributes: { 'petition.notification.channel': channel, 'petition.notification.attempt': p.attempts + 1 },
+    });
+    return withinSpan(span, parent, () => attempt(p));
+  }
+
   // The outbox of outcome events goes to notification-events, oldest first, one instance at a time.
   const me = randomUUID();
   async function flushOutbox() {
@@ -245,7 +263,7 @@ export function createDelivery(o: DeliveryOptions) {
       await queue.retryAtMany(
         claimed.flatMap((pending, i) => (later[i] === undefined ? [] : [{ pending, at: later[i] as number }])),
       );
-      await Promise.all(due.map(attempt));
+      await Promise.all(due.map(tracedAttempt));
       await flushOutbox();
       return due.length;
     },

@@ -2,6 +2,7 @@
 // gracefully; when its Redis keys are flushed it exits (75) so that its supervisor restarts it to rebuild.
 import { refuseDevelopmentSecrets } from '@petition/config';
 import { runService } from '@petition/runtime';
+import { withTelemetry } from '@petition/telemetry';
 import { startNotification } from './app.ts';
 import { developmentSecretsIn, loadNotificationConfig } from './config.ts';
 
@@ -13,5 +14,5 @@ await runService({
     refuseDevelopmentSecrets(developmentSecretsIn(config));
     return config;
   },
-  start: startNotification,
+  start: withTelemetry('notification', startNotification),
 });

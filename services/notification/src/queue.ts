@@ -1,3 +1,4 @@
+import type { TraceContext } from '@petition/contract';
 import type { Notice } from '@petition/notices';
 import type { ChainableCommander, Redis } from 'ioredis';
 
@@ -24,6 +25,8 @@ export interface Pending {
   /** For a webhook: the CloudEvent body to send. */
   readonly body?: string;
   readonly lastErrorCode?: string;
+  /** The trace of the event the notice is about (W3C), continued when it is delivered. */
+  readonly trace?: TraceContext;
 }
 
 const enqueueScript = `

@@ -2,6 +2,7 @@
 // Redis keys makes it exit (75) to be restarted and rebuild.
 import { refuseDevelopmentSecrets } from '@petition/config';
 import { runService } from '@petition/runtime';
+import { withTelemetry } from '@petition/telemetry';
 import { startTracking } from './app.ts';
 import { developmentSecretsIn, loadTrackingConfig } from './config.ts';
 
@@ -13,5 +14,5 @@ await runService({
     refuseDevelopmentSecrets(developmentSecretsIn(config));
     return config;
   },
-  start: startTracking,
+  start: withTelemetry('tracking', startTracking),
 });
