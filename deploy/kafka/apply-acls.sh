@@ -30,16 +30,28 @@ while read -r principal operation resource pattern name; do
   fi
 done < "$here/acls.txt"
 
-config=""
-[[ "${DRY_RUN:-}" == 1 ]] || config="$(client_properties)"
+if [[ "${DRY_RUN:-}" == 1 ]]; then
+  for acl in "${acls[@]}"; do
+    read -r principal operation resource pattern name <<< "$acl"
+    echo "$principal $operation $resource $pattern $prefix$name"
+  done
+  exit 0
+fi
+# One kafka-acls.sh run (a JVM start) per principal and resource, with all its operations.
+declare -A operations=()
+order=()
 for acl in "${acls[@]}"; do
   read -r principal operation resource pattern name <<< "$acl"
-  if [[ "${DRY_RUN:-}" == 1 ]]; then
-    echo "$principal $operation $resource $pattern $prefix$name"
-    continue
-  fi
+  key="$principal $resource $pattern $name"
+  [[ -v "operations[$key]" ]] || order+=("$key")
+  operations[$key]+=" --operation $operation"
+done
+config="$(client_properties)"
+for key in "${order[@]}"; do
+  read -r principal resource pattern name <<< "$key"
+  # shellcheck disable=SC2086 # the operations are words on purpose
   /opt/kafka/bin/kafka-acls.sh --bootstrap-server "$KAFKA_BROKERS" --command-config "$config" --add \
-    --allow-principal "User:$principal" --operation "$operation" \
+    --allow-principal "User:$principal" ${operations[$key]} \
     "--$resource" "$prefix$name" --resource-pattern-type "$pattern"
 done
 echo "ACLs applied: ${#acls[@]}" >&2

@@ -14,7 +14,7 @@ mkdir -p "$data"
 cat > "$props" <<PROPS
 process.roles=broker,controller
 node.id=$KAFKA_NODE_ID
-controller.quorum.bootstrap.servers=kafka-1:9093,kafka-2:9093,kafka-3:9093
+controller.quorum.voters=1@kafka-1:9093,2@kafka-2:9093,3@kafka-3:9093
 listeners=SASL_SSL://:9092,CONTROLLER://:9093
 advertised.listeners=SASL_SSL://kafka-$KAFKA_NODE_ID:9092
 controller.listener.names=CONTROLLER
