@@ -452,6 +452,8 @@ function manifestProblems(objects: K8sObject[]): string[] {
   const runtime = byKind('ConfigMap').find((c) => String(c.metadata.name).startsWith('petition-runtime'));
   const partitions = Number(runtime?.data?.TOPIC_PARTITIONS);
   if (!Number.isInteger(partitions) || partitions < 1) problems.push('no TOPIC_PARTITIONS in petition-runtime');
+  if (!/^https?:\/\//.test(runtime?.data?.OTEL_EXPORTER_OTLP_ENDPOINT ?? ''))
+    problems.push('no trace exporter endpoint');
 
   for (const name of services) {
     const workload = workloadsOf(objects).find((w) => w.metadata.name === name);
@@ -616,6 +618,13 @@ describe.each(overlays)('deploy/kubernetes/overlays/%s', (overlay) => {
     expect(broken((os) => os.splice(os.indexOf(find(os, 'NetworkPolicy', 'notification')), 1))).toContain(
       'notification: no NetworkPolicy of its own',
     );
+    expect(
+      broken(
+        (os) =>
+          delete os.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('petition-runtime'))?.data
+            .OTEL_EXPORTER_OTLP_ENDPOINT,
+      ),
+    ).toContain('no trace exporter endpoint');
     expect(broken((os) => os.splice(os.indexOf(find(os, 'NetworkPolicy', 'default-deny')), 1))).toContain(
       'no default-deny NetworkPolicy',
     );
