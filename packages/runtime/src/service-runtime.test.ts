@@ -1,4 +1,4 @@
-import { caseEvents, isolatedPrefix, units } from '@petition/bus';
+import { caseEvents, deadlineEvents, isolatedPrefix, units } from '@petition/bus';
 import { createLogger } from '@petition/logging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiServer, problemCatalogue } from './http-problems.ts';
@@ -136,5 +136,27 @@ describe('the ordered stop', () => {
     expect(redis.status).toBe('end');
     // A second close is the same stop.
     await other.close();
+  });
+});
+
+describe('the start of a network', () => {
+  it('starts every service that starts at once on a fresh prefix, each making the topics it misses', async () => {
+    // The five services of a network on a prefix of its own (the fault proof's runs) all miss the topics
+    // and ask for them together: one told that a topic another has just made exists must still start.
+    const fresh = { ...config, topicPrefix: isolatedPrefix('runtime-together') };
+    const topics = [caseEvents, deadlineEvents, units];
+    const started = await Promise.allSettled(
+      Array.from({ length: 6 }, (_, i) =>
+        startRuntime({ service: `runtime-test-together-${i}`, config: fresh, logger, topics }),
+      ),
+    );
+    const runtimes = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    try {
+      expect(started.flatMap((s) => (s.status === 'rejected' ? [String(s.reason)] : []))).toEqual([]);
+      for (const t of topics) expect((await runtimes[0]?.bus.endOffsets(t))?.size).toBe(fresh.topicPartitions);
+    } finally {
+      for (const rt of runtimes) await rt.close();
+      await runtimes[0]?.bus.deleteOwnTopics();
+    }
   });
 });

@@ -87,6 +87,41 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
+/**
+ * True when every refusal in `err` is the broker saying that a topic asked for exists (@platformatic/kafka
+ * throws those, each a ProtocolError with `apiId`; kafkajs takes them as made and throws nothing).
+ */
+function refusedAsExisting(err: unknown): boolean {
+  const refusals: unknown[] = [];
+  const collect = (e: unknown) => {
+    if (e instanceof AggregateError) for (const inner of e.errors) collect(inner);
+    else refusals.push(e);
+  };
+  collect(err);
+  return refusals.length > 0 && refusals.every((e) => (e as { apiId?: unknown }).apiId === 'TOPIC_ALREADY_EXISTS');
+}
+
+/**
+ * Makes the topics the service misses. Services starting together on a fresh prefix (a new deployment, each
+ * run of the fault proof) all miss them and ask at once: the broker makes each topic for the first asking and
+ * refuses it to the others as existing, and a service that let that through exited 1 at start. A refused
+ * service asks again until its listing shows those topics (on a broker just started that took ~10 s) and it
+ * asks only for what is still missing; any other failure stops the start at once, and so does this one after
+ * a minute.
+ */
+async function makeMissingTopics(bus: Bus, topics: RuntimeOptions['topics'], partitions: number, logger: Logger) {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      return await bus.ensureTopics(topics, { partitions });
+    } catch (err) {
+      if (!refusedAsExisting(err) || Date.now() > deadline) throw err;
+      logger.info('topics made by another service at once are not listed yet; asking again');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
+
 /** Connects the bus (waiting for the broker) and creates the topics; the rest is made as the service asks. */
 export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   const { service, config, logger } = o;
@@ -103,7 +138,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     logger.warn('KAFKA_TLS_REJECT_UNAUTHORIZED=false: the brokers’ certificates are not verified');
   }
   await bus.waitUntilReady();
-  await bus.ensureTopics(o.topics, { partitions: config.topicPartitions });
+  await makeMissingTopics(bus, o.topics, config.topicPartitions, logger);
   const registry = createRegistry();
   const busMetrics = createBusMetrics({ bus, registry, logger });
   const shutdown = createShutdown(logger);
