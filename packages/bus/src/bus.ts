@@ -28,6 +28,8 @@ export interface Bus {
    * is a consumer of a group of its own whose offsets were set here first. The group must have no members.
    */
   setCommittedOffsets(groupId: string, spec: { name: string }, offsets: ReadonlyMap<number, bigint>): Promise<void>;
+  /** The consumer groups of this bus's prefix on the broker, named without the prefix. */
+  listGroups(): Promise<string[]>;
   /** Deletes groups (without the prefix) that have no members left, so that readers leave nothing behind. */
   deleteGroups(groupIds: readonly string[]): Promise<void>;
   /** Per partition, the highest offset any group whose id (without the prefix) matches `groups` has committed. */
@@ -85,6 +87,9 @@ export function createBus(options: BusOptions): Bus {
     committedOffsets: (groupId, spec) => driver.committedOffsets(groupName(groupId), topicName(prefix, spec)),
     setCommittedOffsets: (groupId, spec, offsets) =>
       driver.setCommittedOffsets(groupName(groupId), topicName(prefix, spec), offsets),
+    async listGroups() {
+      return (await driver.listGroups()).filter((g) => g.startsWith(prefix)).map((g) => g.slice(prefix.length));
+    },
     deleteGroups: (groupIds) => driver.deleteGroups(groupIds.map(groupName)),
     async highestCommitted(groups, spec) {
       const topic = topicName(prefix, spec);

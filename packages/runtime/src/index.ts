@@ -40,6 +40,7 @@ export {
   sendProblem,
 } from './http-problems.ts';
 export { addHealthRoutes, addOpsAction, addOpsRoutes, type Checks, createRegistry, listenOps } from './ops-server.ts';
+export { deleteOrphanGroups, type OrphanGroups, orphanGroups } from './orphan-groups.ts';
 export { configOrExit, processExit, restartToRebuild } from './process-exit.ts';
 export { type Repeating, repeat } from './repeat.ts';
 export { runService } from './run-service.ts';

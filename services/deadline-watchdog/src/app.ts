@@ -11,7 +11,7 @@ import {
   stateCouncilTable,
 } from '@petition/legal-calendar';
 import type { Logger } from '@petition/logging';
-import { indexEpoch, type ServiceHooks, startRuntime, untilCommitted } from '@petition/runtime';
+import { deleteOrphanGroups, indexEpoch, type ServiceHooks, startRuntime, untilCommitted } from '@petition/runtime';
 import { Counter } from 'prom-client';
 import type { WatchdogConfig } from './config.ts';
 import { createKeeper } from './keeper.ts';
@@ -175,6 +175,8 @@ export async function startWatchdog(
     logger.info({ epoch, ms: Date.now() - started }, 'clocks caught up; firing');
     // A full batch is followed by the next at once.
     rt.repeat('firing', async () => (await serial(fireDue)).moved >= config.batch, config.tickMs);
+    // Only now: until this epoch's case group had read past them, the old ones said what was announced.
+    await deleteOrphanGroups(bus, ['deadline-watchdog', 'deadline-watchdog-steps'], epoch, logger);
   })();
   let isReady = false;
   void ready.then(() => {

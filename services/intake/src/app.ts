@@ -4,7 +4,7 @@ import { developmentSecretsInUse } from '@petition/config';
 import { federationSpecFrom } from '@petition/federation';
 import { defaultPolicy } from '@petition/legal-calendar';
 import type { Logger } from '@petition/logging';
-import { indexEpoch, type ServiceHooks, startRuntime } from '@petition/runtime';
+import { deleteOrphanGroups, indexEpoch, type ServiceHooks, startRuntime } from '@petition/runtime';
 import { parseKeyring } from '@petition/seal';
 import { Counter } from 'prom-client';
 import { type CaseIndex, caseIndexSubscription, createCaseIndex } from './case-index.ts';
@@ -76,6 +76,7 @@ export async function startIntake(config: IntakeConfig, logger: Logger, hooks: S
   ];
   await Promise.all(consumers.map((c) => c.start()));
   let indexing = await indexConsumer();
+  await deleteOrphanGroups(bus, ['intake-case-index'], indexing.epoch, logger);
   rt.watchEpoch({
     redis,
     prefix: redisPrefix,

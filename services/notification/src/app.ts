@@ -16,6 +16,7 @@ import {
   addOpsAction,
   causeRetry,
   createReadPositions,
+  deleteOrphanGroups,
   epochKey,
   indexEpoch,
   type ServiceHooks,
@@ -241,6 +242,7 @@ export async function startNotification(
     ],
   });
   await Promise.all([rt.followDirectory().start(), sources.start(), deadlineSources.start()]);
+  await deleteOrphanGroups(bus, ['notification', 'notification-outcomes', 'notification-deadlines'], epoch, logger);
 
   // 3. The worker: rounds of due notices, the next at once while a round found some.
   rt.repeat('delivery', async () => (await deliverDue()) > 0, config.tickMs);

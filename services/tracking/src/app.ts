@@ -17,6 +17,7 @@ import {
   addHealthRoutes,
   causeRetry,
   createReadPositions,
+  deleteOrphanGroups,
   indexEpoch,
   type ServiceHooks,
   startRuntime,
@@ -168,6 +169,7 @@ export async function startTracking(
     }),
   ];
   await Promise.all(consumers.map((c) => c.start()));
+  await deleteOrphanGroups(rt.bus, ['tracking', 'tracking-deadlines', 'tracking-workspace'], epoch, logger);
   const keyring = parseKeyring(config.sealKeys);
   const publishAudit = async (event: AccessAuditEvent) => (await rt.bus.publisher()).publish(accessAudit, [event]);
   const integratorFeeds = await startSubscriptions({
