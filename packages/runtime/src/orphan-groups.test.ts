@@ -16,21 +16,26 @@ afterAll(async () => {
 
 describe('orphanGroups', () => {
   it('picks the groups of the names with another epoch, not other names or longer names', () => {
+    const old = Date.UTC(2025, 5, 1).toString(36);
+    const current = Date.UTC(2026, 10, 1).toString(36);
     const groups = [
-      'tracking-mf0a1b2c',
-      'tracking-mf0a9999',
-      'tracking-deadlines-mf0a1b2c',
-      'tracking-deadlines-mf0a9999',
-      'tracking-workspace-mf0a9999',
+      `tracking-${old}`,
+      `tracking-${current}`,
+      `tracking-deadlines-${old}`,
+      `tracking-deadlines-${current}`,
+      `tracking-workspace-${old}`,
       'tracking',
+      'tracking-subscriptions',
+      // Eight letters, but as a time in base 36 years ahead: a name, not an epoch.
+      'tracking-trackers',
       'routing',
-      'intake-outcomes-7f3a',
-      'xtracking-mf0a1b2c',
-      'tracking-mf0a1b2c-extra',
+      `routing-${old}`,
+      `xtracking-${old}`,
+      `tracking-${old}-extra`,
     ];
-    expect(orphanGroups(groups, ['tracking', 'tracking-deadlines'], 'mf0a9999')).toEqual([
-      'tracking-mf0a1b2c',
-      'tracking-deadlines-mf0a1b2c',
+    expect(orphanGroups(groups, ['tracking', 'tracking-deadlines'], current)).toEqual([
+      `tracking-${old}`,
+      `tracking-deadlines-${old}`,
     ]);
     expect(orphanGroups(groups, ['a.b'], 'x')).toEqual([]);
   });
@@ -45,11 +50,15 @@ describe.each(['platformatic', 'kafkajs'] as KafkaClientName[])('deleteOrphanGro
       () => bus.close(),
     );
     await bus.ensureTopics([caseEvents], { partitions: 2 });
-    const old = 'tracking-mf00aaaa';
-    const oldDeadlines = 'tracking-deadlines-mf00aaaa';
-    const current = 'tracking-mf00bbbb';
-    const busy = 'tracking-mf00cccc';
-    const otherName = 'routing-mf00aaaa';
+    const epochOf = (at: number) => at.toString(36);
+    const oldEpoch = epochOf(Date.UTC(2026, 0, 1));
+    const busyEpoch = epochOf(Date.UTC(2026, 2, 1));
+    const currentEpoch = epochOf(Date.UTC(2026, 5, 1));
+    const old = `tracking-${oldEpoch}`;
+    const oldDeadlines = `tracking-deadlines-${oldEpoch}`;
+    const current = `tracking-${currentEpoch}`;
+    const busy = `tracking-${busyEpoch}`;
+    const otherName = `routing-${oldEpoch}`;
     const events = ['a', 'b', 'c', 'd'].map((id) =>
       CaseEvent.fromPartial({ envelope: { eventId: `e-${id}`, caseId: `case-${id}`, caseVersion: 1 } }),
     );
@@ -65,7 +74,7 @@ describe.each(['platformatic', 'kafkajs'] as KafkaClientName[])('deleteOrphanGro
     cleanups.push(() => bus.deleteGroups([busy]));
     expect(await bus.listGroups()).toEqual(expect.arrayContaining([old, oldDeadlines, current, busy, otherName]));
 
-    const result = await deleteOrphanGroups(bus, ['tracking', 'tracking-deadlines'], 'mf00bbbb', logger);
+    const result = await deleteOrphanGroups(bus, ['tracking', 'tracking-deadlines'], currentEpoch, logger);
 
     expect(result.deleted.sort()).toEqual([oldDeadlines, old].sort());
     expect(result.left).toEqual([busy]);
@@ -77,7 +86,7 @@ describe.each(['platformatic', 'kafkajs'] as KafkaClientName[])('deleteOrphanGro
 
     // Once the old instance is gone, the next start deletes its group too.
     await member.stop();
-    const again = await deleteOrphanGroups(bus, ['tracking', 'tracking-deadlines'], 'mf00bbbb', logger);
+    const again = await deleteOrphanGroups(bus, ['tracking', 'tracking-deadlines'], currentEpoch, logger);
     expect(again).toEqual({ deleted: [busy], left: [] });
     expect(await bus.listGroups()).not.toContain(busy);
   });

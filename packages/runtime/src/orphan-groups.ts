@@ -7,8 +7,17 @@ import type { Logger } from '@petition/logging';
 // groups of its names with another epoch. Best effort: a group that still has members (an instance of the
 // old epoch not yet gone) is left, logged, and tried again at the next start.
 
-/** An epoch as indexEpoch draws it: a time in base 36. */
-const epochPattern = '[0-9a-z]+';
+/**
+ * An epoch as indexEpoch draws it: the time in milliseconds in base 36, eight digits from 1972 to 2059 — and,
+ * read back, a time since 2020 and not ahead of now, so that a name's other groups (`tracking-subscriptions`)
+ * never pass for one.
+ */
+const epochPattern = '[0-9a-z]{8}';
+const earliestEpoch = Date.UTC(2020, 0, 1);
+const isEpoch = (epoch: string) => {
+  const at = Number.parseInt(epoch, 36);
+  return at >= earliestEpoch && at <= Date.now() + 86_400_000;
+};
 
 const literally = (name: string) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -17,7 +26,7 @@ export function orphanGroups(groups: readonly string[], names: readonly string[]
   const ofName = new RegExp(`^(?:${names.map(literally).join('|')})-(${epochPattern})$`);
   return groups.filter((group) => {
     const epoch = ofName.exec(group)?.[1];
-    return epoch !== undefined && epoch !== currentEpoch;
+    return epoch !== undefined && epoch !== currentEpoch && isEpoch(epoch);
   });
 }
 

@@ -410,6 +410,10 @@ describe('tracking', () => {
     await redis.del(`${prefix}trk:g:127.0.0.1`, `${prefix}trk:g:::ffff:127.0.0.1`);
     const before = await views();
     expect(before.case).toMatchObject({ caseNumber });
+    const epochGroups = (await bus.listGroups()).filter((g) =>
+      /^tracking(-deadlines|-workspace)?-[0-9a-z]{8}$/.test(g),
+    );
+    expect(epochGroups).toHaveLength(3);
     await tracking.close();
     const keys = await redis.keys(`${prefix}trk:*`);
     expect(keys.length).toBeGreaterThan(10);
@@ -421,6 +425,10 @@ describe('tracking', () => {
       return r.ok && JSON.stringify(await r.json()) === JSON.stringify(before.region);
     });
     expect(await views()).toEqual(before);
+    // The old epoch's groups, with their committed offsets, went at the start; the new epoch's are there.
+    const groups = await bus.listGroups();
+    for (const old of epochGroups) expect(groups).not.toContain(old);
+    expect(groups.filter((g) => /^tracking(-deadlines|-workspace)?-[0-9a-z]{8}$/.test(g))).toHaveLength(3);
   });
 
   it('flushed while running, writes nothing more under the old epoch and asks to be restarted', async () => {
