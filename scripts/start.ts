@@ -6,7 +6,7 @@
 import { createBus, units } from '@petition/bus';
 import { nationalDirectory } from '@petition/directory';
 import { publishUnitRecords } from '@petition/directory-feed';
-import { ensureNodeKeys, infraDown, infraUp, loadInfraConfig } from '@petition/infra';
+import { ensureNodeKeys, loadInfraConfig, redisUrlForLogs, startSupervisedInfra } from '@petition/infra';
 import { createLogger } from '@petition/logging';
 import { oneClientLoadEnv, serviceSpecs, superviseServices } from './network.ts';
 import { parseNodeList } from './nodes.ts';
@@ -48,7 +48,8 @@ if (nodesAt >= 0) {
 
 async function startSingleNode() {
   const config = loadInfraConfig();
-  const infra = await infraUp(config, logger);
+  // The broker and redis-server it runs are supervised like the services: one that exits is started again.
+  const infra = await startSupervisedInfra(config, logger);
   const intakePort = process.env.INTAKE_HTTP_PORT ?? '8080';
   const trackingPort = process.env.TRACKING_HTTP_PORT ?? '8081';
   const intakeOpsPort = process.env.INTAKE_OPS_PORT ?? '9080';
@@ -85,6 +86,12 @@ async function startSingleNode() {
   }
   await publishDirectory();
 
+  const redisState = (i: typeof infra) =>
+    i.startedRedis
+      ? `redis-server started now, data in ${i.localRedis?.dir}; stopped with the network`
+      : i.localRedis
+        ? `redis-server of an earlier infra:up, pid ${i.localRedis.pid}`
+        : 'already running';
   const network = superviseServices(
     [
       ...serviceSpecs,
@@ -98,8 +105,8 @@ async function startSingleNode() {
     [
       '',
       'Petition interconnect — local network',
-      `  Kafka    ${infra.brokers.join(',')} (${infra.mode}${infra.startedBroker ? ', started now' : ', already running'})`,
-      `  Redis    ${infra.redisUrl}`,
+      `  Kafka    ${infra.brokers.join(',')} (${infra.mode}${infra.startedBroker ? ', started now' : ', already running'}${infra.mode === 'local' ? '; started again if it exits' : ''})`,
+      `  Redis    ${redisUrlForLogs(infra.redisUrl)} (${redisState(infra)})`,
       `  Topics   ${infra.topics.length} under prefix "${config.topicPrefix}" with ${config.topicPartitions} partitions`,
       `  intake   http://localhost:${intakePort}, gRPC localhost:${process.env.INTAKE_GRPC_PORT ?? '50051'}; operators http://localhost:${intakeOpsPort} (/metrics, OpenAPI: /docs)`,
       `  routing  http://localhost:${process.env.ROUTING_HTTP_PORT ?? '8090'}/readyz (applies case-commands, writes case-events)`,
@@ -121,7 +128,7 @@ async function startSingleNode() {
     stopping = true;
     logger.info({ signal }, 'stopping');
     await network.stop();
-    if (infra.startedBroker) await infraDown(config, logger);
+    await infra.stop();
     process.exit(0);
   }
   process.on('SIGINT', () => void stop('SIGINT'));

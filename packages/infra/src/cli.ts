@@ -1,8 +1,9 @@
-// `npm run infra:up` / `npm run infra:down`: the local Kafka broker, Redis and the topics.
+// `npm run infra:up` / `npm run infra:down`: the local Kafka broker, Redis (redis-server started where none
+// answers at a local REDIS_URL) and the topics.
 import { dirname, join } from 'node:path';
 import { createLogger } from '@petition/logging';
 import { redisUrlForLogs } from '@petition/runtime';
-import { infraDown, infraUp } from './infra.ts';
+import { infraDown, infraUp, redisDown } from './infra.ts';
 import { loadInfraConfig } from './infra-config.ts';
 
 const logger = createLogger({ service: 'infra' });
@@ -18,6 +19,8 @@ try {
       'infrastructure ready',
     );
     process.stdout.write(`KAFKA_BROKERS=${infra.brokers.join(',')}\nREDIS_URL=${redisUrl}\n`);
+    if (infra.startedRedis)
+      process.stdout.write(`# redis-server started (data in ${infra.localRedis?.dir}); npm run infra:down stops it\n`);
     if (infra.secure) {
       // The SASL_SSL listener's settings as a service would take them; the password stays in its 0600 file.
       const { brokers, caFile, username } = infra.secure;
@@ -29,6 +32,7 @@ try {
   } else if (command === 'down') {
     const stopped = await infraDown(config, logger);
     process.stdout.write(stopped ? 'broker stopped\n' : 'no broker of this project was running\n');
+    if (await redisDown(config, logger)) process.stdout.write('redis-server stopped\n');
   } else {
     process.stderr.write('usage: infra up|down\n');
     process.exitCode = 2;

@@ -1,14 +1,18 @@
+// REDIS_URL as the tools print it: without its password.
+export { redisUrlForLogs } from '@petition/runtime';
 export { dockerEngineAnswers } from './docker.ts';
-export { ensureBroker, type Infra, infraDown, infraUp } from './infra.ts';
+export { ensureBroker, ensureRedisFor, type Infra, infraDown, infraUp, redisDown } from './infra.ts';
 export { type InfraConfig, infraSchema, loadInfraConfig } from './infra-config.ts';
 export { ensureKafkaJars, pinnedKafkaVersion } from './kafka-jars.ts';
 export {
   type LocalKafka,
   type LocalKafkaOptions,
+  localKafkaPid,
   startLocalKafka,
   stopLocalKafka,
   wipeLocalKafka,
 } from './local-kafka.ts';
+export { ensureRedis, type LocalRedis, localRedisPid, localRedisPort, stopLocalRedis } from './local-redis.ts';
 export {
   ensureMirrorMakerJars,
   type MirrorFlow,
@@ -28,3 +32,4 @@ export {
   type SecureListener,
   secureListenerMechanisms,
 } from './secure-listener.ts';
+export { type SupervisedInfra, type SuperviseOptions, startSupervisedInfra } from './supervise.ts';

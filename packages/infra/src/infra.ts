@@ -6,6 +6,7 @@ import { containerName, startContainerKafka } from './container-kafka.ts';
 import { dockerEngineAnswers } from './docker.ts';
 import type { InfraConfig } from './infra-config.ts';
 import { startLocalKafka, stopLocalKafka } from './local-kafka.ts';
+import { ensureRedis, localRedisPort, stopLocalRedis } from './local-redis.ts';
 import type { SecureListener } from './secure-listener.ts';
 
 export interface Infra {
@@ -15,6 +16,10 @@ export interface Infra {
   mode: 'external' | 'local' | 'container';
   /** True when this call started the broker (false when it was already running). */
   startedBroker: boolean;
+  /** True when this call started redis-server because no Redis answered at REDIS_URL. */
+  startedRedis: boolean;
+  /** The redis-server this project runs for REDIS_URL (started now or earlier), if any. */
+  localRedis?: { pid: number; dir: string };
   topics: string[];
   /** The local broker's SASL_SSL listener, when KAFKA_SECURE_PORT asked for one. */
   secure?: SecureListener;
@@ -34,12 +39,6 @@ async function brokerAnswers(
   const quiet = logger.child({}, { level: 'silent' });
   const bus = createBus({ brokers, clientId: 'infra-probe', logger: quiet, ...settings });
   await bus.waitUntilReady(timeoutMs);
-}
-
-/** Redis answers a PING (the error names REDIS_URL without its password). */
-async function redisAnswers(config: InfraConfig): Promise<void> {
-  const redis = await connectRedis(config, { maxRetriesPerRequest: 1, connectTimeout: 3_000 });
-  redis.disconnect();
 }
 
 /** The broker: the one KAFKA_BROKERS names, else a container where Docker answers, else local jars. */
@@ -76,10 +75,30 @@ export async function ensureBroker(
   return { brokers: local.brokers, mode: 'local', startedBroker: local.started, secure: local.secure };
 }
 
-/** Broker up, Redis answering, topics present. Safe to call again: everything is reused. */
+/**
+ * Redis answering at REDIS_URL: the one there, else (REDIS_URL on this machine) redis-server started on its
+ * port. A `rediss://` URL is checked with REDIS_TLS_CA and never started.
+ */
+export async function ensureRedisFor(
+  config: InfraConfig,
+  logger: Logger,
+): Promise<Pick<Infra, 'startedRedis' | 'localRedis'>> {
+  if (localRedisPort(config.redisUrl) === undefined) {
+    const redis = await connectRedis(config, { maxRetriesPerRequest: 1, connectTimeout: 3_000 });
+    redis.disconnect();
+    return { startedRedis: false };
+  }
+  const redis = await ensureRedis(config.redisUrl, logger);
+  return {
+    startedRedis: redis.started,
+    localRedis: redis.pid !== undefined && redis.dir ? { pid: redis.pid, dir: redis.dir } : undefined,
+  };
+}
+
+/** Broker up, Redis answering (started where none does), topics present. Safe to call again: everything is reused. */
 export async function infraUp(config: InfraConfig, logger: Logger): Promise<Infra> {
   const broker = await ensureBroker(config, logger);
-  await redisAnswers(config);
+  const redis = await ensureRedisFor(config, logger);
   const bus = createBus({
     brokers: broker.brokers,
     clientId: 'infra',
@@ -88,7 +107,13 @@ export async function infraUp(config: InfraConfig, logger: Logger): Promise<Infr
     ...connectionTo(config, broker.mode),
   });
   const topics = await bus.ensureTopics(allTopics, { partitions: config.topicPartitions });
-  return { ...broker, redisUrl: config.redisUrl, topics };
+  return { ...broker, ...redis, redisUrl: config.redisUrl, topics };
+}
+
+/** Stops the redis-server this project started for REDIS_URL, if one runs; any other Redis is left alone. */
+export async function redisDown(config: InfraConfig, logger: Logger): Promise<boolean> {
+  const port = localRedisPort(config.redisUrl);
+  return port === undefined ? false : stopLocalRedis(port, logger);
 }
 
 /** Stops the broker this project started (local process or container); an external one is left alone. */

@@ -1,6 +1,16 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from '@petition/logging';
@@ -46,6 +56,8 @@ function layout(options: LocalKafkaOptions) {
     data: join(dir, 'data'),
     log: join(dir, 'broker.log'),
     pid: join(dir, 'broker.pid'),
+    /** Written by stopLocalKafka before its SIGTERM: the broker named in it is going away. */
+    stopping: join(dir, 'broker.stopping'),
     secure: join(dir, 'secure'),
   };
 }
@@ -66,6 +78,67 @@ function readPid(file: string): number | undefined {
   const pid = Number(readFileSync(file, 'utf8').trim());
   return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
 }
+
+/**
+ * Removes a pid file (or stopping marker) only while it still names `pid`: a stop that ends after another
+ * run has started a fresh broker must not take that broker's file away.
+ */
+function removeIfNames(file: string, pid: number): void {
+  if (existsSync(file) && Number(readFileSync(file, 'utf8').trim()) === pid) rmSync(file, { force: true });
+}
+
+/** The pid of the broker this project runs on the port, if it is alive. */
+export function localKafkaPid(options: Pick<LocalKafkaOptions, 'port' | 'stateDir'>): number | undefined {
+  return readPid(layout(options as LocalKafkaOptions).pid);
+}
+
+/**
+ * Whether the live broker `pid` is going away: stopLocalKafka marked it, or its log says it took a signal
+ * since it booted (Kafka logs "Registered signal handlers" first thing at each start, "Terminating process
+ * due to signal" when told to stop).
+ */
+function isStopping(paths: ReturnType<typeof layout>, pid: number): boolean {
+  if (existsSync(paths.stopping) && Number(readFileSync(paths.stopping, 'utf8').trim()) === pid) return true;
+  if (!existsSync(paths.log)) return false;
+  const log = readLogTail(paths.log, 512 * 1024);
+  return log.lastIndexOf('Terminating process due to signal') > log.lastIndexOf('Registered signal handlers');
+}
+
+function readLogTail(file: string, bytes: number): string {
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const buffer = Buffer.alloc(Math.min(size, bytes));
+    readSync(fd, buffer, 0, buffer.length, size - buffer.length);
+    return buffer.toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Waits (bounded, saying so every 5 s) until the broker `pid` has exited; SIGKILL once the bound is reached. */
+async function waitForExit(pid: number, boundMs: number, logger: Logger): Promise<void> {
+  const started = Date.now();
+  let said = started;
+  while (isAlive(pid)) {
+    const waited = Date.now() - started;
+    if (waited >= boundMs) {
+      logger.warn({ brokerPid: pid, waitedMs: waited }, 'the broker shutting down did not exit in time; killing it');
+      process.kill(pid, 'SIGKILL');
+      while (isAlive(pid) && Date.now() - started < boundMs + 10_000) await sleep(100);
+      if (isAlive(pid)) throw new Error(`the broker ${pid} shutting down did not exit, even after SIGKILL`);
+      return;
+    }
+    if (Date.now() - said >= 5_000) {
+      said = Date.now();
+      logger.info({ brokerPid: pid, waitedMs: waited }, 'still waiting for the broker shutting down to exit');
+    }
+    await sleep(200);
+  }
+}
+
+/** How long a start waits for a broker of an earlier run that is shutting down (its own stop waits 30 s). */
+const shutdownWaitMs = 45_000;
 
 function portAnswers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -190,7 +263,20 @@ export async function startLocalKafka(
   const brokers = [`localhost:${options.port}`];
   const secure =
     options.securePort === undefined ? undefined : prepareSecureListener(paths.secure, options.securePort, logger);
-  const running = readPid(paths.pid);
+  let running = readPid(paths.pid);
+  // A broker going away (an earlier `npm start` still stopping it) is never reused: its exit is waited for,
+  // then a fresh one is started.
+  if (running && isStopping(paths, running)) {
+    logger.info(
+      { brokerPid: running, port: options.port },
+      'a broker of an earlier run is shutting down: waiting for it to exit',
+    );
+    await waitForExit(running, shutdownWaitMs, logger);
+    logger.info({ brokerPid: running }, 'the earlier broker exited: starting a fresh one');
+    removeIfNames(paths.pid, running);
+    removeIfNames(paths.stopping, running);
+    running = undefined;
+  }
   if (running) {
     if (secure && securePortOf(readFileSync(paths.config, 'utf8')) !== options.securePort) {
       throw new Error(
@@ -198,8 +284,38 @@ export async function startLocalKafka(
           'stop it (`npm run infra:down`) to start it with one',
       );
     }
-    await ready(brokers, options.startTimeoutMs);
-    return { brokers, pid: running, started: false, logFile: paths.log, secure: secure?.listener };
+    // Reused only if it answers; one that exits meanwhile (stopped by hand) is replaced.
+    const pid = running;
+    let waiting = true;
+    const exits = (async () => {
+      while (waiting && isAlive(pid)) await sleep(200);
+      return !isAlive(pid);
+    })();
+    const answered = ready(brokers, options.startTimeoutMs).then(
+      () => true,
+      (err) => {
+        if (isAlive(pid)) throw err;
+        return false;
+      },
+    );
+    try {
+      const reused = await Promise.race([answered, exits.then((gone) => !gone)]);
+      if (reused && isAlive(pid) && !isStopping(paths, pid)) {
+        return { brokers, pid, started: false, logFile: paths.log, secure: secure?.listener };
+      }
+    } finally {
+      waiting = false;
+    }
+    if (isAlive(pid)) {
+      logger.info(
+        { brokerPid: pid, port: options.port },
+        'the running broker is shutting down: waiting for it to exit',
+      );
+      await waitForExit(pid, shutdownWaitMs, logger);
+    }
+    logger.info({ brokerPid: pid, port: options.port }, 'the earlier broker exited: starting a fresh one');
+    removeIfNames(paths.pid, pid);
+    removeIfNames(paths.stopping, pid);
   }
   const ports = [
     options.port,
@@ -285,6 +401,8 @@ export async function stopLocalKafka(options: Pick<LocalKafkaOptions, 'port' | '
     rmSync(paths.pid, { force: true });
     return false;
   }
+  // A start meanwhile (`npm start` again while this one stops) must wait for this broker, not reuse it.
+  writeFileSync(paths.stopping, String(pid));
   process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + 30_000;
   while (isAlive(pid) && Date.now() < deadline) await sleep(200);
@@ -292,7 +410,8 @@ export async function stopLocalKafka(options: Pick<LocalKafkaOptions, 'port' | '
     logger.warn({ brokerPid: pid }, 'broker ignored SIGTERM for 30 s; killing it');
     process.kill(pid, 'SIGKILL');
   }
-  rmSync(paths.pid, { force: true });
+  removeIfNames(paths.pid, pid);
+  removeIfNames(paths.stopping, pid);
   logger.info({ brokerPid: pid, port: options.port }, 'Kafka broker stopped');
   return true;
 }

@@ -1,0 +1,200 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import type { Logger } from '@petition/logging';
+import { connectRedis, RedisConnectError, redisUrlForLogs } from '@petition/runtime';
+import { localDir } from './paths.ts';
+
+// Redis for the local network: the one REDIS_URL names when it answers; else, where REDIS_URL is on this
+// machine (127.0.0.1 / localhost), Debian's redis-server started on its port with its data in
+// .local/redis/node-<port>, as a detached process that outlives `infra:up` like the local broker does.
+
+export interface LocalRedis {
+  redisUrl: string;
+  /** True when this call started redis-server (false when a Redis already answered). */
+  started: boolean;
+  /** The redis-server this project runs on the port, if any (started now or earlier). */
+  pid?: number;
+  /** Its data and log folder, when this project runs it. */
+  dir?: string;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export const localRedisDir = (port: number) => localDir('redis', `node-${port}`);
+
+function layout(port: number, dir = localRedisDir(port)) {
+  return { dir, pid: join(dir, 'redis.pid'), log: join(dir, 'redis.log') };
+}
+
+function isRedisServer(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  // A recycled pid (or a zombie, whose cmdline is empty) must not pass for our redis-server.
+  const cmdline = `/proc/${pid}/cmdline`;
+  return !existsSync(cmdline) || readFileSync(cmdline, 'utf8').includes('redis-server');
+}
+
+/** The pid of the redis-server this project runs on the port, if it is alive. */
+export function localRedisPid(port: number, dir?: string): number | undefined {
+  const file = layout(port, dir).pid;
+  if (!existsSync(file)) return undefined;
+  const pid = Number(readFileSync(file, 'utf8').trim());
+  return Number.isInteger(pid) && pid > 0 && isRedisServer(pid) ? pid : undefined;
+}
+
+/** Where REDIS_URL points at this machine over plain TCP: the only Redis this project may start itself. */
+export function localRedisPort(redisUrl: string): number | undefined {
+  const url = new URL(redisUrl);
+  if (url.protocol !== 'redis:') return undefined;
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) return undefined;
+  return Number(url.port || 6379);
+}
+
+function portAnswers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port, timeout: 1_000 });
+    const done = (answer: boolean) => {
+      socket.destroy();
+      resolve(answer);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+    socket.once('timeout', () => done(false));
+  });
+}
+
+async function redisAnswers(redisUrl: string): Promise<RedisConnectError | undefined> {
+  try {
+    const redis = await connectRedis({ redisUrl }, { maxRetriesPerRequest: 1, connectTimeout: 3_000 });
+    redis.disconnect();
+    return undefined;
+  } catch (err) {
+    if (err instanceof RedisConnectError) return err;
+    throw err;
+  }
+}
+
+const hasRedisServer = () => spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+
+/** Debian's redis-server, installed with apt-get where it is missing and the user is root. */
+function ensureRedisServer(redisUrl: string, logger: Logger): void {
+  if (hasRedisServer()) return;
+  const where = redisUrlForLogs(redisUrl);
+  if (process.getuid?.() !== 0) {
+    throw new Error(
+      `no Redis answers at ${where} and redis-server is not installed: install Debian's redis-server ` +
+        '(`sudo apt-get install redis-server`) and run `npm start` again, or start a Redis and name it in REDIS_URL',
+    );
+  }
+  logger.info("no Redis answers and redis-server is missing: installing Debian's redis-server (apt-get)");
+  const apt = { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, stdio: 'inherit' } as const;
+  spawnSync('apt-get', ['update', '-q'], apt);
+  const install = spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'redis-server'], apt);
+  if (install.status !== 0 || !hasRedisServer()) {
+    throw new Error(`no Redis answers at ${where} and installing Debian's redis-server failed (apt-get)`);
+  }
+}
+
+function tail(file: string, lines = 20): string {
+  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n') : '(no log)';
+}
+
+/**
+ * Redis answering at REDIS_URL: the one there, else redis-server started on its port (only where REDIS_URL
+ * is this machine: a remote Redis that does not answer is an error). Idempotent: a redis-server this project
+ * started earlier on the port is reused.
+ */
+export async function ensureRedis(
+  redisUrl: string,
+  logger: Logger,
+  options: { startTimeoutMs?: number; dir?: string } = {},
+): Promise<LocalRedis> {
+  const port = localRedisPort(redisUrl);
+  const refused = await redisAnswers(redisUrl);
+  if (!refused) {
+    const pid = port === undefined ? undefined : localRedisPid(port, options.dir);
+    return { redisUrl, started: false, pid, dir: pid === undefined ? undefined : layout(port ?? 0, options.dir).dir };
+  }
+  // Something answered but refused (a password, a certificate), or REDIS_URL is elsewhere: not ours to start.
+  if (refused.code !== 'REDIS_UNREACHABLE' || port === undefined) throw refused;
+  if (await portAnswers(port)) {
+    throw new Error(
+      `port ${port} of REDIS_URL is taken by a process that does not answer as Redis: stop it, or name another port in REDIS_URL`,
+    );
+  }
+  ensureRedisServer(redisUrl, logger);
+  const paths = layout(port, options.dir);
+  mkdirSync(paths.dir, { recursive: true });
+  const password = decodeURIComponent(new URL(redisUrl).password);
+  const out = openSync(paths.log, 'a');
+  const child = spawn(
+    'redis-server',
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      paths.dir,
+      '--daemonize',
+      'no',
+      ...(password ? ['--requirepass', password] : []),
+    ],
+    { detached: true, stdio: ['ignore', out, out] },
+  );
+  closeSync(out);
+  const pid = child.pid;
+  if (pid === undefined) throw new Error('could not start redis-server');
+  let exited: string | undefined;
+  child.once('exit', (code, signal) => {
+    exited = `exit ${code ?? signal}`;
+  });
+  child.unref();
+  writeFileSync(paths.pid, String(pid));
+  logger.info(
+    { redisPid: pid, port, dir: paths.dir, log: paths.log },
+    'no Redis answered: redis-server starting (data in .local/redis)',
+  );
+  const deadline = Date.now() + (options.startTimeoutMs ?? 15_000);
+  for (;;) {
+    if (exited) {
+      rmSync(paths.pid, { force: true });
+      throw new Error(`redis-server stopped during start-up (${exited})\n--- ${paths.log} ---\n${tail(paths.log)}`);
+    }
+    if (!(await redisAnswers(redisUrl))) break;
+    if (Date.now() > deadline) {
+      await stopLocalRedis(port, logger, options.dir);
+      throw new Error(`redis-server did not answer on port ${port}\n--- ${paths.log} ---\n${tail(paths.log)}`);
+    }
+    await sleep(100);
+  }
+  logger.info({ redisPid: pid, port }, 'redis-server answering');
+  return { redisUrl, started: true, pid, dir: paths.dir };
+}
+
+/** Stops the redis-server this project runs on the port: SIGTERM (it saves its data), then SIGKILL. */
+export async function stopLocalRedis(port: number, logger: Logger, dir?: string): Promise<boolean> {
+  const paths = layout(port, dir);
+  const pid = localRedisPid(port, dir);
+  if (!pid) {
+    rmSync(paths.pid, { force: true });
+    return false;
+  }
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + 15_000;
+  while (isRedisServer(pid) && Date.now() < deadline) await sleep(100);
+  if (isRedisServer(pid)) {
+    logger.warn({ redisPid: pid }, 'redis-server ignored SIGTERM for 15 s; killing it');
+    process.kill(pid, 'SIGKILL');
+  }
+  // Only while it names this one: a run started meanwhile may have written its own.
+  if (existsSync(paths.pid) && Number(readFileSync(paths.pid, 'utf8').trim()) === pid)
+    rmSync(paths.pid, { force: true });
+  logger.info({ redisPid: pid, port }, 'redis-server stopped');
+  return true;
+}
