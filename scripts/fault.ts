@@ -258,7 +258,7 @@ async function run(label: string, withFaults: boolean, brokers: string[]) {
   }
 }
 
-/** The services stage: the same load with and without faults; prints its report, true when it passed. */
+/** The services stage: the same load with and without faults; prints its report and returns it. */
 async function servicesStage(brokers: string[]) {
   const clean = await run('clean', false, brokers);
   const faulty = await run('faulty', true, brokers);
@@ -292,18 +292,32 @@ async function servicesStage(brokers: string[]) {
       redeliveredCopiesSameId: { clean: clean.outcome.copies, faulty: faulty.outcome.copies },
       refusalsOfRetriedCommands: { clean: clean.outcome.refusals, faulty: faulty.outcome.refusals },
       clientRetries: { clean: clean.loaded.retries, faulty: faulty.loaded.retries },
+      // A step the load never saw take effect fails the stage as a difference does.
+      failedSteps: { clean: clean.loaded.failedSteps, faulty: faulty.loaded.failedSteps },
     },
     differing: differing.slice(0, 20),
     differingCount: differing.length,
   };
   process.stdout.write(`${JSON.stringify(report)}\n`);
-  return report.fault === 'passed';
+  return report;
 }
 
 const infra = await infraUp(config, logger);
 let failed = false;
+// Each stage's verdict, printed again at the end: a log kept only from its end still says which
+// stage failed and why.
+const verdicts: Record<string, unknown> = {};
 try {
-  if (stage !== 'link') failed = !(await servicesStage(infra.brokers));
+  if (stage !== 'link') {
+    const services = await servicesStage(infra.brokers);
+    failed = services.fault !== 'passed';
+    verdicts.services = {
+      fault: services.fault,
+      differingCount: services.differingCount,
+      differing: services.differing.slice(0, 5),
+      failedSteps: services.checked.failedSteps,
+    };
+  }
   if (stage !== 'services') {
     const link = await linkStage({
       nationalBrokers: infra.brokers,
@@ -315,8 +329,14 @@ try {
     });
     process.stdout.write(`${JSON.stringify(link.report)}\n`);
     if (!link.passed) failed = true;
+    verdicts.link = {
+      fault: link.report.fault,
+      failureCount: link.report.failureCount,
+      failures: link.report.failures.slice(0, 5),
+    };
   }
 } finally {
   if (infra.startedBroker) await infraDown(config, logger);
 }
+process.stdout.write(`${JSON.stringify({ fault: failed ? 'FAILED' : 'passed', stages: verdicts })}\n`);
 process.exit(failed ? 1 : 0);
