@@ -11,7 +11,9 @@ export interface EpochWatch {
 
 /**
  * Checks every `everyMs` that the epoch `epoch()` names still holds under `prefix`; when it no longer does,
- * calls `onLost` with it (once per epoch: a rebuild that installs a new epoch is watched in turn). A check
+ * calls `onLost` with it (once per epoch: a rebuild that installs a new epoch is watched in turn). An `onLost`
+ * that fails — a rebuild whose consumer could not join, the broker just restarted — is called again at the
+ * next check, never given up on: a rebuild left undone would leave the keys unwritten for good. A check
  * Redis cannot answer counts as holding: a connection that comes back finds the keys where they were.
  */
 export function watchEpoch(o: {
@@ -33,7 +35,10 @@ export function watchEpoch(o: {
       lost = epoch;
       await o.onLost(epoch);
     })()
-      .catch((err) => o.logger.error({ err, epoch }, 'handling a lost epoch failed'))
+      .catch((err) => {
+        o.logger.error({ err, epoch }, 'handling a lost epoch failed; trying again at the next check');
+        lost = undefined;
+      })
       .finally(() => {
         checking = false;
       });

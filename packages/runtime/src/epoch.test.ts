@@ -61,4 +61,35 @@ describe('watchEpoch', () => {
       await redis.del(epochKey(p));
     }
   });
+
+  it('calls a failed rebuild again at the next check until it succeeds', async () => {
+    const p = prefix();
+    let epoch = await indexEpoch(redis, p);
+    let calls = 0;
+    const watch = watchEpoch({
+      redis,
+      prefix: p,
+      epoch: () => epoch,
+      everyMs: 20,
+      logger: quiet,
+      onLost: async () => {
+        calls++;
+        // The first two tries fail (a consumer that could not join); the third installs the new epoch.
+        if (calls < 3) throw new Error('group not joined');
+        epoch = await indexEpoch(redis, p);
+      },
+    });
+    try {
+      const first = epoch;
+      await redis.del(epochKey(p));
+      await waitFor('the rebuild tried until it succeeded', () => calls === 3);
+      expect(epoch).not.toBe(first);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      // Once rebuilt, nothing more is called while the new epoch holds.
+      expect(calls).toBe(3);
+    } finally {
+      watch.stop();
+      await redis.del(epochKey(p));
+    }
+  });
 });
