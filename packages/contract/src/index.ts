@@ -10,21 +10,6 @@
 // for the proto3 JSON names.
 
 export { Duration } from './gen/google/protobuf/duration.ts';
-// Integrators' subscriptions (`subscriptions` topic) and the stream they pull (SubscriptionService).
-export {
-  SubscribedEvent,
-  SubscribeRequest,
-  SubscribeResponse,
-  Subscription,
-  SubscriptionEvent,
-  SubscriptionFilter,
-  SubscriptionHeartbeat,
-  SubscriptionServiceClient,
-  SubscriptionServiceService,
-  SubscriptionState,
-  subscriptionStateFromJSON,
-  subscriptionStateToJSON,
-} from './gen/petition/v1/subscriptions.ts';
 // The access audit (`access-audit` topic): who opened whose personal data.
 export {
   AccessAuditEvent,
@@ -209,9 +194,7 @@ export {
 } from './gen/petition/v1/envelope.ts';
 // The in-app inbox (`in-app-notices` topic): notices delivered in the workspace, and their read marks.
 export { InAppNoticeEvent, InAppNoticePosted, InAppNoticeRead } from './gen/petition/v1/in_app_notices.ts';
-
 export type { IntakeServiceServer } from './gen/petition/v1/intake_service.ts';
-
 // The intake gRPC service.
 export {
   AcceptCaseRequest,
@@ -292,3 +275,18 @@ export {
 } from './gen/petition/v1/notification_events.ts';
 // The petition as registered.
 export { Petition } from './gen/petition/v1/petition.ts';
+// Integrators' subscriptions (`subscriptions` topic) and the stream they pull (SubscriptionService).
+export {
+  SubscribedEvent,
+  SubscribeRequest,
+  SubscribeResponse,
+  Subscription,
+  SubscriptionEvent,
+  SubscriptionFilter,
+  SubscriptionHeartbeat,
+  SubscriptionServiceClient,
+  SubscriptionServiceService,
+  SubscriptionState,
+  subscriptionStateFromJSON,
+  subscriptionStateToJSON,
+} from './gen/petition/v1/subscriptions.ts';
