@@ -26,6 +26,7 @@ const tasks: Record<string, Step[]> = {
   bench: [node('bench', 'bench/run.ts', ...args)],
   directory: [node('directory', 'scripts/directory.ts', ...args)],
   token: [node('token', 'scripts/token.ts', ...args)],
+  petition: [node('petition', 'packages/cli/src/main.ts', ...args)],
   integrator: [node('integrator', 'scripts/integrator.ts', ...args)],
   notify: [node('notify', 'scripts/notify.ts', ...args)],
   simulate: [node('simulate', 'packages/simulator/src/cli.ts', ...args)],

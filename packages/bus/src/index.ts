@@ -30,6 +30,7 @@ export {
   type Subscription,
 } from './consumer.ts';
 export { Header, protobufContentType, readHeaders } from './headers.ts';
+export { type PartitionLag, partitionLags } from './lag.ts';
 export { createLedger, type Ledger, type LedgerOptions } from './ledger.ts';
 export { type OutgoingRecord, type PublishedRecord, type Publisher, type RawRecord, toMessage } from './publisher.ts';
 export { backoffDelayMs, defaultRetryPolicy, isRetryable, PoisonRecordError, type RetryPolicy } from './retry.ts';
