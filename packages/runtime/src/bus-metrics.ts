@@ -1,4 +1,4 @@
-import { type Bus, type BusConsumer, type ConsumerOptions, dlqSuffix } from '@petition/bus';
+import { type Bus, type BusConsumer, type ConsumerOptions, dlqSuffix, partitionLags } from '@petition/bus';
 import type { Logger } from '@petition/logging';
 import { Counter, Gauge, type Registry } from 'prom-client';
 
@@ -38,13 +38,8 @@ export function createBusMetrics(o: { bus: Bus; registry: Registry; logger: Logg
           o.bus.endOffsets(topic),
           o.bus.committedOffsets(w.groupId, topic),
         ]);
-        for (const [partition, end] of ends)
-          lag.push({
-            group: w.groupId,
-            topic: topic.name,
-            partition,
-            lag: Number(end - (committed.get(partition) ?? 0n)),
-          });
+        for (const l of partitionLags(ends, committed))
+          lag.push({ group: w.groupId, topic: topic.name, partition: l.partition, lag: Number(l.lag) });
       }
     }
     const dlq: Reading['dlq'] = [];
