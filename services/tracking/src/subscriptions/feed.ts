@@ -374,7 +374,12 @@ export function createFeedHub(
           await deps.bus.deleteGroups([groupId]).catch(() => {});
         },
       };
-    })();
+    })().catch((err) => {
+      // Not following (the broker away at that moment): the next stream tries again.
+      hub = undefined;
+      next.clear();
+      throw err;
+    });
     return hub;
   }
 
