@@ -11,11 +11,11 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from '@petition/logging';
 import { ensureKafkaJars } from './kafka-jars.ts';
 import { localDir, workspaceRoot } from './paths.ts';
+import { isAliveAs, logTail, portAnswers, readLivePid } from './processes.ts';
 import { parseProperties, renderProperties } from './properties.ts';
 import { prepareSecureListener, type SecureListener } from './secure-listener.ts';
 
@@ -62,22 +62,9 @@ function layout(options: LocalKafkaOptions) {
   };
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  // A recycled pid must not pass for our broker.
-  const cmdline = `/proc/${pid}/cmdline`;
-  return !existsSync(cmdline) || readFileSync(cmdline, 'utf8').includes('kafka.Kafka');
-}
-
-function readPid(file: string): number | undefined {
-  if (!existsSync(file)) return undefined;
-  const pid = Number(readFileSync(file, 'utf8').trim());
-  return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
-}
+const brokerCommand = 'kafka.Kafka';
+const isAlive = (pid: number) => isAliveAs(pid, brokerCommand);
+const readPid = (file: string) => readLivePid(file, brokerCommand);
 
 /**
  * Removes a pid file (or stopping marker) only while it still names `pid`: a stop that ends after another
@@ -139,19 +126,6 @@ async function waitForExit(pid: number, boundMs: number, logger: Logger): Promis
 
 /** How long a start waits for a broker of an earlier run that is shutting down (its own stop waits 30 s). */
 const shutdownWaitMs = 45_000;
-
-function portAnswers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port, timeout: 1_000 });
-    const done = (answer: boolean) => {
-      socket.destroy();
-      resolve(answer);
-    };
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-    socket.once('timeout', () => done(false));
-  });
-}
 
 /** The broker's properties; `secure` adds a SASL_SSL listener on its port with its properties. */
 export function renderConfig(
@@ -243,10 +217,6 @@ export function formatStorage(format: StorageFormat, logger: Logger): void {
   if (result.status !== 0) {
     throw new Error(`kafka-storage format failed (exit ${result.status}): ${result.stderr || result.stdout}`);
   }
-}
-
-function tail(file: string, lines = 20): string {
-  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n') : '(no log)';
 }
 
 /**
@@ -386,7 +356,7 @@ export async function startLocalKafka(
     await Promise.race([ready(brokers, options.startTimeoutMs), watchExit()]);
   } catch (err) {
     await stopLocalKafka(options, logger);
-    throw new Error(`${(err as Error).message}\n--- ${paths.log} ---\n${tail(paths.log)}`, { cause: err });
+    throw new Error(`${(err as Error).message}\n--- ${paths.log} ---\n${logTail(paths.log)}`, { cause: err });
   } finally {
     waiting = false;
   }

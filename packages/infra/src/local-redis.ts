@@ -1,10 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from '@petition/logging';
 import { connectRedis, RedisConnectError, redisUrlForLogs } from '@petition/runtime';
 import { localDir } from './paths.ts';
+import { isAliveAs, logTail, portAnswers, readLivePid, sleep } from './processes.ts';
 
 // Redis for the local network: the one REDIS_URL names when it answers; else, where REDIS_URL is on this
 // machine (127.0.0.1 / localhost), Debian's redis-server started on its port with its data in
@@ -20,31 +20,17 @@ export interface LocalRedis {
   dir?: string;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 export const localRedisDir = (port: number) => localDir('redis', `node-${port}`);
 
 function layout(port: number, dir = localRedisDir(port)) {
   return { dir, pid: join(dir, 'redis.pid'), log: join(dir, 'redis.log') };
 }
 
-function isRedisServer(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  // A recycled pid (or a zombie, whose cmdline is empty) must not pass for our redis-server.
-  const cmdline = `/proc/${pid}/cmdline`;
-  return !existsSync(cmdline) || readFileSync(cmdline, 'utf8').includes('redis-server');
-}
+const isRedisServer = (pid: number) => isAliveAs(pid, 'redis-server');
 
 /** The pid of the redis-server this project runs on the port, if it is alive. */
 export function localRedisPid(port: number, dir?: string): number | undefined {
-  const file = layout(port, dir).pid;
-  if (!existsSync(file)) return undefined;
-  const pid = Number(readFileSync(file, 'utf8').trim());
-  return Number.isInteger(pid) && pid > 0 && isRedisServer(pid) ? pid : undefined;
+  return readLivePid(layout(port, dir).pid, 'redis-server');
 }
 
 /** Where REDIS_URL points at this machine over plain TCP: the only Redis this project may start itself. */
@@ -53,19 +39,6 @@ export function localRedisPort(redisUrl: string): number | undefined {
   if (url.protocol !== 'redis:') return undefined;
   if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) return undefined;
   return Number(url.port || 6379);
-}
-
-function portAnswers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port, timeout: 1_000 });
-    const done = (answer: boolean) => {
-      socket.destroy();
-      resolve(answer);
-    };
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-    socket.once('timeout', () => done(false));
-  });
 }
 
 async function redisAnswers(redisUrl: string): Promise<RedisConnectError | undefined> {
@@ -98,10 +71,6 @@ function ensureRedisServer(redisUrl: string, logger: Logger): void {
   if (install.status !== 0 || !hasRedisServer()) {
     throw new Error(`no Redis answers at ${where} and installing Debian's redis-server failed (apt-get)`);
   }
-}
-
-function tail(file: string, lines = 20): string {
-  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n') : '(no log)';
 }
 
 /**
@@ -164,12 +133,12 @@ export async function ensureRedis(
   for (;;) {
     if (exited) {
       rmSync(paths.pid, { force: true });
-      throw new Error(`redis-server stopped during start-up (${exited})\n--- ${paths.log} ---\n${tail(paths.log)}`);
+      throw new Error(`redis-server stopped during start-up (${exited})\n--- ${paths.log} ---\n${logTail(paths.log)}`);
     }
     if (!(await redisAnswers(redisUrl))) break;
     if (Date.now() > deadline) {
       await stopLocalRedis(port, logger, options.dir);
-      throw new Error(`redis-server did not answer on port ${port}\n--- ${paths.log} ---\n${tail(paths.log)}`);
+      throw new Error(`redis-server did not answer on port ${port}\n--- ${paths.log} ---\n${logTail(paths.log)}`);
     }
     await sleep(100);
   }
