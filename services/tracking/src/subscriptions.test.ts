@@ -428,6 +428,43 @@ describe('a webhook subscription', () => {
   });
 });
 
+describe('a webhook paused while its endpoint refuses', () => {
+  it('does not count the event as delivered: once resumed, the endpoint gets it', async () => {
+    const got: string[] = [];
+    let refusing = true;
+    const receiver = createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      if (refusing) return void res.writeHead(503).end();
+      got.push(String(req.headers['webhook-id']));
+      res.writeHead(204).end();
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/paused-hook`;
+      const made = await api(discipline).create({
+        name: '暂停回调',
+        filter: { eventTypes: ['CaseAccepted'] },
+        webhookUrl: url,
+      });
+      const later = caseOf({}, acceptedAtLabour);
+      await publish(later.run.events);
+      const accepted = later.run.events.find((e) => e.payload?.$case === 'caseAccepted')?.envelope?.eventId;
+      // Refused at least once, then paused mid-delivery; the endpoint recovers while it is paused.
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      await api(discipline).pause(made.id);
+      refusing = false;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(got).toEqual([]);
+      await api(discipline).resume(made.id);
+      await waitFor('the event delivered after the resume', () => got.includes(accepted ?? ''), 30_000);
+      await api(discipline).delete(made.id);
+    } finally {
+      await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    }
+  });
+});
+
 describe('an integrator down for a minute', () => {
   it('resumes from its token over SSE and gRPC across a restart and a flush: nothing missing, nothing twice', async () => {
     const subscriptionId = (await api(hotline).create({ name: '全部', filter: { regionCodes: ['330106'] } })).id;

@@ -73,6 +73,12 @@ export interface FeedOptions {
   readonly durableGroup?: string;
   /** Called, in order with the deliveries, when the position moved past events the filter did not select. */
   readonly moved?: (resumeToken: string) => void;
+  /**
+   * Called once when a hand-over failed (the client gone, the access audit not taking its record, a webhook
+   * stopped before its endpoint took the event): the stream ends, and what it had not handed over is not
+   * counted as done — a client reconnects from its last token, a durable reader from its committed offsets.
+   */
+  readonly failed?: (err: unknown) => void;
 }
 
 export interface Feed {
@@ -163,6 +169,8 @@ function createStream(deps: FeedDeps, options: FeedOptions) {
   let queue: Promise<void> = Promise.resolve();
   let pending = 0;
   let closed = false;
+  /** Why a hand-over failed; the stream takes nothing more once it has. */
+  let failure: unknown;
 
   /** Opens the registration's people and records the delivery in the access audit before it leaves. */
   async function openPeople(event: CaseEvent, facts: CaseFacts): Promise<OpenedPeople | undefined> {
@@ -234,6 +242,10 @@ function createStream(deps: FeedDeps, options: FeedOptions) {
     get closed() {
       return closed;
     },
+    /** Set once a hand-over failed: whatever was offered after it was not handed over. */
+    get failure() {
+      return failure;
+    },
     /**
      * Takes an event in turn (synchronously: the order of offers is the order of hand-overs). One before the
      * stream's position was handed over already and is passed by. Resolves once it is handed over.
@@ -256,9 +268,15 @@ function createStream(deps: FeedDeps, options: FeedOptions) {
       queue = queue
         .then(() => (selected && facts ? handOver(p, facts, token) : options.moved?.(token)))
         .catch((err) => {
-          // A client gone mid-write: the stream is closing; nothing more is handed to it.
-          if (!closed) logger.warn({ err: (err as Error).message }, 'hand-over failed; the stream ends');
+          if (closed) return;
+          logger.warn({ err: (err as Error).message }, 'hand-over failed; the stream ends');
+          failure = err;
           closed = true;
+          try {
+            options.failed?.(err);
+          } catch (thrown) {
+            logger.error({ err: thrown }, 'ending the failed stream failed');
+          }
         })
         .finally(() => {
           pending--;
@@ -271,6 +289,15 @@ function createStream(deps: FeedDeps, options: FeedOptions) {
   };
 }
 type Stream = ReturnType<typeof createStream>;
+
+/** A record a stream did not hand over; retried (never parked) until the reader stops without committing it. */
+class NotHandedOver extends Error {
+  readonly retryable = true;
+  constructor(cause: unknown) {
+    super('the stream ended before this event was handed over', { cause });
+    this.name = 'NotHandedOver';
+  }
+}
 
 /** A stream's reader of its own, from its position; `handOff` is asked after each event whether to stop. */
 async function startReader(
@@ -290,8 +317,12 @@ async function startReader(
     retry: { maxAttempts: Number.MAX_SAFE_INTEGER, initialDelayMs: 500, maxDelayMs: 5_000 },
     subscriptions: [
       on(caseEvents, async (record) => {
+        // A record not handed over is not done: a durable group must not commit it (a webhook paused or failed
+        // mid-delivery takes it again from its committed offset). Thrown as retryable: never parked.
+        if (stream.failure !== undefined || (o.durableGroup && stream.closed)) throw new NotHandedOver(stream.failure);
         if (retired || stream.closed) return;
         await stream.offer(await prepare(record, () => retired || stream.closed));
+        if (stream.failure !== undefined || (o.durableGroup && stream.closed)) throw new NotHandedOver(stream.failure);
         if (!retired && o.handOff?.()) retired = true;
       }),
     ],

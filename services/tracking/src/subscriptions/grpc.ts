@@ -146,6 +146,9 @@ export async function startSubscriptionGrpc(deps: SubscriptionGrpcDeps) {
         moved: (token) => {
           movedToken = token;
         },
+        // The stream cannot go on (the audit not taking a record): UNAVAILABLE, which a client retries from its token.
+        failed: (err) =>
+          end({ code: grpc.status.UNAVAILABLE, details: `FEED_INTERRUPTED: ${(err as Error).message ?? String(err)}` }),
       });
       if (ended) void feed.close();
     } catch (err) {

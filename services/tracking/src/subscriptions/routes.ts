@@ -343,6 +343,11 @@ export function addSubscriptionRoutes(app: FastifyInstance, deps: SubscriptionRo
         'x-accel-buffering': 'no',
       });
       raw.write('retry: 2000\n\n');
+      // The stream's end, once it exists; a failure reported before that ends it as soon as it does.
+      let failedEarly = false;
+      let endStream = () => {
+        failedEarly = true;
+      };
       const feed = await deps
         .openFeed({
           subscription,
@@ -366,6 +371,8 @@ export function addSubscriptionRoutes(app: FastifyInstance, deps: SubscriptionRo
           moved: (token) => {
             movedToken = token;
           },
+          // The stream cannot go on (the audit not taking a record): it ends, the client comes back from its token.
+          failed: () => endStream(),
         })
         .catch((err) => {
           raw.end(`event: error\ndata: ${JSON.stringify({ detail: (err as Error).message })}\n\n`);
@@ -400,6 +407,8 @@ export function addSubscriptionRoutes(app: FastifyInstance, deps: SubscriptionRo
       };
       enders.add(end);
       raw.on('close', end);
+      endStream = end;
+      if (failedEarly) end();
     },
   );
 

@@ -91,6 +91,8 @@ export function createWebhookDeliveries(deps: WebhookDeps) {
           await pause(waitMs);
         }
       }
+      // Stopped (paused, deleted, shutting down) before the endpoint took it: not delivered, not committed.
+      throw new Error('webhook deliveries stopped before the endpoint took the event');
     }
     const feed = deps
       .openFeed({
@@ -101,6 +103,17 @@ export function createWebhookDeliveries(deps: WebhookDeps) {
         recipient: subscription.webhookUrl,
         durableGroup: webhookGroup(id),
         deliver,
+        // A delivery that could not be made (the audit not taking its record): start again from the committed
+        // offset after a while, while the subscription is still active.
+        failed: () => {
+          if (stopped) return;
+          void stop(id).then(() =>
+            setTimeout(() => {
+              const now = deps.store.get(id);
+              if (now?.state === SubscriptionState.SUBSCRIPTION_STATE_ACTIVE && !running.has(id)) start(now);
+            }, retry.firstMs * 5).unref(),
+          );
+        },
       })
       .catch((err) => {
         logger.error({ err }, 'webhook feed did not start');
