@@ -112,7 +112,13 @@ export function open311Routes(deps: Open311Deps) {
         try {
           await deps.core.register(
             body,
-            { unit, correlationId: request.id, client: unit ? undefined : `open311:${key.name}` },
+            {
+              unit,
+              correlationId: request.id,
+              client: unit ? undefined : `open311:${key.name}`,
+              // The request's trace goes into the command's envelope, as for POST /v1/petitions.
+              trace: request.trace,
+            },
             plan,
           );
         } catch (error) {
