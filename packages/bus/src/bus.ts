@@ -19,6 +19,8 @@ export interface Bus {
     options: TopicOptions,
   ): Promise<string[]>;
   deleteOwnTopics(): Promise<number>;
+  /** The topics of this bus's prefix that the broker has, without the prefix. */
+  listTopics(): Promise<string[]>;
   /** Per partition, the offset after the last record now in the topic. */
   endOffsets(spec: { name: string }): Promise<Map<number, bigint>>;
   /** Per partition, the offset `groupId` has committed on the topic (0 where none). */
@@ -82,6 +84,9 @@ export function createBus(options: BusOptions): Bus {
       const topics = (await driver.listTopics()).filter((t) => t.startsWith(prefix));
       if (topics.length > 0) await driver.deleteTopics(topics);
       return topics.length;
+    },
+    async listTopics() {
+      return (await driver.listTopics()).filter((t) => t.startsWith(prefix)).map((t) => t.slice(prefix.length));
     },
     endOffsets: (spec) => driver.endOffsets(topicName(prefix, spec)),
     committedOffsets: (groupId, spec) => driver.committedOffsets(groupName(groupId), topicName(prefix, spec)),

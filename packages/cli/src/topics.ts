@@ -18,26 +18,17 @@ export function dlqOf(topic: string): CatalogueTopic | undefined {
   return catalogueTopics.find((t) => t.name === name);
 }
 
-const missingTopic = /unknown topic|does not host this topic/i;
-
 /**
- * Per topic name (without the prefix), its end offsets, or undefined where the broker has no such topic.
- * The bus lists no topics, so each is asked for its end offsets (all at once): a refusal naming an unknown
- * topic means it is not there; any other failure is the broker's and is thrown.
+ * Per topic name (without the prefix), its end offsets, or undefined where the broker has no such topic (the
+ * broker's list is asked once; only the topics it has are asked for their offsets).
  */
 export async function endOffsetsOf(
   bus: Bus,
   names: readonly string[],
 ): Promise<Map<string, Map<number, bigint> | undefined>> {
-  const answers = await Promise.allSettled(names.map((name) => bus.endOffsets({ name })));
-  const out = new Map<string, Map<number, bigint> | undefined>();
-  answers.forEach((answer, i) => {
-    const name = names[i] as string;
-    if (answer.status === 'fulfilled') out.set(name, answer.value);
-    else if (missingTopic.test(String((answer.reason as Error)?.message))) out.set(name, undefined);
-    else throw answer.reason;
-  });
-  return out;
+  const present = new Set(await bus.listTopics());
+  const answers = await Promise.all(names.map((name) => (present.has(name) ? bus.endOffsets({ name }) : undefined)));
+  return new Map(names.map((name, i) => [name, answers[i]]));
 }
 
 export const sum = (offsets: ReadonlyMap<number, bigint> | undefined) =>
