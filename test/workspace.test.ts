@@ -214,11 +214,20 @@ describe('the unit’s workspace in a real browser', () => {
   it('shows the handler the new case in the workbench inbox: paged, found by words of its title, filtered', async () => {
     workbench = await open('/workbench', { as: handler });
     const row = `tr[data-case="${submitted.caseNumber}"]`;
+    // Every case in and dated: a case's clock comes a moment after the case, and moves it from the end of the
+    // inbox (undated) to its due date — paging across that move would skip it.
+    const allDated = async () => {
+      const r = await fetch(`${tracking.httpUrl}/v1/units/330106-rsj/inbox?limit=50`, {
+        headers: { authorization: `Bearer ${handler}` },
+      });
+      const { cases } = (await r.json()) as { cases: { dueTime: string | null }[] };
+      return cases.length === 22 && cases.every((c) => c.dueTime !== null);
+    };
     await until(
       workbench,
       '#refresh',
-      async () => (await workbench.textContent('#inbox-total')) === '共 22 件',
-      'the cases',
+      async () => (await workbench.textContent('#inbox-total')) === '共 22 件' && (await allDated()),
+      'the cases, each with its due date',
     );
     // 20 to a page: the first is full, the second has the other two.
     const rows = () => workbench.locator('#inbox-rows tr').count();
