@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   closeSync,
@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import type { Logger } from '@petition/logging';
 import { ensureKafkaJars } from './kafka-jars.ts';
 import { localDir, workspaceRoot } from './paths.ts';
-import { isAliveAs, logTail, portAnswers, readLivePid } from './processes.ts';
+import { isAliveAs, logTail, portAnswers, readLivePid, sleep, spawnDetached } from './processes.ts';
 import { parseProperties, renderProperties } from './properties.ts';
 import { prepareSecureListener, type SecureListener } from './secure-listener.ts';
 
@@ -45,8 +45,6 @@ export interface LocalKafka {
 }
 
 type ReadyCheck = (brokers: string[], timeoutMs: number) => Promise<void>;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function layout(options: LocalKafkaOptions) {
   const dir = options.stateDir ?? localDir('kafka', `node-${options.port}`);
@@ -328,20 +326,12 @@ export async function startLocalKafka(
   );
   if (secure) writeFileSync(userMarker, '');
 
-  const out = openSync(paths.log, 'a');
-  const child = spawn('java', [...javaArgs(libsDir, options.heapMb), 'kafka.Kafka', paths.config], {
-    detached: true,
-    stdio: ['ignore', out, out],
-  });
-  closeSync(out);
-  const pid = child.pid;
-  if (pid === undefined) throw new Error('could not start java for the Kafka broker');
-  let exited: string | undefined;
-  child.once('exit', (code, signal) => {
-    exited = `exit ${code ?? signal}`;
-  });
-  child.unref();
-  writeFileSync(paths.pid, String(pid));
+  const { pid, exited } = spawnDetached(
+    'java',
+    [...javaArgs(libsDir, options.heapMb), 'kafka.Kafka', paths.config],
+    paths.log,
+    paths.pid,
+  );
   logger.info(
     { brokerPid: pid, port: options.port, version: options.version, log: paths.log },
     'Kafka broker starting',
@@ -349,8 +339,8 @@ export async function startLocalKafka(
 
   let waiting = true;
   const watchExit = async () => {
-    while (waiting && !exited) await sleep(200);
-    if (exited) throw new Error(`the broker stopped during start-up (${exited})`);
+    while (waiting && !exited()) await sleep(200);
+    if (exited()) throw new Error(`the broker stopped during start-up (${exited()})`);
   };
   try {
     await Promise.race([ready(brokers, options.startTimeoutMs), watchExit()]);

@@ -1,10 +1,10 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '@petition/logging';
 import { connectRedis, RedisConnectError, redisUrlForLogs } from '@petition/runtime';
 import { localDir } from './paths.ts';
-import { isAliveAs, logTail, portAnswers, readLivePid, sleep } from './processes.ts';
+import { isAliveAs, logTail, portAnswers, readLivePid, sleep, spawnDetached } from './processes.ts';
 
 // Redis for the local network: the one REDIS_URL names when it answers; else, where REDIS_URL is on this
 // machine (127.0.0.1 / localhost), Debian's redis-server started on its port with its data in
@@ -100,8 +100,7 @@ export async function ensureRedis(
   const paths = layout(port, options.dir);
   mkdirSync(paths.dir, { recursive: true });
   const password = decodeURIComponent(new URL(redisUrl).password);
-  const out = openSync(paths.log, 'a');
-  const child = spawn(
+  const { pid, exited } = spawnDetached(
     'redis-server',
     [
       '--port',
@@ -114,26 +113,20 @@ export async function ensureRedis(
       'no',
       ...(password ? ['--requirepass', password] : []),
     ],
-    { detached: true, stdio: ['ignore', out, out] },
+    paths.log,
+    paths.pid,
   );
-  closeSync(out);
-  const pid = child.pid;
-  if (pid === undefined) throw new Error('could not start redis-server');
-  let exited: string | undefined;
-  child.once('exit', (code, signal) => {
-    exited = `exit ${code ?? signal}`;
-  });
-  child.unref();
-  writeFileSync(paths.pid, String(pid));
   logger.info(
     { redisPid: pid, port, dir: paths.dir, log: paths.log },
     'no Redis answered: redis-server starting (data in .local/redis)',
   );
   const deadline = Date.now() + (options.startTimeoutMs ?? 15_000);
   for (;;) {
-    if (exited) {
+    if (exited()) {
       rmSync(paths.pid, { force: true });
-      throw new Error(`redis-server stopped during start-up (${exited})\n--- ${paths.log} ---\n${logTail(paths.log)}`);
+      throw new Error(
+        `redis-server stopped during start-up (${exited()})\n--- ${paths.log} ---\n${logTail(paths.log)}`,
+      );
     }
     if (!(await redisAnswers(redisUrl))) break;
     if (Date.now() > deadline) {

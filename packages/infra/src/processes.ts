@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 
 // What starting and stopping a local process of the project (the Kafka broker, redis-server) needs alike:
@@ -44,4 +45,23 @@ export function portAnswers(port: number): Promise<boolean> {
 /** The last lines of a log file, for an error message. */
 export function logTail(file: string, lines = 20): string {
   return existsSync(file) ? readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n') : '(no log)';
+}
+
+/**
+ * Starts `command` detached from this process (it outlives `npm run infra:up`), its output appended to `logFile`
+ * and its pid written to `pidFile`. `exited()` says how it ended if it already has (a start-up that failed).
+ */
+export function spawnDetached(command: string, args: readonly string[], logFile: string, pidFile: string) {
+  const out = openSync(logFile, 'a');
+  const child = spawn(command, [...args], { detached: true, stdio: ['ignore', out, out] });
+  closeSync(out);
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`could not start ${command}`);
+  let ended: string | undefined;
+  child.once('exit', (code, signal) => {
+    ended = `exit ${code ?? signal}`;
+  });
+  child.unref();
+  writeFileSync(pidFile, String(pid));
+  return { pid, exited: () => ended };
 }
