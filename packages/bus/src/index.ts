@@ -55,6 +55,7 @@ export {
   noticeReads,
   notificationEvents,
   type SignedRecord,
+  situationEvents,
   subscriptions,
   units,
 } from './topics.ts';

@@ -19,6 +19,7 @@ describe('topic catalogue', () => {
       'petition.access-audit.v1',
       'petition.in-app-notices.v1',
       'petition.notice-reads.v1',
+      'petition.situation-events.v1',
       'petition.subscriptions.v1',
       'petition.units.v1',
     ]);

@@ -5,6 +5,7 @@ import {
   DeadlineEvent,
   InAppNoticeEvent,
   NotificationEvent,
+  SituationEvent,
   SubscriptionEvent,
   UnitEvent,
 } from '@petition/contract';
@@ -30,6 +31,7 @@ const unitEventType = payloadType('UnitEvent', 'Unit');
 const accessAuditEventType = payloadType('AccessAuditEvent');
 const inAppNoticeEventType = payloadType('InAppNoticeEvent', 'InAppNotice');
 const subscriptionEventType = payloadType('SubscriptionEvent');
+const situationEventType = payloadType('SituationEvent');
 
 export const caseCommands = defineTopic<CaseCommand>({
   name: 'petition.case-commands.v1',
@@ -164,6 +166,24 @@ export const subscriptions = defineTopic<SubscriptionEvent>({
   compacted: true,
 });
 
+/**
+ * Hotspots and early warning (形势网上判): a hotspot detected and, later, cleared, keyed by hotspot id so that
+ * both records of one hotspot stay in order. The situation service reads it back at start and never writes
+ * an event id twice.
+ */
+export const situationEvents = defineTopic<SituationEvent>({
+  name: 'petition.situation-events.v1',
+  writer: 'situation',
+  description: 'Hotspots of the situation analysis: detected and cleared, with their evidence.',
+  keyDescription: 'the hotspot id',
+  codec: SituationEvent,
+  schemaVersion: 1,
+  keyOf: (m) => m.hotspotId,
+  typeOf: (m) => situationEventType(m.payload?.$case),
+  eventTypeOfCase: situationEventType,
+  traceOf: (m) => m.envelope?.trace,
+});
+
 export const allTopics: readonly TopicSpec<never>[] = [
   caseCommands,
   caseEvents,
@@ -172,6 +192,7 @@ export const allTopics: readonly TopicSpec<never>[] = [
   accessAudit,
   inAppNotices,
   noticeReads,
+  situationEvents,
   subscriptions,
   units,
 ] as unknown as TopicSpec<never>[];

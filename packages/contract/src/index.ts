@@ -275,6 +275,19 @@ export {
 } from './gen/petition/v1/notification_events.ts';
 // The petition as registered.
 export { Petition } from './gen/petition/v1/petition.ts';
+// Hotspots and early warning (`situation-events` topic), written by the situation service.
+export {
+  HotspotCleared,
+  HotspotDetected,
+  HotspotEvidence,
+  HotspotKind,
+  HotspotWindow,
+  hotspotKindFromJSON,
+  hotspotKindToJSON,
+  hotspotWindowFromJSON,
+  hotspotWindowToJSON,
+  SituationEvent,
+} from './gen/petition/v1/situation_events.ts';
 // Integrators' subscriptions (`subscriptions` topic) and the stream they pull (SubscriptionService).
 export {
   SubscribedEvent,
