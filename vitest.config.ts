@@ -19,6 +19,8 @@ const pure = [
   'federation',
   'asyncapi',
   'client',
+  'repeats',
+  'categorize',
 ].map((p) => `packages/${p}/src/**/*.test.ts`);
 // The deployment files (deploy/): rendered and validated offline, no broker.
 pure.push('test/deploy.test.ts');

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { createRepeatIndex, type IndexedPetition, signPetition } from './index.ts';
+
+// The per-person index: the same person's earlier cases only, scored, marked exact or candidate, bounded.
+
+const wages = {
+  title: '建筑公司拖欠工资',
+  content:
+    '我在西湖区某小区项目做木工，承包方杭州某建筑公司从今年三月起拖欠我和十二名工友的工资共计十八万元，多次找项目经理均被推脱，请求劳动监察部门督促支付。',
+};
+const wagesAgain = {
+  title: '再次反映建筑公司拖欠工资问题',
+  content:
+    '我在西湖区某小区项目做木工，承包方杭州某建筑公司从今年三月开始拖欠我和十二名工友工资共十八万元，多次找项目经理都被推脱，请求劳动监察部门督促尽快支付。',
+};
+const noise = {
+  title: '小区夜间施工噪音扰民',
+  content: '我家楼下的工地每天夜里十一点以后还在打桩施工，噪音很大，老人孩子无法休息，请求环保部门查处。',
+};
+
+function petition(caseId: string, personId: string, text: { title: string; content: string }, day: number) {
+  return {
+    caseId,
+    personId,
+    signature: signPetition(text.title, text.content),
+    registeredAt: new Date(Date.UTC(2026, 10, day)),
+  } satisfies IndexedPetition;
+}
+
+describe('createRepeatIndex', () => {
+  it('finds a reworded repeat of the same matter by the same person, and not a different matter', () => {
+    const index = createRepeatIndex();
+    expect(index.observe(petition('c1', 'p1', wages, 1))).toEqual([]);
+    expect(index.observe(petition('c2', 'p1', noise, 2))).toEqual([]);
+    const matches = index.observe(petition('c3', 'p1', wagesAgain, 3));
+    expect(matches.map((match) => match.caseId)).toEqual(['c1']);
+    expect(matches[0]?.score).toBeGreaterThan(0.3);
+  });
+
+  it('links an identical resubmission as exact', () => {
+    const index = createRepeatIndex();
+    index.add(petition('c1', 'p1', wages, 1));
+    const [match] = index.find(petition('c2', 'p1', { ...wages, content: `${wages.content}。` }, 2));
+    expect(match).toMatchObject({ caseId: 'c1', verdict: 'exact', score: 1 });
+  });
+
+  it('does not call the same text by another person a repeat', () => {
+    const index = createRepeatIndex();
+    index.add(petition('c1', 'p1', wages, 1));
+    expect(index.find(petition('c2', 'p2', wages, 2))).toEqual([]);
+  });
+
+  it('does not match a case against itself when it is seen again (a replayed event)', () => {
+    const index = createRepeatIndex();
+    index.observe(petition('c1', 'p1', wages, 1));
+    expect(index.observe(petition('c1', 'p1', wages, 1))).toEqual([]);
+    expect(index.cases).toBe(1);
+  });
+
+  it('keeps at most maxCasesPerPerson cases per person and maxPersons persons, dropping the oldest', () => {
+    const index = createRepeatIndex({ maxCasesPerPerson: 2, maxPersons: 2 });
+    index.add(petition('c1', 'p1', wages, 1));
+    index.add(petition('c2', 'p1', noise, 2));
+    index.add(petition('c3', 'p1', noise, 3));
+    expect(index.find(petition('c9', 'p1', wages, 9))).toEqual([]);
+    expect(index.cases).toBe(2);
+    index.add(petition('c4', 'p2', wages, 4));
+    index.add(petition('c5', 'p3', wages, 5));
+    expect(index.persons).toBe(2);
+    expect(index.find(petition('c9', 'p1', noise, 9))).toEqual([]);
+    expect(index.find(petition('c9', 'p3', wages, 9))).toHaveLength(1);
+  });
+
+  it('forgets a removed case and an erased person', () => {
+    const index = createRepeatIndex();
+    index.add(petition('c1', 'p1', wages, 1));
+    index.add(petition('c2', 'p2', wages, 1));
+    expect(index.remove('c1')).toBe(true);
+    expect(index.remove('c1')).toBe(false);
+    index.forgetPerson('p2');
+    expect(index.cases).toBe(0);
+    expect(index.persons).toBe(0);
+  });
+
+  it('refuses thresholds out of order or out of range, naming them', () => {
+    expect(() => createRepeatIndex({ thresholds: { exact: 0.5, candidate: 0.7 } })).toThrow(/candidate/);
+    expect(() => createRepeatIndex({ thresholds: { exact: 1.5, candidate: 0.3 } })).toThrow(/exact/);
+    expect(() => createRepeatIndex({ maxPersons: 0 })).toThrow(/maxPersons/);
+  });
+});
