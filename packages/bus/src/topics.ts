@@ -5,6 +5,7 @@ import {
   DeadlineEvent,
   InAppNoticeEvent,
   NotificationEvent,
+  RoutingSnapshot,
   SituationEvent,
   SubscriptionEvent,
   UnitEvent,
@@ -32,6 +33,7 @@ const accessAuditEventType = payloadType('AccessAuditEvent');
 const inAppNoticeEventType = payloadType('InAppNoticeEvent', 'InAppNotice');
 const subscriptionEventType = payloadType('SubscriptionEvent');
 const situationEventType = payloadType('SituationEvent');
+const routingSnapshotType = payloadType('RoutingSnapshot');
 
 export const caseCommands = defineTopic<CaseCommand>({
   name: 'petition.case-commands.v1',
@@ -184,6 +186,28 @@ export const situationEvents = defineTopic<SituationEvent>({
   traceOf: (m) => m.envelope?.trace,
 });
 
+/**
+ * Routing's snapshots of case state, compacted: the latest record of each case keyed by case id, and one
+ * checkpoint per partition of case-events (`checkpoint/<partition>`) saying how far the snapshots cover it.
+ * A routing that starts reads them, then only case-events after each checkpoint. Private to routing.
+ */
+export const routingSnapshots = defineTopic<RoutingSnapshot>({
+  name: 'petition.routing-snapshots.v1',
+  writer: 'routing',
+  description: "Routing's snapshots of case state and, per case-events partition, how far they cover it.",
+  keyDescription: 'the case id, or `checkpoint/<partition>`',
+  codec: RoutingSnapshot,
+  schemaVersion: 1,
+  keyOf: (m) =>
+    m.payload?.$case === 'checkpoint' ? checkpointKey(m.payload.value.partition) : (m.payload?.value.caseId ?? ''),
+  typeOf: (m) => routingSnapshotType(m.payload?.$case),
+  eventTypeOfCase: routingSnapshotType,
+  compacted: true,
+});
+
+/** The key of a partition's checkpoint on the routing-snapshots topic. */
+export const checkpointKey = (partition: number) => `checkpoint/${partition}`;
+
 export const allTopics: readonly TopicSpec<never>[] = [
   caseCommands,
   caseEvents,
@@ -192,6 +216,7 @@ export const allTopics: readonly TopicSpec<never>[] = [
   accessAudit,
   inAppNotices,
   noticeReads,
+  routingSnapshots,
   situationEvents,
   subscriptions,
   units,

@@ -275,6 +275,13 @@ export {
 } from './gen/petition/v1/notification_events.ts';
 // The petition as registered.
 export { Petition } from './gen/petition/v1/petition.ts';
+// Routing's private snapshots of case state (`routing-snapshots` topic, compacted).
+export {
+  CaseSnapshotRecord,
+  RefusedHandoff,
+  RoutingSnapshot,
+  SnapshotCheckpoint,
+} from './gen/petition/v1/routing_snapshots.ts';
 // Hotspots and early warning (`situation-events` topic), written by the situation service.
 export {
   HotspotCleared,

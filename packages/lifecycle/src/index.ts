@@ -24,4 +24,5 @@ export {
   type Supervision,
   terminalStates,
 } from './snapshot.ts';
+export { decodeSnapshot, encodeSnapshot, SnapshotFormatError, snapshotFormat } from './snapshot-codec.ts';
 export { unitMayKnowCase } from './visibility.ts';

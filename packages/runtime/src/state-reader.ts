@@ -33,6 +33,12 @@ export function createStateReader<T>(
     apply: (record: ConsumedRecord<T>) => void | Promise<void>;
     /** True while others may write the topic, so that the state must follow it all the time. */
     keepReading: () => boolean;
+    /**
+     * Where reading starts per partition when the state was taken from elsewhere up to there (routing's
+     * snapshots); partitions not named start at the beginning. Set as the group's committed offsets before it
+     * joins — the group is this process's own, and whoever sets them deletes the group when done.
+     */
+    startAt?: Offsets;
   },
 ): StateReader {
   const positions = createReadPositions();
@@ -71,6 +77,11 @@ export function createStateReader<T>(
       ...consumer,
       stats: consumer.stats,
       async start() {
+        const startAt = new Map([...(o.startAt ?? [])].filter(([, offset]) => offset > 0n));
+        if (startAt.size > 0) {
+          await rt.bus.setCommittedOffsets(o.groupId, o.topic, startAt);
+          for (const [partition, offset] of startAt) positions.advance(partition, offset);
+        }
         await consumer.start();
         started = true;
         settle();

@@ -1,4 +1,14 @@
-import { caseCommands, caseEvents, deadlineEvents, linkTopic, on, onBatch, type Publisher, units } from '@petition/bus';
+import {
+  caseCommands,
+  caseEvents,
+  deadlineEvents,
+  linkTopic,
+  on,
+  onBatch,
+  type Publisher,
+  routingSnapshots,
+  units,
+} from '@petition/bus';
 import type { CaseCommand, CaseEvent } from '@petition/contract';
 import { createRecordVerifier, federationFrom, recordSignerFrom } from '@petition/federation';
 import { createLegalCalendar, stateCouncilTable } from '@petition/legal-calendar';
@@ -9,6 +19,7 @@ import { parseRouteModes } from './auto-route.ts';
 import { createCaseStore } from './case-store.ts';
 import type { RoutingConfig } from './config.ts';
 import { startInterconnect } from './interconnect.ts';
+import { createSnapshotWriter, deleteLeftReaderGroups, restoreSnapshots } from './snapshots.ts';
 import { createWriter, type DirectoryChange, dissolution } from './writer.ts';
 
 // Routing: the only writer of case-events. It first reads case-events to the end (every case's state and
@@ -26,7 +37,7 @@ export async function startRouting(config: RoutingConfig, logger: Logger, hooks:
     service: 'routing',
     config,
     logger,
-    topics: [caseCommands, caseEvents, deadlineEvents, units],
+    topics: [caseCommands, caseEvents, deadlineEvents, routingSnapshots, units],
   });
   const { bus, directory, registry, instance } = rt;
   // The node this routing writes for (DESIGN "Nodes"); the single-node nation without NODE_ID.
@@ -66,20 +77,52 @@ export async function startRouting(config: RoutingConfig, logger: Logger, hooks:
       this.set(store.size);
     },
   });
+  new Gauge({
+    name: 'routing_open_cases',
+    help: 'Cases held in memory that are still open (their events kept for a handoff)',
+    registers: [registry],
+    collect() {
+      this.set(store.open);
+    },
+  });
+  const startFigures = new Gauge({
+    name: 'routing_start',
+    help: 'How this start rebuilt the case state: cases restored from snapshots, case-events read after them, milliseconds',
+    labelNames: ['figure'],
+    registers: [registry],
+  });
+  const snapshotsWritten = new Counter({
+    name: 'routing_snapshot_records_total',
+    help: 'Records written to the snapshots topic',
+    labelNames: ['kind'],
+    registers: [registry],
+  });
 
   // 1. The state: every case-event from the beginning, read by this instance alone (runtime's state
   // reader: nothing committed). While another instance may be writing — this one does not hold every
   // partition of the commands — it follows case-events all the time. While it holds them all, every
   // event is its own: it applies what it writes as it writes it, and the reader pauses, reading again
   // only when something must see the log up to a point (partitions taken over, the interconnect).
+  // It starts from the snapshots (snapshots.ts): the latest record of each case, then only the case-events
+  // after each partition's checkpoint.
   let owned = new Set<number>();
-  const partitionCount = (await bus.endOffsets(caseEvents)).size;
+  const started = Date.now();
+  const caseEventEnds = await bus.endOffsets(caseEvents);
+  const partitionCount = caseEventEnds.size;
+  await deleteLeftReaderGroups(bus, instance, logger);
+  const restored = await restoreSnapshots(rt, store, caseEventEnds, logger);
+  const stateGroup = `routing-state-${instance}`;
   const state = createStateReader(rt, {
-    groupId: `routing-state-${instance}`,
+    groupId: stateGroup,
     topic: caseEvents,
     apply: (r) => store.apply(r.value, r.partition),
     keepReading: () => owned.size < partitionCount,
+    startAt: restored.startAt,
   });
+  // The offsets set for the reader stay with its group: the group goes once the reader has left it.
+  rt.onClose('work', 'state reader group', () =>
+    bus.deleteGroups([stateGroup]).catch((err) => logger.warn({ err }, 'state reader group left on the broker')),
+  );
   /** Resolves once this instance has read case-events of `partitions` (all when omitted) to their end. */
   const catchUp = (partitions?: readonly number[]) => state.caughtUp(partitions);
   /** Resolves once this instance's state has read case-events of `partition` past `offset`. */
@@ -188,9 +231,45 @@ export async function startRouting(config: RoutingConfig, logger: Logger, hooks:
     }),
   ];
   await Promise.all(consumers.map((c) => c.start()));
-  const started = Date.now();
   await catchUp();
-  logger.info({ cases: store.size, ms: Date.now() - started }, 'case state rebuilt from case-events');
+  const rebuilt = {
+    restoredCases: restored.cases,
+    replayedEvents: state.consumer.stats.processed,
+    ms: Date.now() - started,
+  };
+  startFigures.set({ figure: 'restored_cases' }, rebuilt.restoredCases);
+  startFigures.set({ figure: 'replayed_events' }, rebuilt.replayedEvents);
+  startFigures.set({ figure: 'ms' }, rebuilt.ms);
+  logger.info(
+    { cases: store.size, ...rebuilt },
+    'case state rebuilt from the snapshots and the case-events after them',
+  );
+
+  // Snapshots of the partitions this instance writes, every ROUTING_SNAPSHOT_INTERVAL and once more on close.
+  const snapshots = createSnapshotWriter({
+    publisher: producer,
+    store,
+    positions: state.positions,
+    owned: () => owned,
+    instance,
+    now,
+  });
+  const writeSnapshots = async () => {
+    const { cases, checkpoints } = await snapshots.flush();
+    snapshotsWritten.inc({ kind: 'case' }, cases);
+    snapshotsWritten.inc({ kind: 'checkpoint' }, checkpoints);
+  };
+  rt.repeat(
+    'snapshots',
+    async () => {
+      await writeSnapshots().catch((err) => logger.warn({ err }, 'snapshots not written; tried again'));
+      return false;
+    },
+    config.snapshotIntervalMs,
+  );
+  rt.onClose('work', 'last snapshots', () =>
+    writeSnapshots().catch((err) => logger.warn({ err }, 'last snapshots not written')),
+  );
 
   // 5. The commands. A partition that comes to this instance (start, another instance joining or leaving)
   // may hold cases another instance just wrote: before deciding on it, read case-events of that partition

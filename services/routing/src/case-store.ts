@@ -1,25 +1,80 @@
-import type { CaseEvent } from '@petition/contract';
+import type { CaseEvent, CaseSnapshotRecord } from '@petition/contract';
 import { handoffCommandKind } from '@petition/federation';
-import { type CaseSnapshot, type CaseSummary, evolve, isTerminal } from '@petition/lifecycle';
+import {
+  type CaseSnapshot,
+  type CaseSummary,
+  decodeSnapshot,
+  encodeSnapshot,
+  evolve,
+  isTerminal,
+  snapshotFormat,
+} from '@petition/lifecycle';
 
 // Every case as its own events left it, and which commands have already been answered: the events carry
 // the command id as causation, so after a crash between publishing and committing, the command that comes
-// again is recognised and not applied twice. Rebuilt from case-events on every start. The events of each
-// open case are kept too: a handoff to another node carries the case's history (packages/federation).
+// again is recognised and not applied twice. Rebuilt at start from routing's snapshots and the case-events
+// after them (snapshots.ts). The events of each open case are kept too: a handoff to another node carries
+// the case's history (packages/federation). A case that has ended keeps neither its history nor more than
+// its latest few answered commands: what stays per ended case is its snapshot alone.
+
+/** Answered command ids kept for an ended case: a command delivered again soon after the end is still known. */
+export const answeredKeptWhenEnded = 8;
+
+interface Entry {
+  snapshot?: CaseSnapshot;
+  partition: number;
+  /** The events from version 1 while the case is open. */
+  history?: CaseEvent[];
+  /** The commands answered for this case, oldest first. */
+  answered: string[];
+  refusedHandoffs?: Map<string, { code: string; detail: string }>;
+}
 
 export function createCaseStore() {
-  const cases = new Map<string, CaseSnapshot>();
-  const answered = new Set<string>();
-  /** The partition each case lives in (case-commands and case-events are keyed and partitioned alike). */
-  const partitionOf = new Map<string, number>();
-  const histories = new Map<string, CaseEvent[]>();
+  const entries = new Map<string, Entry>();
+  /** Which case answered each command: the lookup of a command delivered again. */
+  const answered = new Map<string, string>();
   /** Handoffs from other nodes this node refused, by handoff id: a copy arriving later is refused again. */
   const refusedHandoffs = new Map<string, { code: string; detail: string }>();
+  /** Cases changed since their snapshot was last taken, per partition (snapshots.ts takes them). */
+  const changed = new Map<number, Set<string>>();
+
+  const entryOf = (caseId: string, partition: number) => {
+    const entry = entries.get(caseId) ?? { partition, answered: [] };
+    entries.set(caseId, entry);
+    entry.partition = partition;
+    return entry;
+  };
+  const markChanged = (caseId: string, partition: number) => {
+    const set = changed.get(partition) ?? new Set<string>();
+    changed.set(partition, set);
+    set.add(caseId);
+  };
+  const remember = (entry: Entry, caseId: string, commandId: string) => {
+    if (answered.has(commandId)) return;
+    answered.set(commandId, caseId);
+    entry.answered.push(commandId);
+  };
+  const noteRefusedHandoff = (entry: Entry, handoffId: string, refusal: { code: string; detail: string }) => {
+    refusedHandoffs.set(handoffId, refusal);
+    entry.refusedHandoffs = entry.refusedHandoffs ?? new Map();
+    entry.refusedHandoffs.set(handoffId, refusal);
+  };
+  /** An ended case forgets its history and all but its latest answered commands. */
+  const settle = (entry: Entry) => {
+    if (!entry.snapshot || !isTerminal(entry.snapshot.state)) return;
+    entry.history = undefined;
+    const dropped = entry.answered.length - answeredKeptWhenEnded;
+    if (dropped <= 0) return;
+    for (const id of entry.answered.slice(0, dropped)) answered.delete(id);
+    entry.answered = entry.answered.slice(dropped);
+  };
+
   return {
-    get: (caseId: string) => cases.get(caseId),
+    get: (caseId: string) => entries.get(caseId)?.snapshot,
     /** Another case as a repeat link needs it (arts 19, 36). */
     summary: (caseId: string): CaseSummary | undefined => {
-      const c = cases.get(caseId);
+      const c = entries.get(caseId)?.snapshot;
       return c && { caseId: c.caseId, caseNumber: c.caseNumber, state: c.state };
     },
     answered: (commandId: string) => answered.has(commandId),
@@ -28,40 +83,101 @@ export function createCaseStore() {
     apply(event: CaseEvent, partition: number): void {
       const envelope = event.envelope;
       if (!envelope) return;
-      partitionOf.set(envelope.caseId, partition);
-      if (envelope.causationId) answered.add(envelope.causationId);
+      const caseId = envelope.caseId;
+      const entry = entryOf(caseId, partition);
+      let changedHere = false;
+      if (envelope.causationId && !answered.has(envelope.causationId)) {
+        remember(entry, caseId, envelope.causationId);
+        changedHere = true;
+      }
       const payload = event.payload;
       if (payload?.$case === 'commandRefused' && payload.value.commandKind === handoffCommandKind) {
-        refusedHandoffs.set(payload.value.commandId, {
+        noteRefusedHandoff(entry, payload.value.commandId, {
           code: payload.value.reasonCode,
           detail: payload.value.messageEn,
         });
+        changedHere = true;
       }
-      const current = cases.get(envelope.caseId);
-      if (envelope.caseVersion < 1 || (current && envelope.caseVersion <= current.version)) return;
-      const next = evolve(current, event);
-      if (!next) return;
-      cases.set(envelope.caseId, next);
-      // A case that has ended never crosses to another node again: its history is no longer needed.
-      if (isTerminal(next.state)) histories.delete(envelope.caseId);
-      else {
-        const history = histories.get(envelope.caseId);
-        if (history) history.push(event);
-        else histories.set(envelope.caseId, [event]);
+      const current = entry.snapshot;
+      const newer = envelope.caseVersion >= 1 && (!current || envelope.caseVersion > current.version);
+      const next = newer ? evolve(current, event) : undefined;
+      if (next) {
+        entry.snapshot = next;
+        changedHere = true;
+        if (!isTerminal(next.state)) {
+          if (!entry.history) entry.history = [];
+          entry.history.push(event);
+        }
       }
+      settle(entry);
+      if (changedHere) markChanged(caseId, partition);
+      else if (!entry.snapshot && entry.answered.length === 0 && !entry.refusedHandoffs) entries.delete(caseId);
     },
     /** The events of an open case, from version 1 (empty for an ended or unknown case). */
-    history: (caseId: string): readonly CaseEvent[] => histories.get(caseId) ?? [],
-    partitionOf: (caseId: string) => partitionOf.get(caseId),
+    history: (caseId: string): readonly CaseEvent[] => entries.get(caseId)?.history ?? [],
+    partitionOf: (caseId: string) => entries.get(caseId)?.partition,
     /** The cases that live in `partitions`. */
     *inPartitions(partitions: ReadonlySet<number>): Generator<CaseSnapshot> {
-      for (const [caseId, p] of partitionOf) {
-        const c = partitions.has(p) ? cases.get(caseId) : undefined;
-        if (c) yield c;
+      for (const entry of entries.values()) if (entry.snapshot && partitions.has(entry.partition)) yield entry.snapshot;
+    },
+    /**
+     * The cases of `partition` changed since they were last taken, written down (and no longer counted as
+     * changed). Synchronous: what it returns is the store as it stands at this instant.
+     */
+    takeChanged(partition: number): CaseSnapshotRecord[] {
+      const ids = changed.get(partition);
+      changed.delete(partition);
+      const records: CaseSnapshotRecord[] = [];
+      for (const caseId of ids ?? []) {
+        const entry = entries.get(caseId);
+        if (!entry) continue;
+        records.push({
+          caseId,
+          partition: entry.partition,
+          version: entry.snapshot?.version ?? 0,
+          format: snapshotFormat,
+          snapshot: entry.snapshot ? encodeSnapshot(entry.snapshot) : '',
+          history: entry.history ?? [],
+          answeredCommandIds: [...entry.answered],
+          refusedHandoffs: [...(entry.refusedHandoffs ?? [])].map(([handoffId, r]) => ({
+            handoffId,
+            reasonCode: r.code,
+            detail: r.detail,
+          })),
+        });
+      }
+      return records;
+    },
+    /** Counts cases as changed again (their snapshot could not be written). */
+    markChanged(partition: number, caseIds: readonly string[]) {
+      for (const caseId of caseIds) markChanged(caseId, partition);
+    },
+    /** Cases changed and not yet taken, per partition. */
+    changedCount: (partition: number) => changed.get(partition)?.size ?? 0,
+    /**
+     * Takes a case back from its snapshot record (at start, before the case-events after the checkpoint).
+     * Throws SnapshotFormatError for a record it cannot read: the caller replays that partition instead.
+     */
+    restore(record: CaseSnapshotRecord): void {
+      const entry = entryOf(record.caseId, record.partition);
+      entry.snapshot = record.snapshot ? decodeSnapshot(record.snapshot, record.format) : undefined;
+      entry.history = record.history.length > 0 ? [...record.history] : undefined;
+      for (const id of entry.answered) answered.delete(id);
+      entry.answered = [];
+      for (const id of record.answeredCommandIds) remember(entry, record.caseId, id);
+      entry.refusedHandoffs = undefined;
+      for (const r of record.refusedHandoffs) {
+        noteRefusedHandoff(entry, r.handoffId, { code: r.reasonCode, detail: r.detail });
       }
     },
     get size() {
-      return cases.size;
+      return entries.size;
+    },
+    /** Cases still open: the ones whose history is kept. */
+    get open() {
+      let open = 0;
+      for (const entry of entries.values()) if (entry.snapshot && !isTerminal(entry.snapshot.state)) open++;
+      return open;
     },
   };
 }

@@ -1,4 +1,4 @@
-import { bool, int, list, loadConfig, oneOf, str } from '@petition/config';
+import { bool, durationMs, int, list, loadConfig, oneOf, str } from '@petition/config';
 import { federationSchema } from '@petition/federation';
 import { runtimeSchema } from '@petition/runtime';
 
@@ -19,6 +19,11 @@ export const routingSchema = {
   routeModes: list('ROUTING_ROUTE_MODES', {
     optional: true,
     doc: 'Per-bureau exceptions, `<unit id or region code prefix>=<mode>`, e.g. `000000-xfj=direct,33=manual`',
+  }),
+  snapshotIntervalMs: durationMs('ROUTING_SNAPSHOT_INTERVAL', {
+    default: 10_000,
+    min: 100,
+    doc: 'How often routing writes the cases that changed to its snapshots topic; a start replays only the case-events after the last one',
   }),
   faultAfterPublish: bool('ROUTING_FAULT_AFTER_PUBLISH', {
     default: false,
