@@ -24,6 +24,8 @@ const pure = [
 ].map((p) => `packages/${p}/src/**/*.test.ts`);
 // The deployment files (deploy/): rendered and validated offline, no broker.
 pure.push('test/deploy.test.ts');
+// The situation service's analysis is pure (its wiring is tested in the integration project).
+pure.push('services/situation/src/{analysis,baseline}.test.ts');
 
 export default defineConfig({
   test: {
