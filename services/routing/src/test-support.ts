@@ -81,10 +81,17 @@ export async function routingHarness(name: string, extraEnv: Record<string, stri
     topicPrefix: prefix,
   });
   const events: CaseEvent[] = [];
+  /** The partition each case's events were seen in. */
+  const partitions = new Map<string, number>();
   const watcher = bus.consumer({
     groupId: 'test-events',
     fromBeginning: true,
-    subscriptions: [on(caseEvents, async (r) => void events.push(r.value))],
+    subscriptions: [
+      on(caseEvents, async (r) => {
+        events.push(r.value);
+        partitions.set(r.value.envelope?.caseId ?? '', r.partition);
+      }),
+    ],
   });
   const publisher = await bus.publisher();
   const of = (commandId: string) => events.filter((e) => e.envelope?.causationId === commandId);
@@ -93,6 +100,7 @@ export async function routingHarness(name: string, extraEnv: Record<string, stri
     env,
     bus,
     events,
+    partitions,
     publisher,
     /** Starts collecting case events (after routing created the topics). */
     watch: () => watcher.start(),
