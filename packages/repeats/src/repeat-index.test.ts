@@ -71,6 +71,18 @@ describe('createRepeatIndex', () => {
     expect(index.find(petition('c9', 'p3', wages, 9))).toHaveLength(1);
   });
 
+  it('keeps at most maxCases cases in all, dropping the least recently seen person', () => {
+    const index = createRepeatIndex({ maxCasesPerPerson: 2, maxCases: 3 });
+    index.add(petition('c1', 'p1', wages, 1));
+    index.add(petition('c2', 'p1', noise, 2));
+    index.add(petition('c3', 'p2', wages, 3));
+    index.add(petition('c4', 'p2', noise, 4));
+    expect(index.cases).toBe(2);
+    expect(index.find(petition('c9', 'p1', wages, 9))).toEqual([]);
+    expect(index.find(petition('c9', 'p2', wages, 9))).toHaveLength(1);
+    expect(() => createRepeatIndex({ maxCasesPerPerson: 5, maxCases: 4 })).toThrow(/maxCasesPerPerson/);
+  });
+
   it('forgets a removed case and an erased person', () => {
     const index = createRepeatIndex();
     index.add(petition('c1', 'p1', wages, 1));
