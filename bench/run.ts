@@ -10,6 +10,7 @@ import { benchIntake } from './intake.ts';
 import { benchNodes } from './nodes.ts';
 import { benchNotification } from './notification.ts';
 import { benchRouting } from './routing.ts';
+import { benchRoutingRestart } from './routing-restart.ts';
 import { benchSubscriptions } from './subscriptions.ts';
 import { benchTracking } from './tracking.ts';
 import { benchWatchdogStore } from './watchdog.ts';
@@ -24,6 +25,7 @@ const benches: Record<string, Bench> = {
   domain: { local: benchDomain },
   intake: { broker: benchIntake },
   routing: { broker: benchRouting },
+  'routing-restart': { broker: benchRoutingRestart, records: 100_000 },
   notification: { broker: benchNotification },
   tracking: { broker: benchTracking, records: 20_000 },
   watchdog: { redis: benchWatchdogStore },

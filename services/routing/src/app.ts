@@ -183,8 +183,10 @@ export async function startRouting(config: RoutingConfig, logger: Logger, hooks:
   // the unit that now exercises its functions. Checked when a unit goes and when partitions arrive.
   const changes = new Map<string, DirectoryChange>();
   const moveFromDissolved = async (partitions: ReadonlySet<number>, unitId?: string) => {
-    for (const s of [...store.inPartitions(partitions)]) {
-      if ((unitId && s.custodyUnitId !== unitId) || !writer.writesHere(s)) continue;
+    const held = (custodyUnitId: string) =>
+      unitId ? custodyUnitId === unitId : directory.unit(custodyUnitId)?.dissolved === true;
+    for (const s of [...store.openHeldIn(partitions, held)]) {
+      if (!writer.writesHere(s)) continue;
       const command = writer.transferFromDissolved(s, changes.get(s.custodyUnitId));
       if (command) await apply(command, store.partitionOf(s.caseId) ?? 0);
     }

@@ -1,4 +1,4 @@
-import type { CaseEvent, CaseSnapshotRecord } from '@petition/contract';
+import { type CaseEvent, type CaseSnapshotRecord, CaseState } from '@petition/contract';
 import { handoffCommandKind } from '@petition/federation';
 import {
   type CaseSnapshot,
@@ -7,6 +7,7 @@ import {
   encodeSnapshot,
   evolve,
   isTerminal,
+  SnapshotFormatError,
   snapshotFormat,
 } from '@petition/lifecycle';
 
@@ -15,13 +16,20 @@ import {
 // again is recognised and not applied twice. Rebuilt at start from routing's snapshots and the case-events
 // after them (snapshots.ts). The events of each open case are kept too: a handoff to another node carries
 // the case's history (packages/federation). A case that has ended keeps neither its history nor more than
-// its latest few answered commands: what stays per ended case is its snapshot alone.
+// its latest few answered commands: what stays per ended case is its snapshot alone. A case taken back from
+// a snapshot stays written down (its JSON) until something needs it: a start decodes nothing it need not.
 
 /** Answered command ids kept for an ended case: a command delivered again soon after the end is still known. */
 export const answeredKeptWhenEnded = 8;
 
 interface Entry {
   snapshot?: CaseSnapshot;
+  /** The snapshot as restored and not yet needed: decoded on first use. */
+  written?: { text: string; format: number };
+  /** The version, state and holder, known without decoding. */
+  version: number;
+  state: CaseState;
+  custodyUnitId: string;
   partition: number;
   /** The events from version 1 while the case is open. */
   history?: CaseEvent[];
@@ -40,7 +48,13 @@ export function createCaseStore() {
   const changed = new Map<number, Set<string>>();
 
   const entryOf = (caseId: string, partition: number) => {
-    const entry = entries.get(caseId) ?? { partition, answered: [] };
+    const entry = entries.get(caseId) ?? {
+      partition,
+      answered: [],
+      version: 0,
+      state: CaseState.CASE_STATE_UNSPECIFIED,
+      custodyUnitId: '',
+    };
     entries.set(caseId, entry);
     entry.partition = partition;
     return entry;
@@ -60,9 +74,19 @@ export function createCaseStore() {
     entry.refusedHandoffs = entry.refusedHandoffs ?? new Map();
     entry.refusedHandoffs.set(handoffId, refusal);
   };
+  /** The entry's snapshot, decoded now if it was restored and not yet needed. */
+  const snapshotOf = (entry: Entry | undefined): CaseSnapshot | undefined => {
+    if (!entry) return undefined;
+    if (!entry.snapshot && entry.written) {
+      entry.snapshot = decodeSnapshot(entry.written.text, entry.written.format);
+      entry.written = undefined;
+    }
+    return entry.snapshot;
+  };
+  const hasSnapshot = (entry: Entry) => entry.snapshot !== undefined || entry.written !== undefined;
   /** An ended case forgets its history and all but its latest answered commands. */
   const settle = (entry: Entry) => {
-    if (!entry.snapshot || !isTerminal(entry.snapshot.state)) return;
+    if (!hasSnapshot(entry) || !isTerminal(entry.state)) return;
     entry.history = undefined;
     const dropped = entry.answered.length - answeredKeptWhenEnded;
     if (dropped <= 0) return;
@@ -71,10 +95,10 @@ export function createCaseStore() {
   };
 
   return {
-    get: (caseId: string) => entries.get(caseId)?.snapshot,
+    get: (caseId: string) => snapshotOf(entries.get(caseId)),
     /** Another case as a repeat link needs it (arts 19, 36). */
     summary: (caseId: string): CaseSummary | undefined => {
-      const c = entries.get(caseId)?.snapshot;
+      const c = snapshotOf(entries.get(caseId));
       return c && { caseId: c.caseId, caseNumber: c.caseNumber, state: c.state };
     },
     answered: (commandId: string) => answered.has(commandId),
@@ -98,11 +122,14 @@ export function createCaseStore() {
         });
         changedHere = true;
       }
-      const current = entry.snapshot;
+      const current = snapshotOf(entry);
       const newer = envelope.caseVersion >= 1 && (!current || envelope.caseVersion > current.version);
       const next = newer ? evolve(current, event) : undefined;
       if (next) {
         entry.snapshot = next;
+        entry.version = next.version;
+        entry.state = next.state;
+        entry.custodyUnitId = next.custodyUnitId;
         changedHere = true;
         if (!isTerminal(next.state)) {
           if (!entry.history) entry.history = [];
@@ -111,14 +138,22 @@ export function createCaseStore() {
       }
       settle(entry);
       if (changedHere) markChanged(caseId, partition);
-      else if (!entry.snapshot && entry.answered.length === 0 && !entry.refusedHandoffs) entries.delete(caseId);
+      else if (!hasSnapshot(entry) && entry.answered.length === 0 && !entry.refusedHandoffs) entries.delete(caseId);
     },
     /** The events of an open case, from version 1 (empty for an ended or unknown case). */
     history: (caseId: string): readonly CaseEvent[] => entries.get(caseId)?.history ?? [],
     partitionOf: (caseId: string) => entries.get(caseId)?.partition,
-    /** The cases that live in `partitions`. */
-    *inPartitions(partitions: ReadonlySet<number>): Generator<CaseSnapshot> {
-      for (const entry of entries.values()) if (entry.snapshot && partitions.has(entry.partition)) yield entry.snapshot;
+    /**
+     * The open cases of `partitions` whose holder `wanted` picks (the holder is known without decoding: only
+     * the cases picked are decoded).
+     */
+    *openHeldIn(partitions: ReadonlySet<number>, wanted: (custodyUnitId: string) => boolean): Generator<CaseSnapshot> {
+      for (const entry of entries.values()) {
+        if (!partitions.has(entry.partition) || !hasSnapshot(entry) || isTerminal(entry.state)) continue;
+        if (!wanted(entry.custodyUnitId)) continue;
+        const snapshot = snapshotOf(entry);
+        if (snapshot) yield snapshot;
+      }
     },
     /**
      * The cases of `partition` changed since they were last taken, written down (and no longer counted as
@@ -134,9 +169,11 @@ export function createCaseStore() {
         records.push({
           caseId,
           partition: entry.partition,
-          version: entry.snapshot?.version ?? 0,
-          format: snapshotFormat,
-          snapshot: entry.snapshot ? encodeSnapshot(entry.snapshot) : '',
+          version: entry.version,
+          format: entry.snapshot ? snapshotFormat : (entry.written?.format ?? snapshotFormat),
+          snapshot: entry.snapshot ? encodeSnapshot(entry.snapshot) : (entry.written?.text ?? ''),
+          state: entry.state,
+          custodyUnitId: entry.custodyUnitId,
           history: entry.history ?? [],
           answeredCommandIds: [...entry.answered],
           refusedHandoffs: [...(entry.refusedHandoffs ?? [])].map(([handoffId, r]) => ({
@@ -160,7 +197,13 @@ export function createCaseStore() {
      */
     restore(record: CaseSnapshotRecord): void {
       const entry = entryOf(record.caseId, record.partition);
-      entry.snapshot = record.snapshot ? decodeSnapshot(record.snapshot, record.format) : undefined;
+      if (record.snapshot && record.format !== snapshotFormat)
+        throw new SnapshotFormatError(`snapshot format ${record.format} is not known here`);
+      entry.snapshot = undefined;
+      entry.written = record.snapshot ? { text: record.snapshot, format: record.format } : undefined;
+      entry.version = record.version;
+      entry.state = record.state;
+      entry.custodyUnitId = record.custodyUnitId;
       entry.history = record.history.length > 0 ? [...record.history] : undefined;
       for (const id of entry.answered) answered.delete(id);
       entry.answered = [];
@@ -176,7 +219,7 @@ export function createCaseStore() {
     /** Cases still open: the ones whose history is kept. */
     get open() {
       let open = 0;
-      for (const entry of entries.values()) if (entry.snapshot && !isTerminal(entry.snapshot.state)) open++;
+      for (const entry of entries.values()) if (hasSnapshot(entry) && !isTerminal(entry.state)) open++;
       return open;
     },
   };

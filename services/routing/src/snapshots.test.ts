@@ -137,6 +137,8 @@ describe('routing snapshots', () => {
             history: [],
             answeredCommandIds: [],
             refusedHandoffs: [],
+            state: CaseState.CASE_STATE_REGISTERED,
+            custodyUnitId: '330106-xfj',
           },
         },
       },

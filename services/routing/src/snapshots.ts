@@ -62,9 +62,13 @@ export async function restoreSnapshots(
       }
     },
   });
+  const started = Date.now();
   await reader.consumer.start();
+  const joinedMs = Date.now() - started;
   await reader.caughtUp();
+  const readMs = Date.now() - started - joinedMs;
   await reader.consumer.stop();
+  logger.info({ cases, checkpoints: checkpoints.size, joinedMs, readMs }, 'snapshots read');
   const startAt = new Map<number, bigint>();
   const replayedWhole = new Set(unreadable);
   for (const [partition, next] of checkpoints) {
