@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actions } from './actions.ts';
 import { fuzzAuthorization, fuzzUnits } from './fuzz-inputs.ts';
+import { suggestBodySchema } from './suggest.ts';
 import { commandLog, routingStandIn, startTestIntake, validPetition, waitFor } from './test-support.ts';
 
 // Every HTTP route of intake (as its OpenAPI document lists them) under fuzzing over real HTTP, routing
@@ -85,6 +86,7 @@ const credentials: Record<string, SchemaNode> = { caseNumber: { type: 'string' }
 const routes: Route[] = (
   [
     { method: 'POST', template: '/v1/petitions', who: 'public' },
+    { method: 'POST', template: '/v1/petitions/suggest', schema: suggestBodySchema, who: 'unit' },
     ...actions.map(
       (a): Route =>
         a.who === 'unit'
@@ -316,6 +318,7 @@ const method = fc.oneof(
 const anyRoute = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom(...routes.filter((r) => r.template === '/v1/petitions')) },
   { weight: 2, arbitrary: fc.constantFrom(...routes.filter((r) => r.template === '/v1/commands/{commandId}')) },
+  { weight: 1, arbitrary: fc.constantFrom(...routes.filter((r) => r.template === '/v1/petitions/suggest')) },
   { weight: 12, arbitrary: fc.constantFrom(...routes.filter((r) => r.template.includes('/v1/cases/'))) },
   { weight: 4, arbitrary: fc.constantFrom(...routes.filter((r) => r.template.includes('/v1/petitioner/'))) },
   { weight: 1, arbitrary: fc.constantFrom(...routes.filter((r) => !r.template.startsWith('/v1/'))) },

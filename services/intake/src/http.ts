@@ -19,6 +19,7 @@ import type { Outcomes } from './outcomes.ts';
 import { type PetitionBody, petitionBodySchema } from './petition-request.ts';
 import { invalidRequest, type Problem, ProblemError, problem, schemaFindings } from './problems.ts';
 import { notFoundOrNotYours, refusalProblem, renderResult } from './render.ts';
+import { suggestRoute } from './suggest.ts';
 
 export interface HttpDeps {
   readonly core: Core;
@@ -105,6 +106,8 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
       return reply.code(answer.status).send(answer.body);
     },
   );
+
+  suggestRoute(app, (authorization) => deps.core.unitOf(bearer(authorization)));
 
   const respond = async (
     reply: FastifyReply,
