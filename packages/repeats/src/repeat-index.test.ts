@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createRepeatIndex, type IndexedPetition, signPetition } from './index.ts';
 
@@ -98,5 +99,56 @@ describe('createRepeatIndex', () => {
     expect(() => createRepeatIndex({ thresholds: { exact: 0.5, candidate: 0.7 } })).toThrow(/candidate/);
     expect(() => createRepeatIndex({ thresholds: { exact: 1.5, candidate: 0.3 } })).toThrow(/exact/);
     expect(() => createRepeatIndex({ maxPersons: 0 })).toThrow(/maxPersons/);
+  });
+});
+
+describe('createRepeatIndex under any sequence of steps', () => {
+  const texts = [wages, wagesAgain, noise].map((text) => signPetition(text.title, text.content));
+  const step = fc.oneof(
+    fc.record({
+      op: fc.constant('observe' as const),
+      caseNumber: fc.nat({ max: 30 }),
+      person: fc.nat({ max: 5 }),
+      text: fc.nat({ max: texts.length - 1 }),
+      day: fc.nat({ max: 28 }),
+    }),
+    fc.record({ op: fc.constant('remove' as const), caseNumber: fc.nat({ max: 30 }) }),
+    fc.record({ op: fc.constant('forget' as const), person: fc.nat({ max: 5 }) }),
+  );
+
+  it('stays within its bounds and only ever offers the same person’s other cases, scored in order', () => {
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 60 }), (steps) => {
+        const index = createRepeatIndex({ maxCasesPerPerson: 3, maxPersons: 4, maxCases: 8 });
+        const owner = new Map<string, string>();
+        for (const next of steps) {
+          if (next.op === 'remove') index.remove(`c${next.caseNumber}`);
+          else if (next.op === 'forget') index.forgetPerson(`p${next.person}`);
+          else {
+            const caseId = `c${next.caseNumber}`;
+            const personId = `p${next.person}`;
+            const matches = index.observe({
+              caseId,
+              personId,
+              signature: texts[next.text] as ReturnType<typeof signPetition>,
+              registeredAt: new Date(Date.UTC(2026, 10, 1 + next.day)),
+            });
+            for (const match of matches) {
+              expect(match.caseId).not.toBe(caseId);
+              expect(owner.get(match.caseId)).toBe(personId);
+              expect(match.score).toBeGreaterThanOrEqual(0.27);
+              expect(match.verdict).toBe(match.score >= 0.8 ? 'exact' : 'candidate');
+            }
+            expect(matches.map((match) => match.score)).toEqual(
+              [...matches.map((match) => match.score)].sort((a, b) => b - a),
+            );
+            owner.set(caseId, personId);
+          }
+          expect(index.cases).toBeLessThanOrEqual(8);
+          expect(index.persons).toBeLessThanOrEqual(4);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });
