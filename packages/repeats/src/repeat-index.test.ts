@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createRepeatIndex, type IndexedPetition, signPetition } from './index.ts';
+import { createRepeatIndex, type IndexedPetition, signPetition, similarPetitions } from './index.ts';
 
 // The per-person index: the same person's earlier cases only, scored, marked exact or candidate, bounded.
 
@@ -45,10 +45,15 @@ describe('createRepeatIndex', () => {
     expect(match).toMatchObject({ caseId: 'c1', verdict: 'exact', score: 1 });
   });
 
-  it('does not call the same text by another person a repeat', () => {
+  it('does not call the same text by another person a repeat, but finds it similar for CLUSTER', () => {
     const index = createRepeatIndex();
-    index.add(petition('c1', 'p1', wages, 1));
-    expect(index.find(petition('c2', 'p2', wages, 2))).toEqual([]);
+    const first = petition('c1', 'p1', wages, 1);
+    const second = petition('c2', 'p2', wages, 2);
+    index.add(first);
+    expect(index.find(second)).toEqual([]);
+    expect(similarPetitions([first, second].map(({ caseId, signature }) => ({ id: caseId, signature })))).toEqual([
+      { left: 'c1', right: 'c2', score: 1 },
+    ]);
   });
 
   it('does not match a case against itself when it is seen again (a replayed event)', () => {
