@@ -1,0 +1,215 @@
+import { caseEvents, createBus, deadlineEvents, isolatedPrefix, on, situationEvents } from '@petition/bus';
+import { type CaseEvent, Category, type SituationEvent } from '@petition/contract';
+import { CaseRun, petition, realDirectory } from '@petition/lifecycle/test-kit';
+import { createLogger } from '@petition/logging';
+import { type TestTokenOptions, testToken, waitFor } from '@petition/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type SituationService, startSituation } from './app.ts';
+import { loadSituationConfig } from './config.ts';
+import { loadThresholds } from './thresholds.ts';
+
+// Situation against the real broker: case events as routing writes them (the lifecycle's own rules, over the
+// real directory) go on case-events; a burst of wage-arrears petitions from 西湖区 raises a SURGE there and at
+// 杭州市, none at its neighbouring counties, and it clears once quiet hours pass on the service's clock; five
+// near-identical petitions from 滨江区 within the hour are a CLUSTER; the read API shows a supervisor of the
+// subtree what is open; and a restart, which reads the whole log again, writes no Detected twice.
+
+const logger = createLogger({ service: 'situation-test', level: process.env.LOG_LEVEL ?? 'warn' });
+const prefix = isolatedPrefix('situation');
+const brokers = (process.env.KAFKA_BROKERS ?? '').split(',');
+const bus = createBus({ brokers, clientId: 'situation-test', logger, topicPrefix: prefix });
+const directory = realDirectory();
+const thresholds = loadThresholds();
+const hourMs = 3_600_000;
+const labour = Category.CATEGORY_LABOR_SOCIAL_SECURITY;
+const xihu = '330106';
+const neighbours = ['330105', '330108', '330110'];
+/** The service's clock: the test moves it. */
+let nowMs = Math.floor(Date.now() / hourMs) * hourMs + 5 * 60_000;
+const config = () =>
+  loadSituationConfig({
+    ...process.env,
+    TOPIC_PREFIX: prefix,
+    SITUATION_HTTP_PORT: '0',
+    SITUATION_OPS_PORT: '0',
+    SITUATION_HOST: '127.0.0.1',
+    // The test moves the clock itself (tick()).
+    SITUATION_TICK: '1h',
+  });
+const start = () => startSituation(config(), logger, { now: () => new Date(nowMs) });
+const written: SituationEvent[] = [];
+/** The reader's position on situation-events, per partition. */
+const readUpTo = new Map<number, bigint>();
+let service: SituationService | undefined;
+/** What GET /v1/hotspots answers, as far as the test reads it. */
+type HotspotList = { hotspots: { hotspotId: string; evidence: { regionCode: string; category: string } }[] };
+let cases = 0;
+
+async function publish(
+  at: number,
+  over: Parameters<typeof petition>[0],
+): Promise<{ caseId: string; events: CaseEvent[] }> {
+  const run = new CaseRun({ now: new Date(at).toISOString(), directory, caseId: `sit-${++cases}` });
+  const events = run.ok(undefined, { $case: 'registerPetition', value: { petition: petition(over) } });
+  await (await publisher()).publish(caseEvents, events);
+  return { caseId: run.caseId, events };
+}
+let pub: Awaited<ReturnType<typeof bus.publisher>> | undefined;
+const publisher = async () => {
+  pub ??= await bus.publisher();
+  return pub;
+};
+
+const detected = (kind: string) =>
+  written.filter((e) => e.payload?.$case === 'hotspotDetected' && e.hotspotId.startsWith(kind));
+const surgeAt = (region: string, step: 'hotspotDetected' | 'hotspotCleared') =>
+  written.filter(
+    (e) =>
+      e.payload?.$case === step &&
+      e.payload.value.evidence?.regionCode === region &&
+      e.payload.value.evidence.category === labour &&
+      e.hotspotId.startsWith('surge:hour:'),
+  );
+
+async function hotspots(region: string, unitId: string, roles?: TestTokenOptions['roles']) {
+  const token = testToken(unitId, { now: new Date(nowMs), ...(roles ? { roles } : {}) });
+  const res = await fetch(`${service?.httpUrl}/v1/hotspots?region=${region}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  return {
+    status: res.status,
+    type: res.headers.get('content-type'),
+    body: (await res.json()) as HotspotList & { code?: string },
+  };
+}
+
+beforeAll(async () => {
+  await bus.ensureTopics([caseEvents, deadlineEvents, situationEvents], { partitions: config().topicPartitions });
+  // A week of background over Hangzhou's counties: about one petition every three hours, of many categories.
+  const counties = ['330102', '330105', xihu, '330108', '330109', '330110'];
+  const backgroundFrom = nowMs - 7 * 24 * hourMs;
+  for (let h = 0; h < 7 * 24 - 2; h += 3) {
+    await publish(backgroundFrom + h * hourMs, {
+      regionCode: counties[(h / 3) % counties.length],
+      category: (((h / 3) % 18) + 1) as Category,
+      title: `背景事项${h}`,
+      content: `第${h}小时的一件普通事项，内容编号${h * 7919}`,
+    });
+  }
+  const reader = bus.consumer({
+    groupId: `${prefix}reader`,
+    fromBeginning: true,
+    subscriptions: [
+      on(situationEvents, async (r) => {
+        written.push(r.value);
+        readUpTo.set(r.partition, BigInt(r.offset) + 1n);
+      }),
+    ],
+  });
+  await reader.start();
+  service = await start();
+  await service.ready;
+}, 100_000);
+
+afterAll(async () => {
+  await service?.close();
+  await pub?.close();
+  await bus.close();
+});
+
+describe('situation service', () => {
+  const burstAt = () => nowMs;
+
+  it('raises a wage-arrears burst from one county there and at its prefecture, not at its neighbours', async () => {
+    const from = burstAt();
+    const titles = ['拖欠工资', '工资被拖欠三个月', '讨薪无门', '欠薪未付', '包工头卷款跑路', '年底工钱不结'];
+    for (const [i, title] of titles.entries()) {
+      await publish(from + i * 120_000, {
+        regionCode: xihu,
+        category: labour,
+        title,
+        content: `第${i}家：${title}，请求处理。编号${i * 31}`,
+      });
+    }
+    nowMs = from + 15 * 60_000;
+    await waitFor('a surge at 西湖区', () => surgeAt(xihu, 'hotspotDetected').length > 0);
+    await waitFor('a surge at 杭州市', () => surgeAt('330100', 'hotspotDetected').length > 0);
+    const event = surgeAt(xihu, 'hotspotDetected')[0];
+    const value = event?.payload?.$case === 'hotspotDetected' ? event.payload.value : undefined;
+    expect(value?.evidence?.count).toBe(thresholds.surge.hour.minCount);
+    expect(value?.evidence?.sampleCaseIds).toHaveLength(thresholds.surge.hour.minCount);
+    expect(value?.evidence?.score).toBeGreaterThanOrEqual(thresholds.surge.hour.detectScore);
+    expect(value?.supervisingUnitId).toBe(directory.bureauOf(xihu)?.unitId);
+    expect(event?.envelope?.producer).toBe('situation');
+    for (const n of neighbours) expect(surgeAt(n, 'hotspotDetected')).toEqual([]);
+
+    // The province's supervisor sees it in the subtree; 拱墅区's bureau does not supervise 西湖区.
+    const seen = await hotspots('330000', directory.bureauOf('330000')?.unitId ?? '');
+    expect(seen.status).toBe(200);
+    expect(seen.body.hotspots.map((h) => h.evidence.regionCode)).toEqual(expect.arrayContaining([xihu, '330100']));
+    expect(seen.body.hotspots.find((h) => h.evidence.regionCode === xihu)?.evidence.category).toBe(
+      'CATEGORY_LABOR_SOCIAL_SECURITY',
+    );
+    const other = await hotspots(xihu, directory.bureauOf('330105')?.unitId ?? '');
+    expect([other.status, other.body.code]).toEqual([403, 'NOT_SUPERVISOR']);
+    expect(other.type).toMatch(/^application\/problem\+json/);
+    const handler = await hotspots(xihu, directory.bureauOf(xihu)?.unitId ?? '', ['handler']);
+    expect([handler.status, handler.body.code]).toEqual([403, 'ROLE_REQUIRED']);
+    const bad = await fetch(`${service?.httpUrl}/v1/hotspots?region=33`);
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { errors: { field: string }[] }).errors[0]?.field).toBe('region');
+    const anonymous = await fetch(`${service?.httpUrl}/v1/hotspots?region=${xihu}`);
+    expect(anonymous.status).toBe(401);
+  });
+
+  it('clears the surge once the hold period of quiet hours has passed on its clock', async () => {
+    const burstHourEnd = Math.floor(burstAt() / hourMs) * hourMs + hourMs;
+    nowMs = burstHourEnd + (thresholds.surge.hour.clearHoldBuckets - 1) * hourMs + 60_000;
+    await service?.tick();
+    expect(surgeAt(xihu, 'hotspotCleared')).toEqual([]);
+    nowMs = burstHourEnd + thresholds.surge.hour.clearHoldBuckets * hourMs + 60_000;
+    await service?.tick();
+    await waitFor('the surge at 西湖区 cleared', () => surgeAt(xihu, 'hotspotCleared').length > 0);
+    const cleared = surgeAt(xihu, 'hotspotCleared')[0];
+    expect(cleared?.hotspotId).toBe(surgeAt(xihu, 'hotspotDetected')[0]?.hotspotId);
+    const after = await hotspots(xihu, directory.bureauOf(xihu)?.unitId ?? '');
+    expect(after.body.hotspots.filter((h) => h.hotspotId.startsWith('surge:hour:'))).toEqual([]);
+  });
+
+  it('flags near-identical petitions from one place within the hour as a cluster', async () => {
+    const from = nowMs;
+    const binjiang = '330108';
+    for (let i = 0; i < 5; i++) {
+      await publish(from + i * 8 * 60_000, {
+        regionCode: binjiang,
+        category: Category.CATEGORY_URBAN_RURAL_CONSTRUCTION,
+        title: '某小区业主反映开发商逾期交房',
+        content: `我们是某小区业主，开发商承诺去年年底交房，至今逾期一年仍未交房，请求政府督促开发商尽快交房并赔偿（业主${i}）`,
+      });
+    }
+    nowMs = from + 40 * 60_000;
+    await waitFor('a cluster at 滨江区', () => detected('cluster:330108:').length > 0);
+    const value = detected('cluster:330108:')[0]?.payload?.value;
+    expect(value?.evidence?.count).toBe(thresholds.cluster.minSize);
+    expect(value?.evidence?.similarity).toBeGreaterThanOrEqual(thresholds.cluster.similarity);
+  });
+
+  it('writes no Detected twice when restarted: it reads its own events back before the log', async () => {
+    const before = written.length;
+    await service?.close();
+    service = await start();
+    await service.ready;
+    await service.tick();
+    // Whatever the restart wrote was published (acks=all) before `ready`: read the topic up to its end now.
+    const ends = await bus.endOffsets(situationEvents);
+    await waitFor('the reader at the end of situation-events', () =>
+      [...ends].every(([partition, end]) => (readUpTo.get(partition) ?? 0n) >= end),
+    );
+    const ids = written.filter((e) => e.payload?.$case === 'hotspotDetected').map((e) => e.envelope?.eventId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(written.length).toBe(before);
+    // And its state came back: the cluster is still open.
+    const open = await hotspots('330100', directory.bureauOf('330100')?.unitId ?? '');
+    expect(open.body.hotspots.map((h) => h.hotspotId)).toContain(detected('cluster:330108:')[0]?.hotspotId);
+  });
+});
