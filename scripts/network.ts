@@ -17,6 +17,13 @@ export const serviceSpecs: readonly ServiceSpec[] = [
   { name: 'tracking', script: 'services/tracking/src/main.ts' },
 ];
 
+/**
+ * The situation analysis (hotspots), started by `npm start` after the five: one instance per node, its read API
+ * and operators' port on fixed local ports (SITUATION_HTTP_PORT 8082, SITUATION_OPS_PORT 8093), so it is left
+ * out of the networks that run several nodes or random ports on one host (the fault proof, start-nodes).
+ */
+export const situationSpec: ServiceSpec = { name: 'situation', script: 'services/situation/src/main.ts' };
+
 export interface ServicePorts {
   readonly intake: number;
   /** Intake's operators' port (/metrics, OpenAPI docs), apart from its API. */

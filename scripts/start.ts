@@ -8,7 +8,7 @@ import { nationalDirectory } from '@petition/directory';
 import { publishUnitRecords } from '@petition/directory-feed';
 import { ensureNodeKeys, loadInfraConfig, redisUrlForLogs, startSupervisedInfra } from '@petition/infra';
 import { createLogger } from '@petition/logging';
-import { oneClientLoadEnv, serviceSpecs, superviseServices } from './network.ts';
+import { oneClientLoadEnv, serviceSpecs, situationSpec, superviseServices } from './network.ts';
 import { parseNodeList } from './nodes.ts';
 import { startLocalFederation } from './start-nodes.ts';
 
@@ -95,6 +95,7 @@ async function startSingleNode() {
   const network = superviseServices(
     [
       ...serviceSpecs,
+      situationSpec,
       ...(simulate ? [{ name: 'simulator', script: 'packages/simulator/src/cli.ts', args: [String(simulate)] }] : []),
     ],
     env,
@@ -113,6 +114,7 @@ async function startSingleNode() {
       `  watchdog http://localhost:${process.env.WATCHDOG_HTTP_PORT ?? '8091'}/readyz (statutory clocks, writes deadline-events)`,
       `  tracking http://localhost:${trackingPort}/ (petitioner), /workbench (units), /supervision (KPIs, overdue); operators http://localhost:${trackingOpsPort} (/metrics, OpenAPI: /docs)`,
       `  notify   http://localhost:${process.env.NOTIFY_HTTP_PORT ?? '8092'}/readyz (in-app inbox; SMS, mail, webhooks when configured)`,
+      `  situation http://localhost:${process.env.SITUATION_HTTP_PORT ?? '8082'}/v1/hotspots?region=330000 (hotspots, a supervisor's token); operators http://localhost:${process.env.SITUATION_OPS_PORT ?? '8093'}/readyz`,
       '  tokens   npm run token -- 330106-xfj [--role handler]… (a staff JWT signed by the node key in .local/keys)',
       `  integrators  /v1/subscriptions on tracking, SSE there, gRPC Subscribe on localhost:${process.env.TRACKING_GRPC_PORT ?? '50052'}; credentials: npm run integrator -- <clientId> <unitId> (${process.env.TRACKING_INTEGRATORS ? 'TRACKING_INTEGRATORS set' : 'none configured: set TRACKING_INTEGRATORS'})`,
       ...(simulate ? [`  simulator ${simulate} petitions/s, playing units and petitioners (progress every 10 s)`] : []),

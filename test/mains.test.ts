@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 // Each service's process without a broker to talk to: it says how to get one and exits 2, starting nothing.
 
 const root = join(import.meta.dirname, '..');
-const services = ['intake', 'routing', 'deadline-watchdog', 'notification', 'tracking'];
+const services = ['intake', 'routing', 'deadline-watchdog', 'notification', 'tracking', 'situation'];
 
 describe('a service started without KAFKA_BROKERS', () => {
   it.each(services)('%s exits 2 and names the variable', (service) => {
@@ -21,7 +21,7 @@ describe('a service started without KAFKA_BROKERS', () => {
 });
 
 describe('a service that verifies staff tokens, started without the keys to trust', () => {
-  it.each(['intake', 'tracking'])('%s exits 2 and names STAFF_JWKS and STAFF_TOKEN_ISSUERS', (service) => {
+  it.each(['intake', 'tracking', 'situation'])('%s exits 2 and names STAFF_JWKS and STAFF_TOKEN_ISSUERS', (service) => {
     const { STAFF_JWKS: _keys, STAFF_TOKEN_ISSUERS: _issuers, ...env } = process.env;
     const r = spawnSync(process.execPath, [join(root, 'services', service, 'src', 'main.ts')], {
       env,
