@@ -11,6 +11,7 @@ import { benchNodes } from './nodes.ts';
 import { benchNotification } from './notification.ts';
 import { benchRouting } from './routing.ts';
 import { benchRoutingRestart } from './routing-restart.ts';
+import { benchSituation } from './situation.ts';
 import { benchSubscriptions } from './subscriptions.ts';
 import { benchTracking } from './tracking.ts';
 import { benchWatchdogStore } from './watchdog.ts';
@@ -32,6 +33,7 @@ const benches: Record<string, Bench> = {
   e2e: { broker: benchE2e, records: 5_000 },
   nodes: { broker: benchNodes, records: 2_000 },
   subscriptions: { broker: benchSubscriptions, records: 100_000 },
+  situation: { broker: benchSituation, records: 100_000 },
 };
 
 const [name = '', ...rest] = process.argv.slice(2);
