@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 // The thresholds of the situation analysis are data (services/situation/thresholds.json, or the file
 // SITUATION_THRESHOLDS names): which series are counted, how long their rings are, when a count is a surge,
@@ -61,7 +62,7 @@ export class ThresholdsError extends Error {
   }
 }
 
-export const defaultThresholdsPath = new URL('../thresholds.json', import.meta.url).pathname;
+export const defaultThresholdsPath = fileURLToPath(new URL('../thresholds.json', import.meta.url));
 
 type Json = Record<string, unknown>;
 
