@@ -4,13 +4,14 @@ import { json } from './io.ts';
 
 // `petition rebuild <service> --yes`: deletes the epoch key of the service's Redis keyspace. Each instance
 // watches that key (runtime epoch-watch, every 5 s); once it is gone the instance exits to be restarted, and
-// the new epoch's consumer groups read the topics from the beginning and rebuild the read model. Nothing in
-// Redis is lost that Kafka does not hold (DESIGN: the log is the truth).
+// the first to start again rewinds the service's consumer groups (same names) for the new epoch once every
+// instance has left them (runtime epoch-groups): they read the topics from the beginning and rebuild the
+// read model. Nothing in Redis is lost that Kafka does not hold (DESIGN: the log is the truth).
 
 /**
  * Where each service keeps its keys: `<TOPIC_PREFIX><segment>`, as its app.ts names it (intake `intake:`,
- * tracking `trk:`, notification `ntf:`, deadline-watchdog `wd:`). Routing keeps no epoch (its case store
- * is rebuilt another way) and is not here.
+ * tracking `trk:`, notification `ntf:`, deadline-watchdog `wd:`). Routing keeps no Redis keys (it starts
+ * from its snapshots topic and the case-events after it) and is not here.
  */
 export const serviceKeyspaces = {
   intake: 'intake:',

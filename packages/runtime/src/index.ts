@@ -14,6 +14,7 @@ export {
   redisUrlForLogs,
 } from './connections.ts';
 export { epochHolds, epochKey, indexEpoch } from './epoch.ts';
+export { claimEpochGroups, type EpochGroup, epochGroupKeys, rewoundFrom } from './epoch-groups.ts';
 export { type EpochWatch, watchEpoch } from './epoch-watch.ts';
 export { WriteBatch, writeWhileEpochHolds } from './guarded-write.ts';
 export {

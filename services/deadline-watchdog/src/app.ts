@@ -11,7 +11,14 @@ import {
   stateCouncilTable,
 } from '@petition/legal-calendar';
 import type { Logger } from '@petition/logging';
-import { deleteOrphanGroups, indexEpoch, type ServiceHooks, startRuntime, untilCommitted } from '@petition/runtime';
+import {
+  claimEpochGroups,
+  deleteOrphanGroups,
+  rewoundFrom,
+  type ServiceHooks,
+  startRuntime,
+  untilCommitted,
+} from '@petition/runtime';
 import { Counter } from 'prom-client';
 import type { WatchdogConfig } from './config.ts';
 import { createKeeper } from './keeper.ts';
@@ -52,8 +59,15 @@ function calendarOf(config: WatchdogConfig) {
   });
 }
 
-/** The case groups (`deadline-watchdog-<epoch>`) of other epochs than `epoch`. */
-const caseGroupOfAnotherEpoch = (epoch: string) => new RegExp(`^deadline-watchdog-(?!${epoch}$)[0-9a-z]+$`);
+/** The case groups of the earlier naming (`deadline-watchdog-<epoch>`, an epoch of eight base-36 digits). */
+const caseGroupOfTheEarlierNaming = /^deadline-watchdog-[0-9a-z]{8}$/;
+
+/** Per partition, the higher of two offsets. */
+const highest = (a: ReadonlyMap<number, bigint>, b: ReadonlyMap<number, bigint>) => {
+  const merged = new Map(a);
+  for (const [p, at] of b) if (at > (merged.get(p) ?? -1n)) merged.set(p, at);
+  return merged;
+};
 
 export async function startWatchdog(
   config: WatchdogConfig,
@@ -71,7 +85,18 @@ export async function startWatchdog(
   const redis = await rt.connectRedis();
   const prefix = `${config.topicPrefix}wd:`;
   const store = createClockStore(redis, prefix);
-  const epoch = await indexEpoch(redis, prefix);
+  // Stable group names; their offsets belong to the epoch of the keys (runtime epoch-groups.ts). What the
+  // case group had committed before a rewind is noted: it was announced.
+  const groups = { cases: 'deadline-watchdog', steps: 'deadline-watchdog-steps' };
+  const epoch = await claimEpochGroups({
+    redis,
+    prefix,
+    bus,
+    groups: [{ groupId: groups.cases, topics: [caseEvents] }, { groupId: groups.steps }],
+    instance: rt.instance,
+    logger,
+    stopped: () => rt.closing,
+  });
   const calendar = calendarOf(config);
   const federation = federationFrom(config, directory);
   const ctx: ClockContext = {
@@ -116,11 +141,14 @@ export async function startWatchdog(
   }
 
   const [caseEnds, stepEnds] = await Promise.all([bus.endOffsets(caseEvents), bus.endOffsets(deadlineEvents)]);
-  const groups = { cases: `deadline-watchdog-${epoch}`, steps: `deadline-watchdog-steps-${epoch}` };
-  // What a case group of an earlier epoch (before a flush of the Redis keys) committed was announced: it
-  // rebuilds the clocks quietly. What came after it is announced — it may have been published by a
-  // watchdog that died before committing, and is then said again under the same ids.
-  const announced = await bus.highestCommitted(caseGroupOfAnotherEpoch(epoch), caseEvents);
+  // What the case group had committed before the keys were flushed was announced: it rebuilds the clocks
+  // quietly. What came after it is announced — it may have been published by a watchdog that died before
+  // committing, and is then said again under the same ids. (A case group of the earlier naming,
+  // `deadline-watchdog-<epoch>`, counts as well, once, when a version before stable names is replaced.)
+  const announced = highest(
+    await rewoundFrom(redis, prefix, groups.cases, caseEvents),
+    await bus.highestCommitted(caseGroupOfTheEarlierNaming, caseEvents),
+  );
   const caseConsumer = rt.consumer({
     groupId: groups.cases,
     fromBeginning: true,
@@ -175,8 +203,8 @@ export async function startWatchdog(
     logger.info({ epoch, ms: Date.now() - started }, 'clocks caught up; firing');
     // A full batch is followed by the next at once.
     rt.repeat('firing', async () => (await serial(fireDue)).moved >= config.batch, config.tickMs);
-    // Only now: until this epoch's case group had read past them, the old ones said what was announced.
-    await deleteOrphanGroups(bus, ['deadline-watchdog', 'deadline-watchdog-steps'], epoch, logger);
+    // Only now: until the case group had read past them, groups of the earlier naming said what was announced.
+    await deleteOrphanGroups(bus, Object.values(groups), '', logger);
   })();
   let isReady = false;
   void ready.then(() => {

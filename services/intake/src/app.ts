@@ -4,7 +4,7 @@ import { developmentSecretsInUse } from '@petition/config';
 import { federationSpecFrom } from '@petition/federation';
 import { defaultPolicy } from '@petition/legal-calendar';
 import type { Logger } from '@petition/logging';
-import { deleteOrphanGroups, indexEpoch, type ServiceHooks, startRuntime } from '@petition/runtime';
+import { claimEpochGroups, deleteOrphanGroups, type ServiceHooks, startRuntime } from '@petition/runtime';
 import { parseKeyring } from '@petition/seal';
 import { Counter } from 'prom-client';
 import { type CaseIndex, caseIndexSubscription, createCaseIndex } from './case-index.ts';
@@ -54,10 +54,19 @@ export async function startIntake(config: IntakeConfig, logger: Logger, hooks: S
   const open311Store = createOpen311Store(redis, redisPrefix, config.personIdSecret);
   // One shared group keeps the index, named after its epoch (packages/runtime, epoch.ts): a flush of the
   // keys starts a new epoch, whose group reads case-events from the beginning again.
+  const indexGroup = 'intake-case-index';
   const indexConsumer = async () => {
-    const epoch = await indexEpoch(redis, redisPrefix);
+    const epoch = await claimEpochGroups({
+      redis,
+      prefix: redisPrefix,
+      bus,
+      groups: [{ groupId: indexGroup }],
+      instance,
+      logger,
+      stopped: () => rt.closing,
+    });
     const consumer = rt.consumer({
-      groupId: `intake-case-index-${epoch}`,
+      groupId: indexGroup,
       fromBeginning: true,
       subscriptions: [withOpen311Records(caseIndexSubscription(index, epoch), open311Store, epoch)],
     });
@@ -76,7 +85,8 @@ export async function startIntake(config: IntakeConfig, logger: Logger, hooks: S
   ];
   await Promise.all(consumers.map((c) => c.start()));
   let indexing = await indexConsumer();
-  await deleteOrphanGroups(bus, ['intake-case-index'], indexing.epoch, logger);
+  // The groups of the earlier naming (`intake-case-index-<epoch>`), left by a version before stable names.
+  await deleteOrphanGroups(bus, [indexGroup], '', logger);
   rt.watchEpoch({
     redis,
     prefix: redisPrefix,
@@ -85,9 +95,9 @@ export async function startIntake(config: IntakeConfig, logger: Logger, hooks: S
     onLost: async (epoch) => {
       if (rt.closing) return;
       logger.warn({ epoch }, 'case index lost (Redis flushed?): rebuilding it from case-events');
-      const old = indexing;
+      // The group is left first: it is rewound for the new epoch once every instance has left it.
+      await indexing.consumer.stop();
       indexing = await indexConsumer();
-      await old.consumer.stop();
     },
   });
 

@@ -15,10 +15,10 @@ import { cloudEventOf, noticesFor, parseWebhookSubscriptions, type Subscription 
 import {
   addOpsAction,
   causeRetry,
+  claimEpochGroups,
   createReadPositions,
   deleteOrphanGroups,
   epochKey,
-  indexEpoch,
   type ServiceHooks,
   startRuntime,
   untilCauseRead,
@@ -81,7 +81,17 @@ export async function startNotification(
   const redis = await rt.connectRedis();
   const prefix = `${config.topicPrefix}ntf:`;
   const rebuilding = (await redis.exists(epochKey(prefix))) === 0;
-  const epoch = await indexEpoch(redis, prefix);
+  // Stable group names; their offsets belong to the epoch of the keys (runtime epoch-groups.ts).
+  const groups = { cases: 'notification', outcomes: 'notification-outcomes', deadlines: 'notification-deadlines' };
+  const epoch = await claimEpochGroups({
+    redis,
+    prefix,
+    bus,
+    groups: Object.values(groups).map((groupId) => ({ groupId })),
+    instance: rt.instance,
+    logger,
+    stopped: () => rt.closing,
+  });
   const queue = createQueue(redis, prefix, config.leaseMs);
   const channels: Channels = createChannels({
     smsUrl: config.smsUrl,
@@ -182,7 +192,7 @@ export async function startNotification(
   });
 
   // Delivered and parked notices, read back from notification-events: after a flush they are not sent again.
-  const outcomesGroup = `notification-outcomes-${epoch}`;
+  const outcomesGroup = groups.outcomes;
   const outcomeConsumer = rt.consumer({
     groupId: outcomesGroup,
     fromBeginning: true,
@@ -207,7 +217,7 @@ export async function startNotification(
   // Case events and deadline events in consumers of their own: a deadline event taken before the case event
   // it follows from (the registration says whether the case is an accusation, art 30) waits for it, which it
   // could not do in the consumer that reads it.
-  const caseGroup = `notification-${epoch}`;
+  const caseGroup = groups.cases;
   const caseRead = createReadPositions();
   const sources = rt.consumer({
     groupId: caseGroup,
@@ -220,7 +230,7 @@ export async function startNotification(
     ],
   });
   const deadlineSources = rt.consumer({
-    groupId: `notification-deadlines-${epoch}`,
+    groupId: groups.deadlines,
     fromBeginning: true,
     retry: causeRetry,
     subscriptions: [
@@ -242,7 +252,8 @@ export async function startNotification(
     ],
   });
   await Promise.all([rt.followDirectory().start(), sources.start(), deadlineSources.start()]);
-  await deleteOrphanGroups(bus, ['notification', 'notification-outcomes', 'notification-deadlines'], epoch, logger);
+  // The groups of the earlier naming (`notification-<epoch>`), left by a version before stable names.
+  await deleteOrphanGroups(bus, Object.values(groups), '', logger);
 
   // 3. The worker: rounds of due notices, the next at once while a round found some.
   rt.repeat('delivery', async () => (await deliverDue()) > 0, config.tickMs);

@@ -16,9 +16,9 @@ import type { Logger } from '@petition/logging';
 import {
   addHealthRoutes,
   causeRetry,
+  claimEpochGroups,
   createReadPositions,
   deleteOrphanGroups,
-  indexEpoch,
   type ServiceHooks,
   startRuntime,
   untilCauseRead,
@@ -74,7 +74,21 @@ export async function startTracking(
   const { directory, registry } = rt;
   const redis = await rt.connectRedis();
   const prefix = `${config.topicPrefix}trk:`;
-  const epoch = await indexEpoch(redis, prefix);
+  // Stable group names; their offsets belong to the epoch of the keys (runtime epoch-groups.ts).
+  const groups = { cases: 'tracking', deadlines: 'tracking-deadlines', workspace: 'tracking-workspace' };
+  const epoch = await claimEpochGroups({
+    redis,
+    prefix,
+    bus: rt.bus,
+    groups: [
+      { groupId: groups.cases, topics: [caseEvents] },
+      { groupId: groups.deadlines },
+      { groupId: groups.workspace },
+    ],
+    instance: rt.instance,
+    logger,
+    stopped: () => rt.closing,
+  });
   // Each batch is written in one round trip only while the epoch holds: after a flush nothing of the old
   // epoch is written into the emptied keyspace (the rebuild would skip it as applied), and the process exits
   // to rebuild (its supervisor restarts it).
@@ -107,7 +121,7 @@ export async function startTracking(
   // Case events and deadline events in consumers of their own: a deadline event taken before the case event
   // it follows from (the registration says whether the case is an accusation, art 30) waits for it, which it
   // could not do in the consumer that reads it.
-  const caseGroup = `tracking-${epoch}`;
+  const caseGroup = groups.cases;
   const caseRead = createReadPositions();
   const k = trackingKeys(prefix);
   const casesKnown = async (caseIds: readonly string[]) => {
@@ -130,7 +144,7 @@ export async function startTracking(
       ],
     }),
     rt.consumer({
-      groupId: `tracking-deadlines-${epoch}`,
+      groupId: groups.deadlines,
       fromBeginning: true,
       retry: causeRetry,
       subscriptions: [
@@ -150,7 +164,7 @@ export async function startTracking(
     // in-app inbox (notices.ts) with its read marks — those two topics touch the same keys, so their batches
     // go one at a time (a queue of their own).
     rt.consumer({
-      groupId: `tracking-workspace-${epoch}`,
+      groupId: groups.workspace,
       fromBeginning: true,
       subscriptions: [
         onBatch(accessAudit, async (records) => {
@@ -169,7 +183,8 @@ export async function startTracking(
     }),
   ];
   await Promise.all(consumers.map((c) => c.start()));
-  await deleteOrphanGroups(rt.bus, ['tracking', 'tracking-deadlines', 'tracking-workspace'], epoch, logger);
+  // The groups of the earlier naming (`tracking-<epoch>`), left by a version before stable names.
+  await deleteOrphanGroups(rt.bus, Object.values(groups), '', logger);
   const keyring = parseKeyring(config.sealKeys);
   const publishAudit = async (event: AccessAuditEvent) => (await rt.bus.publisher()).publish(accessAudit, [event]);
   const integratorFeeds = await startSubscriptions({
