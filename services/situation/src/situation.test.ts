@@ -1,5 +1,12 @@
 import { caseEvents, createBus, deadlineEvents, isolatedPrefix, on, situationEvents } from '@petition/bus';
-import { type CaseEvent, Category, type SituationEvent } from '@petition/contract';
+import {
+  type CaseEvent,
+  Category,
+  ClockStage,
+  ClockStopReason,
+  DeadlineEvent,
+  type SituationEvent,
+} from '@petition/contract';
 import { CaseRun, petition, realDirectory } from '@petition/lifecycle/test-kit';
 import { createLogger } from '@petition/logging';
 import { type TestTokenOptions, testToken, waitFor } from '@petition/testing';
@@ -192,6 +199,39 @@ describe('situation service', () => {
     const value = detected('cluster:330108:')[0]?.payload?.value;
     expect(value?.evidence?.count).toBe(thresholds.cluster.minSize);
     expect(value?.evidence?.similarity).toBeGreaterThanOrEqual(thresholds.cluster.similarity);
+  });
+
+  it('raises a unit’s clocks running out in a row, told to the bureau above it, and clears on steps met in time', async () => {
+    const unitId = '330106-rsj';
+    const clock = (i: number, payload: DeadlineEvent['payload']) =>
+      DeadlineEvent.fromPartial({
+        envelope: { eventId: `dl-${i}`, caseId: `streak-${i}`, occurTime: new Date(nowMs + i * 60_000) },
+        clockId: `streak-${i}:4:1`,
+        stage: ClockStage.CLOCK_STAGE_HANDLING,
+        responsibleUnitId: unitId,
+        step: payload?.$case === 'deadlineBreached' ? 3 : 0,
+        payload,
+      });
+    const breached = (i: number) =>
+      clock(i, { $case: 'deadlineBreached', value: { dueTime: new Date(nowMs), late: false } });
+    const met = (i: number) =>
+      clock(i, {
+        $case: 'clockStopped',
+        value: { reason: ClockStopReason.CLOCK_STOP_REASON_STEP_DONE, stoppingEventId: `s-${i}`, inTime: true },
+      });
+    const dl = await publisher();
+    await dl.publish(deadlineEvents, [breached(1), breached(2), breached(3)]);
+    await waitFor('a breach streak at 330106-rsj', () => detected(`breach-streak:${unitId}:`).length > 0);
+    const value = detected(`breach-streak:${unitId}:`)[0]?.payload?.value;
+    expect(value?.evidence?.unitId).toBe(unitId);
+    expect(value?.evidence?.count).toBe(thresholds.breachStreak.streak);
+    // The three cases' records lie in partitions of their own: the order they were read in is not theirs.
+    expect([...(value?.evidence?.sampleCaseIds ?? [])].sort()).toEqual(['streak-1', 'streak-2', 'streak-3']);
+    expect(value?.supervisingUnitId).toBe(directory.bureauAbove(unitId)?.unitId);
+    await dl.publish(deadlineEvents, [met(4), met(5)]);
+    await waitFor('the streak cleared', () =>
+      written.some((e) => e.payload?.$case === 'hotspotCleared' && e.hotspotId.startsWith(`breach-streak:${unitId}:`)),
+    );
   });
 
   it('writes no Detected twice when restarted: it reads its own events back before the log', async () => {
