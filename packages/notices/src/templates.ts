@@ -99,6 +99,14 @@ export const templates: Readonly<Record<string, Template>> = {
     subject: '督办通知（{caseNumber}）',
     body: '信访事项 {caseNumber} 在{supervisedName}超期未办结，已由{supervisorName}督办。',
   },
+  'hotspot-detected.zh-CN': {
+    subject: '形势预警：{place}{category}{kind}',
+    body: '{place}{window}{category}信访 {count} 件（基线 {baseline}，评分 {score}），研判为{kind}，请关注。样例事项：{samples}。',
+  },
+  'hotspot-cleared.zh-CN': {
+    subject: '预警解除：{place}{category}{kind}',
+    body: '{place}{category}{kind}预警已解除（最近 {count} 件，评分 {score}）。',
+  },
   'supervision-escalated.zh-CN': {
     subject: '督办升级（{caseNumber}）',
     body: '信访事项 {caseNumber} 在{supervisedName}仍未办结，督办已升至{supervisorName}。',

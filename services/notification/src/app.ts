@@ -1,5 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { caseEvents, deadlineEvents, inAppNotices, notificationEvents, onBatch, units } from '@petition/bus';
+import {
+  caseEvents,
+  deadlineEvents,
+  inAppNotices,
+  notificationEvents,
+  onBatch,
+  situationEvents,
+  units,
+} from '@petition/bus';
 import { developmentSecretsInUse } from '@petition/config';
 import {
   type CaseEvent,
@@ -11,7 +19,13 @@ import {
 } from '@petition/contract';
 import { federationFrom } from '@petition/federation';
 import type { Logger } from '@petition/logging';
-import { cloudEventOf, noticesFor, parseWebhookSubscriptions, type Subscription } from '@petition/notices';
+import {
+  cloudEventOf,
+  hotspotNotices,
+  noticesFor,
+  parseWebhookSubscriptions,
+  type Subscription,
+} from '@petition/notices';
 import {
   addOpsAction,
   causeRetry,
@@ -75,14 +89,19 @@ export async function startNotification(
     service: 'notification',
     config,
     logger,
-    topics: [caseEvents, deadlineEvents, notificationEvents, inAppNotices, units],
+    topics: [caseEvents, deadlineEvents, notificationEvents, inAppNotices, situationEvents, units],
   });
   const { bus, directory, registry } = rt;
   const redis = await rt.connectRedis();
   const prefix = `${config.topicPrefix}ntf:`;
   const rebuilding = (await redis.exists(epochKey(prefix))) === 0;
   // Stable group names; their offsets belong to the epoch of the keys (runtime epoch-groups.ts).
-  const groups = { cases: 'notification', outcomes: 'notification-outcomes', deadlines: 'notification-deadlines' };
+  const groups = {
+    cases: 'notification',
+    outcomes: 'notification-outcomes',
+    deadlines: 'notification-deadlines',
+    hotspots: 'notification-hotspots',
+  };
   const epoch = await claimEpochGroups({
     redis,
     prefix,
@@ -251,7 +270,27 @@ export async function startNotification(
       }),
     ],
   });
-  await Promise.all([rt.followDirectory().start(), sources.start(), deadlineSources.start()]);
+  // Hotspots (situation-events): the bureau the situation service named is told, urgently when detected.
+  const hotspotSources = rt.consumer({
+    groupId: groups.hotspots,
+    fromBeginning: true,
+    subscriptions: [
+      onBatch(situationEvents, async (records) => {
+        const at = now().getTime();
+        await queue.enqueueMany(
+          records.flatMap((r) =>
+            hotspotNotices(r.value, { directory, unitChannels })
+              .filter((n) => federation.hostsHere(n.recipientId))
+              .map((notice) => ({
+                pending: { notice, attempts: 0, trace: r.value.envelope?.trace },
+                dueAt: notice.urgent ? at : quietUntil(at, config.quietHours),
+              })),
+          ),
+        );
+      }),
+    ],
+  });
+  await Promise.all([rt.followDirectory().start(), sources.start(), deadlineSources.start(), hotspotSources.start()]);
   // The groups of the earlier naming (`notification-<epoch>`), left by a version before stable names.
   await deleteOrphanGroups(bus, Object.values(groups), '', logger);
 
