@@ -1,5 +1,6 @@
 // REDIS_URL as the tools print it: without its password.
 export { redisUrlForLogs } from '@petition/runtime';
+export { redisContainerName, startContainerRedis } from './container-redis.ts';
 export { dockerEngineAnswers } from './docker.ts';
 export { ensureBroker, ensureRedisFor, type Infra, infraDown, infraUp, redisDown } from './infra.ts';
 export { type InfraConfig, infraSchema, loadInfraConfig } from './infra-config.ts';
@@ -12,7 +13,15 @@ export {
   stopLocalKafka,
   wipeLocalKafka,
 } from './local-kafka.ts';
-export { ensureRedis, type LocalRedis, localRedisPid, localRedisPort, stopLocalRedis } from './local-redis.ts';
+export {
+  ensureRedis,
+  type LocalRedis,
+  localRedisPid,
+  localRedisPort,
+  type RedisSource,
+  redisSource,
+  stopLocalRedis,
+} from './local-redis.ts';
 export {
   ensureMirrorMakerJars,
   type MirrorFlow,

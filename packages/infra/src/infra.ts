@@ -3,6 +3,7 @@ import { allTopics, createBus } from '@petition/bus';
 import type { Logger } from '@petition/logging';
 import { busSettings, connectRedis } from '@petition/runtime';
 import { containerName, startContainerKafka } from './container-kafka.ts';
+import { redisContainerName } from './container-redis.ts';
 import { dockerEngineAnswers } from './docker.ts';
 import type { InfraConfig } from './infra-config.ts';
 import { startLocalKafka, stopLocalKafka } from './local-kafka.ts';
@@ -113,7 +114,13 @@ export async function infraUp(config: InfraConfig, logger: Logger): Promise<Infr
 /** Stops the redis-server this project started for REDIS_URL, if one runs; any other Redis is left alone. */
 export async function redisDown(config: InfraConfig, logger: Logger): Promise<boolean> {
   const port = localRedisPort(config.redisUrl);
-  return port === undefined ? false : stopLocalRedis(port, logger);
+  if (port === undefined) return false;
+  const stopped = await stopLocalRedis(port, logger);
+  if (!stopped && (await dockerEngineAnswers())) {
+    const rm = spawnSync('docker', ['rm', '-f', redisContainerName(port)], { encoding: 'utf8' });
+    return rm.status === 0;
+  }
+  return stopped;
 }
 
 /** Stops the broker this project started (local process or container); an external one is left alone. */

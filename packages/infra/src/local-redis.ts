@@ -3,12 +3,16 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '@petition/logging';
 import { connectRedis, RedisConnectError, redisUrlForLogs } from '@petition/runtime';
+import { startContainerRedis } from './container-redis.ts';
+import { dockerEngineAnswers } from './docker.ts';
 import { localDir } from './paths.ts';
 import { isAliveAs, logTail, portAnswers, readLivePid, sleep, spawnDetached } from './processes.ts';
 
 // Redis for the local network: the one REDIS_URL names when it answers; else, where REDIS_URL is on this
 // machine (127.0.0.1 / localhost), Debian's redis-server started on its port with its data in
-// .local/redis/node-<port>, as a detached process that outlives `infra:up` like the local broker does.
+// .local/redis/node-<port>, as a detached process that outlives `infra:up` like the local broker does —
+// installed with apt-get where it is missing and the user is root; else, where a Docker engine answers,
+// Redis in a container (testcontainers) on that port.
 
 export interface LocalRedis {
   redisUrl: string;
@@ -18,6 +22,17 @@ export interface LocalRedis {
   pid?: number;
   /** Its data and log folder, when this project runs it. */
   dir?: string;
+  /** The container's name, when Redis runs in one (no redis-server here and no root to install it). */
+  container?: string;
+}
+
+/** How a missing Redis is brought on this machine (pure, for the facts found). */
+export type RedisSource = 'redis-server' | 'apt-get' | 'container' | 'none';
+
+export function redisSource(facts: { installed: boolean; root: boolean; docker: boolean }): RedisSource {
+  if (facts.installed) return 'redis-server';
+  if (facts.root) return 'apt-get';
+  return facts.docker ? 'container' : 'none';
 }
 
 export const localRedisDir = (port: number) => localDir('redis', `node-${port}`);
@@ -55,15 +70,8 @@ async function redisAnswers(redisUrl: string): Promise<RedisConnectError | undef
 const hasRedisServer = () => spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
 
 /** Debian's redis-server, installed with apt-get where it is missing and the user is root. */
-function ensureRedisServer(redisUrl: string, logger: Logger): void {
-  if (hasRedisServer()) return;
+function installRedisServer(redisUrl: string, logger: Logger): void {
   const where = redisUrlForLogs(redisUrl);
-  if (process.getuid?.() !== 0) {
-    throw new Error(
-      `no Redis answers at ${where} and redis-server is not installed: install Debian's redis-server ` +
-        '(`sudo apt-get install redis-server`) and run `npm start` again, or start a Redis and name it in REDIS_URL',
-    );
-  }
   logger.info("no Redis answers and redis-server is missing: installing Debian's redis-server (apt-get)");
   const apt = { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, stdio: 'inherit' } as const;
   spawnSync('apt-get', ['update', '-q'], apt);
@@ -96,10 +104,29 @@ export async function ensureRedis(
       `port ${port} of REDIS_URL is taken by a process that does not answer as Redis: stop it, or name another port in REDIS_URL`,
     );
   }
-  ensureRedisServer(redisUrl, logger);
+  const password = decodeURIComponent(new URL(redisUrl).password);
+  const source = redisSource({
+    installed: hasRedisServer(),
+    root: process.getuid?.() === 0,
+    docker: await dockerEngineAnswers(),
+  });
+  if (source === 'none') {
+    throw new Error(
+      `no Redis answers at ${redisUrlForLogs(redisUrl)}, redis-server is not installed and no Docker engine answers: ` +
+        "install Debian's redis-server (`sudo apt-get install redis-server`) and run again, or start a Redis and name it in REDIS_URL",
+    );
+  }
+  if (source === 'container') {
+    logger.info({ port }, 'no Redis answered and redis-server is missing: Redis starting in a container');
+    const { name } = await startContainerRedis(
+      { port, password: password || undefined, startTimeoutMs: options.startTimeoutMs ?? 60_000 },
+      logger,
+    );
+    return { redisUrl, started: true, container: name };
+  }
+  if (source === 'apt-get') installRedisServer(redisUrl, logger);
   const paths = layout(port, options.dir);
   mkdirSync(paths.dir, { recursive: true });
-  const password = decodeURIComponent(new URL(redisUrl).password);
   const { pid, exited } = spawnDetached(
     'redis-server',
     [
