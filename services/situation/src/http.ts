@@ -29,8 +29,25 @@ export interface HttpDeps {
 const regionQuery = { type: 'string', pattern: '^[0-9]{6}$' } as const;
 const categoryNames = Object.keys(Category).filter((c) => c !== 'UNRECOGNIZED' && c !== 'CATEGORY_UNSPECIFIED');
 
+/** A region's name as people say it: its petition bureau's name without the bureau (杭州市西湖区). */
+export const regionNameOf = (directory: Directory, regionCode: string) =>
+  directory.bureauOf(regionCode)?.name.replace(/信访(局|办|办公室)$/, '') ?? regionCode;
+
+/** The regions right under each region (by their petition bureaus), made once. */
+function childRegionsOf(directory: Directory): ReadonlyMap<string, readonly string[]> {
+  const children = new Map<string, string[]>();
+  for (const unit of directory.units()) {
+    const region = directory.region(unit.regionCode);
+    if (!region?.parentCode || directory.bureauOf(region.code)?.unitId !== unit.unitId) continue;
+    children.set(region.parentCode, [...(children.get(region.parentCode) ?? []), region.code]);
+  }
+  for (const list of children.values()) list.sort();
+  return children;
+}
+
 export function createHttp(deps: HttpDeps): FastifyInstance {
   const { directory, situation } = deps;
+  let children: ReadonlyMap<string, readonly string[]> | undefined;
   const app = createApiServer({
     bodyLimit: 1_024,
     known: (error: FastifyError) =>
@@ -70,15 +87,28 @@ export function createHttp(deps: HttpDeps): FastifyInstance {
     async (request) => {
       const { region } = request.query;
       await mayReadRegion(request, region);
+      const active = situation.active(region);
+      children ??= childRegionsOf(directory);
+      /** The highest score of the open hotspots in a region's subtree (0 for none). */
+      const scoreUnder = (code: string) =>
+        Math.max(0, ...situation.active(code).map((h) => (Number.isFinite(h.evidence.score) ? h.evidence.score : 99)));
       return {
         region,
+        regionName: regionNameOf(directory, region),
         asOf: Number.isFinite(situation.clockMs) ? new Date(situation.clockMs).toISOString() : null,
-        hotspots: situation.active(region).map((h) => ({
+        hotspots: active.map((h) => ({
           hotspotId: h.hotspotId,
+          regionName: regionNameOf(directory, h.evidence.regionCode),
           detectedAt: new Date(h.detectedAtMs).toISOString(),
           peakScore: h.peakScore,
           supervisingUnitId: h.supervisingUnitId,
           evidence: HotspotEvidence.toJSON(evidenceMessage(h.evidence)),
+        })),
+        // The regions right under this one, each with the highest score open in it: the page's grid.
+        regions: (children.get(region) ?? []).map((code) => ({
+          code,
+          name: regionNameOf(directory, code),
+          score: scoreUnder(code),
         })),
       };
     },

@@ -49,7 +49,10 @@ const written: SituationEvent[] = [];
 const readUpTo = new Map<number, bigint>();
 let service: SituationService | undefined;
 /** What GET /v1/hotspots answers, as far as the test reads it. */
-type HotspotList = { hotspots: { hotspotId: string; evidence: { regionCode: string; category: string } }[] };
+type HotspotList = {
+  hotspots: { hotspotId: string; regionName: string; evidence: { regionCode: string; category: string } }[];
+  regions: { code: string; name: string; score: number }[];
+};
 let cases = 0;
 
 async function publish(
@@ -157,6 +160,11 @@ describe('situation service', () => {
     expect(seen.body.hotspots.find((h) => h.evidence.regionCode === xihu)?.evidence.category).toBe(
       'CATEGORY_LABOR_SOCIAL_SECURITY',
     );
+    expect(seen.body.hotspots.find((h) => h.evidence.regionCode === xihu)?.regionName).toBe('杭州市西湖区');
+    // The grid: the province's prefectures, 杭州市 hot and 宁波市 not.
+    const grid = new Map(seen.body.regions.map((r) => [r.name, r.score]));
+    expect(grid.get('杭州市')).toBeGreaterThanOrEqual(thresholds.surge.hour.detectScore);
+    expect(grid.get('宁波市')).toBe(0);
     const other = await hotspots(xihu, directory.bureauOf('330105')?.unitId ?? '');
     expect([other.status, other.body.code]).toEqual([403, 'NOT_SUPERVISOR']);
     expect(other.type).toMatch(/^application\/problem\+json/);
