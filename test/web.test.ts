@@ -1,10 +1,12 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isolatedPrefix } from '@petition/bus';
 import { loadWatchdogConfig, startWatchdog, type Watchdog } from '@petition/deadline-watchdog';
 import { type Intake, loadIntakeConfig, startIntake } from '@petition/intake';
 import { createLogger } from '@petition/logging';
 import { loadRoutingConfig, type Routing, startRouting } from '@petition/routing';
+import { loadSituationConfig, loadThresholds, type SituationService, startSituation } from '@petition/situation';
 import { testToken } from '@petition/testing';
 import { loadTrackingConfig, startTracking, type Tracking } from '@petition/tracking';
 import type { Browser, Page } from 'playwright-core';
@@ -32,6 +34,7 @@ let routing: Routing;
 let watchdog: Watchdog;
 let intake: Intake;
 let tracking: Tracking;
+let situation: SituationService;
 let browser: Browser;
 let submitted: { caseId: string; caseNumber: string; queryCode: string };
 
@@ -40,7 +43,27 @@ beforeAll(async () => {
   routing = await startRouting(loadRoutingConfig(env), logger);
   watchdog = await startWatchdog(loadWatchdogConfig(env), logger);
   intake = await startIntake(loadIntakeConfig(env), logger);
-  tracking = await startTracking(loadTrackingConfig({ ...env, TRACKING_INTAKE_URL: intake.httpUrl }), logger);
+  // Situation judges from this run's log alone: no warm-up, or a burst in its first hours would not count.
+  const thresholds = join(mkdtempSync(join(tmpdir(), 'web-situation-')), 'thresholds.json');
+  const shipped = loadThresholds();
+  writeFileSync(
+    thresholds,
+    JSON.stringify({ ...shipped, surge: { ...shipped.surge, hour: { ...shipped.surge.hour, warmupBuckets: 0 } } }),
+  );
+  situation = await startSituation(
+    loadSituationConfig({
+      ...env,
+      SITUATION_HTTP_PORT: '0',
+      SITUATION_OPS_PORT: '0',
+      SITUATION_HOST: '127.0.0.1',
+      SITUATION_THRESHOLDS: thresholds,
+    }),
+    logger,
+  );
+  tracking = await startTracking(
+    loadTrackingConfig({ ...env, TRACKING_INTAKE_URL: intake.httpUrl, TRACKING_SITUATION_URL: situation.httpUrl }),
+    logger,
+  );
   browser = await launchChromium();
   const r = await fetch(`${intake.httpUrl}/v1/petitions`, {
     method: 'POST',
@@ -62,6 +85,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await tracking?.close();
+  await situation?.close();
   await intake?.close();
   await watchdog?.close();
   await routing?.close();
@@ -243,5 +267,52 @@ describe('the web pages in a real browser', () => {
     expect(await kpiCell(supervisor, '330106-xfj', '满意率')).toBe('100.0%');
     expect(before.accepted).not.toBe('100.0%');
     await shot(supervisor, '7-supervisor-after');
+  });
+
+  it('shows the provincial bureau a forming hotspot in its province: the grid, the table, the sample cases', async () => {
+    // With the first registration's, six wage-arrears petitions from 西湖区 within minutes: a surge at the fifth.
+    for (let i = 0; i < 5; i++) {
+      const r = await fetch(`${intake.httpUrl}/v1/petitions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          channel: 'PHONE',
+          petitioner: {
+            name: `王${i}`,
+            idNumber: '11010519491231002X',
+            phone: `1380000000${i}`,
+            address: '杭州市西湖区',
+          },
+          regionCode: '330106',
+          category: '劳动社保',
+          kind: '申诉求决',
+          title: `工资拖欠第${i}件`,
+          content: `工地第${i}班组的工钱拖欠至今，请求处理。`,
+        }),
+      });
+      expect(r.status).toBe(201);
+    }
+    const province = await open('/supervision');
+    await signIn(province, '330000-xfj');
+    await province.waitForSelector('#hotspot-grid li');
+    await until(
+      province,
+      '#hotspots-refresh',
+      async () => (await province.locator('#hotspot-rows tr[data-region="330106"]').count()) > 0,
+      'the surge at 西湖区 on the page',
+    );
+    const row = province.locator('#hotspot-rows tr[data-region="330106"]').first();
+    expect(await row.locator('td[data-label="类型"]').textContent()).toBe('激增');
+    expect(await row.locator('td[data-label="地区"]').textContent()).toBe('杭州市西湖区');
+    expect(await row.locator('td[data-label="类别"]').textContent()).toBe('劳动社保');
+    expect(await row.locator('td[data-label="样例事项"] a').count()).toBeGreaterThan(0);
+    // 杭州市's tile is coloured, 宁波市's is not.
+    expect(await province.getAttribute('#hotspot-grid button[data-region="330100"]', 'class')).toMatch(/heat-[34]/);
+    expect(await province.getAttribute('#hotspot-grid button[data-region="330200"]', 'class')).toBe('heat-0');
+    await shot(province, '8-province-hotspots');
+    // Drilling down to 杭州市 keeps its own hotspots and their cases.
+    await province.click('#hotspot-grid button[data-region="330100"]');
+    await province.waitForSelector('#hotspot-grid button[data-region="330100"][aria-pressed="true"]');
+    expect(await province.textContent('#hotspots-region')).toBe('杭州市');
   });
 });

@@ -219,7 +219,7 @@ export async function startTracking(
     publishNotices: async (events) => (await rt.bus.publisher()).publish(noticeReads, events),
   });
   integratorFeeds.addRoutes(app);
-  addWebRoutes(app, config.intakeUrl);
+  addWebRoutes(app, { intakeUrl: config.intakeUrl, situationUrl: config.situationUrl });
   const checks = rt.checks();
   addHealthRoutes(app, { checks });
   const httpUrl = await rt.listen(app, { port: config.httpPort, host: config.host });

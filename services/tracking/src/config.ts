@@ -64,6 +64,11 @@ export const trackingSchema = {
     protocols: ['http', 'https'],
     doc: 'Intake, where the web pages’ actions go (tracking forwards /intake/* to it)',
   }),
+  situationUrl: url('TRACKING_SITUATION_URL', {
+    default: 'http://127.0.0.1:8082',
+    protocols: ['http', 'https'],
+    doc: 'Situation’s read API, where the supervision page’s hotspots come from (tracking forwards GET /situation/* to it)',
+  }),
   kpiFormulas: str('TRACKING_KPI_FORMULAS', {
     default: defaultFormulaText,
     doc: 'KPI formulas `name=expression; …` over the counters of packages/kpi (e.g. 满意率=(satisfied+basicallySatisfied)/evaluated)',

@@ -5,7 +5,8 @@ import { sendProblem } from './http.ts';
 
 // The web pages (web/, in Chinese, plain HTML and ES modules, no build step): the petitioner's page at /,
 // the unit workbench, a case's page (/case?id=…), the supervisor dashboard and the access audit. Their
-// actions go to intake through /intake/*, so the pages talk to one origin.
+// actions go to intake through /intake/*, and the supervision page's hotspots come from situation through
+// /situation/*, so the pages talk to one origin.
 
 const webDir = join(import.meta.dirname, '..', 'web');
 const pages: Readonly<Record<string, string>> = {
@@ -31,7 +32,46 @@ const forwarded = [
   'x-query-code',
 ];
 
-export function addWebRoutes(app: FastifyInstance, intakeUrl: string) {
+/**
+ * Forwards the browser's call under `/<name>/*` to the service at `baseUrl`, keeping only the headers a call
+ * needs; the service's answer (status, type, body, a Location under the same prefix) goes back as it is.
+ */
+function forward(app: FastifyInstance, name: string, baseUrl: string, methods: ('GET' | 'POST')[]) {
+  app.route<{ Params: { '*': string } }>({
+    method: methods,
+    url: `/${name}/*`,
+    schema: { hide: true },
+    handler: async (request, reply) => {
+      const headers: Record<string, string> = { 'x-forwarded-for': request.ip };
+      for (const h of forwarded) {
+        const v = request.headers[h];
+        if (typeof v === 'string') headers[h] = v;
+      }
+      // The path as the browser sent it, still percent-encoded: decoded, a %2F or %3F would change its shape.
+      const target = `${baseUrl}${request.url.slice(name.length + 1)}`;
+      let answer: Response;
+      try {
+        answer = await fetch(target, {
+          method: request.method,
+          headers,
+          body: request.method === 'POST' ? JSON.stringify(request.body ?? {}) : undefined,
+          signal: AbortSignal.timeout(15_000),
+        });
+      } catch (err) {
+        const code = `${name.toUpperCase()}_UNREACHABLE`;
+        return sendProblem(reply, 502, code, `${name} did not answer: ${(err as Error).message}`);
+      }
+      const location = answer.headers.get('location');
+      if (location) reply.header('location', `/${name}${location}`);
+      return reply
+        .code(answer.status)
+        .type(answer.headers.get('content-type') ?? 'application/json')
+        .send(Buffer.from(await answer.arrayBuffer()));
+    },
+  });
+}
+
+export function addWebRoutes(app: FastifyInstance, upstream: { intakeUrl: string; situationUrl: string }) {
   for (const [path, file] of Object.entries(pages)) {
     app.get(path, { schema: { hide: true } }, async (_request, reply) =>
       reply.type(types['.html'] ?? '').send(await readFile(join(webDir, file))),
@@ -47,35 +87,7 @@ export function addWebRoutes(app: FastifyInstance, intakeUrl: string) {
       : sendProblem(reply, 404, 'NOT_FOUND', `no asset ${file}`);
   });
 
-  app.route<{ Params: { '*': string } }>({
-    method: ['GET', 'POST'],
-    url: '/intake/*',
-    schema: { hide: true },
-    handler: async (request, reply) => {
-      const headers: Record<string, string> = { 'x-forwarded-for': request.ip };
-      for (const h of forwarded) {
-        const v = request.headers[h];
-        if (typeof v === 'string') headers[h] = v;
-      }
-      // The path as the browser sent it, still percent-encoded: decoded, a %2F or %3F would change its shape.
-      const target = `${intakeUrl}${request.url.slice('/intake'.length)}`;
-      let answer: Response;
-      try {
-        answer = await fetch(target, {
-          method: request.method,
-          headers,
-          body: request.method === 'POST' ? JSON.stringify(request.body ?? {}) : undefined,
-          signal: AbortSignal.timeout(15_000),
-        });
-      } catch (err) {
-        return sendProblem(reply, 502, 'INTAKE_UNREACHABLE', `intake did not answer: ${(err as Error).message}`);
-      }
-      const location = answer.headers.get('location');
-      if (location) reply.header('location', `/intake${location}`);
-      return reply
-        .code(answer.status)
-        .type(answer.headers.get('content-type') ?? 'application/json')
-        .send(Buffer.from(await answer.arrayBuffer()));
-    },
-  });
+  forward(app, 'intake', upstream.intakeUrl, ['GET', 'POST']);
+  // The supervision page's hotspots: read only.
+  forward(app, 'situation', upstream.situationUrl, ['GET']);
 }

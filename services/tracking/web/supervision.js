@@ -16,6 +16,7 @@ import {
   signIn,
   stageNames,
   supervisionStateNames,
+  time,
   tokenLink,
   tokenStore,
 } from '/assets/common.js';
@@ -163,6 +164,73 @@ function period() {
   return q;
 }
 
+const hotspotKinds = {
+  HOTSPOT_KIND_SURGE: '激增',
+  HOTSPOT_KIND_CLUSTER: '群体苗头',
+  HOTSPOT_KIND_BREACH_STREAK: '连续超期',
+};
+const windowNames = { HOTSPOT_WINDOW_HOUR: '一小时', HOTSPOT_WINDOW_DAY: '当日', HOTSPOT_WINDOW_RUN: '连续' };
+/** The colour band of a score: 0 none, 1 below 2, 2 below 4 (no surge yet), 3 below 8, 4 from 8. */
+const heatOf = (score) => (score <= 0 ? 0 : score < 2 ? 1 : score < 4 ? 2 : score < 8 ? 3 : 4);
+const fixed = (n, digits = 1) => (typeof n === 'number' ? n.toFixed(digits) : '—');
+/** The region whose hotspots the table shows: the supervisor's own, or a tile chosen in the grid. */
+let hotspotRegion;
+
+/** The open hotspots of the region and below (situation, through /situation/*) and the grid under it. */
+async function loadHotspots() {
+  const region = hotspotRegion ?? me.regionCode;
+  const answer = await api(`/situation/v1/hotspots?region=${encodeURIComponent(region)}`, { token: token() });
+  const own = await api(`/situation/v1/hotspots?region=${encodeURIComponent(me.regionCode)}`, { token: token() });
+  $('hotspot-grid').replaceChildren(
+    ...own.regions.map((r) => {
+      const tile = h(
+        'button',
+        {
+          type: 'button',
+          class: `heat-${heatOf(r.score)}`,
+          'data-region': r.code,
+          'aria-pressed': String(r.code === hotspotRegion),
+        },
+        h('strong', {}, r.name),
+        h('br'),
+        r.score > 0 ? `评分 ${fixed(r.score)}` : '无预警',
+      );
+      tile.addEventListener('click', () => {
+        hotspotRegion = hotspotRegion === r.code ? undefined : r.code;
+        loadHotspots().catch((err) => say($('hotspots-message'), err.message));
+      });
+      return h('li', {}, tile);
+    }),
+  );
+  $('hotspot-rows').replaceChildren(
+    ...answer.hotspots.map((spot) => {
+      const e = spot.evidence;
+      const samples = (e.sampleCaseIds ?? [])
+        .slice(0, 3)
+        .map((caseId) => tokenLink(`/case?id=${encodeURIComponent(caseId)}`, caseId.slice(0, 8)));
+      return h(
+        'tr',
+        { 'data-hotspot': spot.hotspotId, 'data-region': e.regionCode },
+        h('td', { 'data-label': '类型' }, badge(['late', named(hotspotKinds, e.kind)])),
+        h('td', { 'data-label': '地区' }, spot.regionName ?? e.regionCode),
+        h(
+          'td',
+          { 'data-label': '类别' },
+          e.category === 'CATEGORY_UNSPECIFIED' ? '—' : named(categoryNames, e.category),
+        ),
+        h('td', { 'data-label': '时段' }, named(windowNames, e.window)),
+        h('td', { 'data-label': '件数', class: 'num' }, String(e.count ?? 0)),
+        h('td', { 'data-label': '基线', class: 'num' }, fixed(e.baselineMean ?? 0, 2)),
+        h('td', { 'data-label': '评分', class: 'num' }, fixed(e.score)),
+        h('td', { 'data-label': '发现时间' }, time(spot.detectedAt)),
+        h('td', { 'data-label': '样例事项' }, ...samples.flatMap((link, i) => (i ? [' ', link] : [link]))),
+      );
+    }),
+  );
+  $('hotspots-empty').hidden = answer.hotspots.length > 0;
+  $('hotspots-region').textContent = answer.regionName ?? region;
+}
+
 async function loadKpis() {
   report = await api(`/v1/regions/${me.regionCode}/kpis?${period()}`, { token: token() });
   $('from').value = report.period.from;
@@ -177,7 +245,14 @@ signIn(async (t) => {
   $('region-name').textContent = me.name;
   $('board-region').textContent = me.name;
   $('issue-form').replaceChildren(wired(issueSupervision, {}, () => $('issue-case').value.trim()));
-  for (const id of ['login', 'board', 'issue', 'kpis']) $(id).hidden = id === 'login';
+  for (const id of ['login', 'board', 'issue', 'kpis', 'hotspots']) $(id).hidden = id === 'login';
+  // Hotspots come from another service: the rest of the page does not wait for it, nor fail with it.
+  const refreshHotspots = () =>
+    loadHotspots().catch((err) => say($('hotspots-message'), `热点暂不可用：${err.message}`));
+  refreshHotspots();
+  // A hotspot forming is seen within a minute of the petition that made it one, without a click.
+  setInterval(refreshHotspots, 30_000);
+  $('hotspots-refresh').addEventListener('click', refreshHotspots);
   await Promise.all([loadKpis(), loadBoards()]);
 });
 
