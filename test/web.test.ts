@@ -309,7 +309,15 @@ describe('the web pages in a real browser', () => {
     // 杭州市's tile is coloured, 宁波市's is not.
     expect(await province.getAttribute('#hotspot-grid button[data-region="330100"]', 'class')).toMatch(/heat-[34]/);
     expect(await province.getAttribute('#hotspot-grid button[data-region="330200"]', 'class')).toBe('heat-0');
+    // A cluster has no category to follow: no trend for it.
+    const cluster = province.locator('#hotspot-rows tr[data-hotspot^="cluster:"]');
+    for (const r of await cluster.all()) expect(await r.locator('td[data-label="趋势"] button').count()).toBe(0);
+    // The category's trend in 西湖区 day by day: today's count stands out.
+    await row.locator('td[data-label="趋势"] button').click();
+    await province.waitForSelector('#hotspot-trend polyline');
+    expect(await province.textContent('#hotspot-trend-title')).toBe('杭州市西湖区 · 劳动社保 · 逐日信访量');
     await shot(province, '8-province-hotspots');
+    await province.locator('#hotspots').screenshot({ path: join(shots, '8-hotspots-panel.png') });
     // Drilling down to 杭州市 keeps its own hotspots and their cases.
     await province.click('#hotspot-grid button[data-region="330100"]');
     await province.waitForSelector('#hotspot-grid button[data-region="330100"][aria-pressed="true"]');

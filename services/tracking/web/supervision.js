@@ -176,6 +176,52 @@ const fixed = (n, digits = 1) => (typeof n === 'number' ? n.toFixed(digits) : '�
 /** The region whose hotspots the table shows: the supervisor's own, or a tile chosen in the grid. */
 let hotspotRegion;
 
+/** A category's daily counts in a region over the weeks the analysis keeps (situation's /v1/trend), drawn. */
+async function showTrend(regionCode, regionName, category) {
+  const q = new URLSearchParams({ region: regionCode, category, window: 'day' });
+  const answer = await api(`/situation/v1/trend?${q}`, { token: token() });
+  const counts = answer.buckets.map((b) => b.count);
+  const max = Math.max(1, ...counts);
+  const w = 600;
+  const hgt = 200;
+  const x = (i) => 30 + (i * (w - 40)) / Math.max(1, counts.length - 1);
+  const y = (v) => hgt - 20 - (v / max) * (hgt - 40);
+  const ns = 'http://www.w3.org/2000/svg';
+  const el = (tag, attrs, text) => {
+    const e = document.createElementNS(ns, tag);
+    for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+    if (text !== undefined) e.textContent = text;
+    return e;
+  };
+  $('hotspot-trend-title').textContent = `${regionName} · ${named(categoryNames, category)} · 逐日信访量`;
+  $('hotspot-trend').replaceChildren(
+    el('line', { x1: 30, y1: hgt - 20, x2: w - 10, y2: hgt - 20, stroke: '#dee0e3' }),
+    el('text', { x: 0, y: 24, 'font-size': 11, fill: '#646a73' }, `${max} 件`),
+    el('text', { x: 30, y: hgt - 4, 'font-size': 11, fill: '#646a73' }, day(answer.buckets[0]?.start)),
+    el('text', { x: w - 80, y: hgt - 4, 'font-size': 11, fill: '#646a73' }, day(answer.buckets.at(-1)?.start)),
+    el('polyline', {
+      points: counts.map((v, i) => `${x(i)},${y(v)}`).join(' '),
+      fill: 'none',
+      stroke: '#b71c1c',
+      'stroke-width': 2,
+    }),
+  );
+  $('hotspot-trend-title').hidden = false;
+  // An SVG element has no `hidden` property (HTML elements do): the attribute itself goes.
+  $('hotspot-trend').removeAttribute('hidden');
+}
+
+function trendButton(spot) {
+  const button = h('button', { type: 'button', class: 'secondary small' }, '趋势');
+  button.setAttribute('aria-label', `${spot.regionName} ${named(categoryNames, spot.evidence.category)} 逐日趋势`);
+  button.addEventListener('click', () =>
+    showTrend(spot.evidence.regionCode, spot.regionName, spot.evidence.category).catch((err) =>
+      say($('hotspots-message'), err.message),
+    ),
+  );
+  return button;
+}
+
 /** The open hotspots of the region and below (situation, through /situation/*) and the grid under it. */
 async function loadHotspots() {
   const region = hotspotRegion ?? me.regionCode;
@@ -216,7 +262,7 @@ async function loadHotspots() {
         h(
           'td',
           { 'data-label': '类别' },
-          e.category === 'CATEGORY_UNSPECIFIED' ? '—' : named(categoryNames, e.category),
+          !e.category || e.category === 'CATEGORY_UNSPECIFIED' ? '—' : named(categoryNames, e.category),
         ),
         h('td', { 'data-label': '时段' }, named(windowNames, e.window)),
         h('td', { 'data-label': '件数', class: 'num' }, String(e.count ?? 0)),
@@ -224,6 +270,11 @@ async function loadHotspots() {
         h('td', { 'data-label': '评分', class: 'num' }, fixed(e.score)),
         h('td', { 'data-label': '发现时间' }, time(spot.detectedAt)),
         h('td', { 'data-label': '样例事项' }, ...samples.flatMap((link, i) => (i ? [' ', link] : [link]))),
+        h(
+          'td',
+          { 'data-label': '趋势' },
+          !e.category || e.category === 'CATEGORY_UNSPECIFIED' ? '—' : trendButton(spot),
+        ),
       );
     }),
   );
