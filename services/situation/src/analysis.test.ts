@@ -145,6 +145,18 @@ describe('surge', () => {
   });
 });
 
+describe('series', () => {
+  it('counts region × category up the chain, and × kind and × channel where the thresholds ask for them', () => {
+    const one = [petition({ timeMs: start })];
+    // 西湖区 → 杭州市 → 浙江省 → the nation.
+    expect(replay(shipped, one).situation.seriesCount).toBe(4);
+    const all: Thresholds = { ...shipped, series: ['category', 'category+kind', 'category+channel'] };
+    const { situation } = replay(all, one);
+    expect(situation.seriesCount).toBe(12);
+    expect(situation.trend('330000', Category.CATEGORY_URBAN_RURAL_CONSTRUCTION, 'day').at(-1)?.count).toBe(1);
+  });
+});
+
 describe('cluster', () => {
   const same = (i: number, minutes: number, region = xihu) =>
     petition({
