@@ -58,11 +58,34 @@ export function createClusters(thresholds: Thresholds, regions: RegionLookup) {
     similarity: c.similarity,
   });
 
+  let nextSweepMs = Number.NEGATIVE_INFINITY;
+  /** Clears the clusters of a region nobody joined for the hold period before `timeMs`. */
+  const expire = (region: string, timeMs: number): HotspotDecision[] => {
+    const list = clusters.get(region);
+    if (!list) return [];
+    const kept = list.filter((c) => c.lastMs + holdMs > timeMs);
+    if (kept.length) clusters.set(region, kept);
+    else clusters.delete(region);
+    return list
+      .filter((c) => c.lastMs + holdMs <= timeMs)
+      .map((c) => ({
+        type: 'cleared',
+        hotspotId: c.hotspotId,
+        evidence: evidenceOf(c),
+        detectedAtMs: c.detectedAtMs,
+        atMs: c.lastMs + holdMs,
+        peakScore: c.peak,
+        supervisingUnitId: c.supervisingUnitId,
+        causationId: c.hotspotId,
+      }));
+  };
+
   return {
     petition(p: PetitionSeen): HotspotDecision[] {
       const signature = signPetition(p.title, p.content);
       if (signature.shingleCount === 0) return [];
       const region = p.regionCode;
+      const expired = expire(region, p.timeMs);
       const joined = (clusters.get(region) ?? []).find(
         (c) => estimatedJaccard(c.signature, signature) >= limits.similarity,
       );
@@ -71,7 +94,7 @@ export function createClusters(thresholds: Thresholds, regions: RegionLookup) {
         joined.lastMs = Math.max(joined.lastMs, p.timeMs);
         joined.peak = Math.max(joined.peak, scoreOf(joined));
         pushSample(joined.samples, p.caseId, thresholds.sampleCaseIds);
-        return [];
+        return expired;
       }
       const recent = (waiting.get(region) ?? []).filter((w) => w.timeMs > p.timeMs - windowMs);
       const similar = recent
@@ -80,7 +103,7 @@ export function createClusters(thresholds: Thresholds, regions: RegionLookup) {
       if (similar.length + 1 < limits.minSize) {
         recent.push({ caseId: p.caseId, timeMs: p.timeMs, signature });
         waiting.set(region, recent.slice(-limits.maxPerRegion));
-        return [];
+        return expired;
       }
       const members = [...similar.map((m) => m.w), { caseId: p.caseId, timeMs: p.timeMs, signature }].sort(
         (x, y) => x.timeMs - y.timeMs || (x.caseId < y.caseId ? -1 : 1),
@@ -108,6 +131,7 @@ export function createClusters(thresholds: Thresholds, regions: RegionLookup) {
       clusters.set(region, [...(clusters.get(region) ?? []), cluster]);
       const evidence = evidenceOf(cluster);
       return [
+        ...expired,
         {
           type: 'detected',
           hotspotId: cluster.hotspotId,
@@ -122,23 +146,13 @@ export function createClusters(thresholds: Thresholds, regions: RegionLookup) {
     },
     /** Clears the clusters nobody joined for the hold period, and forgets petitions older than the window. */
     advanceTo(timeMs: number): HotspotDecision[] {
+      // Swept at most once a minute of the clock: a sweep visits every region with a window, and the clock
+      // moves with every petition. A petition first clears its own region's clusters (expire), so none
+      // joins a cluster whose hold has passed before the sweep comes.
+      if (timeMs < nextSweepMs) return [];
+      nextSweepMs = timeMs + minuteMs;
       const out: HotspotDecision[] = [];
-      for (const [region, list] of clusters) {
-        const kept = list.filter((c) => c.lastMs + holdMs > timeMs);
-        for (const c of list.filter((c) => c.lastMs + holdMs <= timeMs))
-          out.push({
-            type: 'cleared',
-            hotspotId: c.hotspotId,
-            evidence: evidenceOf(c),
-            detectedAtMs: c.detectedAtMs,
-            atMs: c.lastMs + holdMs,
-            peakScore: c.peak,
-            supervisingUnitId: c.supervisingUnitId,
-            causationId: c.hotspotId,
-          });
-        if (kept.length) clusters.set(region, kept);
-        else clusters.delete(region);
-      }
+      for (const region of [...clusters.keys()]) out.push(...expire(region, timeMs));
       for (const [region, list] of waiting) {
         const kept = list.filter((w) => w.timeMs > timeMs - windowMs);
         if (kept.length) waiting.set(region, kept);
