@@ -169,7 +169,7 @@ export async function startSituation(
   const opsUrl = await rt.listenOps({
     port: config.opsPort,
     host: config.host,
-    checks: () => ({ rebuilt }),
+    checks: rt.checks(() => ({ rebuilt })),
   });
   logger.info({ http: httpUrl, ops: opsUrl, thresholds: config.thresholds }, 'situation running');
   return { httpUrl, opsUrl, ready, tick, close: () => rt.close() };
