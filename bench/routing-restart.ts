@@ -59,6 +59,21 @@ export async function benchRoutingRestart(o: { brokers: string[]; logger: Logger
     }
     written.finish();
 
+    // The heap of a routing holding no case: its directory, code and clients.
+    const emptyPrefix = isolatedPrefix('bench-restart-empty');
+    const heapBeforeEmpty = heapAfterGc();
+    const empty = await startRouting(loadRoutingConfig({ ...env, TOPIC_PREFIX: emptyPrefix }), quiet);
+    const emptyHeapMB = (heapAfterGc() - heapBeforeEmpty) / 2 ** 20;
+    await empty.close();
+    const emptyBus = createBus({
+      brokers: o.brokers,
+      clientId: 'bench-restart',
+      logger: quiet,
+      topicPrefix: emptyPrefix,
+    });
+    await emptyBus.deleteOwnTopics().catch(() => {});
+    await emptyBus.close();
+
     o.logger.info('reference: a routing without snapshots reads every case-event');
     const heapBeforeFull = heapAfterGc();
     let started = performance.now();
@@ -94,12 +109,14 @@ export async function benchRoutingRestart(o: { brokers: string[]; logger: Logger
         fullReplayStartMs: Math.round(fullStartMs),
         eventsRead: reference.replayedEvents,
         routingHeapMB: Math.round(fullHeapMB),
+        heapBytesPerCase: Math.round(((fullHeapMB - emptyHeapMB) * 2 ** 20) / o.records),
       },
+      emptyRoutingHeapMB: Math.round(emptyHeapMB),
       ratio: Math.round((restartMs / fullStartMs) * 100) / 100,
       closeWithSnapshotsMs: Math.round(closeWithSnapshotsMs),
-      // The heap the restarted routing holds (directory included), and per case.
+      // The heap the restarted routing holds, and per case beyond what a routing holding none does.
       routingHeapMB: Math.round(routingHeapMB),
-      heapBytesPerCase: Math.round((routingHeapMB * 2 ** 20) / (o.records + tailCases)),
+      heapBytesPerCase: Math.round(((routingHeapMB - emptyHeapMB) * 2 ** 20) / (o.records + tailCases)),
       lost: restarted.cases !== o.records + tailCases,
     };
   } finally {

@@ -7,6 +7,7 @@ import {
   encodeSnapshot,
   evolve,
   isTerminal,
+  replay,
   SnapshotFormatError,
   snapshotFormat,
 } from '@petition/lifecycle';
@@ -17,15 +18,18 @@ import {
 // after them (snapshots.ts). The events of each open case are kept too: a handoff to another node carries
 // the case's history (packages/federation). A case that has ended keeps neither its history nor more than
 // its latest few answered commands: what stays per ended case is its snapshot alone. A case taken back from
-// a snapshot stays written down (its JSON) until something needs it: a start decodes nothing it need not.
+// a snapshot stays as it was written until something needs it — an open case as its events (folded again
+// when needed), an ended one as its JSON — so that a start decodes nothing it need not.
 
 /** Answered command ids kept for an ended case: a command delivered again soon after the end is still known. */
 export const answeredKeptWhenEnded = 8;
 
 interface Entry {
   snapshot?: CaseSnapshot;
-  /** The snapshot as restored and not yet needed: decoded on first use. */
+  /** An ended case's snapshot as restored and not yet needed: decoded on first use. */
   written?: { text: string; format: number };
+  /** True while `snapshot` is yet to be folded from `history` (an open case restored). */
+  unfolded?: boolean;
   /** The version, state and holder, known without decoding. */
   version: number;
   state: CaseState;
@@ -81,9 +85,14 @@ export function createCaseStore() {
       entry.snapshot = decodeSnapshot(entry.written.text, entry.written.format);
       entry.written = undefined;
     }
+    if (!entry.snapshot && entry.unfolded && entry.history) {
+      entry.snapshot = replay(entry.history);
+      entry.unfolded = false;
+    }
     return entry.snapshot;
   };
-  const hasSnapshot = (entry: Entry) => entry.snapshot !== undefined || entry.written !== undefined;
+  const hasSnapshot = (entry: Entry) =>
+    entry.snapshot !== undefined || entry.written !== undefined || entry.unfolded === true;
   /** An ended case forgets its history and all but its latest answered commands. */
   const settle = (entry: Entry) => {
     if (!hasSnapshot(entry) || !isTerminal(entry.state)) return;
@@ -166,12 +175,19 @@ export function createCaseStore() {
       for (const caseId of ids ?? []) {
         const entry = entries.get(caseId);
         if (!entry) continue;
+        // An open case whose events from version 1 are all kept is written as those events alone.
+        const foldable = entry.history !== undefined && entry.history.length === entry.version;
+        const snapshotText = foldable
+          ? ''
+          : entry.snapshot
+            ? encodeSnapshot(entry.snapshot)
+            : (entry.written?.text ?? '');
         records.push({
           caseId,
           partition: entry.partition,
           version: entry.version,
-          format: entry.snapshot ? snapshotFormat : (entry.written?.format ?? snapshotFormat),
-          snapshot: entry.snapshot ? encodeSnapshot(entry.snapshot) : (entry.written?.text ?? ''),
+          format: entry.snapshot || foldable ? snapshotFormat : (entry.written?.format ?? snapshotFormat),
+          snapshot: snapshotText,
           state: entry.state,
           custodyUnitId: entry.custodyUnitId,
           history: entry.history ?? [],
@@ -201,10 +217,12 @@ export function createCaseStore() {
         throw new SnapshotFormatError(`snapshot format ${record.format} is not known here`);
       entry.snapshot = undefined;
       entry.written = record.snapshot ? { text: record.snapshot, format: record.format } : undefined;
+      // Without a written snapshot, the case is its events: folded when first needed.
+      entry.unfolded = !record.snapshot && record.history.length > 0;
       entry.version = record.version;
       entry.state = record.state;
       entry.custodyUnitId = record.custodyUnitId;
-      entry.history = record.history.length > 0 ? [...record.history] : undefined;
+      entry.history = record.history.length > 0 ? record.history : undefined;
       for (const id of entry.answered) answered.delete(id);
       entry.answered = [];
       for (const id of record.answeredCommandIds) remember(entry, record.caseId, id);
