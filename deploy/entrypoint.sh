@@ -6,9 +6,9 @@
 set -eu
 service="${1:-${SERVICE:-}}"
 case "$service" in
-  intake | routing | deadline-watchdog | notification | tracking) ;;
+  intake | routing | deadline-watchdog | notification | tracking | situation) ;;
   *)
-    echo "choose the service: SERVICE or the first argument, one of intake routing deadline-watchdog notification tracking (got '${service}')" >&2
+    echo "choose the service: SERVICE or the first argument, one of intake routing deadline-watchdog notification tracking situation (got '${service}')" >&2
     exit 2
     ;;
 esac

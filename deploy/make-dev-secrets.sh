@@ -35,7 +35,7 @@ password() { openssl rand -hex 24; }
 {
   echo "# Made by deploy/make-dev-secrets.sh for a trial of compose.yaml. Not for a real node."
   echo "KAFKA_CLUSTER_ID=$(openssl rand -base64 16 | tr '+/' '-_' | tr -d '=')"
-  for name in KAFKA_ADMIN INTAKE_KAFKA ROUTING_KAFKA DEADLINE_WATCHDOG_KAFKA NOTIFICATION_KAFKA TRACKING_KAFKA \
+  for name in KAFKA_ADMIN INTAKE_KAFKA ROUTING_KAFKA DEADLINE_WATCHDOG_KAFKA NOTIFICATION_KAFKA TRACKING_KAFKA SITUATION_KAFKA \
     DIRECTORY_FEED_KAFKA MIRROR_MAKER_KAFKA REDIS QUERY_CODE_SECRET PERSON_ID_SECRET NOTIFY_OPS_TOKEN; do
     case "$name" in
       QUERY_CODE_SECRET | PERSON_ID_SECRET | NOTIFY_OPS_TOKEN) echo "$name=$(password)" ;;

@@ -14,6 +14,8 @@ import { parseAllDocuments } from 'yaml';
 const root = resolve(import.meta.dirname, '..');
 const deploy = join(root, 'deploy');
 const services = ['intake', 'routing', 'deadline-watchdog', 'notification', 'tracking'] as const;
+/** Every workload of a node: the five services and situation (one pod, its state in memory only). */
+const workloads = [...services, 'situation'] as const;
 /** The services that consume in groups shared by their instances, so that KEDA scales them on lag. */
 const consumerGroupServices = ['routing', 'deadline-watchdog', 'notification', 'tracking'];
 
@@ -54,6 +56,7 @@ const composeEnv = {
   DEADLINE_WATCHDOG_KAFKA_PASSWORD: 'p-watchdog',
   NOTIFICATION_KAFKA_PASSWORD: 'p-notification',
   TRACKING_KAFKA_PASSWORD: 'p-tracking',
+  SITUATION_KAFKA_PASSWORD: 'p-situation',
   DIRECTORY_FEED_KAFKA_PASSWORD: 'p-directory',
   MIRROR_MAKER_KAFKA_PASSWORD: 'p-mm2',
   REDIS_PASSWORD: 'p-redis',
@@ -140,6 +143,13 @@ describe('deploy/compose.yaml', () => {
       expect(env.TOPIC_MIN_INSYNC_REPLICAS).toBe('2');
       expect(service.depends_on['kafka-setup'].condition).toBe('service_completed_successfully');
     }
+    // Situation as well, on the image as its own principal; tracking's pages reach it by name.
+    const situation = resolved.services.situation;
+    expect(situation.command).toEqual(['situation']);
+    expect(situation.environment.KAFKA_SASL_USERNAME).toBe('situation');
+    expect(situation.environment.KAFKA_SASL_PASSWORD).toBe(composeEnv.SITUATION_KAFKA_PASSWORD);
+    expect(situation.environment.KAFKA_SECURITY_PROTOCOL).toBe('SASL_SSL');
+    expect(resolved.services.tracking.environment.TRACKING_SITUATION_URL).toBe('http://situation:8082');
     const redis = resolved.services.redis;
     expect(redis.command.join(' ')).toContain('--port 0 --tls-port 6379');
     expect(redis.command.join(' ')).toContain('requirepass');
@@ -455,7 +465,7 @@ function manifestProblems(objects: K8sObject[]): string[] {
   if (!/^https?:\/\//.test(runtime?.data?.OTEL_EXPORTER_OTLP_ENDPOINT ?? ''))
     problems.push('no trace exporter endpoint');
 
-  for (const name of services) {
+  for (const name of workloads) {
     const workload = workloadsOf(objects).find((w) => w.metadata.name === name);
     if (!workload) {
       problems.push(`${name}: no Deployment or StatefulSet`);

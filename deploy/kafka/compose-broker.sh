@@ -51,7 +51,7 @@ message.max.bytes=2097152
 PROPS
 if [[ ! -f "$data/meta.properties" ]]; then
   scram=(--add-scram "SCRAM-SHA-512=[name=admin,password=$KAFKA_ADMIN_PASSWORD]")
-  for user in intake routing deadline-watchdog notification tracking directory-feed mirror-maker; do
+  for user in intake routing deadline-watchdog notification tracking situation directory-feed mirror-maker; do
     var="$(echo "${user//-/_}" | tr '[:lower:]' '[:upper:]')_KAFKA_PASSWORD"
     scram+=(--add-scram "SCRAM-SHA-512=[name=$user,password=${!var:?$var is not set}]")
   done
