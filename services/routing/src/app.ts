@@ -22,8 +22,8 @@ import { startInterconnect } from './interconnect.ts';
 import { createSnapshotWriter, deleteLeftReaderGroups, restoreSnapshots } from './snapshots.ts';
 import { createWriter, type DirectoryChange, dissolution } from './writer.ts';
 
-// Routing: the only writer of case-events. It first reads case-events to the end (every case's state and
-// every answered command), then applies case-commands in partition order: decide, publish (acks=all),
+// Routing: the only writer of case-events. It first takes its snapshots and reads case-events after them
+// to the end (every case's state and every answered command), then applies case-commands in partition order: decide, publish (acks=all),
 // remember, and only then let the command's offset be committed.
 
 export interface Routing {
@@ -98,13 +98,13 @@ export async function startRouting(config: RoutingConfig, logger: Logger, hooks:
     registers: [registry],
   });
 
-  // 1. The state: every case-event from the beginning, read by this instance alone (runtime's state
-  // reader: nothing committed). While another instance may be writing — this one does not hold every
+  // 1. The state: the snapshots, then the case-events after them, read by this instance alone (runtime's
+  // state reader: nothing committed). While another instance may be writing — this one does not hold every
   // partition of the commands — it follows case-events all the time. While it holds them all, every
   // event is its own: it applies what it writes as it writes it, and the reader pauses, reading again
   // only when something must see the log up to a point (partitions taken over, the interconnect).
-  // It starts from the snapshots (snapshots.ts): the latest record of each case, then only the case-events
-  // after each partition's checkpoint.
+  // The snapshots (snapshots.ts) hold the latest record of each case and, per partition, the offset of
+  // case-events they cover.
   let owned = new Set<number>();
   const started = Date.now();
   const caseEventEnds = await bus.endOffsets(caseEvents);
