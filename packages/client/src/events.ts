@@ -36,6 +36,8 @@ export const caseEventTypes = [
   'petition.v1.CaseTakenInCharge',
   'petition.v1.CaseSupplemented',
   'petition.v1.CaseUrged',
+  'petition.v1.RepeatCandidatesFlagged',
+  'petition.v1.RepeatCandidateDismissed',
 ] as const;
 export type CaseEventType = (typeof caseEventTypes)[number];
 

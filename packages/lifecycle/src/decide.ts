@@ -21,6 +21,7 @@ import { supplementCase, urgeCase } from './steps/follow-up.ts';
 import { assign, forward, object } from './steps/forwarding.ts';
 import { extend, reply, reportCompletion } from './steps/handling.ts';
 import { register } from './steps/register.ts';
+import { dismissRepeatCandidate, flagRepeatCandidates } from './steps/repeats.ts';
 import { answerSupervision, closeSupervision, issueSupervision, takeCharge } from './steps/supervision.ts';
 import { unitMayKnowCase } from './visibility.ts';
 
@@ -59,6 +60,8 @@ const handlers: { [C in Exclude<CommandCase, 'registerPetition'>]: Handler<C> } 
   takeCharge,
   supplementCase,
   urgeCase,
+  flagRepeatCandidates,
+  dismissRepeatCandidate,
 };
 
 /** Commands still meaningful once the case has ended: rating the last opinion, the assignee's report. */

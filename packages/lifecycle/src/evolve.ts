@@ -185,6 +185,15 @@ export function evolve(snapshot: CaseSnapshot | undefined, event: CaseEvent): Ca
       return { ...next, linkedToCaseId: payload.value.originalCaseId };
     case 'caseClosedAsFinal':
       return { ...next, closure: payload.value.reason };
+    case 'repeatCandidatesFlagged': {
+      const flagged = { ...next.repeatCandidates };
+      for (const candidate of payload.value.candidates) flagged[candidate.caseId] = candidate.caseNumber;
+      return { ...next, repeatCandidates: flagged };
+    }
+    case 'repeatCandidateDismissed': {
+      const { [payload.value.candidateCaseId]: _dismissed, ...kept } = next.repeatCandidates ?? {};
+      return { ...next, repeatCandidates: kept };
+    }
     case 'caseHandedOff': {
       const v = payload.value;
       return { ...next, handoff: { handoffId: v.handoffId, toNodeId: v.toNodeId, toUnitId: v.toUnitId } };

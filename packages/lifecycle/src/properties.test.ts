@@ -59,6 +59,8 @@ const kinds = [
   'takeCharge',
   'supplementCase',
   'urgeCase',
+  'flagRepeatCandidates',
+  'dismissRepeatCandidate',
 ] as const;
 
 const move = fc.record({
@@ -150,6 +152,16 @@ function body(kind: (typeof kinds)[number], m: Move, run: CaseRun): Body {
     takeCharge: () => ({ $case: 'takeCharge', value: { note: '包案' } }),
     supplementCase: () => ({ $case: 'supplementCase', value: { material: m.flag ? '补充材料' : '' } }),
     urgeCase: () => ({ $case: 'urgeCase', value: { note: '催办' } }),
+    flagRepeatCandidates: () => ({
+      $case: 'flagRepeatCandidates',
+      value: {
+        candidates: [{ caseId: `orig-${m.pick % 3}`, caseNumber: `ZJ-${m.pick % 3}`, score: m.flag ? 0.5 : 0 }],
+      },
+    }),
+    dismissRepeatCandidate: () => ({
+      $case: 'dismissRepeatCandidate',
+      value: { candidateCaseId: `orig-${m.pick % 3}`, reason: '不是同一事项' },
+    }),
   };
   return bodies[kind]();
 }

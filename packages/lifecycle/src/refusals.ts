@@ -99,6 +99,11 @@ export const refusalCatalogue = {
   ORIGINAL_NOT_FOUND: rule('原信访件不存在', 'the original case is unknown', '', true),
   ORIGINAL_NOT_IN_PROGRESS: rule('原信访事项不在办理中', 'the original case is not in progress', art('十九')),
   ORIGINAL_NOT_FINAL: rule('原信访事项尚未复核终结', 'the original case is not final', art('三十六')),
+  NOT_A_REPEAT_CANDIDATE: rule(
+    '该信访件未被标记为可能重复的原件，或已作出答复',
+    'that case was not flagged as a possible original of this one, or was already answered',
+    art('十九'),
+  ),
   NO_ASSIGNMENT: rule('该信访件不是交办件或已报结', 'the case has no open assignment', art('二十二')),
   WINDOW_NOT_DUE: rule('期限尚未届满', 'the window has not run out yet (a stale timer)', '', true),
   CUSTODY_UNIT_ACTIVE: rule('原单位仍在，不能按机构变动移交', 'the holding unit still exists', art('二十五')),

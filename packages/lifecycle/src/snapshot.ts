@@ -107,6 +107,11 @@ export interface CaseSnapshot {
   readonly review?: Appeal;
   readonly reReview?: Appeal & { readonly hearing: Hearing };
   readonly linkedToCaseId?: string;
+  /**
+   * The earlier cases flagged as possible originals (art 19) that staff have not dismissed yet: case id →
+   * case number, for the dismissal's check. Nothing more of them is kept here.
+   */
+  readonly repeatCandidates?: Readonly<Record<string, string>>;
   readonly closure?: ClosureReason;
   /** The open supervision notice; ended by its closing or by the case ending. */
   readonly supervision?: Supervision;

@@ -73,6 +73,8 @@ const labels: Readonly<Record<string, string>> = {
   caseTakenInCharge: '领导包案',
   caseSupplemented: '补充材料',
   caseUrged: '催办',
+  repeatCandidatesFlagged: '疑似重复信访',
+  repeatCandidateDismissed: '排除重复信访',
 };
 
 const closed = new Set<CaseState>([

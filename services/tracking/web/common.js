@@ -194,6 +194,7 @@ const doneWords = {
   caseTakenInCharge: '已领导包案',
   caseSupplemented: '补充材料已提交',
   caseUrged: '催办已提交',
+  repeatCandidateDismissed: '已排除疑似重复',
 };
 
 /** Intake's answer to an action as a sentence: routing applied it (which step), or it is still on its way. */

@@ -118,7 +118,11 @@ export function designateCoUnits(d: Decision<'designateCoUnits'>, s: CaseSnapsho
 
 /** Arts 19 and 36: a matter in progress, or final, is linked to its original and not accepted again. */
 export function linkAsRepeat(d: Decision<'linkAsRepeat'>, s: CaseSnapshot): Step[] {
-  custodian(d.ctx, d.meta, s);
+  // Staff of the holder link a case; intake links an exact repeat it found at registration as the system
+  // (whoever registered it, a registrar or a citizen online), and only intake writes commands.
+  const actor = d.meta.actor;
+  if (actor?.$case !== 'system') custodian(d.ctx, d.meta, s);
+  else if (actor.value.service !== 'intake') refuse('ACTOR_NOT_ALLOWED', 'only intake links a repeat automatically');
   inState(s, ...routableStates, CASE_STATE_AWAITING_ACCEPTANCE, CaseState.CASE_STATE_ASSIGNED);
   const basis = known(d.command.basis, 'basis');
   const originalId = required(d.command.originalCaseId, 'originalCaseId');
