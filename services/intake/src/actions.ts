@@ -9,6 +9,7 @@ import {
   DecideReReview,
   DecideReview,
   DesignateCoUnits,
+  DismissRepeatCandidate,
   EndHearing,
   EvaluateCase,
   Evaluation,
@@ -44,7 +45,12 @@ import { timeFieldProblems } from './times.ts';
 // issue it, and its JSON body (proto3 JSON names, enums by their proto names) — served in the OpenAPI
 // document and validated before anything is published.
 
-export type CommandCase = Exclude<NonNullable<CaseCommand['command']>['$case'], 'registerPetition' | 'expireWindow'>;
+// Not actions: a registration has its own route; routing derives expireWindow itself; and intake alone flags
+// repeat candidates, as the system, when it registers a petition (repeats.ts).
+export type CommandCase = Exclude<
+  NonNullable<CaseCommand['command']>['$case'],
+  'registerPetition' | 'expireWindow' | 'flagRepeatCandidates'
+>;
 type Schema = Record<string, unknown>;
 
 const enumOf = (values: Record<string, number>, description?: string): Schema => ({
@@ -240,6 +246,13 @@ export const actions: readonly ActionSpec[] = [
     LinkAsRepeat,
     'Link to the original case instead of handling again (arts 19, 36)',
     body({ originalCaseId: unitId, basis: enumOf(RepeatBasis), reason: text() }, ['originalCaseId', 'basis']),
+  ),
+  unit(
+    'dismiss-repeat-candidate',
+    'dismissRepeatCandidate',
+    DismissRepeatCandidate,
+    'Answer that the case does not repeat a candidate flagged at registration (art 19); the answer is kept',
+    body({ candidateCaseId: unitId, reason: text() }, ['candidateCaseId']),
   ),
   unit(
     'transfer',

@@ -2,6 +2,7 @@ import { caseEvents, onBatch, type Subscription } from '@petition/bus';
 import type { CaseEvent } from '@petition/contract';
 import { epochKey } from '@petition/runtime';
 import type { Redis } from 'ioredis';
+import { createRepeatStore } from './repeats.ts';
 
 // What intake knows of each case, from case-events: its number and query-code hash (to check a
 // petitioner), and who holds it (to refuse early a unit acting on another's case). Kept in intake's own
@@ -107,6 +108,8 @@ export function createCaseIndex(redis: Redis, prefix: string) {
 
   return {
     applyMany,
+    /** Each person's cases for finding repeats (repeats.ts), kept by the same consumer under the same epoch. */
+    repeats: createRepeatStore(redis, prefix),
     /** Applies one case event under `epoch`; false when it was already applied (or older), or the epoch is gone. */
     async apply(event: CaseEvent, epoch: string): Promise<boolean> {
       return (await applyMany([event], epoch)) === 1;
@@ -129,11 +132,8 @@ export type CaseIndex = ReturnType<typeof createCaseIndex>;
 
 /** The index's consumer: each batch of case-events applied in one round trip under `epoch`. */
 export const caseIndexSubscription = (index: CaseIndex, epoch: string): Subscription<CaseEvent> =>
-  onBatch(
-    caseEvents,
-    async (records) =>
-      void (await index.applyMany(
-        records.map((r) => r.value),
-        epoch,
-      )),
-  );
+  onBatch(caseEvents, async (records) => {
+    const events = records.map((r) => r.value);
+    await index.applyMany(events, epoch);
+    await index.repeats.recordEvents(events, epoch);
+  });

@@ -14,7 +14,7 @@ import {
   type StaffTokenVerifier,
 } from '@petition/auth';
 import { batchingPublisher, caseCommands, type Publisher, RecordTooLargeError } from '@petition/bus';
-import type { CaseCommand, CaseEvent, CommandMeta, TraceContext } from '@petition/contract';
+import type { CaseCommand, CaseEvent, CaseState, CommandMeta, TraceContext } from '@petition/contract';
 import type { Directory } from '@petition/directory';
 import type { Logger } from '@petition/logging';
 import { type Keyring, sealPerson, sealText } from '@petition/seal';
@@ -24,6 +24,7 @@ import type { GuessLimiter, RegistrationLimiter } from './guesses.ts';
 import type { Outcomes } from './outcomes.ts';
 import { checkPetition, type PetitionBody, personIdOf, toPerson, toPetition } from './petition-request.ts';
 import { invalidRequest, ProblemError, problem } from './problems.ts';
+import { automaticLinkReason, type FoundRepeat, type RepeatAction, registrationOf, repeatAction } from './repeats.ts';
 
 // The one path every request takes, HTTP or gRPC: identify the caller, check what can be checked here,
 // publish one command (acks=all), and report routing's answer if it comes in time. Nothing is published
@@ -63,6 +64,8 @@ export interface Registered {
   readonly caseNumber: string;
   readonly queryCode: string;
   readonly commandId: string;
+  /** The same person's earlier cases found similar (art 19), and what intake asked routing to do with them. */
+  readonly repeats: RepeatAction;
 }
 
 export type Caller =
@@ -230,6 +233,8 @@ export function createCore(deps: CoreDeps) {
       petition.queryCodeSealed = sealText(deps.sealKeys, queryCode, caseId, 'query-code');
     }
     petition.representatives = (body.representatives ?? []).map((r) => sealed(r, 'representative'));
+    const repeatRegistration = registrationOf(caseId, petition, petition.receivedTime ?? now);
+    const repeats = repeatRegistration ? await findRepeats(repeatRegistration) : ({ kind: 'none' } as const);
     await publish({
       meta: commandMeta({
         commandId,
@@ -243,8 +248,66 @@ export function createCore(deps: CoreDeps) {
       }),
       command: { $case: 'registerPetition', value: { petition } },
     });
-    deps.logger.info({ caseId, caseNumber, commandId, region: body.regionCode }, 'petition registered');
-    return { caseId, caseNumber, queryCode, commandId } satisfies Registered;
+    if (repeats.kind !== 'none') {
+      // On the case's own partition right behind its registration, so routing applies it only once the case
+      // exists; should the registration be refused, this is refused too (no case), and nothing changes.
+      await publish({
+        meta: commandMeta({
+          commandId: randomUUID(),
+          caseId,
+          issueTime: now,
+          correlationId: meta.correlationId ?? commandId,
+          trace: meta.trace,
+          actor: { $case: 'system', value: { service: 'intake', triggerEventId: '' } },
+        }),
+        command:
+          repeats.kind === 'link'
+            ? {
+                $case: 'linkAsRepeat',
+                value: {
+                  originalCaseId: repeats.original.caseId,
+                  basis: repeats.basis,
+                  reason: automaticLinkReason(repeats.original),
+                },
+              }
+            : {
+                $case: 'flagRepeatCandidates',
+                value: {
+                  candidates: repeats.candidates.map(({ caseId, caseNumber, score }) => ({
+                    caseId,
+                    caseNumber,
+                    score,
+                  })),
+                },
+              },
+      });
+    }
+    if (repeatRegistration) {
+      // Remembered once routing has applied it (the index's consumer also will, later): the person's next
+      // petition, perhaps a minute away, finds this one. Not awaited: the registrar has their answer.
+      void deps.outcomes
+        .wait(commandId, deps.outcomeWaitMs)
+        .then((answer) =>
+          answer && answer.payload?.$case !== 'commandRefused'
+            ? deps.index.repeats.recordNow(repeatRegistration)
+            : undefined,
+        )
+        .catch((err) => deps.logger.warn({ err, caseId }, 'repeat index: registration not remembered at once'));
+    }
+    deps.logger.info(
+      { caseId, caseNumber, commandId, region: body.regionCode, repeats: repeats.kind },
+      'petition registered',
+    );
+    return { caseId, caseNumber, queryCode, commandId, repeats } satisfies Registered;
+  }
+
+  /** The same person's earlier cases found similar, with their states from the case index, and what follows. */
+  async function findRepeats(registration: NonNullable<ReturnType<typeof registrationOf>>): Promise<RepeatAction> {
+    const matches = await deps.index.repeats.find(registration);
+    const found: FoundRepeat[] = await Promise.all(
+      matches.map(async (m) => ({ ...m, state: (await deps.index.byId(m.caseId))?.state as CaseState | undefined })),
+    );
+    return repeatAction(found);
   }
 
   /** The petitioner's case, once the case number and query code are checked (guessing limited per client). */

@@ -19,6 +19,7 @@ import type { Outcomes } from './outcomes.ts';
 import { type PetitionBody, petitionBodySchema } from './petition-request.ts';
 import { invalidRequest, type Problem, ProblemError, problem, schemaFindings } from './problems.ts';
 import { notFoundOrNotYours, refusalProblem, renderResult } from './render.ts';
+import { repeatsBody } from './repeats.ts';
 import { suggestRoute } from './suggest.ts';
 
 export interface HttpDeps {
@@ -98,7 +99,13 @@ export async function createHttp(deps: HttpDeps): Promise<FastifyInstance> {
           );
           return {
             status: 201,
-            body: { caseId: r.caseId, caseNumber: r.caseNumber, queryCode: r.queryCode, commandId: r.commandId },
+            body: {
+              caseId: r.caseId,
+              caseNumber: r.caseNumber,
+              queryCode: r.queryCode,
+              commandId: r.commandId,
+              ...repeatsBody(r.repeats),
+            },
           };
         },
         () => deps.core.planRegistration(request.body.regionCode),
