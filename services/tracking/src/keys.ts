@@ -17,6 +17,10 @@ import { addCivilDays, type CivilDate, civilDateOf, endOfCivilDay } from '@petit
 //   p:<caseId>         its petitioner and representatives sealed as intake sealed them (base64 SealedData):
 //                      `petitioner`, `representative:<n>` (1-based) — opened only for personal-data (case-view.ts)
 //   rp:<caseId>        the cases linked to this one as its repeats (case id → case number)
+//   rc:<caseId>        the earlier cases intake flagged as possible originals of this one (art 19): candidate
+//                      case id → JSON {caseNumber, score, time}; staff answers in ra:
+//   ra:<caseId>        staff's dismissals of those candidates: candidate case id → JSON {unitId, reason, time}
+//                      (a confirmation is the case's own `original`)
 //   sp:<caseId>        the petitioner's supplements, one JSON entry {eventId, time, material, attachments} each
 //   sv:<region>        cases with a 督办单, in the region of their supervised unit and every region above it,
 //                      scored by the latest one's issue time
@@ -75,6 +79,8 @@ export function trackingKeys(prefix: string) {
     guesses: (client: string) => `${prefix}g:${client}`,
     sealed: (caseId: string) => `${prefix}p:${caseId}`,
     repeats: (caseId: string) => `${prefix}rp:${caseId}`,
+    repeatCandidates: (caseId: string) => `${prefix}rc:${caseId}`,
+    repeatAnswers: (caseId: string) => `${prefix}ra:${caseId}`,
     supplements: (caseId: string) => `${prefix}sp:${caseId}`,
     supervised: (region: string) => `${prefix}sv:${region}`,
     opening: (eventId: string) => `${prefix}pd:${eventId}`,

@@ -157,7 +157,14 @@ export function createQueries(redis: Redis, prefix: string, directory: Directory
    * the units' own business: the petitioner's view leaves them out. A leader taking charge, material they
    * handed in and their urging are theirs to see.
    */
-  const unitsOnlySteps = new Set(['supervisionIssued', 'supervisionAnswered', 'supervisionClosed']);
+  // Staff's own working steps: supervision, and the repeat candidates put before them and their answers.
+  const unitsOnlySteps = new Set([
+    'supervisionIssued',
+    'supervisionAnswered',
+    'supervisionClosed',
+    'repeatCandidatesFlagged',
+    'repeatCandidateDismissed',
+  ]);
   const unitsOnlyClock = clockStageToJSON(ClockStage.CLOCK_STAGE_SUPERVISION_REPORT);
 
   return {
@@ -187,15 +194,31 @@ export function createQueries(redis: Redis, prefix: string, directory: Directory
     async caseDetails(caseId: string, viewer: string) {
       const { c, timeline, clocks } = await caseRecord(caseId);
       if (!c.version) return undefined;
-      const [repeats, supplements] = await Promise.all([
+      const [repeats, supplements, flagged, answers] = await Promise.all([
         redis.hgetall(k.repeats(caseId)),
         redis.lrange(k.supplements(caseId), 0, -1),
+        redis.hgetall(k.repeatCandidates(caseId)),
+        redis.hgetall(k.repeatAnswers(caseId)),
       ]);
       const original = json<{ caseId: string; caseNumber: string } | null>(c.original, null);
       // A linked case is named only to a viewer it is not kept from.
       const linked = Object.entries(repeats).map(([id, caseNumber]) => ({ caseId: id, caseNumber }));
+      // Intake's candidates (art 19), best first, each with staff's answer: open, dismissed, or confirmed
+      // (this case linked to it).
+      const candidates = Object.entries(flagged)
+        .map(([id, text]) => {
+          const { caseNumber, score, time } = json<{ caseNumber: string; score: number; time: string }>(text, {
+            caseNumber: '',
+            score: 0,
+            time: '',
+          });
+          const dismissal = json<{ unitId: string; reason: string; time: string } | null>(answers[id], null);
+          const answer = original?.caseId === id ? 'confirmed' : dismissal ? 'dismissed' : 'open';
+          return { caseId: id, caseNumber, score, flaggedTime: time, answer, ...(dismissal ? { dismissal } : {}) };
+        })
+        .sort((a, b) => b.score - a.score);
       const pipe = redis.pipeline();
-      for (const { caseId: id } of [...(original ? [original] : []), ...linked])
+      for (const { caseId: id } of [...(original ? [original] : []), ...linked, ...candidates])
         pipe.hmget(k.case(id), ...matterFields);
       const matters = ((await pipe.exec()) ?? []).map(([, m]) => (m ?? []) as (string | null)[]);
       const shown = (i: number) => !keptFrom(viewer, matters[i] ?? []);
@@ -226,6 +249,7 @@ export function createQueries(redis: Redis, prefix: string, directory: Directory
         repeats: {
           original: original && shown(0) ? original : null,
           linked: linked.filter((_, i) => shown(offset + i)),
+          candidates: candidates.filter((_, i) => shown(offset + linked.length + i)),
         },
         supervisions: json<SupervisionView[]>(c.supervisions, []),
         leader: json<{ unitId: string; staffId: string; note: string; time: string } | null>(c.leaderCharge, null),

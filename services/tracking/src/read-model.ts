@@ -249,6 +249,14 @@ export function createReadModel(
       fields.original = JSON.stringify({ caseId: p.value.originalCaseId, caseNumber: p.value.originalCaseNumber });
       m.hset(k.repeats(p.value.originalCaseId), caseId, row.caseNumber);
     }
+    if (p?.$case === 'repeatCandidatesFlagged') {
+      for (const { caseId: candidate, caseNumber, score } of p.value.candidates)
+        m.hset(k.repeatCandidates(caseId), candidate, JSON.stringify({ caseNumber, score, time }));
+    }
+    if (p?.$case === 'repeatCandidateDismissed') {
+      const { candidateCaseId, unitId, reason } = p.value;
+      m.hset(k.repeatAnswers(caseId), candidateCaseId, JSON.stringify({ unitId, reason, time }));
+    }
     if (p?.$case === 'caseTakenInCharge') {
       const { leaderUnitId: unitId, leaderStaffId: staffId, note } = p.value;
       fields.leader = staffId;
