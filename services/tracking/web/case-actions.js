@@ -329,3 +329,24 @@ export function bodyOf(action, el) {
   }
   return body;
 }
+
+/**
+ * Staff's answer to a repeat candidate intake flagged at registration (art 19): confirm it (this case is
+ * linked to it as a repeat) or dismiss it (kept on the timeline). Drawn beside each candidate, not in the list.
+ */
+export const confirmRepeat = {
+  path: 'link-as-repeat',
+  label: '确认重复',
+  rule: '同一事项：作为重复信访，不再重复受理（第十九、三十六条）',
+  fields: [
+    { name: 'originalCaseId', type: 'hidden' },
+    choice('basis', '依据', repeatBases),
+    text('reason', '说明', { maxlength: 2000 }),
+  ],
+};
+export const dismissRepeat = {
+  path: 'dismiss-repeat-candidate',
+  label: '排除',
+  rule: '不是同一事项：排除，答复记入办理过程',
+  fields: [{ name: 'candidateCaseId', type: 'hidden' }, text('reason', '排除理由', { maxlength: 2000 })],
+};

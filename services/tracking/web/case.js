@@ -2,6 +2,8 @@ import {
   answerSupervision as answerSupervisionAction,
   bodyOf,
   closeSupervision,
+  confirmRepeat,
+  dismissRepeat,
   form,
   issueSupervision,
   unitActions,
@@ -72,6 +74,7 @@ function renderSummary() {
     ['匿名', v.anonymous ? '匿名检举控告' : undefined],
   ]);
   $('case-content').textContent = v.content || '—';
+  renderSuggestion();
   $('attachments').replaceChildren(
     ...(v.attachments ?? []).map((a) =>
       h(
@@ -85,6 +88,78 @@ function renderSummary() {
     ),
   );
   if (!v.attachments?.length) $('attachments').append(h('li', { class: 'muted' }, '无附件'));
+}
+
+/** The category and kind the classifier suggests (intake's suggest route), once per page, beside the pick. */
+let suggestion;
+function renderSuggestion() {
+  const v = view;
+  if (suggestion === undefined && v.title && v.content) {
+    suggestion = null;
+    api('/intake/v1/petitions/suggest', {
+      method: 'POST',
+      token: token(),
+      body: { title: v.title, content: v.content },
+    })
+      .then((s) => {
+        suggestion = s;
+        renderSuggestion();
+      })
+      // Without a suggestion the page is whole; nothing to tell the user.
+      .catch(() => undefined);
+  }
+  const s = suggestion;
+  $('suggestion').hidden = !s;
+  if (!s) return;
+  const same = s.category === v.category && s.kind === v.kind;
+  $('suggestion').textContent =
+    `系统建议分类：${s.categoryLabel} · ${s.kindLabel}（置信度 ${Math.round(s.confidence * 100)}%）` +
+    (same ? '，与登记一致' : `；登记为 ${named(categoryNames, v.category)} · ${named(kindNames, v.kind)}`);
+}
+
+const answerNames = { open: '待确认', dismissed: '已排除', confirmed: '已确认重复' };
+
+/** Intake's repeat candidates (art 19) with their scores; the holder's staff confirm or dismiss each open one. */
+function renderRepeatCandidates() {
+  const v = view;
+  const list = v.repeats?.candidates ?? [];
+  const answering = !v.access?.readOnly && permits('handle') && v.state !== 'CASE_STATE_LINKED_AS_REPEAT';
+  const caseLink = (c) => tokenLink(`/case?id=${encodeURIComponent(c.caseId)}`, c.caseNumber);
+  $('repeat-candidates').replaceChildren(
+    ...list.map((c) =>
+      h(
+        'li',
+        { class: 'repeat-candidate', 'data-candidate': c.caseId, 'data-answer': c.answer },
+        h(
+          'div',
+          {},
+          badge([c.answer === 'open' ? 'warn' : 'ok', answerNames[c.answer] ?? c.answer]),
+          ' ',
+          caseLink(c),
+          ' ',
+          h('span', { class: 'muted' }, `相似度 ${Number(c.score).toFixed(2)}`),
+        ),
+        c.dismissal
+          ? h(
+              'p',
+              { class: 'muted' },
+              `排除理由：${c.dismissal.reason || '—'}（${c.dismissal.unitId}，${day(c.dismissal.time)}）`,
+            )
+          : undefined,
+        c.answer === 'open' && answering
+          ? keep(`repeat ${c.caseId}`, () =>
+              h(
+                'div',
+                { class: 'repeat-answers' },
+                details(confirmRepeat, { originalCaseId: c.caseId }, $('repeat-message')),
+                details(dismissRepeat, { candidateCaseId: c.caseId }, $('repeat-message')),
+              ),
+            )
+          : undefined,
+      ),
+    ),
+  );
+  $('repeat').hidden = list.length === 0;
 }
 
 function renderPeople() {
@@ -305,6 +380,7 @@ function render() {
   $('clocks-empty').hidden = clocks.length > 0;
   renderRelations();
   renderSupervisions();
+  renderRepeatCandidates();
   renderActions();
   document.title = `${view.caseNumber} · 信访事项办理`;
 }
