@@ -554,7 +554,7 @@ describe('IntakeService under fuzzing', () => {
     expect(perRpc.size).toBe(rpcs.length);
     expect(ok.size).toBeGreaterThan(10);
     expect(calls - ok.size).toBeGreaterThan(100);
-    const published = () => log.seen.map((c) => c.meta?.commandId ?? '').filter((id) => !before.has(id));
+    const published = () => log.asked.map((c) => c.meta?.commandId ?? '').filter((id) => !before.has(id));
     await waitFor('every OK answer’s command on the topic', () => published().length >= ok.size, 30_000);
     await new Promise((r) => setTimeout(r, 1_000));
     expect(published().length).toBe(ok.size);

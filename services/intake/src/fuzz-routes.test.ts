@@ -409,7 +409,7 @@ describe('intake’s HTTP routes under fuzzing', () => {
     expect(perRoute.size).toBe(routes.length);
     expect(named.size).toBeGreaterThan(20);
     expect([...statuses.keys()].filter((s) => s >= 400).length).toBeGreaterThan(3);
-    const published = () => log.seen.map((c) => c.meta?.commandId ?? '').filter((id) => !before.has(id));
+    const published = () => log.asked.map((c) => c.meta?.commandId ?? '').filter((id) => !before.has(id));
     await waitFor('every named command on the topic', () => published().length >= named.size, 30_000);
     await new Promise((r) => setTimeout(r, 1_000));
     expect(published().length).toBe(named.size);

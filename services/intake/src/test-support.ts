@@ -40,16 +40,34 @@ export async function startTestIntake(label: string, env: Record<string, string>
 /** A staff token of `unitId` with every role (tests about roles pass theirs to testToken). */
 export const tokenFor = (unitId: string) => testToken(unitId);
 
-/** Every command that reached case-commands, as intake published it. */
+/**
+ * A command intake published on its own behind a registration: the link of an exact repeat or the flag of
+ * repeat candidates (repeats.ts), as the system. No caller asked for it.
+ */
+export const isRepeatFollowUp = (c: CaseCommand) =>
+  (c.command?.$case === 'flagRepeatCandidates' || c.command?.$case === 'linkAsRepeat') &&
+  c.meta?.actor?.$case === 'system' &&
+  c.meta.actor.value.service === 'intake';
+
+/**
+ * Every command that reached case-commands, as intake published it (`seen`), and those a caller asked for
+ * (`asked`: without the repeat follow-ups a registration of a person filing again may bring).
+ */
 export async function commandLog(bus: Bus, groupId: string) {
   const seen: CaseCommand[] = [];
+  const asked: CaseCommand[] = [];
   const consumer = bus.consumer({
     groupId,
     fromBeginning: true,
-    subscriptions: [on(caseCommands, async (r) => void seen.push(r.value))],
+    subscriptions: [
+      on(caseCommands, async (r) => {
+        seen.push(r.value);
+        if (!isRepeatFollowUp(r.value)) asked.push(r.value);
+      }),
+    ],
   });
   await consumer.start();
-  return { seen, stop: () => consumer.stop() };
+  return { seen, asked, stop: () => consumer.stop() };
 }
 
 /** Answers each command the way routing will: the real lifecycle rules over one directory. */
