@@ -7,7 +7,7 @@ import { type Intake, loadIntakeConfig, startIntake } from '@petition/intake';
 import { createLogger } from '@petition/logging';
 import { loadRoutingConfig, type Routing, startRouting } from '@petition/routing';
 import { loadSituationConfig, loadThresholds, type SituationService, startSituation } from '@petition/situation';
-import { testToken } from '@petition/testing';
+import { testToken, waitFor } from '@petition/testing';
 import { loadTrackingConfig, startTracking, type Tracking } from '@petition/tracking';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -322,5 +322,66 @@ describe('the web pages in a real browser', () => {
     await province.click('#hotspot-grid button[data-region="330100"]');
     await province.waitForSelector('#hotspot-grid button[data-region="330100"][aria-pressed="true"]');
     expect(await province.textContent('#hotspots-region')).toBe('杭州市');
+  });
+
+  it('shows the holder a repeat candidate with its score and the suggested category, and takes the dismissal', async () => {
+    // One person (by name and phone) files the same matter twice, reworded (pairs.jsonl same-02).
+    const file = async (title: string, content: string) => {
+      const res = await fetch(`${intake.httpUrl}/v1/petitions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          channel: 'WEB',
+          petitioner: { name: '赵六', phone: '13700000006', address: '杭州市西湖区' },
+          regionCode: '330106',
+          category: '城乡建设',
+          kind: '申诉求决',
+          title,
+          content,
+        }),
+      });
+      expect(res.status).toBe(201);
+      return (await res.json()) as { caseId: string; caseNumber: string; repeatCandidates: { caseId: string }[] };
+    };
+    const first = await file(
+      '征地补偿款未发放',
+      '我们村二〇二一年被征收土地一百二十亩用于工业园建设，至今每户的土地补偿款和青苗补偿款都没有足额发放，请求调查。',
+    );
+    let holder = '';
+    const staffView = async (caseId: string) => {
+      const res = await fetch(`${tracking.httpUrl}/v1/cases/${caseId}`, {
+        headers: { authorization: `Bearer ${token('330106-xfj')}` },
+      });
+      return res.status === 200
+        ? ((await res.json()) as { holder: { unitId: string }; repeats: { candidates: unknown[] } })
+        : undefined;
+    };
+    await waitFor('the first case in tracking', async () => (await staffView(first.caseId)) !== undefined);
+    const again = await file(
+      '征地补偿款仍未发放到位',
+      '我们村在二〇二一年被征收了一百二十亩土地建工业园，到现在每户的土地补偿款和青苗补偿款还是没有足额发放，去年已经反映过，请求上级调查。',
+    );
+    expect(again.repeatCandidates.map((c) => c.caseId)).toEqual([first.caseId]);
+    await waitFor('the candidate in tracking', async () => {
+      const v = await staffView(again.caseId);
+      holder = v?.holder.unitId ?? '';
+      return (v?.repeats.candidates.length ?? 0) > 0;
+    });
+    const page = await open(`/case?id=${encodeURIComponent(again.caseId)}`, true);
+    await signIn(page, holder);
+    const candidate = page.locator(`#repeat-candidates li[data-candidate="${first.caseId}"]`);
+    await candidate.waitFor();
+    expect(await candidate.textContent()).toContain(first.caseNumber);
+    expect(await candidate.textContent()).toMatch(/相似度 0\.\d\d/);
+    expect(await candidate.getAttribute('data-answer')).toBe('open');
+    await page.locator('#suggestion:not([hidden])').waitFor();
+    expect(await page.textContent('#suggestion')).toMatch(/系统建议分类：.+（置信度 \d+%）/);
+    await shot(page, '9-repeat-candidate');
+    const dismiss = candidate.locator('details[data-action="dismiss-repeat-candidate"]');
+    await dismiss.locator('summary').click();
+    await dismiss.locator('[name="reason"]').fill('前案为另一村的征地');
+    await dismiss.locator('button[type="submit"]').click();
+    await page.locator(`#repeat-candidates li[data-candidate="${first.caseId}"][data-answer="dismissed"]`).waitFor();
+    await page.locator('#timeline li[data-step="repeatCandidateDismissed"]').waitFor();
   });
 });
