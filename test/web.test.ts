@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
 import { isolatedPrefix } from '@petition/bus';
 import { loadWatchdogConfig, startWatchdog, type Watchdog } from '@petition/deadline-watchdog';
 import { type Intake, loadIntakeConfig, startIntake } from '@petition/intake';
@@ -377,6 +378,11 @@ describe('the web pages in a real browser', () => {
     await page.locator('#suggestion:not([hidden])').waitFor();
     expect(await page.textContent('#suggestion')).toMatch(/系统建议分类：.+（置信度 \d+%）/);
     await shot(page, '9-repeat-candidate');
+    // The candidates and their two answers are as accessible as the rest of the page (axe: nothing serious).
+    const { violations: issues } = await new AxeBuilder({ page }).analyze();
+    expect(
+      issues.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help}`),
+    ).toEqual([]);
     const dismiss = candidate.locator('details[data-action="dismiss-repeat-candidate"]');
     await dismiss.locator('summary').click();
     await dismiss.locator('[name="reason"]').fill('前案为另一村的征地');
