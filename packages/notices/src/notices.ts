@@ -292,6 +292,19 @@ export function noticesFor(source: { case: CaseEvent } | { deadline: DeadlineEve
       case 'caseUrged':
         toUnit(holder, 'case-urged.zh-CN', { times: String(p.value.times) }, false);
         break;
+      // Art 19: the unit holding the new case (the registering unit, or where routing sent it on) answers
+      // the candidates intake found; told in its inbox, not urgently: nothing runs out meanwhile.
+      case 'repeatCandidatesFlagged': {
+        const [best] = p.value.candidates;
+        if (best)
+          toUnit(
+            holder,
+            'repeat-candidates-flagged.zh-CN',
+            { count: String(p.value.candidates.length), best: best.caseNumber, score: best.score.toFixed(2) },
+            false,
+          );
+        break;
+      }
       // A handoff another node refused: the unit that handed it over holds it again, and is told why.
       case 'handoffRefused':
         toUnit(

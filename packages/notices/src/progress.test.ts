@@ -244,6 +244,24 @@ describe('the holder and the issuer of a 督办单 are told', () => {
     expect(JSON.stringify([notices, texts(notices)])).not.toMatch(/13912345678|王五|张三/);
   });
 
+  it('the holder of a petition flagged as a possible repeat (art 19), in its inbox, with the best candidate', () => {
+    const flagged = caseEvent({
+      $case: 'repeatCandidatesFlagged',
+      value: {
+        candidates: [
+          { caseId: 'c-0', caseNumber: 'ZJ330106-20261101-0007', score: 0.612 },
+          { caseId: 'c-00', caseNumber: 'ZJ330106-20261015-0003', score: 0.3 },
+        ],
+      },
+    });
+    const notices = whole(noticesFor({ case: flagged }, context()));
+    expect(notices.map((n) => [n.recipientKind, n.recipientId, n.templateId, n.urgent])).toEqual([
+      [UNIT, '330106-rsj', 'repeat-candidates-flagged.zh-CN', false],
+    ]);
+    const [text] = texts(notices);
+    expect(text?.body).toContain('此前的 2 件事项内容相似（最相似：ZJ330106-20261101-0007，相似度 0.61）');
+  });
+
   it('of a late report: the holder as of any breach, and the issuer too, urgently', () => {
     const notices = whole(noticesFor({ deadline: reportBreach(ClockStage.CLOCK_STAGE_SUPERVISION_REPORT) }, context()));
     expect(notices.map((n) => [n.recipientId, n.templateId, n.urgent])).toEqual([

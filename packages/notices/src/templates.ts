@@ -87,6 +87,10 @@ export const templates: Readonly<Record<string, Template>> = {
     subject: '信访人催办（{caseNumber}）',
     body: '信访人第 {times} 次催办信访事项 {caseNumber}，请抓紧办理。',
   },
+  'repeat-candidates-flagged.zh-CN': {
+    subject: '疑似重复信访（{caseNumber}）',
+    body: '信访事项 {caseNumber} 与同一信访人此前的 {count} 件事项内容相似（最相似：{best}，相似度 {score}），请确认是否重复信访或予以排除。',
+  },
   'deadline-warned.zh-CN': {
     subject: '办理期限预警（{caseNumber}）',
     body: '信访事项 {caseNumber} 的{stage}期限将于 {dueDate} 届满，请抓紧办理。',
