@@ -127,7 +127,7 @@ describe('routing snapshots', () => {
     await h.publisher.publish(routingSnapshots, [
       {
         payload: {
-          $case: 'caseSnapshot',
+          $case: 'caseSnapshotRecord',
           value: {
             caseId: victim,
             partition: h.partitions.get(victim) ?? -1,

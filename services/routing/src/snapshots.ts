@@ -45,9 +45,9 @@ export async function restoreSnapshots(
     keepReading: () => false,
     apply: ({ value }) => {
       const payload = value.payload;
-      if (payload?.$case === 'checkpoint') {
+      if (payload?.$case === 'snapshotCheckpoint') {
         checkpoints.set(payload.value.partition, BigInt(payload.value.nextOffset));
-      } else if (payload?.$case === 'caseSnapshot') {
+      } else if (payload?.$case === 'caseSnapshotRecord') {
         try {
           store.restore(payload.value);
           cases++;
@@ -117,13 +117,13 @@ export function createSnapshotWriter(o: {
           const chunk = records.slice(i, i + recordsPerRequest);
           await o.publisher.publish(
             routingSnapshots,
-            chunk.map((value): RoutingSnapshot => ({ payload: { $case: 'caseSnapshot', value } })),
+            chunk.map((value): RoutingSnapshot => ({ payload: { $case: 'caseSnapshotRecord', value } })),
           );
         }
         await o.publisher.publish(routingSnapshots, [
           {
             payload: {
-              $case: 'checkpoint',
+              $case: 'snapshotCheckpoint',
               value: { partition, nextOffset: Number(next), writtenTime: o.now(), instance: o.instance },
             },
           },
