@@ -219,6 +219,8 @@ export {
   DecideReviewResponse,
   DesignateCoUnitsRequest,
   DesignateCoUnitsResponse,
+  DismissRepeatCandidateRequest,
+  DismissRepeatCandidateResponse,
   EndHearingRequest,
   EndHearingResponse,
   EvaluateCaseRequest,

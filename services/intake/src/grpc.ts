@@ -18,6 +18,7 @@ import type { Core } from './core.ts';
 import { type PetitionBody, petitionBodySchema } from './petition-request.ts';
 import { invalidRequest, type Problem, ProblemError, problem, schemaFindings } from './problems.ts';
 import { refusalForCaller } from './render.ts';
+import type { FoundRepeat, RepeatAction } from './repeats.ts';
 import { decodedDateProblems } from './times.ts';
 import { categoryNames, channelNames, kindNames } from './vocabulary.ts';
 
@@ -231,6 +232,14 @@ function unary(logger: Logger, work: (call: Call) => Promise<unknown>): Unary {
 
 const peerOf = (call: Call) => call.getPeer().replace(/:\d+$/, '');
 
+const candidateOf = ({ caseId, caseNumber, score }: FoundRepeat) => ({ caseId, caseNumber, score });
+const repeatCandidatesOf = (action: RepeatAction) =>
+  action.kind === 'link'
+    ? [candidateOf(action.original)]
+    : action.kind === 'flag'
+      ? action.candidates.map(candidateOf)
+      : [];
+
 export async function createGrpc(deps: {
   core: Core;
   logger: Logger;
@@ -293,6 +302,9 @@ export async function createGrpc(deps: {
           commandId: r.commandId,
           outcome: { $case: 'pending', value: { commandId: r.commandId, followUri: `/v1/commands/${r.commandId}` } },
         },
+        // As the HTTP answer lists them (repeats.ts), with the unrounded score.
+        repeatCandidates: repeatCandidatesOf(r.repeats),
+        linkedAsRepeatOf: r.repeats.kind === 'link' ? candidateOf(r.repeats.original) : undefined,
       };
     }),
   };
