@@ -108,6 +108,16 @@ async function staffView(caseId: string): Promise<StaffView | undefined> {
   const res = await fetch(`${tracking.httpUrl}/v1/cases/${caseId}`, { headers: auth });
   return res.status === 200 ? ((await res.json()) as StaffView) : undefined;
 }
+/** How many repeat candidates the holder's inbox marks on the case (its workbench's 疑似重复). */
+async function inboxMark(unitId: string, caseId: string): Promise<number | undefined> {
+  const res = await fetch(`${tracking.httpUrl}/v1/units/${unitId}/inbox?limit=200`, {
+    headers: { authorization: `Bearer ${testToken(unitId)}` },
+  });
+  expect(res.status).toBe(200);
+  const { cases } = (await res.json()) as { cases: { caseId: string; repeatCandidates: number }[] };
+  return cases.find((c) => c.caseId === caseId)?.repeatCandidates;
+}
+
 async function seen(caseId: string, what: string, ready: (v: StaffView) => boolean): Promise<StaffView> {
   let last: StaffView | undefined;
   await waitFor(what, async () => {
@@ -141,6 +151,7 @@ describe('repeat petitions of one person (art 19)', () => {
     // Flagging moves nothing: the case went on as routing sends it (to the county's 人社局).
     expect(v.state).toBe('CASE_STATE_AWAITING_ACCEPTANCE');
     holder = v.holder.unitId;
+    await waitFor('the inbox mark', async () => (await inboxMark(holder, again.caseId)) === 1);
     expect(v.repeats.candidates).toEqual([
       expect.objectContaining({ caseId: first.caseId, caseNumber: first.caseNumber, answer: 'open' }),
     ]);
@@ -177,6 +188,7 @@ describe('repeat petitions of one person (art 19)', () => {
     expect(v.timeline.map((e) => e.step)).toEqual(
       expect.arrayContaining(['repeatCandidatesFlagged', 'repeatCandidateDismissed']),
     );
+    await waitFor('the inbox mark gone', async () => (await inboxMark(holder, again.caseId)) === 0);
     const twice = await post(url, { candidateCaseId: first.caseId, reason: '再次排除' }, holder);
     expect(twice.body.code, JSON.stringify(twice.body)).toBe('NOT_A_REPEAT_CANDIDATE');
     expect(twice.status).toBeGreaterThanOrEqual(400);

@@ -148,14 +148,24 @@ export function createFinding(redis: Redis, prefix: string, directory: Directory
       const read = redis.pipeline();
       for (const { id } of page)
         read
-          .hmget(k.case(id), 'caseNumber', 'title', 'state', 'category', 'kind', 'supervision', 'leader', 'urges')
+          .hmget(
+            k.case(id),
+            'caseNumber',
+            'title',
+            'state',
+            'category',
+            'kind',
+            'supervision',
+            'leader',
+            'urges',
+            'repeatsOpen',
+          )
           .hvals(k.clocks(id));
       const replies = (await read.exec()) ?? [];
       const cases = page.map(({ id, score }, i) => {
-        const [caseNumber, title, state, category, kind, supervision, leader, urges] = (replies[2 * i]?.[1] ?? []) as (
-          | string
-          | null
-        )[];
+        const [caseNumber, title, state, category, kind, supervision, leader, urges, repeatsOpen] = (replies[
+          2 * i
+        ]?.[1] ?? []) as (string | null)[];
         const flags = clockFlags(clocksOf(replies[2 * i + 1]?.[1]), unitId);
         return {
           caseId: id,
@@ -171,6 +181,8 @@ export function createFinding(redis: Redis, prefix: string, directory: Directory
           supervised: !!supervision || flags.supervisedFromAbove,
           leader: leader || null,
           urges: Number(urges ?? 0),
+          /** Repeat candidates intake flagged (art 19) that staff have not answered. */
+          repeatCandidates: Math.max(0, Number(repeatsOpen ?? 0)),
         };
       });
       return { unit: unitView(unitId), cases, next, total: passing.length };

@@ -13,7 +13,8 @@ import { addCivilDays, type CivilDate, civilDateOf, endOfCivilDay } from '@petit
 //                      case this one repeats), supervisions (JSON list of its 督办单, oldest first: see
 //                      read-model.ts SupervisionView), supervision (JSON of the one not yet closed; absent
 //                      when none), leader (the staff id of the leader in charge; absent when none) and
-//                      leaderCharge (JSON {unitId, staffId, note, time}), urges (times urged), lastUrgeTime
+//                      leaderCharge (JSON {unitId, staffId, note, time}), urges (times urged), lastUrgeTime,
+//                      repeatsOpen (repeat candidates flagged and not dismissed: the inbox's mark)
 //   p:<caseId>         its petitioner and representatives sealed as intake sealed them (base64 SealedData):
 //                      `petitioner`, `representative:<n>` (1-based) — opened only for personal-data (case-view.ts)
 //   rp:<caseId>        the cases linked to this one as its repeats (case id → case number)

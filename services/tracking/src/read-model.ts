@@ -252,10 +252,13 @@ export function createReadModel(
     if (p?.$case === 'repeatCandidatesFlagged') {
       for (const { caseId: candidate, caseNumber, score } of p.value.candidates)
         m.hset(k.repeatCandidates(caseId), candidate, JSON.stringify({ caseNumber, score, time }));
+      // Counted on the case for the inbox's mark: each event is applied once (its version guards it).
+      m.call('HINCRBY', k.case(caseId), 'repeatsOpen', p.value.candidates.length);
     }
     if (p?.$case === 'repeatCandidateDismissed') {
       const { candidateCaseId, unitId, reason } = p.value;
       m.hset(k.repeatAnswers(caseId), candidateCaseId, JSON.stringify({ unitId, reason, time }));
+      m.call('HINCRBY', k.case(caseId), 'repeatsOpen', -1);
     }
     if (p?.$case === 'caseTakenInCharge') {
       const { leaderUnitId: unitId, leaderStaffId: staffId, note } = p.value;

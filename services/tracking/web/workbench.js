@@ -43,6 +43,7 @@ function inboxRow(c) {
     c.supervised ? badge(['late', '督办']) : undefined,
     c.leader ? badge(['ok', '领导包案']) : undefined,
     c.urges ? badge(['warn', `催办 ${c.urges} 次`]) : undefined,
+    c.repeatCandidates ? badge(['warn', '疑似重复']) : undefined,
   ].filter(Boolean);
   return h(
     'tr',
