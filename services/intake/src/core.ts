@@ -248,39 +248,47 @@ export function createCore(deps: CoreDeps) {
       }),
       command: { $case: 'registerPetition', value: { petition } },
     });
-    if (repeats.kind !== 'none') {
-      // On the case's own partition right behind its registration, so routing applies it only once the case
-      // exists; should the registration be refused, this is refused too (no case), and nothing changes.
-      await publish({
+    const followUp = (command: NonNullable<CaseCommand['command']>) => {
+      const followUpId = randomUUID();
+      return publish({
         meta: commandMeta({
-          commandId: randomUUID(),
+          commandId: followUpId,
           caseId,
-          issueTime: now,
+          issueTime: deps.now(),
           correlationId: meta.correlationId ?? commandId,
           trace: meta.trace,
           actor: { $case: 'system', value: { service: 'intake', triggerEventId: '' } },
         }),
-        command:
-          repeats.kind === 'link'
-            ? {
-                $case: 'linkAsRepeat',
-                value: {
-                  originalCaseId: repeats.original.caseId,
-                  basis: repeats.basis,
-                  reason: automaticLinkReason(repeats.original),
-                },
-              }
-            : {
-                $case: 'flagRepeatCandidates',
-                value: {
-                  candidates: repeats.candidates.map(({ caseId, caseNumber, score }) => ({
-                    caseId,
-                    caseNumber,
-                    score,
-                  })),
-                },
-              },
+        command,
+      }).then(() => followUpId);
+    };
+    const flag = (candidates: readonly FoundRepeat[]) =>
+      followUp({
+        $case: 'flagRepeatCandidates',
+        value: { candidates: candidates.map(({ caseId, caseNumber, score }) => ({ caseId, caseNumber, score })) },
       });
+    // On the case's own partition right behind its registration, so routing applies it only once the case
+    // exists; should the registration be refused, this is refused too (no case), and nothing changes.
+    if (repeats.kind === 'flag') await flag(repeats.candidates);
+    if (repeats.kind === 'link') {
+      const linkId = await followUp({
+        $case: 'linkAsRepeat',
+        value: {
+          originalCaseId: repeats.original.caseId,
+          basis: repeats.basis,
+          reason: automaticLinkReason(repeats.original),
+        },
+      });
+      // Routing may refuse the link (the original closed meanwhile, or not yet known to it): staff are then
+      // shown the candidates instead. Best effort, not awaited; a refusal for no case (the registration
+      // refused) needs nothing.
+      void deps.outcomes
+        .wait(linkId, deps.outcomeWaitMs)
+        .then((answer) => {
+          const refused = answer?.payload?.$case === 'commandRefused' ? answer.payload.value.reasonCode : undefined;
+          return refused && refused !== 'CASE_NOT_FOUND' ? flag(repeats.candidates) : undefined;
+        })
+        .catch((err) => deps.logger.warn({ err, caseId }, 'repeat link refused: candidates not flagged instead'));
     }
     if (repeatRegistration) {
       // Remembered once routing has applied it (the index's consumer also will, later): the person's next

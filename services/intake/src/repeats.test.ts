@@ -23,6 +23,7 @@ describe('repeatAction', () => {
       kind: 'link',
       original: inProgress,
       basis: RepeatBasis.REPEAT_BASIS_IN_PROGRESS,
+      candidates: [inProgress, found({ caseId: 'b' })],
     });
     const final = found({ caseId: 'f', verdict: 'exact', state: CaseState.CASE_STATE_FINAL });
     expect(repeatAction([final])).toMatchObject({ kind: 'link', basis: RepeatBasis.REPEAT_BASIS_FINAL });

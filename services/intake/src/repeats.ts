@@ -29,7 +29,13 @@ export interface FoundRepeat {
 
 export type RepeatAction =
   | { readonly kind: 'none' }
-  | { readonly kind: 'link'; readonly original: FoundRepeat; readonly basis: RepeatBasis }
+  | {
+      readonly kind: 'link';
+      readonly original: FoundRepeat;
+      readonly basis: RepeatBasis;
+      /** Every candidate found, the original among them: flagged instead should routing refuse the link. */
+      readonly candidates: readonly FoundRepeat[];
+    }
   | { readonly kind: 'flag'; readonly candidates: readonly FoundRepeat[] };
 
 /** Cases that are no original to repeat: withdrawn, or themselves a repeat of another (its original is). */
@@ -45,15 +51,17 @@ const notAnOriginal: ReadonlySet<CaseState> = new Set([
  */
 export function repeatAction(found: readonly FoundRepeat[]): RepeatAction {
   const originals = found.filter((f) => f.state === undefined || !notAnOriginal.has(f.state));
+  const candidates = originals.slice(0, maxCasesPerPerson);
   for (const f of originals) {
     if (f.verdict !== 'exact') continue;
     // A case the index has not seen yet was registered moments ago: it is in progress.
     const state = f.state ?? CaseState.CASE_STATE_REGISTERED;
     if (state === CaseState.CASE_STATE_FINAL)
-      return { kind: 'link', original: f, basis: RepeatBasis.REPEAT_BASIS_FINAL };
-    if (!isTerminal(state)) return { kind: 'link', original: f, basis: RepeatBasis.REPEAT_BASIS_IN_PROGRESS };
+      return { kind: 'link', original: f, basis: RepeatBasis.REPEAT_BASIS_FINAL, candidates };
+    if (!isTerminal(state))
+      return { kind: 'link', original: f, basis: RepeatBasis.REPEAT_BASIS_IN_PROGRESS, candidates };
   }
-  return originals.length > 0 ? { kind: 'flag', candidates: originals.slice(0, maxCasesPerPerson) } : { kind: 'none' };
+  return candidates.length > 0 ? { kind: 'flag', candidates } : { kind: 'none' };
 }
 
 /** The person a petition is compared by (its petitioner's pseudonymous id); none for an anonymous one. */
