@@ -176,6 +176,29 @@ describe('repeat petitions of one person (art 19)', () => {
     expect(someoneElse.repeatCandidates).toEqual([]);
   });
 
+  it('an exact repeat of a case not accepted is put before staff, not linked (whatever intake knew then)', async () => {
+    const personC = { name: '孙七', phone: '13900000007', address: '杭州市西湖区' };
+    const closed = await file(wageArrears, personC);
+    const v = await seen(
+      closed.caseId,
+      'the case at its handling unit',
+      (x) => x.state === 'CASE_STATE_AWAITING_ACCEPTANCE',
+    );
+    const refusedToAccept = await post(
+      `${intake.httpUrl}/v1/cases/${closed.caseId}/not-accept`,
+      { reason: 'NOT_ACCEPTED_REASON_OUTSIDE_PETITION_SCOPE', reasonText: '属于劳动仲裁范围' },
+      v.holder.unitId,
+    );
+    expect(refusedToAccept.status, JSON.stringify(refusedToAccept.body)).toBe(200);
+    // At once: intake's index may not have seen the closing yet, then it asks for a link, routing refuses it
+    // (the original is not in progress) and intake flags the candidate instead.
+    const resubmitted = await file(trivialEdit, personC);
+    expect(resubmitted.repeatCandidates.map((c) => c.caseId)).toEqual([closed.caseId]);
+    const after = await seen(resubmitted.caseId, 'the candidate flagged', (x) => x.repeats.candidates.length > 0);
+    expect(after.state).not.toBe('CASE_STATE_LINKED_AS_REPEAT');
+    expect(after.repeats.candidates).toEqual([expect.objectContaining({ caseId: closed.caseId, answer: 'open' })]);
+  });
+
   it('staff dismiss the candidate; the answer is kept on the timeline and given once', async () => {
     const url = `${intake.httpUrl}/v1/cases/${again.caseId}/dismiss-repeat-candidate`;
     const dismissed = await post(url, { candidateCaseId: first.caseId, reason: '前案为另一工地' }, holder);
