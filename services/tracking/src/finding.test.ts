@@ -272,6 +272,7 @@ describe('the inbox', () => {
       supervised: false,
       leader: null,
       urges: 0,
+      repeatCandidates: 0,
     });
     expect(byNumber.get(numberOf(5))).toMatchObject({ state: 'CASE_STATE_AWAITING_ACCEPTANCE', overdue: false });
     // An open 督办单 (or one answered, not yet closed) marks a case supervised; a closed one no longer does.
