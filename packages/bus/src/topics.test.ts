@@ -19,11 +19,13 @@ describe('topic catalogue', () => {
       'petition.access-audit.v1',
       'petition.in-app-notices.v1',
       'petition.notice-reads.v1',
+      'petition.routing-snapshots.v1',
       'petition.situation-events.v1',
       'petition.subscriptions.v1',
       'petition.units.v1',
     ]);
     expect(allTopics.filter((t) => t.compacted).map((t) => t.name)).toEqual([
+      'petition.routing-snapshots.v1',
       'petition.subscriptions.v1',
       'petition.units.v1',
     ]);
