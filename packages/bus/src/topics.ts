@@ -199,7 +199,9 @@ export const routingSnapshots = defineTopic<RoutingSnapshot>({
   codec: RoutingSnapshot,
   schemaVersion: 1,
   keyOf: (m) =>
-    m.payload?.$case === 'snapshotCheckpoint' ? checkpointKey(m.payload.value.partition) : (m.payload?.value.caseId ?? ''),
+    m.payload?.$case === 'snapshotCheckpoint'
+      ? checkpointKey(m.payload.value.partition)
+      : (m.payload?.value.caseId ?? ''),
   typeOf: (m) => routingSnapshotType(m.payload?.$case),
   eventTypeOfCase: routingSnapshotType,
   compacted: true,
