@@ -5,7 +5,7 @@ import { type Intake, loadIntakeConfig, startIntake } from '@petition/intake';
 import { createLogger } from '@petition/logging';
 import { loadRoutingConfig, type Routing, startRouting } from '@petition/routing';
 import { seeded, startSimulator } from '@petition/simulator';
-import { testToken, waitFor } from '@petition/testing';
+import { nextResidentId, testToken, waitFor } from '@petition/testing';
 import { loadTrackingConfig, startTracking, type Tracking } from '@petition/tracking';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anyPorts, oneClientLoadEnv, servicesEnv } from '../scripts/network.ts';
@@ -62,26 +62,13 @@ async function post(url: string, body: Json, headers: Record<string, string> = {
   return { status: res.status, body: (await res.json()) as Json };
 }
 
-/**
- * A citizen's identity number with its check digit (GB 11643), one per filing: each test's petitions come
- * from people of their own, so the same text filed again is not an exact repeat intake links at once (art 19;
- * test/repeats.test.ts is about those).
- */
-let filings = 0;
-function nextIdNumber(): string {
-  const body = `11010519491231${String(++filings).padStart(3, '0')}`;
-  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  const sum = [...body].reduce((total, digit, i) => total + Number(digit) * (weights[i] ?? 0), 0);
-  return `${body}${'10X98765432'[sum % 11]}`;
-}
-
 /** A petition as a petitioner files it online, or as a unit registers it (with its token). */
 async function file(over: Json = {}, unitId?: string): Promise<Filed> {
   const r = await post(
     `${intake.httpUrl}/v1/petitions`,
     {
       channel: 'WEB',
-      petitioner: { name: '王五', idNumber: nextIdNumber(), phone: '13800000000', address: '杭州市西湖区' },
+      petitioner: { name: '王五', idNumber: nextResidentId(), phone: '13800000000', address: '杭州市西湖区' },
       regionCode: '330106',
       category: '劳动社保',
       kind: '申诉求决',

@@ -3,7 +3,7 @@ import { caseEvents, defineTopic, dlqSuffix, Header, linkTopic, on } from '@peti
 import { type CaseEvent, InterconnectRecord } from '@petition/contract';
 import { nationalDirectory, unitDissolved } from '@petition/directory';
 import { createRecordSigner, signingKeyHeader } from '@petition/federation';
-import { testToken, waitFor } from '@petition/testing';
+import { nextResidentId, testToken, waitFor } from '@petition/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningNode, startTestFederation, type TestFederation } from './federation-support.ts';
 
@@ -62,7 +62,7 @@ async function file(node: string, over: Json, unitId: string): Promise<Filed> {
     `${at(node).intake.httpUrl}/v1/petitions`,
     {
       channel: 'WEB',
-      petitioner: { name: '王五', idNumber: '11010519491231002X', phone: '13800000000', address: '杭州市西湖区' },
+      petitioner: { name: '王五', idNumber: nextResidentId(), phone: '13800000000', address: '杭州市西湖区' },
       regionCode: '330106',
       category: '劳动社保',
       kind: '申诉求决',

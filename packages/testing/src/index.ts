@@ -7,6 +7,7 @@ export async function waitFor(what: string, check: () => boolean | Promise<boole
   }
 }
 
+export { nextResidentId } from './people.ts';
 export { rawHttp } from './raw-http.ts';
 export {
   type TestTokenOptions,
