@@ -213,8 +213,25 @@ export function createCore(deps: CoreDeps) {
     if (problems.length > 0) throw new ProblemError(invalidRequest(problems));
     // Counted only once the body is good: a client is limited by what it files, not by its typing errors.
     const phones = [body.petitioner, ...(body.representatives ?? [])].flatMap((p) => (p?.phone ? [p.phone] : []));
-    await deps.registrations.take({ client: unit ? undefined : (meta.client ?? 'unknown'), phones });
     const { caseId, caseNumber, queryCode, commandId } = plan;
+    // The same person's earlier cases are looked up while the limits are taken: two round trips at once.
+    const lookedUp = body.petitioner
+      ? registrationOf(
+          caseId,
+          {
+            caseNumber,
+            title: body.title,
+            content: body.content,
+            receivedTime: undefined,
+            petitioner: { personId: personIdOf(deps.personIdSecret, body.petitioner) },
+          },
+          now,
+        )
+      : undefined;
+    const [, repeats] = await Promise.all([
+      deps.registrations.take({ client: unit ? undefined : (meta.client ?? 'unknown'), phones }),
+      lookedUp ? findRepeats(lookedUp) : ({ kind: 'none' } as const),
+    ]);
     const petition = toPetition(
       { ...body, registeringUnitId: body.registeringUnitId ?? unit?.unitId },
       {
@@ -234,7 +251,6 @@ export function createCore(deps: CoreDeps) {
     }
     petition.representatives = (body.representatives ?? []).map((r) => sealed(r, 'representative'));
     const repeatRegistration = registrationOf(caseId, petition, petition.receivedTime ?? now);
-    const repeats = repeatRegistration ? await findRepeats(repeatRegistration) : ({ kind: 'none' } as const);
     await publish({
       meta: commandMeta({
         commandId,

@@ -64,8 +64,13 @@ export function repeatAction(found: readonly FoundRepeat[]): RepeatAction {
   return candidates.length > 0 ? { kind: 'flag', candidates } : { kind: 'none' };
 }
 
+/** What of a petition the repeat index reads: a registered one, or one about to be. */
+export type RegisteredMatter = Pick<Petition, 'caseNumber' | 'title' | 'content' | 'receivedTime'> & {
+  readonly petitioner?: { readonly personId: string };
+};
+
 /** The person a petition is compared by (its petitioner's pseudonymous id); none for an anonymous one. */
-export const personOf = (petition: Petition | undefined) => petition?.petitioner?.personId || undefined;
+export const personOf = (petition: RegisteredMatter | undefined) => petition?.petitioner?.personId || undefined;
 
 // Writes entries (a person's hash and order) and drops the oldest beyond the bound, while the epoch holds.
 // KEYS: the epoch, then per entry its person and order keys; ARGV: the epoch ('*': whichever holds now),
@@ -105,7 +110,7 @@ export interface RepeatRegistration {
 
 export const registrationOf = (
   caseId: string,
-  petition: Petition | undefined,
+  petition: RegisteredMatter | undefined,
   at: Date,
 ): RepeatRegistration | undefined => {
   const personId = personOf(petition);
