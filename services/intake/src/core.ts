@@ -250,7 +250,11 @@ export function createCore(deps: CoreDeps) {
       petition.queryCodeSealed = sealText(deps.sealKeys, queryCode, caseId, 'query-code');
     }
     petition.representatives = (body.representatives ?? []).map((r) => sealed(r, 'representative'));
-    const repeatRegistration = registrationOf(caseId, petition, petition.receivedTime ?? now);
+    // The signature computed once: what was looked up is what is remembered, dated as the petition is.
+    const repeatRegistration = lookedUp && {
+      ...lookedUp,
+      entry: { ...lookedUp.entry, registeredAt: petition.receivedTime ?? now },
+    };
     await publish({
       meta: commandMeta({
         commandId,
@@ -264,6 +268,17 @@ export function createCore(deps: CoreDeps) {
       }),
       command: { $case: 'registerPetition', value: { petition } },
     });
+    if (repeatRegistration) {
+      // Remembered once routing has applied it (the index's consumer also will, later): the person's next
+      // petition, perhaps a minute away, finds this one. Watched from here, before anything else is sent;
+      // the registrar has their answer meanwhile.
+      deps.outcomes.onAnswer(commandId, (answer) => {
+        if (answer.payload?.$case === 'commandRefused') return;
+        deps.index.repeats
+          .recordNow(repeatRegistration)
+          .catch((err) => deps.logger.warn({ err, caseId }, 'repeat index: registration not remembered at once'));
+      });
+    }
     const followUp = (command: NonNullable<CaseCommand['command']>) => {
       const followUpId = randomUUID();
       return publish({
@@ -298,25 +313,13 @@ export function createCore(deps: CoreDeps) {
       // Routing may refuse the link (the original closed meanwhile, or not yet known to it): staff are then
       // shown the candidates instead. Best effort, not awaited; a refusal for no case (the registration
       // refused) needs nothing.
-      void deps.outcomes
-        .wait(linkId, deps.outcomeWaitMs)
-        .then((answer) => {
-          const refused = answer?.payload?.$case === 'commandRefused' ? answer.payload.value.reasonCode : undefined;
-          return refused && refused !== 'CASE_NOT_FOUND' ? flag(repeats.candidates) : undefined;
-        })
-        .catch((err) => deps.logger.warn({ err, caseId }, 'repeat link refused: candidates not flagged instead'));
-    }
-    if (repeatRegistration) {
-      // Remembered once routing has applied it (the index's consumer also will, later): the person's next
-      // petition, perhaps a minute away, finds this one. Not awaited: the registrar has their answer.
-      void deps.outcomes
-        .wait(commandId, deps.outcomeWaitMs)
-        .then((answer) =>
-          answer && answer.payload?.$case !== 'commandRefused'
-            ? deps.index.repeats.recordNow(repeatRegistration)
-            : undefined,
-        )
-        .catch((err) => deps.logger.warn({ err, caseId }, 'repeat index: registration not remembered at once'));
+      deps.outcomes.onAnswer(linkId, (answer) => {
+        const refused = answer.payload?.$case === 'commandRefused' ? answer.payload.value.reasonCode : undefined;
+        if (!refused || refused === 'CASE_NOT_FOUND') return;
+        flag(repeats.candidates).catch((err) =>
+          deps.logger.warn({ err, caseId }, 'repeat link refused: candidates not flagged instead'),
+        );
+      });
     }
     deps.logger.info(
       { caseId, caseNumber, commandId, region: body.regionCode, repeats: repeats.kind },
