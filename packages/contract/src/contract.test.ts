@@ -272,8 +272,8 @@ describe('UnitEvent', () => {
 describe('IntakeService', () => {
   it('has one RPC per caller-issued command, under the petition.v1 path', () => {
     const methods = Object.values(IntakeServiceService);
-    // Registration, 16 unit actions, 6 petitioner actions (issue 21 added 督办 ×3, 领导包案, 补充材料, 催办).
-    expect(methods).toHaveLength(27);
+    // One per caller-issued command: 27 until issue 24 added the dismissal of a repeat candidate.
+    expect(methods).toHaveLength(28);
     expect(IntakeServiceService.registerPetition.path).toBe('/petition.v1.IntakeService/RegisterPetition');
     expect(methods.some((m) => m.path.endsWith('/ExpireWindow'))).toBe(false);
   });
