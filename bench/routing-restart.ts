@@ -5,21 +5,12 @@
 // - a tail of 1,000 more cases written after the snapshots;
 // - the figure: a routing started again restores the snapshots and reads only the tail.
 // Both routings run in this process with their whole start (directory, groups joined) counted.
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { caseEvents, createBus, isolatedPrefix } from '@petition/bus';
 import { type Logger, progress } from '@petition/logging';
 import { loadRoutingConfig, type Routing, startRouting, writtenHistory } from '@petition/routing';
+import { heapHeld } from './heap.ts';
 
 const tailCases = 1_000;
-
-// A collection before each heap reading, so that the difference is what the routing holds.
-setFlagsFromString('--expose-gc');
-const collect = runInNewContext('gc') as () => void;
-const heapAfterGc = () => {
-  collect();
-  return process.memoryUsage().heapUsed;
-};
 
 async function figures(routing: Routing) {
   const text = await (await fetch(`${routing.httpUrl}/metrics`)).text();
@@ -61,9 +52,9 @@ export async function benchRoutingRestart(o: { brokers: string[]; logger: Logger
 
     // The heap of a routing holding no case: its directory, code and clients.
     const emptyPrefix = isolatedPrefix('bench-restart-empty');
-    const heapBeforeEmpty = heapAfterGc();
+    const heapBeforeEmpty = heapHeld();
     const empty = await startRouting(loadRoutingConfig({ ...env, TOPIC_PREFIX: emptyPrefix }), quiet);
-    const emptyHeapMB = (heapAfterGc() - heapBeforeEmpty) / 2 ** 20;
+    const emptyHeapMB = (heapHeld() - heapBeforeEmpty) / 2 ** 20;
     await empty.close();
     const emptyBus = createBus({
       brokers: o.brokers,
@@ -75,12 +66,12 @@ export async function benchRoutingRestart(o: { brokers: string[]; logger: Logger
     await emptyBus.close();
 
     o.logger.info('reference: a routing without snapshots reads every case-event');
-    const heapBeforeFull = heapAfterGc();
+    const heapBeforeFull = heapHeld();
     let started = performance.now();
     const full = await startRouting(config, quiet);
     const fullStartMs = performance.now() - started;
     const reference = await figures(full);
-    const fullHeapMB = (heapAfterGc() - heapBeforeFull) / 2 ** 20;
+    const fullHeapMB = (heapHeld() - heapBeforeFull) / 2 ** 20;
     started = performance.now();
     await full.close();
     const closeWithSnapshotsMs = performance.now() - started;
@@ -88,12 +79,12 @@ export async function benchRoutingRestart(o: { brokers: string[]; logger: Logger
     const tail = writtenHistory({ count: tailCases, idPrefix: `tail-${run}`, endEvery: 2 });
     await publisher.publish(caseEvents, tail);
     o.logger.info('figure: a routing started again from the snapshots');
-    const heapBefore = heapAfterGc();
+    const heapBefore = heapHeld();
     started = performance.now();
     const again = await startRouting(config, quiet);
     const restartMs = performance.now() - started;
     const restarted = await figures(again);
-    const routingHeapMB = (heapAfterGc() - heapBefore) / 2 ** 20;
+    const routingHeapMB = (heapHeld() - heapBefore) / 2 ** 20;
     await again.close();
     await publisher.close();
     return {

@@ -7,8 +7,6 @@
 //   consumer (the same client, decoding each record) reading the same N from the beginning, in the same run.
 // - latency: with situation live, bursts of six wage-arrears petitions from one county each; from publishing
 //   the petition that crosses the threshold (the minCount-th) to a reader seeing its HotspotDetected.
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { caseEvents, createBus, isolatedPrefix, on, onBatch, situationEvents } from '@petition/bus';
 import { type CaseEvent, CaseState, Category, Channel, PetitionKind, UnitLevel } from '@petition/contract';
 import { buildNationalDirectory, nationalDirectory } from '@petition/directory';
@@ -22,17 +20,9 @@ import {
   type Thresholds,
 } from '@petition/situation';
 import { testStaffEnv } from '@petition/testing';
+import { heapHeld } from './heap.ts';
 
 const hourMs = 3_600_000;
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-const used = () => {
-  gc();
-  gc();
-  const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
-};
 
 /** Bytes per region × category series with every region and category counted. */
 function memoryPerSeries() {
@@ -49,7 +39,7 @@ function memoryPerSeries() {
   for (const code of codes) regions.chain(code);
   const situation = createSituation(thresholds, regions);
   const at = Date.now();
-  const before = used();
+  const before = heapHeld();
   let n = 0;
   for (const code of codes)
     for (let category = 1; category <= 18; category++)
@@ -64,7 +54,7 @@ function memoryPerSeries() {
         title: '',
         content: '',
       });
-  const bytes = used() - before;
+  const bytes = heapHeld() - before;
   return {
     regions: codes.length,
     series: situation.seriesCount,
