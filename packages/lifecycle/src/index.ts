@@ -25,4 +25,5 @@ export {
   terminalStates,
 } from './snapshot.ts';
 export { decodeSnapshot, encodeSnapshot, SnapshotFormatError, snapshotFormat } from './snapshot-codec.ts';
+export { repeatBasisFor } from './steps/custody.ts';
 export { unitMayKnowCase } from './visibility.ts';

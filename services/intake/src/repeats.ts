@@ -1,5 +1,5 @@
-import { type CaseEvent, CaseState, type Petition, RepeatBasis } from '@petition/contract';
-import { isTerminal } from '@petition/lifecycle';
+import { type CaseEvent, CaseState, type Petition, type RepeatBasis } from '@petition/contract';
+import { repeatBasisFor } from '@petition/lifecycle';
 import {
   createRepeatIndex,
   decodeSignature,
@@ -55,11 +55,8 @@ export function repeatAction(found: readonly FoundRepeat[]): RepeatAction {
   for (const f of originals) {
     if (f.verdict !== 'exact') continue;
     // A case the index has not seen yet was registered moments ago: it is in progress.
-    const state = f.state ?? CaseState.CASE_STATE_REGISTERED;
-    if (state === CaseState.CASE_STATE_FINAL)
-      return { kind: 'link', original: f, basis: RepeatBasis.REPEAT_BASIS_FINAL, candidates };
-    if (!isTerminal(state))
-      return { kind: 'link', original: f, basis: RepeatBasis.REPEAT_BASIS_IN_PROGRESS, candidates };
+    const basis = repeatBasisFor(f.state ?? CaseState.CASE_STATE_REGISTERED);
+    if (basis !== undefined) return { kind: 'link', original: f, basis, candidates };
   }
   return candidates.length > 0 ? { kind: 'flag', candidates } : { kind: 'none' };
 }

@@ -116,6 +116,15 @@ export function designateCoUnits(d: Decision<'designateCoUnits'>, s: CaseSnapsho
   ];
 }
 
+/**
+ * The basis on which a case repeats an original in `state` (arts 19, 36): final → FINAL, still in progress →
+ * IN_PROGRESS, ended another way → none. What linkAsRepeat checks a basis against, and what intake links by.
+ */
+export const repeatBasisFor = (state: CaseState): RepeatBasis | undefined => {
+  if (state === CaseState.CASE_STATE_FINAL) return RepeatBasis.REPEAT_BASIS_FINAL;
+  return isTerminal(state) ? undefined : RepeatBasis.REPEAT_BASIS_IN_PROGRESS;
+};
+
 /** Arts 19 and 36: a matter in progress, or final, is linked to its original and not accepted again. */
 export function linkAsRepeat(d: Decision<'linkAsRepeat'>, s: CaseSnapshot): Step[] {
   // Staff of the holder link a case; intake links an exact repeat it found at registration as the system
@@ -128,10 +137,11 @@ export function linkAsRepeat(d: Decision<'linkAsRepeat'>, s: CaseSnapshot): Step
   const originalId = required(d.command.originalCaseId, 'originalCaseId');
   if (originalId === s.caseId) refuse('INVALID_FIELD', 'a case cannot repeat itself');
   const original = d.ctx.cases?.(originalId) ?? refuse('ORIGINAL_NOT_FOUND', originalId);
-  if (basis === RepeatBasis.REPEAT_BASIS_IN_PROGRESS && isTerminal(original.state)) {
+  const originalBasis = repeatBasisFor(original.state);
+  if (basis === RepeatBasis.REPEAT_BASIS_IN_PROGRESS && originalBasis !== basis) {
     refuse('ORIGINAL_NOT_IN_PROGRESS', original.caseNumber);
   }
-  if (basis === RepeatBasis.REPEAT_BASIS_FINAL && original.state !== CaseState.CASE_STATE_FINAL) {
+  if (basis === RepeatBasis.REPEAT_BASIS_FINAL && originalBasis !== basis) {
     refuse('ORIGINAL_NOT_FINAL', original.caseNumber);
   }
   return [
