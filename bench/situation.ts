@@ -53,6 +53,7 @@ function memoryPerSeries() {
         channel: 4,
         title: '',
         content: '',
+        concealed: false,
       });
   const bytes = heapHeld() - before;
   return {

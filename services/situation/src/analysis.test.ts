@@ -1,8 +1,9 @@
-import { Category, Channel, PetitionKind } from '@petition/contract';
+import { type CaseEvent, Category, Channel, PetitionKind } from '@petition/contract';
 import { nationalDirectory } from '@petition/directory';
 import { describe, expect, it } from 'vitest';
 import { createSituation, regionLookupOf } from './analysis.ts';
-import type { HotspotDecision, PetitionSeen } from './hotspots.ts';
+import { petitionOf } from './events.ts';
+import { type HotspotDecision, opaqueIdPart, type PetitionSeen } from './hotspots.ts';
 import { loadThresholds, parseThresholds, type Thresholds } from './thresholds.ts';
 
 // The analysis alone, over the real region tree: a burst of wage-arrears petitions from one county is a
@@ -32,6 +33,7 @@ function petition(over: Partial<PetitionSeen> & { timeMs: number }): PetitionSee
     channel: Channel.CHANNEL_WEB,
     title: otherMatters[n % otherMatters.length] as string,
     content: `第${n}号事项，情况各不相同，编号${n * 7919}。`,
+    concealed: false,
     ...over,
   };
 }
@@ -172,7 +174,7 @@ describe('cluster', () => {
     const clusters = decisions.filter((d) => d.evidence.kind === 'CLUSTER');
     expect(clusters.map((d) => d.type)).toEqual(['detected']);
     expect(clusters[0]?.evidence.count).toBe(shipped.cluster.minSize);
-    expect(clusters[0]?.hotspotId).toBe(`cluster:${xihu}:${group[0]?.caseId}`);
+    expect(clusters[0]?.hotspotId).toBe(`cluster:${xihu}:${opaqueIdPart(group[0]?.caseId ?? '')}`);
     expect(clusters[0]?.evidence.similarity).toBeGreaterThanOrEqual(shipped.cluster.similarity);
     expect(situation.active(xihu).find((h) => h.evidence.kind === 'CLUSTER')?.evidence.count).toBe(6);
     const later = situation.advanceTo(burstAt + (44 + shipped.cluster.clearHoldMinutes) * 60_000);
@@ -213,9 +215,81 @@ describe('breach streak', () => {
     ] as const;
     const decisions = seq.flatMap((o) => situation.clock(o));
     expect(decisions.map((d) => `${d.type}@${d.causationId}`)).toEqual(['detected@d-6', 'cleared@d-9']);
-    expect(decisions[0]?.hotspotId).toBe(`breach-streak:${unitId}:case-4:4:1`);
+    expect(decisions[0]?.hotspotId).toBe(`breach-streak:${unitId}:${opaqueIdPart('case-4:4:1')}`);
+    expect(decisions[0]?.evidence.sampleCaseIds).toEqual(['case-4', 'case-5', 'case-6']);
     expect(decisions[0]?.supervisingUnitId).toBe(directory.bureauAbove(unitId)?.unitId);
     expect(decisions[1]?.evidence.count).toBe(4);
+  });
+});
+
+describe('accusations (art 30): counted, never named', () => {
+  // A hotspot is shown and notified to a petition bureau, which may be the accused of an accusation or under
+  // it: an accusation naming an accused counts in every figure but is never a sample, nor in a hotspot's id.
+  const accusation = { kind: PetitionKind.PETITION_KIND_ACCUSATION, concealed: true };
+  const named = (decisions: readonly HotspotDecision[]) =>
+    decisions.flatMap((d) => [...d.evidence.sampleCaseIds, d.hotspotId]).join(' ');
+
+  it('takes "concealed" from the registration: an accusation naming an accused, not an anonymous report of none', () => {
+    const registered = (kind: PetitionKind, accusedUnitId: string) =>
+      ({
+        envelope: { eventId: 'e', caseId: 'c', occurTime: new Date(start) },
+        payload: { $case: 'petitionRegistered', value: { petition: { kind, accusedUnitId, regionCode: xihu } } },
+      }) as unknown as CaseEvent;
+    expect(petitionOf(registered(PetitionKind.PETITION_KIND_ACCUSATION, '330106-rsj'))?.concealed).toBe(true);
+    expect(petitionOf(registered(PetitionKind.PETITION_KIND_ACCUSATION, ''))?.concealed).toBe(false);
+    expect(petitionOf(registered(PetitionKind.PETITION_KIND_COMPLAINT, '330106-rsj'))?.concealed).toBe(false);
+  });
+
+  it('a surge made of accusations is raised with their count and no case named', () => {
+    const accused = burst().map((p) => ({ ...p, ...accusation }));
+    const { decisions, situation } = replay(shipped, [...background(), ...accused]);
+    const county = decisions.find((d) => d.evidence.regionCode === xihu && d.evidence.window === 'hour');
+    expect(county?.evidence.count).toBe(shipped.surge.hour.minCount);
+    expect(county?.evidence.sampleCaseIds).toEqual([]);
+    const shown = named([
+      ...decisions,
+      ...situation.active('330000').map((h) => ({ ...h, type: 'detected' }) as HotspotDecision),
+    ]);
+    for (const p of accused) expect(shown).not.toContain(p.caseId);
+  });
+
+  it('a cluster whose first member is an accusation counts it, names the others only, and its id names none', () => {
+    const group = [0, 5, 12, 20, 31, 44].map((minutes, i) =>
+      petition({
+        timeMs: burstAt + minutes * 60_000,
+        title: '某小区业主集体反映开发商逾期交房',
+        content: `我们是某小区业主，开发商承诺去年年底交房，至今逾期一年仍未交房，请求政府督促开发商尽快交房并赔偿（业主${i}）`,
+        ...(i % 2 === 0 ? accusation : {}),
+      }),
+    );
+    const { decisions } = replay(shipped, [...background(), ...group]);
+    const cluster = decisions.find((d) => d.evidence.kind === 'CLUSTER');
+    expect(cluster?.evidence.count).toBe(shipped.cluster.minSize);
+    expect(cluster?.evidence.sampleCaseIds.length).toBeGreaterThan(0);
+    const shown = named(decisions);
+    for (const p of group) expect(shown.includes(p.caseId)).toBe(!p.concealed);
+  });
+
+  it('a streak counts an accusation’s breaches but names only the other cases', () => {
+    const situation = createSituation(shipped, regions);
+    const unitId = '330106-rsj';
+    situation.petition(petition({ timeMs: start, caseId: 'secret-1', ...accusation }));
+    situation.petition(petition({ timeMs: start, caseId: 'open-2' }));
+    const breach = (caseId: string, i: number) => ({
+      eventId: `b-${i}`,
+      caseId,
+      clockId: `${caseId}:4:1`,
+      unitId,
+      timeMs: start + i * hourMs,
+      outcome: 'breached' as const,
+    });
+    const decisions = [breach('secret-1', 1), breach('open-2', 2), breach('secret-1', 3)].flatMap((o) =>
+      situation.clock(o),
+    );
+    expect(decisions.map((d) => d.type)).toEqual(['detected']);
+    expect(decisions[0]?.evidence.count).toBe(3);
+    expect(decisions[0]?.evidence.sampleCaseIds).toEqual(['open-2']);
+    expect(named(decisions)).not.toContain('secret-1');
   });
 });
 

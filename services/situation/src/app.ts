@@ -6,7 +6,7 @@ import { createReadPositions, type ServiceHooks, startRuntime } from '@petition/
 import { Counter, Gauge } from 'prom-client';
 import { createSituation, regionLookupOf } from './analysis.ts';
 import type { SituationConfig } from './config.ts';
-import { clockOutcomeOf, petitionOf, situationEventOf } from './events.ts';
+import { caseEndedBy, clockOutcomeOf, petitionOf, situationEventOf } from './events.ts';
 import type { HotspotDecision } from './hotspots.ts';
 import { createHttp } from './http.ts';
 import { loadThresholds } from './thresholds.ts';
@@ -120,10 +120,12 @@ export async function startSituation(
   }
 
   // 2. The sources from the beginning, in groups of this process alone that commit nothing (the state is
-  // rebuilt at every start, so no group is left behind per process that ever ran).
+  // rebuilt at every start, so no group is left behind per process that ever ran). Case events first, up to
+  // where they ended at start, then deadline events: a breach is read after the registration that says
+  // whether its case may be named (art 30), as it happened.
   const caseRead = createReadPositions();
   const deadlineRead = createReadPositions();
-  const sources = rt.consumer({
+  const caseSource = rt.consumer({
     groupId: `situation-${rt.instance}`,
     fromBeginning: true,
     commitOffsets: false,
@@ -133,10 +135,19 @@ export async function startSituation(
         for (const r of records) {
           const seen = petitionOf(r.value);
           if (seen) decisions.push(...situation.petition(seen));
+          const ended = caseEndedBy(r.value);
+          if (ended) situation.ended(ended);
         }
         await write(decisions);
         for (const r of records) caseRead.advance(r.partition, BigInt(r.offset) + 1n);
       }),
+    ],
+  });
+  const deadlineSource = rt.consumer({
+    groupId: `situation-deadlines-${rt.instance}`,
+    fromBeginning: true,
+    commitOffsets: false,
+    subscriptions: [
       onBatch(deadlineEvents, async (records) => {
         const decisions: HotspotDecision[] = [];
         for (const r of records) {
@@ -149,14 +160,17 @@ export async function startSituation(
     ],
   });
   const [caseEnds, deadlineEnds] = await Promise.all([bus.endOffsets(caseEvents), bus.endOffsets(deadlineEvents)]);
-  await Promise.all([rt.followDirectory().start(), sources.start()]);
+  await Promise.all([rt.followDirectory().start(), caseSource.start()]);
 
   // 3. Once the log is read up to where it ended at start, the clock follows `now` too: a quiet hour clears.
   let rebuilt = false;
   const tick = async () => write(situation.advanceTo(now().getTime()));
   const ready = (async () => {
     // Every record is handed over (none is skipped by header), so the handled positions reach the ends.
-    await Promise.all([caseRead.until(caseEnds), deadlineRead.until(deadlineEnds)]);
+    await caseRead.until(caseEnds);
+    if (rt.closing) return;
+    await deadlineSource.start();
+    await deadlineRead.until(deadlineEnds);
     rebuilt = true;
     await tick();
     rt.repeat('clock', async () => (await tick()) > 0, config.tickMs);

@@ -1,6 +1,6 @@
 import { estimatedJaccard, type Signature, signPetition } from '@petition/repeats';
 import type { ActiveHotspot, Evidence, HotspotDecision, PetitionSeen, RegionLookup } from './hotspots.ts';
-import { pushSample } from './hotspots.ts';
+import { opaqueIdPart, pushSample } from './hotspots.ts';
 import type { Thresholds } from './thresholds.ts';
 
 // CLUSTER: near-identical petitions from one place in a short window — a group matter forming (群体苗头).
@@ -8,10 +8,12 @@ import type { Thresholds } from './thresholds.ts';
 // `maxPerRegion`, as MinHash signatures of title and content (packages/repeats, character shingles). A new
 // petition similar (estimated Jaccard ≥ `similarity`) to enough of them that the group reaches `minSize`
 // makes a hotspot; later similar petitions join it instead of making another. It clears once no petition
-// has joined for `clearHoldMinutes`. Its id is its earliest member's case, so a rebuild names it alike.
+// has joined for `clearHoldMinutes`. Its id is a digest of its earliest member's case, so a rebuild names it
+// alike; an accusation naming an accused (art 30) counts as a member but is never a sample.
 
 interface Waiting {
   readonly caseId: string;
+  readonly concealed: boolean;
   readonly timeMs: number;
   readonly signature: Signature;
 }
@@ -93,7 +95,7 @@ export function createClusters(thresholds: Thresholds, regions: RegionLookup) {
         joined.count++;
         joined.lastMs = Math.max(joined.lastMs, p.timeMs);
         joined.peak = Math.max(joined.peak, scoreOf(joined));
-        pushSample(joined.samples, p.caseId, thresholds.sampleCaseIds);
+        pushSample(joined.samples, p, thresholds.sampleCaseIds);
         return expired;
       }
       const recent = (waiting.get(region) ?? []).filter((w) => w.timeMs > p.timeMs - windowMs);
@@ -101,11 +103,12 @@ export function createClusters(thresholds: Thresholds, regions: RegionLookup) {
         .map((w) => ({ w, score: estimatedJaccard(w.signature, signature) }))
         .filter((m) => m.score >= limits.similarity);
       if (similar.length + 1 < limits.minSize) {
-        recent.push({ caseId: p.caseId, timeMs: p.timeMs, signature });
+        recent.push({ caseId: p.caseId, concealed: p.concealed, timeMs: p.timeMs, signature });
         waiting.set(region, recent.slice(-limits.maxPerRegion));
         return expired;
       }
-      const members = [...similar.map((m) => m.w), { caseId: p.caseId, timeMs: p.timeMs, signature }].sort(
+      const newest = { caseId: p.caseId, concealed: p.concealed, timeMs: p.timeMs, signature };
+      const members = [...similar.map((m) => m.w), newest].sort(
         (x, y) => x.timeMs - y.timeMs || (x.caseId < y.caseId ? -1 : 1),
       );
       const first = members[0] as Waiting;
@@ -115,13 +118,16 @@ export function createClusters(thresholds: Thresholds, regions: RegionLookup) {
         recent.filter((w) => !taken.has(w.caseId)),
       );
       const cluster: Cluster = {
-        hotspotId: `cluster:${region}:${first.caseId}`,
+        hotspotId: `cluster:${region}:${opaqueIdPart(first.caseId)}`,
         regionCode: region,
         signature: first.signature,
         firstMs: first.timeMs,
         detectedAtMs: p.timeMs,
         supervisingUnitId: regions.bureauOf(region) ?? '',
-        samples: members.slice(0, thresholds.sampleCaseIds).map((m) => m.caseId),
+        samples: members
+          .filter((m) => !m.concealed)
+          .slice(0, thresholds.sampleCaseIds)
+          .map((m) => m.caseId),
         similarity: similar.reduce((sum, m) => sum + m.score, 0) / similar.length,
         count: members.length,
         lastMs: Math.max(...members.map((m) => m.timeMs)),

@@ -11,6 +11,8 @@ import {
   type PetitionKind,
   type SituationEvent,
 } from '@petition/contract';
+import { accusedOf } from '@petition/jurisdiction';
+import { isTerminal } from '@petition/lifecycle';
 import type { ClockOutcome, Evidence, HotspotDecision, PetitionSeen } from './hotspots.ts';
 
 // The edges of the analysis: what it takes from case-events and deadline-events, and the situation-events it
@@ -33,7 +35,13 @@ export function petitionOf(event: CaseEvent): PetitionSeen | undefined {
     channel: p.channel,
     title: p.title,
     content: p.content,
+    concealed: accusedOf(p) !== undefined,
   };
+}
+
+/** The case an event ends (a terminal state), or undefined: what the analysis need not remember of it. */
+export function caseEndedBy(event: CaseEvent): string | undefined {
+  return isTerminal(event.state) ? event.envelope?.caseId : undefined;
 }
 
 /** A clock that ran out (DeadlineBreached) or whose step was done in time (ClockStopped in time). */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Granularity, RegionLevelName } from './thresholds.ts';
 
 // What the analysis takes in and what it decides, as plain values: the service turns decisions into
@@ -19,6 +20,12 @@ export interface PetitionSeen {
   readonly channel: number;
   readonly title: string;
   readonly content: string;
+  /**
+   * An accusation naming an accused (art 30, `accusedOf` in packages/jurisdiction): counted like any
+   * petition, but never named in a hotspot — not as a sample, not in an id — since a hotspot is shown and
+   * notified to a bureau that may be the accused or under it.
+   */
+  readonly concealed: boolean;
 }
 
 /** A statutory clock of a unit that ran out, or was met. */
@@ -85,7 +92,18 @@ export interface RegionLookup {
   bureauAbove(unitId: string): string | undefined;
 }
 
-/** Keeps at most `limit` items, the first ones. */
-export function pushSample(samples: string[], caseId: string, limit: number): void {
-  if (samples.length < limit && !samples.includes(caseId)) samples.push(caseId);
+/**
+ * A hotspot id's own part where it stands for a case or a clock (a cluster's first petition, a streak's least
+ * clock): a digest, the same for the same name, so that a rebuild names the hotspot alike while the id —
+ * shown and notified like the evidence — names no case.
+ */
+export const opaqueIdPart = (name: string) => createHash('sha256').update(name).digest('hex').slice(0, 16);
+
+/** Keeps at most `limit` case ids, the first ones; a concealed case is never one of them. */
+export function pushSample(
+  samples: string[],
+  seen: { readonly caseId: string; readonly concealed: boolean },
+  limit: number,
+): void {
+  if (!seen.concealed && samples.length < limit && !samples.includes(seen.caseId)) samples.push(seen.caseId);
 }

@@ -5,6 +5,7 @@ import {
   ClockStage,
   ClockStopReason,
   DeadlineEvent,
+  PetitionKind,
   type SituationEvent,
 } from '@petition/contract';
 import { CaseRun, petition, realDirectory } from '@petition/lifecycle/test-kit';
@@ -194,19 +195,30 @@ describe('situation service', () => {
   it('flags near-identical petitions from one place within the hour as a cluster', async () => {
     const from = nowMs;
     const binjiang = '330108';
+    const members: string[] = [];
     for (let i = 0; i < 5; i++) {
-      await publish(from + i * 8 * 60_000, {
+      const { caseId } = await publish(from + i * 8 * 60_000, {
         regionCode: binjiang,
         category: Category.CATEGORY_URBAN_RURAL_CONSTRUCTION,
         title: '某小区业主反映开发商逾期交房',
         content: `我们是某小区业主，开发商承诺去年年底交房，至今逾期一年仍未交房，请求政府督促开发商尽快交房并赔偿（业主${i}）`,
+        // The first is an accusation against 滨江区's petition bureau, which the cluster is told to (art 30).
+        ...(i === 0 ? { kind: PetitionKind.PETITION_KIND_ACCUSATION, accusedUnitId: `${binjiang}-xfj` } : {}),
       });
+      members.push(caseId);
     }
     nowMs = from + 40 * 60_000;
     await waitFor('a cluster at 滨江区', () => detected('cluster:330108:').length > 0);
-    const value = detected('cluster:330108:')[0]?.payload?.value;
+    const found = detected('cluster:330108:')[0];
+    const value = found?.payload?.value;
     expect(value?.evidence?.count).toBe(thresholds.cluster.minSize);
     expect(value?.evidence?.similarity).toBeGreaterThanOrEqual(thresholds.cluster.similarity);
+    expect(value?.supervisingUnitId).toBe(`${binjiang}-xfj`);
+    // The accusation is named nowhere: not a sample, not in the id; the others are the samples (which of
+    // them joined depends on their signatures).
+    expect(value?.evidence?.sampleCaseIds.length).toBeGreaterThan(0);
+    for (const id of value?.evidence?.sampleCaseIds ?? []) expect(members.slice(1)).toContain(id);
+    expect(JSON.stringify(found)).not.toContain(members[0]);
   });
 
   it('raises a unit’s clocks running out in a row, told to the bureau above it, and clears on steps met in time', async () => {

@@ -1,12 +1,13 @@
 import type { ActiveHotspot, ClockOutcome, Evidence, HotspotDecision, RegionLookup } from './hotspots.ts';
-import { pushSample } from './hotspots.ts';
+import { opaqueIdPart, pushSample } from './hotspots.ts';
 import type { Thresholds } from './thresholds.ts';
 
 // BREACH_STREAK: one unit's statutory clocks running out one after another (deadline-events: a
 // DeadlineBreached for each). `streak` breaches with no step met in time between them make a hotspot, told to
 // the petition bureau above the unit (the one that supervises it); it clears after `clearAfterInTime` steps
-// met in time in a row. A unit is kept only while it has a streak going or a hotspot open. The id names the
-// least clock id among the breaches that made it, so a rebuild that reads them in another order names it alike.
+// met in time in a row. A unit is kept only while it has a streak going or a hotspot open. The id is a digest of
+// the least clock id among the breaches that made it (a clock id names its case), so a rebuild that reads them
+// in another order names it alike; a concealed case's breach counts but is never a sample (art 30).
 
 interface Run {
   breaches: number;
@@ -43,7 +44,8 @@ export function createStreaks(thresholds: Thresholds, regions: RegionLookup) {
   });
 
   return {
-    clock(o: ClockOutcome): HotspotDecision[] {
+    /** `concealed`: the clock's case is an accusation naming an accused (the analysis knows it, hotspots.ts). */
+    clock(o: ClockOutcome, concealed: boolean): HotspotDecision[] {
       if (!o.unitId) return [];
       const run = runs.get(o.unitId);
       if (o.outcome === 'in-time') {
@@ -83,12 +85,12 @@ export function createStreaks(thresholds: Thresholds, regions: RegionLookup) {
       current.firstMs = Math.min(current.firstMs, o.timeMs);
       current.lastMs = Math.max(current.lastMs, o.timeMs);
       if (current.clockIds.length < streak) current.clockIds.push(o.clockId);
-      pushSample(current.samples, o.caseId, thresholds.sampleCaseIds);
+      pushSample(current.samples, { caseId: o.caseId, concealed }, thresholds.sampleCaseIds);
       current.peak = Math.max(current.peak, scoreOf(current));
       if (current.hotspot || current.breaches < streak) return [];
       const first = [...current.clockIds].sort()[0] ?? o.clockId;
       current.hotspot = {
-        hotspotId: `breach-streak:${o.unitId}:${first}`,
+        hotspotId: `breach-streak:${o.unitId}:${opaqueIdPart(first)}`,
         detectedAtMs: o.timeMs,
         supervisingUnitId: regions.bureauAbove(o.unitId) ?? '',
       };

@@ -46,6 +46,7 @@ interface Recent {
   readonly category: number;
   readonly kind: number;
   readonly channel: number;
+  readonly concealed: boolean;
 }
 
 const recentLimit = 4_096;
@@ -129,7 +130,7 @@ export function createSurges(thresholds: Thresholds, regions: RegionLookup) {
 
   const samplesOf = (s: Series, g: Granularity, bucket: number) => {
     const span = bucketSpan(g, bucket);
-    const found: Recent[] = recent.filter((r) => matches(r, s, span.startMs, span.endMs));
+    const found: Recent[] = recent.filter((r) => !r.concealed && matches(r, s, span.startMs, span.endMs));
     found.sort((x, y) => x.timeMs - y.timeMs || (x.caseId < y.caseId ? -1 : 1));
     return found.slice(0, samples).map((r) => r.caseId);
   };
@@ -145,7 +146,7 @@ export function createSurges(thresholds: Thresholds, regions: RegionLookup) {
       const key = `${g}:${s.key}`;
       const a = active.get(key);
       if (a) {
-        pushSample(a.samples, p.caseId, samples);
+        pushSample(a.samples, p, samples);
         if (where !== 'current') continue;
         const limits = thresholds.surge[g];
         const n = ring.countOf(bucket);
@@ -205,6 +206,7 @@ export function createSurges(thresholds: Thresholds, regions: RegionLookup) {
         category: p.category,
         kind: p.kind,
         channel: p.channel,
+        concealed: p.concealed,
       };
       recentNext = (recentNext + 1) % recentLimit;
       const out: HotspotDecision[] = [];
