@@ -7,6 +7,7 @@ import { testToken, waitFor } from '@petition/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTracking, type Tracking } from './app.ts';
+import { adviceConfidenceFloor } from './category-advice.ts';
 import { loadTrackingConfig } from './config.ts';
 import { cursorOf, kpiCsv, matchesSearch, pageAfter, positionOf, searchWords } from './finding.ts';
 
@@ -175,6 +176,7 @@ type Row = {
   supervised: boolean;
   leader: string | null;
   urges: number;
+  suggestedCategory: { category: string; confidence: number } | null;
 };
 type Inbox = { unit: { unitId: string }; cases: Row[]; next: string | null; total: number };
 async function inbox(query: string, unitId = holder, viewer = holder): Promise<Inbox> {
@@ -259,6 +261,13 @@ describe('the inbox', () => {
 
   it('answers each row with what the workbench lists', async () => {
     const byNumber = new Map((await allPages('', 200)).rows.map((r) => [r.caseNumber, r]));
+    // Case 3 is about wages (工资拖欠, 某公司拖欠工资三个月) but registered under 城乡建设: the classifier advises
+    // 劳动社保; case 1, registered under 劳动社保, gets no advice.
+    const advice = byNumber.get(numberOf(3))?.suggestedCategory;
+    expect(advice?.category).toBe('CATEGORY_LABOR_SOCIAL_SECURITY');
+    expect(advice?.confidence).toBeGreaterThanOrEqual(adviceConfidenceFloor);
+    expect(advice?.confidence).toBeLessThanOrEqual(1);
+    expect(byNumber.get(numberOf(1))?.suggestedCategory).toBeNull();
     expect(byNumber.get(numberOf(3))).toEqual({
       caseId: supervised(3).caseId,
       caseNumber: numberOf(3),
@@ -273,6 +282,7 @@ describe('the inbox', () => {
       leader: null,
       urges: 0,
       repeatCandidates: 0,
+      suggestedCategory: advice,
     });
     expect(byNumber.get(numberOf(5))).toMatchObject({ state: 'CASE_STATE_AWAITING_ACCEPTANCE', overdue: false });
     // An open 督办单 (or one answered, not yet closed) marks a case supervised; a closed one no longer does.

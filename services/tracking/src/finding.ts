@@ -6,6 +6,7 @@ import { invalidParameters, ProblemError } from '@petition/runtime';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { SupervisionView } from './case-details.ts';
+import { createCategoryAdvisor } from './category-advice.ts';
 import { cursorOf, type Position, pageAfter, positionOf } from './cursor.ts';
 import type { Access } from './http.ts';
 import { trackingKeys } from './keys.ts';
@@ -87,6 +88,7 @@ export const BOARD_ROWS = 200;
 
 export function createFinding(redis: Redis, prefix: string, directory: Directory) {
   const k = trackingKeys(prefix);
+  const adviceFor = createCategoryAdvisor();
   const unitView = (unitId: string) => describeUnit(directory, unitId) ?? { unitId };
   /** Art 30: the case (its `kind` and `accused` fields) is kept from the viewer. */
   const keptFrom = (viewer: string, kind: string | null | undefined, accused: string | null | undefined) =>
@@ -159,11 +161,12 @@ export function createFinding(redis: Redis, prefix: string, directory: Directory
             'leader',
             'urges',
             'repeatsOpen',
+            'content',
           )
           .hvals(k.clocks(id));
       const replies = (await read.exec()) ?? [];
       const cases = page.map(({ id, score }, i) => {
-        const [caseNumber, title, state, category, kind, supervision, leader, urges, repeatsOpen] = (replies[
+        const [caseNumber, title, state, category, kind, supervision, leader, urges, repeatsOpen, content] = (replies[
           2 * i
         ]?.[1] ?? []) as (string | null)[];
         const flags = clockFlags(clocksOf(replies[2 * i + 1]?.[1]), unitId);
@@ -183,6 +186,8 @@ export function createFinding(redis: Redis, prefix: string, directory: Directory
           urges: Number(urges ?? 0),
           /** Repeat candidates intake flagged (art 19) that staff have not answered. */
           repeatCandidates: Math.max(0, Number(repeatsOpen ?? 0)),
+          /** The category the classifier would give it, where that differs and it is sure (category-advice.ts). */
+          suggestedCategory: adviceFor(id, { title: title ?? '', content: content ?? '' }, category ?? ''),
         };
       });
       return { unit: unitView(unitId), cases, next, total: passing.length };

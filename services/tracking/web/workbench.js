@@ -37,6 +37,17 @@ function inboxQuery(cursor) {
   return q;
 }
 
+/** The category the classifier would give instead of the registered one (only sent when it is sure): a hint. */
+function categoryAdvice(advice) {
+  if (!advice) return undefined;
+  const percent = Math.round(advice.confidence * 100);
+  return h(
+    'span',
+    { class: 'muted', title: '分类建议仅供参考，如需更改请在事项页面办理' },
+    ` 建议：${named(categoryNames, advice.category)}（${percent}%）`,
+  );
+}
+
 function inboxRow(c) {
   const marks = [
     c.overdue ? badge(['late', '已超期']) : c.warned ? badge(['warn', '即将到期']) : undefined,
@@ -50,7 +61,7 @@ function inboxRow(c) {
     { 'data-case': c.caseNumber },
     h('td', { 'data-label': '事项编号' }, caseLink(c)),
     h('td', { 'data-label': '标题' }, c.title || '—'),
-    h('td', { 'data-label': '类别' }, named(categoryNames, c.category)),
+    h('td', { 'data-label': '类别' }, named(categoryNames, c.category), categoryAdvice(c.suggestedCategory)),
     h('td', { 'data-label': '状态' }, named(stateNames, c.state)),
     h('td', { 'data-label': '期限至' }, day(c.dueTime)),
     h('td', { 'data-label': '标记' }, ...marks.flatMap((m) => [m, ' '])),
