@@ -84,11 +84,13 @@ describe('security headers', () => {
     for (const path of [
       '/',
       '/workbench',
+      '/register',
       '/case',
       '/supervision',
       '/audit',
       '/assets/common.js',
       '/assets/case.js',
+      '/assets/register.js',
       '/assets/style.css',
     ]) {
       const res = await api(path);

@@ -12,6 +12,7 @@ const webDir = join(import.meta.dirname, '..', 'web');
 const pages: Readonly<Record<string, string>> = {
   '/': 'index.html',
   '/workbench': 'workbench.html',
+  '/register': 'register.html',
   '/case': 'case.html',
   '/supervision': 'supervision.html',
   '/audit': 'audit.html',
