@@ -25,7 +25,7 @@ const pure = [
 // The deployment files (deploy/): rendered and validated offline, no broker.
 pure.push('test/deploy.test.ts');
 // The situation service's analysis is pure (its wiring is tested in the integration project).
-pure.push('services/situation/src/{analysis,baseline}.test.ts');
+pure.push('services/situation/src/{analysis,baseline,seasonality}.test.ts');
 
 export default defineConfig({
   test: {

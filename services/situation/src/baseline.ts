@@ -67,5 +67,9 @@ export function poissonTailScore(count: number, rate: number): number {
   return Math.max(0, -log10Tail);
 }
 
-/** The expected count of a bucket: the baseline's mean, never below the level's floor. */
-export const expectedRate = (baseline: Baseline, floorRate: number) => Math.max(baseline.mean, floorRate);
+/**
+ * The expected count of a bucket: the baseline's mean times the bucket's seasonal factor (seasonality.ts; 1
+ * without one), never below the level's floor.
+ */
+export const expectedRate = (baseline: Baseline, floorRate: number, seasonalFactor = 1) =>
+  Math.max(baseline.mean * seasonalFactor, floorRate);

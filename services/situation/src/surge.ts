@@ -1,6 +1,7 @@
 import { expectedRate, poissonTailScore } from './baseline.ts';
 import type { ActiveHotspot, Evidence, HotspotDecision, PetitionSeen, RegionLookup } from './hotspots.ts';
 import { pushSample } from './hotspots.ts';
+import { createWeeklyProfile } from './seasonality.ts';
 import {
   type BucketRing,
   bucketOf,
@@ -23,7 +24,8 @@ import {
 // above its baseline (Poisson tail score at or above detectScore, and at least minCount) becomes a hotspot,
 // and clears once its closed buckets stay below clearScore for clearHoldBuckets buckets. Series are made when
 // their first petition comes; only the series of active hotspots are moved on by the clock, the others when
-// their next petition comes (nothing judges them in between).
+// their next petition comes (nothing judges them in between). A bucket is judged against its series' mean
+// times the week's shape at that hour or day (seasonality.ts), where the thresholds ask for one.
 
 interface Active {
   readonly hotspotId: string;
@@ -61,10 +63,15 @@ export function createSurges(thresholds: Thresholds, regions: RegionLookup) {
   const halfLives = { hour: thresholds.surge.hour.halfLifeBuckets, day: thresholds.surge.day.halfLifeBuckets };
   const detectOn = new Set<SeriesDimension>(thresholds.surge.detectOn);
   const samples = thresholds.sampleCaseIds;
+  const profile = createWeeklyProfile(thresholds.surge.seasonal);
+  /** What a bucket of a series is expected to hold at a level: the seasonal mean, never below the floor. */
+  const expected = (ring: BucketRing, g: Granularity, bucket: number, level: RegionLevelName) =>
+    expectedRate(ring.baseline, thresholds.surge[g].floorRate[level], profile.factor(g, bucket));
 
   const evidenceOf = (s: Series, g: Granularity, bucket: number, count: number, score: number, ids: string[]) => {
     const ring = s.rings[g];
     const span = bucketSpan(g, bucket);
+    const factor = profile.factor(g, bucket);
     return {
       kind: 'SURGE',
       regionCode: s.regionCode,
@@ -76,8 +83,9 @@ export function createSurges(thresholds: Thresholds, regions: RegionLookup) {
       windowStartMs: span.startMs,
       windowEndMs: span.endMs,
       count,
-      baselineMean: ring.baseline.mean,
-      baselineStddev: Math.sqrt(ring.baseline.variance),
+      // The baseline of this bucket: the series' mean and deviation scaled by the week's shape.
+      baselineMean: ring.baseline.mean * factor,
+      baselineStddev: Math.sqrt(ring.baseline.variance) * factor,
       score,
       sampleCaseIds: [...ids],
       similarity: 0,
@@ -87,7 +95,7 @@ export function createSurges(thresholds: Thresholds, regions: RegionLookup) {
   /** Judges a closed bucket of an active hotspot's series; a cleared hotspot leaves `active`. */
   const judgeClosed = (a: Active, ring: BucketRing, closed: ClosedBucket, out: HotspotDecision[]) => {
     const limits = thresholds.surge[a.granularity];
-    const score = poissonTailScore(closed.count, expectedRate(ring.baseline, limits.floorRate[a.level]));
+    const score = poissonTailScore(closed.count, expected(ring, a.granularity, closed.bucket, a.level));
     a.below = score < limits.clearScore ? a.below + closed.span : 0;
     if (a.below < limits.clearHoldBuckets) return;
     active.delete(`${a.granularity}:${a.series.key}`);
@@ -148,9 +156,8 @@ export function createSurges(thresholds: Thresholds, regions: RegionLookup) {
       if (a) {
         pushSample(a.samples, p, samples);
         if (where !== 'current') continue;
-        const limits = thresholds.surge[g];
         const n = ring.countOf(bucket);
-        const score = poissonTailScore(n, expectedRate(ring.baseline, limits.floorRate[level]));
+        const score = poissonTailScore(n, expected(ring, g, bucket, level));
         if (score > a.peak) {
           a.peak = score;
           a.evidence = evidenceOf(s, g, bucket, n, score, a.samples);
@@ -162,7 +169,7 @@ export function createSurges(thresholds: Thresholds, regions: RegionLookup) {
       if (bucket - (firstBucket[g] ?? bucket) < limits.warmupBuckets) continue;
       const n = ring.countOf(bucket);
       if (n < limits.minCount) continue;
-      const score = poissonTailScore(n, expectedRate(ring.baseline, limits.floorRate[level]));
+      const score = poissonTailScore(n, expected(ring, g, bucket, level));
       if (score < limits.detectScore) continue;
       const hotspotId = `surge:${g}:${s.key}:${bucket}`;
       const ids = samplesOf(s, g, bucket);
@@ -199,6 +206,7 @@ export function createSurges(thresholds: Thresholds, regions: RegionLookup) {
     petition(p: PetitionSeen): HotspotDecision[] {
       const chain = regions.chain(p.regionCode);
       if (chain.length === 0) return [];
+      profile.count(p.timeMs);
       recent[recentNext] = {
         caseId: p.caseId,
         timeMs: p.timeMs,
@@ -222,6 +230,7 @@ export function createSurges(thresholds: Thresholds, regions: RegionLookup) {
     /** Moves the active hotspots' series to `timeMs`: those quiet long enough clear. */
     advanceTo(timeMs: number): HotspotDecision[] {
       const out: HotspotDecision[] = [];
+      profile.advanceTo(timeMs);
       for (const a of [...active.values()]) advance(a.series, a.granularity, bucketOf(a.granularity, timeMs), out);
       return out;
     },

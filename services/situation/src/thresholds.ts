@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { SeasonalThresholds } from './seasonality.ts';
 
 // The thresholds of the situation analysis are data (services/situation/thresholds.json, or the file
 // SITUATION_THRESHOLDS names): which series are counted, how long their rings are, when a count is a surge,
@@ -36,6 +37,8 @@ export interface Thresholds {
   readonly sampleCaseIds: number;
   readonly surge: {
     readonly detectOn: readonly SeriesDimension[];
+    /** The week's shape learnt from the log (seasonality.ts); null: every bucket judged on the flat mean. */
+    readonly seasonal: SeasonalThresholds | null;
     readonly hour: SurgeThresholds;
     readonly day: SurgeThresholds;
   };
@@ -112,6 +115,14 @@ export function parseThresholds(input: unknown, source = 'thresholds'): Threshol
       bad(`${field}.clearScore`, `below ${field}.detectScore (${parsed.detectScore})`, parsed.clearScore);
     return parsed;
   };
+  const seasonal = (value: unknown, field: string): SeasonalThresholds | null => {
+    if (value === null) return null;
+    const s = object(value, `${field} (or null for none)`);
+    return {
+      halfLifeWeeks: number(s, 'halfLifeWeeks', field, 0.5, 1_000),
+      learnWeeks: number(s, 'learnWeeks', field, 1, 1_000, true),
+    };
+  };
   const root = object(input, '(root)');
   const series = dimensions(root.series, 'series');
   const ring = object(root.ring, 'ring');
@@ -128,7 +139,12 @@ export function parseThresholds(input: unknown, source = 'thresholds'): Threshol
       days: number(ring, 'days', 'ring', 2, 10_000, true),
     },
     sampleCaseIds: number(root, 'sampleCaseIds', '(root)', 1, 1_000, true),
-    surge: { detectOn, hour: surge(surgeRoot.hour, 'surge.hour'), day: surge(surgeRoot.day, 'surge.day') },
+    surge: {
+      detectOn,
+      seasonal: seasonal(surgeRoot.seasonal, 'surge.seasonal'),
+      hour: surge(surgeRoot.hour, 'surge.hour'),
+      day: surge(surgeRoot.day, 'surge.day'),
+    },
     cluster: {
       windowMinutes: number(cluster, 'windowMinutes', 'cluster', 1, 100_000),
       minSize: number(cluster, 'minSize', 'cluster', 2, 100_000, true),
