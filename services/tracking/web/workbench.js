@@ -6,6 +6,7 @@ import {
   day,
   h,
   named,
+  openWithToken,
   pager,
   say,
   signIn,
@@ -25,6 +26,13 @@ for (const [value, name] of Object.entries(stateNames)) $('filter-state').append
 for (const [value, name] of Object.entries(categoryNames)) $('filter-category').append(h('option', { value }, name));
 
 const caseLink = (c) => tokenLink(`/case?id=${encodeURIComponent(c.caseId)}`, c.caseNumber);
+
+// The registration page opens in its own tab and takes this page's token, as a case's page does.
+$('register-link').addEventListener('click', (e) => {
+  if (e.button !== 0 || e.ctrlKey || e.metaKey || e.shiftKey) return;
+  e.preventDefault();
+  openWithToken('/register');
+});
 
 function inboxQuery(cursor) {
   const q = new URLSearchParams({ limit: '20' });
