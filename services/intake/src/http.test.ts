@@ -66,7 +66,7 @@ describe('POST /v1/petitions', () => {
 
   it('names every bad field in problem+json and publishes nothing', async () => {
     // What callers asked for: a repeat follow-up of an earlier test's registration may still come meanwhile.
-    const before = log.asked.length;
+    const before = await log.askedNow();
     const res = await post('/v1/petitions', {
       ...validPetition(),
       category: '天气',
@@ -162,7 +162,7 @@ describe('unit and petitioner actions', () => {
 
   it('refuses a missing or forged token before publishing', async () => {
     // What callers asked for: a repeat follow-up of an earlier test's registration may still come meanwhile.
-    const before = log.asked.length;
+    const before = await log.askedNow();
     const none = await post('/v1/cases/any/accept', {});
     expect(none.status).toBe(401);
     expect(((await none.json()) as { code: string }).code).toBe('TOKEN_MISSING');

@@ -8,6 +8,7 @@ import type { Directory } from '@petition/directory';
 import { createLegalCalendar, stateCouncilTable } from '@petition/legal-calendar';
 import { type CaseSnapshot, decideAndEvolve } from '@petition/lifecycle';
 import { createLogger } from '@petition/logging';
+import { createReadPositions } from '@petition/runtime';
 import { testStaffEnv, testToken, waitFor } from '@petition/testing';
 import { startIntake } from './app.ts';
 import { loadIntakeConfig } from './config.ts';
@@ -56,6 +57,7 @@ export const isRepeatFollowUp = (c: CaseCommand) =>
 export async function commandLog(bus: Bus, groupId: string) {
   const seen: CaseCommand[] = [];
   const asked: CaseCommand[] = [];
+  const read = createReadPositions();
   const consumer = bus.consumer({
     groupId,
     fromBeginning: true,
@@ -63,11 +65,21 @@ export async function commandLog(bus: Bus, groupId: string) {
       on(caseCommands, async (r) => {
         seen.push(r.value);
         if (!isRepeatFollowUp(r.value)) asked.push(r.value);
+        read.advance(r.partition, BigInt(r.offset) + 1n);
       }),
     ],
   });
   await consumer.start();
-  return { seen, asked, stop: () => consumer.stop() };
+  /**
+   * How many commands callers have asked for so far, once the log has read every command published until
+   * now (counting before it has would count a command published a moment ago later, as if it came after).
+   */
+  const askedNow = async () => {
+    const ends = await bus.endOffsets(caseCommands);
+    await waitFor('the command log at the end of case-commands', () => read.reached(ends));
+    return asked.length;
+  };
+  return { seen, asked, askedNow, stop: () => consumer.stop() };
 }
 
 /** Answers each command the way routing will: the real lifecycle rules over one directory. */
