@@ -238,6 +238,26 @@ describe.each(kafkaClients)('bus on %s against the real broker', (client) => {
     // The poison, plus the undecodable record the test before left on the topic.
     expect(consumer.stats.parked).toBe(2);
   });
+
+  it('finds per partition the first record written at or after a time, the end where none was', async () => {
+    const before = await bus.endOffsets(caseEvents);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const from = new Date();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const [published] = await (await bus.publisher()).publish(caseEvents, [
+      caseAccepted('case-at-1', 1),
+      caseAccepted('case-at-1', 2),
+    ]);
+    const partition = published?.partition ?? -1;
+    const at = await bus.offsetsAt(caseEvents, from);
+    expect(at.get(partition)).toBe(before.get(partition));
+    // Elsewhere nothing was written after `from`: the end.
+    const ends = await bus.endOffsets(caseEvents);
+    expect(ends.get(partition)).toBe((before.get(partition) ?? 0n) + 2n);
+    for (const [p, offset] of at) if (p !== partition) expect(offset).toBe(ends.get(p));
+    expect(await bus.offsetsAt(caseEvents, new Date(Date.now() + 3_600_000))).toEqual(ends);
+    expect([...(await bus.offsetsAt(caseEvents, new Date(0))).values()].every((offset) => offset === 0n)).toBe(true);
+  });
 });
 
 describe('both clients together', () => {

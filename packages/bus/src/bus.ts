@@ -23,6 +23,8 @@ export interface Bus {
   listTopics(): Promise<string[]>;
   /** Per partition, the offset after the last record now in the topic. */
   endOffsets(spec: { name: string }): Promise<Map<number, bigint>>;
+  /** Per partition, the first offset of a record written at or after `time`; the end where none was. */
+  offsetsAt(spec: { name: string }, time: Date): Promise<Map<number, bigint>>;
   /** Per partition, the offset `groupId` has committed on the topic (0 where none). */
   committedOffsets(groupId: string, spec: { name: string }): Promise<Map<number, bigint>>;
   /**
@@ -89,6 +91,7 @@ export function createBus(options: BusOptions): Bus {
       return (await driver.listTopics()).filter((t) => t.startsWith(prefix)).map((t) => t.slice(prefix.length));
     },
     endOffsets: (spec) => driver.endOffsets(topicName(prefix, spec)),
+    offsetsAt: (spec, time) => driver.offsetsAt(topicName(prefix, spec), time.getTime()),
     committedOffsets: (groupId, spec) => driver.committedOffsets(groupName(groupId), topicName(prefix, spec)),
     setCommittedOffsets: (groupId, spec, offsets) =>
       driver.setCommittedOffsets(groupName(groupId), topicName(prefix, spec), offsets),

@@ -26,6 +26,8 @@ export interface KafkaDriver {
   deleteTopics(topics: readonly string[]): Promise<void>;
   /** Per partition, the offset after the last record. */
   endOffsets(topic: string): Promise<Map<number, bigint>>;
+  /** Per partition, the first offset whose record's timestamp is at or after `timeMs`; the end where none is. */
+  offsetsAt(topic: string, timeMs: number): Promise<Map<number, bigint>>;
   /** Per partition, the offset the group has committed; 0 where none. */
   committedOffsets(groupId: string, topic: string): Promise<Map<number, bigint>>;
   listGroups(): Promise<string[]>;

@@ -40,6 +40,7 @@ export {
   schemaFindings,
   sendProblem,
 } from './http-problems.ts';
+export { deleteLeftInstanceGroups, leftInstanceGroups } from './instance-groups.ts';
 export { addHealthRoutes, addOpsAction, addOpsRoutes, type Checks, createRegistry, listenOps } from './ops-server.ts';
 export { deleteOrphanGroups, type OrphanGroups, orphanGroups } from './orphan-groups.ts';
 export { configOrExit, processExit, restartToRebuild } from './process-exit.ts';

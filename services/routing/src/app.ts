@@ -13,13 +13,13 @@ import type { CaseCommand, CaseEvent } from '@petition/contract';
 import { createRecordVerifier, federationFrom, recordSignerFrom } from '@petition/federation';
 import { createLegalCalendar, stateCouncilTable } from '@petition/legal-calendar';
 import type { Logger } from '@petition/logging';
-import { createStateReader, type ServiceHooks, startRuntime } from '@petition/runtime';
+import { createStateReader, deleteLeftInstanceGroups, type ServiceHooks, startRuntime } from '@petition/runtime';
 import { Counter, Gauge } from 'prom-client';
 import { parseRouteModes } from './auto-route.ts';
 import { createCaseStore } from './case-store.ts';
 import type { RoutingConfig } from './config.ts';
 import { startInterconnect } from './interconnect.ts';
-import { createSnapshotWriter, deleteLeftReaderGroups, restoreSnapshots } from './snapshots.ts';
+import { createSnapshotWriter, restoreSnapshots } from './snapshots.ts';
 import { createWriter, type DirectoryChange, dissolution } from './writer.ts';
 
 // Routing: the only writer of case-events. It first takes its snapshots and reads case-events after them
@@ -109,7 +109,8 @@ export async function startRouting(config: RoutingConfig, logger: Logger, hooks:
   const started = Date.now();
   const caseEventEnds = await bus.endOffsets(caseEvents);
   const partitionCount = caseEventEnds.size;
-  await deleteLeftReaderGroups(bus, instance, logger);
+  // The readers' own groups of instances that are gone (a crash leaves their offsets set by startAt).
+  await deleteLeftInstanceGroups(bus, ['routing-state', 'routing-snapshots'], instance, logger);
   const restored = await restoreSnapshots(rt, store, caseEventEnds, logger);
   const stateGroup = `routing-state-${instance}`;
   /** Case-events this instance has read (not counting what it wrote and applied itself). */

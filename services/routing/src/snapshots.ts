@@ -1,4 +1,4 @@
-import { type Bus, type Publisher, routingSnapshots } from '@petition/bus';
+import { type Publisher, routingSnapshots } from '@petition/bus';
 import type { RoutingSnapshot } from '@petition/contract';
 import { SnapshotFormatError } from '@petition/lifecycle';
 import type { Logger } from '@petition/logging';
@@ -150,24 +150,4 @@ export function createSnapshotWriter(o: {
       return run;
     },
   };
-}
-
-/** The readers' own groups of instances that are gone (a crash leaves their offsets set by startAt). */
-export async function deleteLeftReaderGroups(
-  bus: Pick<Bus, 'listGroups' | 'deleteGroups'>,
-  ownInstance: string,
-  logger: Logger,
-): Promise<void> {
-  const ours = new Set([`routing-state-${ownInstance}`, `routing-snapshots-${ownInstance}`]);
-  let groups: string[];
-  try {
-    groups = (await bus.listGroups()).filter((g) => /^routing-(state|snapshots)-[0-9a-f]{8}$/.test(g) && !ours.has(g));
-  } catch (err) {
-    logger.warn({ err }, 'could not list consumer groups; readers of gone instances are left');
-    return;
-  }
-  for (const group of groups) {
-    // A group with members (another running instance) refuses, and stays.
-    await bus.deleteGroups([group]).catch(() => {});
-  }
 }

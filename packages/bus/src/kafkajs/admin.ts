@@ -74,6 +74,13 @@ export const endOffsets = (kafka: Kafka, topic: string) =>
     return new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
   });
 
+// kafkajs answers a partition with no record at or after the time with its end (the high watermark).
+export const offsetsAt = (kafka: Kafka, topic: string, timeMs: number) =>
+  withAdmin(kafka, async (admin) => {
+    const offsets = await untilServed(() => admin.fetchTopicOffsetsByTimestamp(topic, timeMs), retriable, 30_000);
+    return new Map(offsets.map((o) => [o.partition, BigInt(o.offset)]));
+  });
+
 export const committedOffsets = (kafka: Kafka, groupId: string, topic: string) =>
   withAdmin(kafka, async (admin) => {
     const [found] = await untilServed(() => admin.fetchOffsets({ groupId, topics: [topic] }), retriable, 30_000);

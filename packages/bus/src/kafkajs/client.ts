@@ -69,6 +69,7 @@ export function kafkajsDriver(options: BusOptions): KafkaDriver {
     listTopics: () => admin.listTopics(kafka),
     deleteTopics: (topics) => admin.deleteTopics(kafka, topics),
     endOffsets: (topic) => admin.endOffsets(kafka, topic),
+    offsetsAt: (topic, timeMs) => admin.offsetsAt(kafka, topic, timeMs),
     committedOffsets: (groupId, topic) => admin.committedOffsets(kafka, groupId, topic),
     listGroups: () => admin.listGroups(kafka),
     setCommittedOffsets: (groupId, topic, offsets) => admin.setCommittedOffsets(kafka, groupId, topic, offsets),

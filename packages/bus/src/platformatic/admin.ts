@@ -49,11 +49,18 @@ async function partitionCounts(admin: Admin, topics: readonly string[], justCrea
 }
 
 async function latestOffsets(admin: Admin, topic: string, justCreated = false): Promise<Map<number, bigint>> {
+  return listOffsetsAt(admin, topic, ListOffsetTimestamps.LATEST, justCreated);
+}
+
+/** Per partition, the offset ListOffsets answers for `timestamp` (LATEST: the end; a time: -1 where none). */
+async function listOffsetsAt(
+  admin: Admin,
+  topic: string,
+  timestamp: bigint,
+  justCreated = false,
+): Promise<Map<number, bigint>> {
   const count = (await partitionCounts(admin, [topic], justCreated)).get(topic) ?? 0;
-  const partitions = Array.from({ length: count }, (_, partitionIndex) => ({
-    partitionIndex,
-    timestamp: ListOffsetTimestamps.LATEST,
-  }));
+  const partitions = Array.from({ length: count }, (_, partitionIndex) => ({ partitionIndex, timestamp }));
   const [listed] = await untilServed(
     () => admin.listOffsets({ topics: [{ name: topic, partitions }] }),
     retriable,
@@ -97,6 +104,18 @@ export const deleteTopics = (base: BaseOptions, topics: readonly string[]) =>
   withAdmin(base, (admin) => admin.deleteTopics({ topics: [...topics] }));
 
 export const endOffsets = (base: BaseOptions, topic: string) => withAdmin(base, (admin) => latestOffsets(admin, topic));
+
+/** A partition with no record at or after the time (-1) starts at its end, as kafkajs answers it. */
+export const offsetsAt = (base: BaseOptions, topic: string, timeMs: number) =>
+  withAdmin(base, async (admin) => {
+    const [found, ends] = [await listOffsetsAt(admin, topic, BigInt(timeMs)), await latestOffsets(admin, topic)];
+    return new Map(
+      [...ends].map(([partition, end]) => [
+        partition,
+        (found.get(partition) ?? -1n) < 0n ? end : (found.get(partition) as bigint),
+      ]),
+    );
+  });
 
 export const committedOffsets = (base: BaseOptions, groupId: string, topic: string) =>
   withAdmin(base, async (admin) => {

@@ -38,6 +38,7 @@ export function platformaticDriver(options: BusOptions): KafkaDriver {
     listTopics: () => admin.listTopics(base),
     deleteTopics: (topics) => admin.deleteTopics(base, topics),
     endOffsets: (topic) => admin.endOffsets(base, topic),
+    offsetsAt: (topic, timeMs) => admin.offsetsAt(base, topic, timeMs),
     committedOffsets: (groupId, topic) => admin.committedOffsets(base, groupId, topic),
     listGroups: () => admin.listGroups(base),
     setCommittedOffsets: (groupId, topic, offsets) => admin.setCommittedOffsets(base, groupId, topic, offsets),
