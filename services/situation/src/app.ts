@@ -2,7 +2,13 @@ import { staffTokenVerifierFrom } from '@petition/auth';
 import { caseEvents, deadlineEvents, onBatch, situationEvents, units } from '@petition/bus';
 import type { SituationEvent } from '@petition/contract';
 import type { Logger } from '@petition/logging';
-import { createReadPositions, type ServiceHooks, startRuntime } from '@petition/runtime';
+import {
+  createReadPositions,
+  deleteLeftInstanceGroups,
+  type ReadPositions,
+  type ServiceHooks,
+  startRuntime,
+} from '@petition/runtime';
 import { Counter, Gauge } from 'prom-client';
 import { createSituation, regionLookupOf } from './analysis.ts';
 import type { SituationConfig } from './config.ts';
@@ -119,14 +125,37 @@ export async function startSituation(
     return events.length;
   }
 
-  // 2. The sources from the beginning, in groups of this process alone that commit nothing (the state is
-  // rebuilt at every start, so no group is left behind per process that ever ran). Case events first, up to
-  // where they ended at start, then deadline events: a breach is read after the registration that says
-  // whether its case may be named (art 30), as it happened.
+  // 2. The sources from SITUATION_LOOKBACK ago (by when records were written; the whole log for 0), in groups
+  // of this process alone that commit nothing — their start offsets are set before they join, so they are
+  // deleted on close, and those of gone instances at start. Case events first, up to where they ended at
+  // start, then deadline events: a breach is read after the registration that says whether its case may be
+  // named (art 30), as it happened. What lies before the look-back weighs nothing in the baselines by then
+  // (five half-lives of the daily one by default); a cluster or streak open across it may be named anew.
+  const caseGroup = `situation-${rt.instance}`;
+  const deadlineGroup = `situation-deadlines-${rt.instance}`;
+  await deleteLeftInstanceGroups(bus, ['situation', 'situation-deadlines'], rt.instance, logger);
+  // Records carry the wall-clock time they were written, whatever clock the analysis follows.
+  const lookbackFrom = config.lookbackMs > 0 ? new Date(Date.now() - config.lookbackMs) : undefined;
   const caseRead = createReadPositions();
   const deadlineRead = createReadPositions();
+  /** Sets where a source group starts (the look-back), counting what it skips as read. */
+  const startAtLookback = async (
+    groupId: string,
+    topic: typeof caseEvents | typeof deadlineEvents,
+    read: ReadPositions,
+  ) => {
+    if (!lookbackFrom) return 0n;
+    const from = new Map([...(await bus.offsetsAt(topic, lookbackFrom))].filter(([, offset]) => offset > 0n));
+    if (from.size === 0) return 0n;
+    await bus.setCommittedOffsets(groupId, topic, from);
+    rt.onClose('work', `${groupId} group`, () =>
+      bus.deleteGroups([groupId]).catch((err) => logger.warn({ err, groupId }, 'source group left on the broker')),
+    );
+    for (const [partition, offset] of from) read.advance(partition, offset);
+    return [...from.values()].reduce((sum, offset) => sum + offset, 0n);
+  };
   const caseSource = rt.consumer({
-    groupId: `situation-${rt.instance}`,
+    groupId: caseGroup,
     fromBeginning: true,
     commitOffsets: false,
     subscriptions: [
@@ -144,7 +173,7 @@ export async function startSituation(
     ],
   });
   const deadlineSource = rt.consumer({
-    groupId: `situation-deadlines-${rt.instance}`,
+    groupId: deadlineGroup,
     fromBeginning: true,
     commitOffsets: false,
     subscriptions: [
@@ -160,6 +189,18 @@ export async function startSituation(
     ],
   });
   const [caseEnds, deadlineEnds] = await Promise.all([bus.endOffsets(caseEvents), bus.endOffsets(deadlineEvents)]);
+  const skipped = {
+    caseEvents: await startAtLookback(caseGroup, caseEvents, caseRead),
+    deadlineEvents: await startAtLookback(deadlineGroup, deadlineEvents, deadlineRead),
+  };
+  if (lookbackFrom)
+    logger.info(
+      {
+        from: lookbackFrom.toISOString(),
+        skipped: { caseEvents: `${skipped.caseEvents}`, deadlineEvents: `${skipped.deadlineEvents}` },
+      },
+      'reading the log from the look-back',
+    );
   await Promise.all([rt.followDirectory().start(), caseSource.start()]);
 
   // 3. Once the log is read up to where it ended at start, the clock follows `now` too: a quiet hour clears.

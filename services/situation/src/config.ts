@@ -30,6 +30,11 @@ export const situationSchema = {
     min: 100,
     doc: 'How often the analysis clock is moved to now, so that quiet hours clear hotspots without a new petition',
   }),
+  lookbackMs: durationMs('SITUATION_LOOKBACK', {
+    default: 140 * 86_400_000,
+    min: 0,
+    doc: 'How far back a start reads case-events and deadline-events (by when they were written); 0 reads the whole log. 140d: five half-lives of the daily baseline',
+  }),
   ...staffTokenSchema,
 } as const;
 

@@ -34,7 +34,7 @@ const xihu = '330106';
 const neighbours = ['330105', '330108', '330110'];
 /** The service's clock: the test moves it. */
 let nowMs = Math.floor(Date.now() / hourMs) * hourMs + 5 * 60_000;
-const config = () =>
+const config = (over: Record<string, string> = {}) =>
   loadSituationConfig({
     ...process.env,
     TOPIC_PREFIX: prefix,
@@ -43,6 +43,7 @@ const config = () =>
     SITUATION_HOST: '127.0.0.1',
     // The test moves the clock itself (tick()).
     SITUATION_TICK: '1h',
+    ...over,
   });
 const start = () => startSituation(config(), logger, { now: () => new Date(nowMs) });
 const written: SituationEvent[] = [];
@@ -271,5 +272,44 @@ describe('situation service', () => {
     // And its state came back: the cluster is still open.
     const open = await hotspots('330100', directory.bureauOf('330100')?.unitId ?? '');
     expect(open.body.hotspots.map((h) => h.hotspotId)).toContain(detected('cluster:330108:')[0]?.hotspotId);
+  });
+
+  it('reads at a start only what was written within SITUATION_LOOKBACK', async () => {
+    /** The day counts of a series, as GET /v1/trend answers them to 杭州市信访局 from a given service. */
+    const dayCounts = async (from: SituationService, region: string, category: string) => {
+      const token = testToken(directory.bureauOf('330100')?.unitId ?? '', { now: new Date(nowMs) });
+      const res = await fetch(`${from.httpUrl}/v1/trend?region=${region}&category=${category}&window=day`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(res.status).toBe(200);
+      const { buckets } = (await res.json()) as { buckets: { count: number }[] };
+      return buckets.reduce((sum, b) => sum + b.count, 0);
+    };
+    // Everything so far was written more than three seconds before the two petitions that follow.
+    await new Promise((resolve) => setTimeout(resolve, 3_500));
+    const education = 'CATEGORY_EDUCATION';
+    for (let i = 0; i < 2; i++)
+      await publish(nowMs + i * 60_000, {
+        regionCode: '330109',
+        category: Category.CATEGORY_EDUCATION,
+        title: '学位分配',
+        content: `学位分配问题${i}`,
+      });
+    const sourceGroups = async () =>
+      (await bus.listGroups()).filter((g) => /^situation-(deadlines-)?[0-9a-f]{8}$/.test(g)).sort();
+    const groupsBefore = await sourceGroups();
+    const recent = await startSituation(config({ SITUATION_LOOKBACK: '3s' }), logger, { now: () => new Date(nowMs) });
+    try {
+      await recent.ready;
+      expect(await dayCounts(recent, '330109', education)).toBe(2);
+      // The burst at 西湖区 was written before the look-back: this instance never read it; the other did.
+      expect(await dayCounts(recent, xihu, 'CATEGORY_LABOR_SOCIAL_SECURITY')).toBe(0);
+      if (!service) throw new Error('the service is not running');
+      expect(await dayCounts(service, xihu, 'CATEGORY_LABOR_SOCIAL_SECURITY')).toBeGreaterThan(5);
+    } finally {
+      await recent.close();
+    }
+    // Its source groups, whose offsets it set, went with it.
+    expect(await sourceGroups()).toEqual(groupsBefore);
   });
 });
