@@ -122,16 +122,47 @@ export function createQueries(redis: Redis, prefix: string, directory: Directory
   const keptFrom = (viewer: string, [kind, accused]: (string | null)[]) =>
     concealedFrom(directory, viewer, { kind: Number(kind ?? 0) as PetitionKind, accusedUnitId: accused ?? '' });
 
-  /** The case hash with its timeline (each step with its unit, deadline and whether it was met) and clocks. */
-  async function caseRecord(caseId: string) {
-    const [c, timeline, clocks, stops] = await Promise.all([
-      redis.hgetall(k.case(caseId)),
-      redis.lrange(k.timeline(caseId), 0, -1),
-      redis.hvals(k.clocks(caseId)),
-      redis.hgetall(k.stops(caseId)),
-    ]);
+  /**
+   * The case hash with its timeline (each step with its unit, deadline and whether it was met) and clocks,
+   * and with `details` the units' side of it (linked repeats, supplements, repeat candidates and answers) — all
+   * read in one transaction, so that they come from the same applied batch: a view never shows an answer
+   * whose step its timeline lacks.
+   */
+  async function caseRecord(caseId: string, details = false) {
+    const read = redis
+      .multi()
+      .hgetall(k.case(caseId))
+      .lrange(k.timeline(caseId), 0, -1)
+      .hvals(k.clocks(caseId))
+      .hgetall(k.stops(caseId));
+    if (details)
+      read
+        .hgetall(k.repeats(caseId))
+        .lrange(k.supplements(caseId), 0, -1)
+        .hgetall(k.repeatCandidates(caseId))
+        .hgetall(k.repeatAnswers(caseId));
+    const replies = ((await read.exec()) ?? []).map(([err, reply]) => {
+      if (err) throw err;
+      return reply;
+    });
+    const [c, timeline, clocks, stops, repeats, supplements, flagged, answers] = replies as [
+      Record<string, string>,
+      string[],
+      string[],
+      Record<string, string>,
+      Record<string, string> | undefined,
+      string[] | undefined,
+      Record<string, string> | undefined,
+      Record<string, string> | undefined,
+    ];
     return {
       c,
+      details: {
+        repeats: repeats ?? {},
+        supplements: supplements ?? [],
+        flagged: flagged ?? {},
+        answers: answers ?? {},
+      },
       timeline: timeline.map((j) => {
         const { eventId, ...e } = JSON.parse(j) as TimelineEntry;
         const stop = stops[eventId] ? (JSON.parse(stops[eventId]) as { dueTime?: string; inTime: boolean }) : undefined;
@@ -192,14 +223,9 @@ export function createQueries(redis: Redis, prefix: string, directory: Directory
      * and the cases linked to it only as `viewer` may see them (art 30).
      */
     async caseDetails(caseId: string, viewer: string) {
-      const { c, timeline, clocks } = await caseRecord(caseId);
+      const { c, timeline, clocks, details } = await caseRecord(caseId, true);
       if (!c.version) return undefined;
-      const [repeats, supplements, flagged, answers] = await Promise.all([
-        redis.hgetall(k.repeats(caseId)),
-        redis.lrange(k.supplements(caseId), 0, -1),
-        redis.hgetall(k.repeatCandidates(caseId)),
-        redis.hgetall(k.repeatAnswers(caseId)),
-      ]);
+      const { repeats, supplements, flagged, answers } = details;
       const original = json<{ caseId: string; caseNumber: string } | null>(c.original, null);
       // A linked case is named only to a viewer it is not kept from.
       const linked = Object.entries(repeats).map(([id, caseNumber]) => ({ caseId: id, caseNumber }));
