@@ -1,6 +1,5 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import AxeBuilder from '@axe-core/playwright';
 import { isolatedPrefix } from '@petition/bus';
 import { type Intake, loadIntakeConfig, startIntake } from '@petition/intake';
 import { createLogger } from '@petition/logging';
@@ -10,7 +9,7 @@ import { loadTrackingConfig, startTracking, type Tracking } from '@petition/trac
 import type { Browser, Page, Route } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { anyPorts, oneClientLoadEnv, servicesEnv } from '../scripts/network.ts';
-import { launchChromium } from './browser.ts';
+import { accessibilityFindings, desktop, fitsWidth, launchChromium, phone, signIn } from './browser.ts';
 
 // The registration page (/register, issue 24) in a real headless Chromium over the real services (routing,
 // intake, tracking) and the real broker: 西湖区信访局's registrar opens it from the workbench, takes the
@@ -29,8 +28,6 @@ const env = {
   INTAKE_OUTCOME_WAIT: '5s',
   ...oneClientLoadEnv,
 };
-const phone = { width: 390, height: 844 };
-const desktop = { width: 1366, height: 900 };
 
 const bureau = '330106-xfj';
 /** The bureau's registrar: registers, and nothing else. */
@@ -107,30 +104,10 @@ async function open(path: string, o: { phone?: boolean; as?: string } = {}): Pro
   return page;
 }
 
-async function signIn(page: Page, staffToken: string) {
-  await page.fill('#token', staffToken);
-  await page.click('#login-form button');
-  await page.waitForSelector('#login', { state: 'hidden' });
-}
-
-/** axe-core at a phone's width and a desktop's: no serious or critical finding; the size is put back. */
+/** axe-core at a phone's width and a desktop's (browser.ts): no serious or critical finding. */
 async function accessible(page: Page, name: string) {
-  const size = page.viewportSize() ?? desktop;
-  const found: string[] = [];
-  for (const viewport of [phone, desktop]) {
-    await page.setViewportSize(viewport);
-    const { violations: issues } = await new AxeBuilder({ page }).analyze();
-    for (const v of issues)
-      if (v.impact === 'serious' || v.impact === 'critical')
-        found.push(
-          `${name} @${viewport.width}: ${v.id} ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
-        );
-  }
-  await page.setViewportSize(size);
-  expect(found).toEqual([]);
+  expect(await accessibilityFindings(page, name)).toEqual([]);
 }
-
-const fitsWidth = (page: Page) => page.evaluate('document.documentElement.scrollWidth <= window.innerWidth');
 
 /** Fills the petitioner's fields. */
 async function fillPerson(page: Page, p: typeof person) {

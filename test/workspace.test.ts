@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import AxeBuilder from '@axe-core/playwright';
 import type { StaffRole } from '@petition/auth';
 import { isolatedPrefix } from '@petition/bus';
 import { loadWatchdogConfig, startWatchdog, type Watchdog } from '@petition/deadline-watchdog';
@@ -13,7 +12,7 @@ import { loadTrackingConfig, startTracking, type Tracking } from '@petition/trac
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { anyPorts, oneClientLoadEnv, servicesEnv } from '../scripts/network.ts';
-import { launchChromium } from './browser.ts';
+import { accessibilityFindings, desktop, fitsWidth, launchChromium, phone, signIn } from './browser.ts';
 
 // The unit's workspace in a real headless Chromium over the real services (routing, watchdog, intake,
 // notification, tracking): one case worked from the workbench's inbox to the handler's reply and the
@@ -33,8 +32,6 @@ const env = {
   NOTIFY_TICK: '100ms',
   ...oneClientLoadEnv,
 };
-const phone = { width: 390, height: 844 };
-const desktop = { width: 1366, height: 900 };
 
 const handler = testToken('330106-rsj', { roles: ['handler'], staffId: 'rsj-handler-01' });
 const supervisor = testToken('330106-xfj', { roles: ['supervisor'], staffId: 'xfj-supervisor-01' });
@@ -140,38 +137,14 @@ async function open(path: string, o: { phone?: boolean; as?: string } = {}): Pro
   return page;
 }
 
-async function signIn(page: Page, staffToken: string) {
-  await page.fill('#token', staffToken);
-  await page.click('#login-form button');
-  await page.waitForSelector('#login', { state: 'hidden' });
-}
-
 /** A screenshot of the whole page, or of what the screen shows (`full` false: the README's). */
 const shot = (page: Page, name: string, full = true) =>
   page.screenshot({ path: join(shots, `${name}.png`), fullPage: full });
 
-/**
- * axe-core on the page as it stands, at a phone's width and at a desktop's: no serious or critical finding.
- * The page is left at the size it had.
- */
+/** axe-core at a phone's width and a desktop's (browser.ts): no serious or critical finding. */
 async function accessible(page: Page, name: string) {
-  const size = page.viewportSize() ?? desktop;
-  const found: string[] = [];
-  for (const viewport of [phone, desktop]) {
-    await page.setViewportSize(viewport);
-    const { violations: issues } = await new AxeBuilder({ page }).analyze();
-    for (const v of issues)
-      if (v.impact === 'serious' || v.impact === 'critical')
-        found.push(
-          `${name} @${viewport.width}: ${v.id} (${v.impact}) ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
-        );
-  }
-  await page.setViewportSize(size);
-  expect(found).toEqual([]);
+  expect(await accessibilityFindings(page, name)).toEqual([]);
 }
-
-/** Nothing wider than the screen (no sideways scrolling on a phone). */
-const fitsWidth = (page: Page) => page.evaluate('document.documentElement.scrollWidth <= window.innerWidth');
 
 /** Clicks `button` until `ready` holds (the read models catch up within moments, not at once). */
 async function until(page: Page, button: string, ready: () => Promise<boolean>, what: string) {
