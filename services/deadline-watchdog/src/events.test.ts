@@ -56,6 +56,15 @@ describe('firedEvents', () => {
     expect(new Set([...first, ...restarted, ...other]).size).toBe(first.length * 3);
   });
 
+  it('marks the events of an accusation’s clock confidential (art 30), and no other clock’s', () => {
+    const at = (c: Clock) => firedEvents(c, fire(ctx, c, 0, later).fired, later);
+    const accusation = { ...handling(caseId, 3), accusedUnitId: '330106-xfj' };
+    const breached = at(accusation).filter((e) => e.payload?.$case === 'deadlineBreached');
+    expect(breached).toHaveLength(1);
+    expect(at(accusation).every((e) => e.confidential)).toBe(true);
+    expect(at(handling(caseId, 3)).some((e) => e.confidential)).toBe(false);
+  });
+
   it('writes no event for a step with nothing to say', () => {
     expect(firedEvents(handling(caseId, 3), [{ step: 1, at: later }], later)).toEqual([]);
   });

@@ -34,6 +34,7 @@ function event(
     stage: clock.stage,
     responsibleUnitId: clock.unitId,
     step,
+    confidential: !!clock.accusedUnitId,
     payload,
   };
 }

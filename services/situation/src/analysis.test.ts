@@ -1,8 +1,8 @@
-import { type CaseEvent, Category, Channel, PetitionKind } from '@petition/contract';
+import { type CaseEvent, Category, Channel, DeadlineEvent, PetitionKind } from '@petition/contract';
 import { nationalDirectory } from '@petition/directory';
 import { describe, expect, it } from 'vitest';
 import { createSituation, regionLookupOf } from './analysis.ts';
-import { petitionOf } from './events.ts';
+import { clockOutcomeOf, petitionOf } from './events.ts';
 import { type HotspotDecision, opaqueIdPart, type PetitionSeen } from './hotspots.ts';
 import { loadThresholds, parseThresholds, type Thresholds } from './thresholds.ts';
 
@@ -198,6 +198,7 @@ describe('breach streak', () => {
     unitId,
     timeMs: start + i * hourMs,
     outcome: what,
+    concealed: false,
   });
 
   it('raises a unit’s breaches in a row, reset by a step met in time, cleared after enough of them', () => {
@@ -229,7 +230,7 @@ describe('accusations (art 30): counted, never named', () => {
   const named = (decisions: readonly HotspotDecision[]) =>
     decisions.flatMap((d) => [...d.evidence.sampleCaseIds, d.hotspotId]).join(' ');
 
-  it('takes "concealed" from the registration: an accusation naming an accused, not an anonymous report of none', () => {
+  it('takes "concealed" from the registration (an accusation naming an accused) and from the watchdog', () => {
     const registered = (kind: PetitionKind, accusedUnitId: string) =>
       ({
         envelope: { eventId: 'e', caseId: 'c', occurTime: new Date(start) },
@@ -238,6 +239,16 @@ describe('accusations (art 30): counted, never named', () => {
     expect(petitionOf(registered(PetitionKind.PETITION_KIND_ACCUSATION, '330106-rsj'))?.concealed).toBe(true);
     expect(petitionOf(registered(PetitionKind.PETITION_KIND_ACCUSATION, ''))?.concealed).toBe(false);
     expect(petitionOf(registered(PetitionKind.PETITION_KIND_COMPLAINT, '330106-rsj'))?.concealed).toBe(false);
+    const breached = (confidential: boolean) =>
+      DeadlineEvent.fromPartial({
+        envelope: { eventId: 'd', caseId: 'c', occurTime: new Date(start) },
+        clockId: 'c:4:1',
+        responsibleUnitId: '330106-rsj',
+        confidential,
+        payload: { $case: 'deadlineBreached', value: { dueTime: new Date(start), late: false } },
+      });
+    expect(clockOutcomeOf(breached(true))?.concealed).toBe(true);
+    expect(clockOutcomeOf(breached(false))?.concealed).toBe(false);
   });
 
   it('a surge made of accusations is raised with their count and no case named', () => {
@@ -270,11 +281,9 @@ describe('accusations (art 30): counted, never named', () => {
     for (const p of group) expect(shown.includes(p.caseId)).toBe(!p.concealed);
   });
 
-  it('a streak counts an accusation’s breaches but names only the other cases', () => {
+  it('a streak counts an accusation’s breaches (the watchdog marks them confidential) but names only the other cases', () => {
     const situation = createSituation(shipped, regions);
     const unitId = '330106-rsj';
-    situation.petition(petition({ timeMs: start, caseId: 'secret-1', ...accusation }));
-    situation.petition(petition({ timeMs: start, caseId: 'open-2' }));
     const breach = (caseId: string, i: number) => ({
       eventId: `b-${i}`,
       caseId,
@@ -282,6 +291,7 @@ describe('accusations (art 30): counted, never named', () => {
       unitId,
       timeMs: start + i * hourMs,
       outcome: 'breached' as const,
+      concealed: caseId.startsWith('secret'),
     });
     const decisions = [breach('secret-1', 1), breach('open-2', 2), breach('secret-1', 3)].flatMap((o) =>
       situation.clock(o),

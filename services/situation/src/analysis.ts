@@ -43,8 +43,6 @@ export interface Situation {
   readonly clockMs: number;
   petition(p: PetitionSeen): HotspotDecision[];
   clock(o: ClockOutcome): HotspotDecision[];
-  /** A case ended: nothing more of it is remembered (its clocks are done). */
-  ended(caseId: string): void;
   /** Moves the clock forward (never back): hotspots quiet long enough clear. */
   advanceTo(timeMs: number): HotspotDecision[];
   /** Hotspots not cleared, of the regions under `regionCode` (every one when omitted), highest score first. */
@@ -58,9 +56,6 @@ export function createSituation(thresholds: Thresholds, regions: RegionLookup): 
   const clusters = createClusters(thresholds, regions);
   const streaks = createStreaks(thresholds, regions);
   let clockMs = Number.NEGATIVE_INFINITY;
-  // The cases in flight that must never be named (PetitionSeen.concealed), for their clocks' outcomes, which
-  // do not say: an accusation's clocks end with it, so this holds the open accusations only.
-  const concealedCases = new Set<string>();
 
   const advanceTo = (timeMs: number): HotspotDecision[] => {
     if (timeMs <= clockMs) return [];
@@ -74,15 +69,11 @@ export function createSituation(thresholds: Thresholds, regions: RegionLookup): 
     },
     petition(p) {
       // A petition from another partition may be a little behind the clock: it is counted in its own bucket.
-      if (p.concealed) concealedCases.add(p.caseId);
       const moved = advanceTo(p.timeMs);
       return [...moved, ...surges.petition(p), ...clusters.petition(p)];
     },
     clock(o) {
-      return streaks.clock(o, concealedCases.has(o.caseId));
-    },
-    ended(caseId) {
-      concealedCases.delete(caseId);
+      return streaks.clock(o);
     },
     advanceTo,
     active(regionCode) {

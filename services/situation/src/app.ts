@@ -12,7 +12,7 @@ import {
 import { Counter, Gauge } from 'prom-client';
 import { createSituation, regionLookupOf } from './analysis.ts';
 import type { SituationConfig } from './config.ts';
-import { caseEndedBy, clockOutcomeOf, petitionOf, situationEventOf } from './events.ts';
+import { clockOutcomeOf, petitionOf, situationEventOf } from './events.ts';
 import type { HotspotDecision } from './hotspots.ts';
 import { createHttp } from './http.ts';
 import { loadThresholds } from './thresholds.ts';
@@ -127,10 +127,9 @@ export async function startSituation(
 
   // 2. The sources from SITUATION_LOOKBACK ago (by when records were written; the whole log for 0), in groups
   // of this process alone that commit nothing — their start offsets are set before they join, so they are
-  // deleted on close, and those of gone instances at start. Case events first, up to where they ended at
-  // start, then deadline events: a breach is read after the registration that says whether its case may be
-  // named (art 30), as it happened. What lies before the look-back weighs nothing in the baselines by then
-  // (five half-lives of the daily one by default); a cluster or streak open across it may be named anew.
+  // deleted on close, and those of gone instances at start. What lies before the look-back weighs nothing in
+  // the baselines by then (five half-lives of the daily one by default); a cluster or streak open across it
+  // may be named anew.
   const caseGroup = `situation-${rt.instance}`;
   const deadlineGroup = `situation-deadlines-${rt.instance}`;
   await deleteLeftInstanceGroups(bus, ['situation', 'situation-deadlines'], rt.instance, logger);
@@ -164,8 +163,6 @@ export async function startSituation(
         for (const r of records) {
           const seen = petitionOf(r.value);
           if (seen) decisions.push(...situation.petition(seen));
-          const ended = caseEndedBy(r.value);
-          if (ended) situation.ended(ended);
         }
         await write(decisions);
         for (const r of records) caseRead.advance(r.partition, BigInt(r.offset) + 1n);
@@ -201,17 +198,14 @@ export async function startSituation(
       },
       'reading the log from the look-back',
     );
-  await Promise.all([rt.followDirectory().start(), caseSource.start()]);
+  await Promise.all([rt.followDirectory().start(), caseSource.start(), deadlineSource.start()]);
 
   // 3. Once the log is read up to where it ended at start, the clock follows `now` too: a quiet hour clears.
   let rebuilt = false;
   const tick = async () => write(situation.advanceTo(now().getTime()));
   const ready = (async () => {
     // Every record is handed over (none is skipped by header), so the handled positions reach the ends.
-    await caseRead.until(caseEnds);
-    if (rt.closing) return;
-    await deadlineSource.start();
-    await deadlineRead.until(deadlineEnds);
+    await Promise.all([caseRead.until(caseEnds), deadlineRead.until(deadlineEnds)]);
     rebuilt = true;
     await tick();
     rt.repeat('clock', async () => (await tick()) > 0, config.tickMs);

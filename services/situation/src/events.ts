@@ -12,7 +12,6 @@ import {
   type SituationEvent,
 } from '@petition/contract';
 import { accusedOf } from '@petition/jurisdiction';
-import { isTerminal } from '@petition/lifecycle';
 import type { ClockOutcome, Evidence, HotspotDecision, PetitionSeen } from './hotspots.ts';
 
 // The edges of the analysis: what it takes from case-events and deadline-events, and the situation-events it
@@ -39,11 +38,6 @@ export function petitionOf(event: CaseEvent): PetitionSeen | undefined {
   };
 }
 
-/** The case an event ends (a terminal state), or undefined: what the analysis need not remember of it. */
-export function caseEndedBy(event: CaseEvent): string | undefined {
-  return isTerminal(event.state) ? event.envelope?.caseId : undefined;
-}
-
 /** A clock that ran out (DeadlineBreached) or whose step was done in time (ClockStopped in time). */
 export function clockOutcomeOf(event: DeadlineEvent): ClockOutcome | undefined {
   const payload = event.payload;
@@ -61,6 +55,7 @@ export function clockOutcomeOf(event: DeadlineEvent): ClockOutcome | undefined {
     unitId: event.responsibleUnitId,
     timeMs: (event.envelope?.occurTime ?? new Date(0)).getTime(),
     outcome,
+    concealed: event.confidential,
   };
 }
 

@@ -36,6 +36,8 @@ export interface ClockOutcome {
   readonly unitId: string;
   readonly timeMs: number;
   readonly outcome: 'breached' | 'in-time';
+  /** The clock's case is an accusation naming an accused (the watchdog says so: `confidential`). */
+  readonly concealed: boolean;
 }
 
 export interface Evidence {

@@ -44,8 +44,7 @@ export function createStreaks(thresholds: Thresholds, regions: RegionLookup) {
   });
 
   return {
-    /** `concealed`: the clock's case is an accusation naming an accused (the analysis knows it, hotspots.ts). */
-    clock(o: ClockOutcome, concealed: boolean): HotspotDecision[] {
+    clock(o: ClockOutcome): HotspotDecision[] {
       if (!o.unitId) return [];
       const run = runs.get(o.unitId);
       if (o.outcome === 'in-time') {
@@ -85,7 +84,7 @@ export function createStreaks(thresholds: Thresholds, regions: RegionLookup) {
       current.firstMs = Math.min(current.firstMs, o.timeMs);
       current.lastMs = Math.max(current.lastMs, o.timeMs);
       if (current.clockIds.length < streak) current.clockIds.push(o.clockId);
-      pushSample(current.samples, { caseId: o.caseId, concealed }, thresholds.sampleCaseIds);
+      pushSample(current.samples, o, thresholds.sampleCaseIds);
       current.peak = Math.max(current.peak, scoreOf(current));
       if (current.hotspot || current.breaches < streak) return [];
       const first = [...current.clockIds].sort()[0] ?? o.clockId;
