@@ -10,7 +10,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { Redis } from 'ioredis';
 import { type AuditStore, addAuditRoutes } from './audit.ts';
 import { addCaseViewRoutes } from './case-view.ts';
-import { addFindingRoutes, unitParams } from './finding.ts';
+import { addFindingRoutes, unitParams } from './finding-routes.ts';
 import { trackingKeys } from './keys.ts';
 import { addNoticeRoutes, type NoticeStore } from './notices.ts';
 import { describeUnit, type Queries, QueryError } from './queries.ts';
