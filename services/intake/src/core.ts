@@ -24,7 +24,8 @@ import type { GuessLimiter, RegistrationLimiter } from './guesses.ts';
 import type { Outcomes } from './outcomes.ts';
 import { checkPetition, type PetitionBody, personIdOf, toPerson, toPetition } from './petition-request.ts';
 import { invalidRequest, ProblemError, problem } from './problems.ts';
-import { automaticLinkReason, type FoundRepeat, type RepeatAction, registrationOf, repeatAction } from './repeats.ts';
+import { followUpRepeats } from './repeat-follow-up.ts';
+import { type FoundRepeat, type RepeatAction, registrationOf, repeatAction } from './repeats.ts';
 
 // The one path every request takes, HTTP or gRPC: identify the caller, check what can be checked here,
 // publish one command (acks=all), and report routing's answer if it comes in time. Nothing is published
@@ -268,59 +269,30 @@ export function createCore(deps: CoreDeps) {
       }),
       command: { $case: 'registerPetition', value: { petition } },
     });
-    if (repeatRegistration) {
-      // Remembered once routing has applied it (the index's consumer also will, later): the person's next
-      // petition, perhaps a minute away, finds this one. Watched from here, before anything else is sent;
-      // the registrar has their answer meanwhile.
-      deps.outcomes.onAnswer(commandId, (answer) => {
-        if (answer.payload?.$case === 'commandRefused') return;
-        deps.index.repeats
-          .recordNow(repeatRegistration)
-          .catch((err) => deps.logger.warn({ err, caseId }, 'repeat index: registration not remembered at once'));
-      });
-    }
-    const followUp = (command: NonNullable<CaseCommand['command']>) => {
-      const followUpId = randomUUID();
-      return publish({
-        meta: commandMeta({
-          commandId: followUpId,
-          caseId,
-          issueTime: deps.now(),
-          correlationId: meta.correlationId ?? commandId,
-          trace: meta.trace,
-          actor: { $case: 'system', value: { service: 'intake', triggerEventId: '' } },
-        }),
-        command,
-      }).then(() => followUpId);
-    };
-    const flag = (candidates: readonly FoundRepeat[]) =>
-      followUp({
-        $case: 'flagRepeatCandidates',
-        value: { candidates: candidates.map(({ caseId, caseNumber, score }) => ({ caseId, caseNumber, score })) },
-      });
-    // On the case's own partition right behind its registration, so routing applies it only once the case
-    // exists; should the registration be refused, this is refused too (no case), and nothing changes.
-    if (repeats.kind === 'flag') await flag(repeats.candidates);
-    if (repeats.kind === 'link') {
-      const linkId = await followUp({
-        $case: 'linkAsRepeat',
-        value: {
-          originalCaseId: repeats.original.caseId,
-          basis: repeats.basis,
-          reason: automaticLinkReason(repeats.original),
+    await followUpRepeats(
+      {
+        sendAsIntake: (command) => {
+          const followUpId = randomUUID();
+          return publish({
+            meta: commandMeta({
+              commandId: followUpId,
+              caseId,
+              issueTime: deps.now(),
+              correlationId: meta.correlationId ?? commandId,
+              trace: meta.trace,
+              actor: { $case: 'system', value: { service: 'intake', triggerEventId: '' } },
+            }),
+            command,
+          }).then(() => followUpId);
         },
-      });
-      // Routing may refuse the link (the original closed meanwhile, or not yet known to it): staff are then
-      // shown the candidates instead. Best effort, not awaited; a refusal for no case (the registration
-      // refused) needs nothing.
-      deps.outcomes.onAnswer(linkId, (answer) => {
-        const refused = answer.payload?.$case === 'commandRefused' ? answer.payload.value.reasonCode : undefined;
-        if (!refused || refused === 'CASE_NOT_FOUND') return;
-        flag(repeats.candidates).catch((err) =>
-          deps.logger.warn({ err, caseId }, 'repeat link refused: candidates not flagged instead'),
-        );
-      });
-    }
+        outcomes: deps.outcomes,
+        repeats: deps.index.repeats,
+        logger: deps.logger,
+      },
+      { caseId, commandId },
+      repeats,
+      repeatRegistration,
+    );
     deps.logger.info(
       { caseId, caseNumber, commandId, region: body.regionCode, repeats: repeats.kind },
       'petition registered',
