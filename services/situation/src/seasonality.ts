@@ -57,6 +57,8 @@ export function createWeeklyProfile(seasonal: SeasonalThresholds | null): Weekly
   let currentHour = -1;
   let currentCount = 0;
   let closedHours = 0;
+  /** The mean of the slots' means, kept as the slots change (factor() asks it for every judged bucket). */
+  let overallMean = 0;
 
   const close = (hour: number) => {
     if (currentHour < 0) {
@@ -72,13 +74,13 @@ export function createWeeklyProfile(seasonal: SeasonalThresholds | null): Weekly
       const count = h === currentHour ? currentCount : 0;
       slotMeans[slot] = (slotMeans[slot] as number) + alpha * (count - (slotMeans[slot] as number));
     }
+    overallMean = slotMeans.reduce((sum, m) => sum + m, 0) / weekHours;
     closedHours += hour - currentHour;
     currentHour = hour;
     currentCount = 0;
   };
 
   const learnt = () => closedHours >= seasonal.learnWeeks * weekHours;
-  const overallMean = () => slotMeans.reduce((sum, m) => sum + m, 0) / weekHours;
   const bounded = (factor: number) => Math.min(maxFactor, Math.max(minFactor, factor));
 
   return {
@@ -91,7 +93,7 @@ export function createWeeklyProfile(seasonal: SeasonalThresholds | null): Weekly
       close(bucketOf('hour', timeMs));
     },
     factor(granularity, bucket) {
-      const mean = overallMean();
+      const mean = overallMean;
       if (!learnt() || mean <= 0) return 1;
       if (granularity === 'hour') return bounded((slotMeans[weekSlotOf(bucket)] as number) / mean);
       const first = weekdayOf(bucket) * 24;
