@@ -226,7 +226,11 @@ function trendButton(spot) {
 async function loadHotspots() {
   const region = hotspotRegion ?? me.regionCode;
   const answer = await api(`/situation/v1/hotspots?region=${encodeURIComponent(region)}`, { token: token() });
-  const own = await api(`/situation/v1/hotspots?region=${encodeURIComponent(me.regionCode)}`, { token: token() });
+  // The grid is always the signed-in bureau's own region: asked once when no tile is chosen.
+  const own =
+    region === me.regionCode
+      ? answer
+      : await api(`/situation/v1/hotspots?region=${encodeURIComponent(me.regionCode)}`, { token: token() });
   $('hotspot-grid').replaceChildren(
     ...own.regions.map((r) => {
       const tile = h(
