@@ -1,5 +1,6 @@
 import type { Bus } from '@petition/bus';
 import type { Logger } from '@petition/logging';
+import { literally } from './orphan-groups.ts';
 
 // Groups of one process (`<name>-<instance>`, the instance eight hex digits new at every start) that commit
 // nothing are gone with their last member. A process that sets their offsets before it joins (a reader
@@ -9,9 +10,7 @@ import type { Logger } from '@petition/logging';
 
 /** The groups `<name>-<instance>` among `groups` of any of `names` with an instance other than `own`. */
 export function leftInstanceGroups(groups: readonly string[], names: readonly string[], own: string): string[] {
-  const ofName = new RegExp(
-    `^(?:${names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})-([0-9a-f]{8})$`,
-  );
+  const ofName = new RegExp(`^(?:${names.map(literally).join('|')})-([0-9a-f]{8})$`);
   return groups.filter((group) => {
     const instance = ofName.exec(group)?.[1];
     return instance !== undefined && instance !== own;

@@ -19,7 +19,8 @@ const isEpoch = (epoch: string) => {
   return at >= earliestEpoch && at <= Date.now() + 86_400_000;
 };
 
-const literally = (name: string) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** A group name as a regular expression matching it exactly. */
+export const literally = (name: string) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** The groups `<name>-<epoch>` among `groups` of any of `names` with an epoch other than `currentEpoch`. */
 export function orphanGroups(groups: readonly string[], names: readonly string[], currentEpoch: string): string[] {
