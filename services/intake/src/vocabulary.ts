@@ -1,33 +1,12 @@
-import { Category, Channel, PetitionKind } from '@petition/contract';
+import { categoryByLabel, kindByLabel } from '@petition/categorize';
+import { type Category, Channel, type PetitionKind } from '@petition/contract';
 
 // The words integrators send, as the design names them, and their contract values.
 
-export const categoryNames: Readonly<Record<string, Category>> = {
-  城乡建设: Category.CATEGORY_URBAN_RURAL_CONSTRUCTION,
-  国土资源水利林业: Category.CATEGORY_LAND_WATER_FORESTRY,
-  劳动社保: Category.CATEGORY_LABOR_SOCIAL_SECURITY,
-  农村农业: Category.CATEGORY_RURAL_AGRICULTURE,
-  政法: Category.CATEGORY_POLITICAL_LEGAL,
-  纪检监察: Category.CATEGORY_DISCIPLINE_SUPERVISION,
-  组织人事: Category.CATEGORY_ORGANIZATION_PERSONNEL,
-  民政: Category.CATEGORY_CIVIL_AFFAIRS,
-  教育: Category.CATEGORY_EDUCATION,
-  卫生计生: Category.CATEGORY_HEALTH_FAMILY_PLANNING,
-  经济综合: Category.CATEGORY_ECONOMY_GENERAL,
-  政治综合: Category.CATEGORY_POLITICS_GENERAL,
-  交通能源环保: Category.CATEGORY_TRANSPORT_ENERGY_ENVIRONMENT,
-  商贸旅游: Category.CATEGORY_COMMERCE_TOURISM,
-  宣传舆论: Category.CATEGORY_PUBLICITY_PUBLIC_OPINION,
-  信息产业: Category.CATEGORY_INFORMATION_INDUSTRY,
-  科技文体: Category.CATEGORY_SCIENCE_CULTURE_SPORTS,
-  其他: Category.CATEGORY_OTHER,
-};
+// The categories' and kinds' Chinese names are packages/categorize's one table (labels.ts), not restated here.
+export const categoryNames: Readonly<Record<string, Category>> = Object.fromEntries(categoryByLabel);
 
-export const kindNames: Readonly<Record<string, PetitionKind>> = {
-  建议意见: PetitionKind.PETITION_KIND_SUGGESTION,
-  检举控告: PetitionKind.PETITION_KIND_ACCUSATION,
-  申诉求决: PetitionKind.PETITION_KIND_COMPLAINT,
-};
+export const kindNames: Readonly<Record<string, PetitionKind>> = Object.fromEntries(kindByLabel);
 
 export const channelNames: Readonly<Record<string, Channel>> = {
   LETTER: Channel.CHANNEL_LETTER,
