@@ -89,9 +89,15 @@ export function createHttp(deps: HttpDeps): FastifyInstance {
       await mayReadRegion(request, region);
       const active = situation.active(region);
       children ??= childRegionsOf(directory);
-      /** The highest score of the open hotspots in a region's subtree (0 for none). */
-      const scoreUnder = (code: string) =>
-        Math.max(0, ...situation.active(code).map((h) => (Number.isFinite(h.evidence.score) ? h.evidence.score : 99)));
+      // The highest score open in each region's subtree (0 for none), from the hotspots already listed: a
+      // hotspot counts for every region up its chain.
+      const highest = new Map<string, number>();
+      for (const h of active) {
+        const score = Number.isFinite(h.evidence.score) ? h.evidence.score : 99;
+        for (const { code } of directory.regionChain(h.evidence.regionCode))
+          highest.set(code, Math.max(highest.get(code) ?? 0, score));
+      }
+      const scoreUnder = (code: string) => highest.get(code) ?? 0;
       return {
         region,
         regionName: regionNameOf(directory, region),
