@@ -179,6 +179,38 @@ describe('situation service', () => {
     expect(anonymous.status).toBe(401);
   });
 
+  it('answers a trend only to a supervisor of the region, and names what a query gets wrong', async () => {
+    const trend = (query: string, unitId?: string, roles?: TestTokenOptions['roles']) =>
+      fetch(`${service?.httpUrl}/v1/trend?${query}`, {
+        headers: unitId
+          ? { authorization: `Bearer ${testToken(unitId, { now: new Date(nowMs), ...(roles ? { roles } : {}) })}` }
+          : {},
+      });
+    const good = `region=${xihu}&category=CATEGORY_LABOR_SOCIAL_SECURITY`;
+    const bureau = directory.bureauOf(xihu)?.unitId ?? '';
+    expect((await trend(good, bureau)).status).toBe(200);
+    // A neighbouring county's bureau, a handler of the county's own, and nobody at all.
+    const neighbour = await trend(good, directory.bureauOf('330105')?.unitId ?? '');
+    expect([neighbour.status, ((await neighbour.json()) as { code: string }).code]).toEqual([403, 'NOT_SUPERVISOR']);
+    const handler = await trend(good, bureau, ['handler']);
+    expect([handler.status, ((await handler.json()) as { code: string }).code]).toEqual([403, 'ROLE_REQUIRED']);
+    expect((await trend(good)).status).toBe(401);
+    // Hostile queries: each refused 400 as problem+json naming the parameter, never a 5xx.
+    for (const [query, field] of [
+      [`region=${xihu}&category=CATEGORY_WEATHER`, 'category'],
+      [`region=${xihu}&category=CATEGORY_LABOR_SOCIAL_SECURITY&window=minute`, 'window'],
+      [`region=33'%20OR%201=1&category=CATEGORY_OTHER`, 'region'],
+      [`region=${xihu}`, 'category'],
+    ] as const) {
+      const res = await trend(query, bureau);
+      expect(res.status, query).toBe(400);
+      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      const body = (await res.json()) as { errors?: { field: string }[] };
+      expect(JSON.stringify(body.errors), query).toContain(field);
+    }
+    expect((await trend(`region=999999&category=CATEGORY_OTHER`, bureau)).status).toBe(404);
+  });
+
   it('clears the surge once the hold period of quiet hours has passed on its clock', async () => {
     const burstHourEnd = Math.floor(burstAt() / hourMs) * hourMs + hourMs;
     nowMs = burstHourEnd + (thresholds.surge.hour.clearHoldBuckets - 1) * hourMs + 60_000;
